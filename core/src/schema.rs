@@ -1,0 +1,401 @@
+//! Weight files: the float predictor written by `ouro train` and the quantized predictor
+//! written by `ouro quantize` (read by the golden model and by the gateware generator).
+//!
+//! Both hold one network per polarity (DESIGN section 6): the polarity comes from comparing the
+//! reading with the target, and selects the network.
+
+use crate::qformat::{MAX_FANIN, MAX_WEIGHT_FRAC};
+use crate::yaml::{self, YamlError};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Format tag of float predictor files.
+pub const PREDICTOR_FORMAT: &str = "ouro-predictor/1";
+/// Format tag of quantized predictor files.
+pub const QPREDICTOR_FORMAT: &str = "ouro-qpredictor/1";
+
+/// What a network input means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    /// The present reading (float: microsiemens; fixed: ADC code).
+    GNow,
+    /// The target (float: microsiemens; fixed: ADC code).
+    GTarget,
+}
+
+/// One network per polarity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PerPolarity<T> {
+    /// The network used when the target is above the reading.
+    pub set: T,
+    /// The network used when the target is below the reading.
+    pub reset: T,
+}
+
+impl<T> PerPolarity<T> {
+    /// The entry for a polarity.
+    pub fn get(&self, p: crate::Polarity) -> &T {
+        match p {
+            crate::Polarity::Set => &self.set,
+            crate::Polarity::Reset => &self.reset,
+        }
+    }
+}
+
+/// A fully connected layer in floating point; `weights[o][i]`. ReLU follows every layer but
+/// the last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DenseF {
+    /// Row-major weights, one row per output.
+    pub weights: Vec<Vec<f64>>,
+    /// One bias per output.
+    pub biases: Vec<f64>,
+}
+
+/// A float MLP with input and output normalisation:
+/// `x_norm = (x - input_mean) / input_std`, `y = y_norm * output_std + output_mean`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpF {
+    /// Mean of each input over the training set.
+    pub input_mean: Vec<f64>,
+    /// Standard deviation of each input over the training set.
+    pub input_std: Vec<f64>,
+    /// Mean of the output (log2 seconds) over the training set.
+    pub output_mean: f64,
+    /// Standard deviation of the output over the training set.
+    pub output_std: f64,
+    /// The layers, input first.
+    pub layers: Vec<DenseF>,
+}
+
+/// How a predictor was trained (provenance, free to extend).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingInfo {
+    /// The data file.
+    pub data: String,
+    /// Epochs run.
+    pub epochs: u32,
+    /// Hidden layer sizes.
+    pub hidden: Vec<usize>,
+    /// The seed.
+    pub seed: u64,
+    /// Final validation MSE (log2 seconds squared), per polarity.
+    pub val_mse: PerPolarity<f64>,
+    /// Rows used for training, per polarity.
+    pub train_rows: PerPolarity<usize>,
+}
+
+/// The float predictor: output is log2 of the pulse duration in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Predictor {
+    /// Always [`PREDICTOR_FORMAT`].
+    pub format: String,
+    /// The inputs, in order.
+    pub features: Vec<Feature>,
+    /// The networks.
+    pub networks: PerPolarity<MlpF>,
+    /// Provenance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingInfo>,
+}
+
+/// A fully connected layer in fixed point (see [`crate::qformat`]); `weights[o][i]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DenseQ {
+    /// Fraction bits of the weights; biases have `ACT_FRAC + weight_frac`.
+    pub weight_frac: u32,
+    /// Row-major weights, one row per output.
+    pub weights: Vec<Vec<i16>>,
+    /// One bias per output, at the product scale.
+    pub biases: Vec<i32>,
+}
+
+/// A fixed-point MLP: ReLU after every layer but the last; the last has one output,
+/// log2(cycles) in Q6.10.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpQ {
+    /// The layers, input first.
+    pub layers: Vec<DenseQ>,
+}
+
+/// Errors measured when quantizing (provenance).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct QuantReport {
+    /// The float predictor it came from.
+    pub source: String,
+    /// Largest |fixed - float| of log2(duration) over the evaluation set, in log2 units.
+    pub max_abs_log2_error: f64,
+    /// Mean |fixed - float| of log2(duration), in log2 units.
+    pub mean_abs_log2_error: f64,
+    /// Rows evaluated.
+    pub rows: usize,
+}
+
+/// The quantized predictor: exactly what the gateware computes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QPredictor {
+    /// Always [`QPREDICTOR_FORMAT`].
+    pub format: String,
+    /// Clock the cycle counts refer to, Hz.
+    pub clock_hz: u64,
+    /// ADC resolution the input codes have.
+    pub adc_bits: u32,
+    /// The inputs, in order.
+    pub features: Vec<Feature>,
+    /// Subtracted from each input code before it enters the network as raw Q6.10 bits.
+    pub input_offsets: Vec<i32>,
+    /// Shortest pulse, cycles (the clamp's lower bound).
+    pub min_cycles: u32,
+    /// Longest pulse, cycles (the clamp's upper bound, the synthesized maximum).
+    pub max_cycles: u32,
+    /// The networks; both have the same shape.
+    pub networks: PerPolarity<MlpQ>,
+    /// Provenance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantization: Option<QuantReport>,
+}
+
+fn bad(path: &str, what: &str, message: String) -> YamlError {
+    YamlError::Parse {
+        what: what.into(),
+        path: path.into(),
+        message,
+    }
+}
+
+impl Predictor {
+    /// Read and check a float predictor file.
+    pub fn load(path: &Path) -> Result<Self, YamlError> {
+        let p: Self = yaml::load(path, "predictor YAML")?;
+        p.validate()
+            .map_err(|m| bad(&path.display().to_string(), "predictor YAML", m))?;
+        Ok(p)
+    }
+
+    /// Check the format tag and the shapes.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.format != PREDICTOR_FORMAT {
+            return Err(format!(
+                "format is `{}`, expected `{PREDICTOR_FORMAT}` (a quantized file goes to --predictor of eval, not to quantize?)",
+                self.format
+            ));
+        }
+        for (name, net) in [("set", &self.networks.set), ("reset", &self.networks.reset)] {
+            let n_in = self.features.len();
+            if net.input_mean.len() != n_in || net.input_std.len() != n_in {
+                return Err(format!(
+                    "network {name}: normalisation has the wrong length"
+                ));
+            }
+            if net
+                .input_std
+                .iter()
+                .chain([&net.output_std])
+                .any(|s| !(s.is_finite() && *s > 0.0))
+            {
+                return Err(format!(
+                    "network {name}: standard deviations must be positive"
+                ));
+            }
+            let shapes: Vec<(usize, usize)> = net
+                .layers
+                .iter()
+                .map(|l| (l.weights.len(), l.weights.first().map_or(0, Vec::len)))
+                .collect();
+            check_shapes(name, n_in, &shapes)?;
+            for (k, l) in net.layers.iter().enumerate() {
+                if l.biases.len() != l.weights.len()
+                    || l.weights.iter().any(|r| r.len() != shapes[k].1)
+                {
+                    return Err(format!(
+                        "network {name} layer {k}: ragged weights or biases"
+                    ));
+                }
+                if l.weights
+                    .iter()
+                    .flatten()
+                    .chain(&l.biases)
+                    .any(|v| !v.is_finite())
+                {
+                    return Err(format!("network {name} layer {k}: non-finite weight"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_shapes(name: &str, n_in: usize, shapes: &[(usize, usize)]) -> Result<(), String> {
+    if shapes.is_empty() {
+        return Err(format!("network {name} has no layers"));
+    }
+    let mut fan_in = n_in;
+    for (k, &(outs, ins)) in shapes.iter().enumerate() {
+        if ins != fan_in {
+            return Err(format!(
+                "network {name} layer {k} takes {ins} inputs, expected {fan_in}"
+            ));
+        }
+        if ins > MAX_FANIN || outs == 0 || outs > MAX_FANIN {
+            return Err(format!(
+                "network {name} layer {k}: sizes must be 1..={MAX_FANIN}"
+            ));
+        }
+        fan_in = outs;
+    }
+    if fan_in != 1 {
+        return Err(format!(
+            "network {name} must end in one output, has {fan_in}"
+        ));
+    }
+    Ok(())
+}
+
+impl MlpF {
+    /// Evaluate in floating point: raw inputs in, de-normalised output (log2 seconds) out.
+    pub fn forward(&self, inputs: &[f64]) -> f64 {
+        let mut x: Vec<f64> = inputs
+            .iter()
+            .zip(self.input_mean.iter().zip(&self.input_std))
+            .map(|(v, (m, s))| (v - m) / s)
+            .collect();
+        let last = self.layers.len() - 1;
+        for (k, layer) in self.layers.iter().enumerate() {
+            x = layer
+                .weights
+                .iter()
+                .zip(&layer.biases)
+                .map(|(row, b)| {
+                    let v = row.iter().zip(&x).map(|(w, xi)| w * xi).sum::<f64>() + b;
+                    if k < last {
+                        v.max(0.0)
+                    } else {
+                        v
+                    }
+                })
+                .collect();
+        }
+        x[0] * self.output_std + self.output_mean
+    }
+}
+
+impl Predictor {
+    /// The float prediction for a cell reading `g_now_us` and a target `g_target_us`: the
+    /// polarity and log2 of the duration in seconds, or `None` when they are equal.
+    pub fn predict_log2_seconds(
+        &self,
+        g_now_us: f64,
+        g_target_us: f64,
+    ) -> Option<(crate::Polarity, f64)> {
+        let p = crate::Polarity::towards(g_now_us, g_target_us)?;
+        let inputs: Vec<f64> = self
+            .features
+            .iter()
+            .map(|f| match f {
+                Feature::GNow => g_now_us,
+                Feature::GTarget => g_target_us,
+            })
+            .collect();
+        Some((p, self.networks.get(p).forward(&inputs)))
+    }
+}
+
+impl MlpQ {
+    /// `(outputs, inputs)` of each layer.
+    pub fn shapes(&self) -> Vec<(usize, usize)> {
+        self.layers
+            .iter()
+            .map(|l| (l.weights.len(), l.weights.first().map_or(0, Vec::len)))
+            .collect()
+    }
+}
+
+impl QPredictor {
+    /// Read and check a quantized predictor file.
+    pub fn load(path: &Path) -> Result<Self, YamlError> {
+        let p: Self = yaml::load(path, "quantized predictor YAML")?;
+        p.validate()
+            .map_err(|m| bad(&path.display().to_string(), "quantized predictor YAML", m))?;
+        Ok(p)
+    }
+
+    /// Parse and check a quantized predictor from text (e.g. the embedded default weights).
+    pub fn from_yaml_str(text: &str, origin: &str) -> Result<Self, YamlError> {
+        let p: Self = yaml::from_str(text, "quantized predictor YAML", origin)?;
+        p.validate()
+            .map_err(|m| bad(origin, "quantized predictor YAML", m))?;
+        Ok(p)
+    }
+
+    /// Hidden layer sizes and input count, as the gateware generator needs them.
+    pub fn shapes(&self) -> Vec<(usize, usize)> {
+        self.networks.set.shapes()
+    }
+
+    /// Check the format tag, the shapes, the Q-format ranges and the clamp limits.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.format != QPREDICTOR_FORMAT {
+            return Err(format!(
+                "format is `{}`, expected `{QPREDICTOR_FORMAT}` (run `ouro quantize` on a float predictor first)",
+                self.format
+            ));
+        }
+        let n_in = self.features.len();
+        if self.input_offsets.len() != n_in {
+            return Err("input_offsets must have one entry per feature".into());
+        }
+        if !(8..=16).contains(&self.adc_bits) {
+            return Err(format!("adc_bits must be in 8..=16, got {}", self.adc_bits));
+        }
+        for (i, &o) in self.input_offsets.iter().enumerate() {
+            let max = 1i64 << self.adc_bits;
+            // code - offset must fit Signed<16> for every code.
+            if i64::from(o) - max + 1 < -32768 || i64::from(o) > 32767 {
+                return Err(format!(
+                    "input_offsets[{i}] = {o} lets a code overflow 16 bits"
+                ));
+            }
+        }
+        if self.min_cycles == 0
+            || self.min_cycles > self.max_cycles
+            || self.max_cycles > crate::qformat::MAX_CYCLES_LIMIT
+        {
+            return Err(format!(
+                "need 1 <= min_cycles <= max_cycles <= {}",
+                crate::qformat::MAX_CYCLES_LIMIT
+            ));
+        }
+        let shapes = self.networks.set.shapes();
+        for (name, net) in [("set", &self.networks.set), ("reset", &self.networks.reset)] {
+            let s = net.shapes();
+            check_shapes(name, n_in, &s)?;
+            if s != shapes {
+                return Err("the set and reset networks must have the same shape".into());
+            }
+            for (k, l) in net.layers.iter().enumerate() {
+                if l.weight_frac > MAX_WEIGHT_FRAC {
+                    return Err(format!(
+                        "network {name} layer {k}: weight_frac must be <= {MAX_WEIGHT_FRAC}"
+                    ));
+                }
+                if l.biases.len() != l.weights.len() || l.weights.iter().any(|r| r.len() != s[k].1)
+                {
+                    return Err(format!(
+                        "network {name} layer {k}: ragged weights or biases"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

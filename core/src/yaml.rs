@@ -1,0 +1,134 @@
+//! Loading and saving YAML files with one-line errors that name the file and the problem.
+
+use serde::{de::DeserializeOwned, Serialize};
+use std::path::Path;
+
+/// A YAML file that could not be read, parsed or written. Every message is one line.
+#[derive(Debug, thiserror::Error)]
+pub enum YamlError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid YAML for the expected schema.
+    #[error("malformed {what} in {path}: {message} (fix the file or start from a shipped one)")]
+    Parse {
+        /// What the file should hold.
+        what: String,
+        /// The file (or `<builtin NAME>`).
+        path: String,
+        /// The parser's message, on one line.
+        message: String,
+    },
+    /// The value could not be serialized or written.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Collapse a multi-line message onto one line.
+pub fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Parse `text` (named `origin` in errors) as YAML holding a `what`.
+pub fn from_str<T: DeserializeOwned>(text: &str, what: &str, origin: &str) -> Result<T, YamlError> {
+    serde_saphyr::from_str(text).map_err(|e| YamlError::Parse {
+        what: what.to_string(),
+        path: origin.to_string(),
+        message: one_line(&e.to_string()),
+    })
+}
+
+/// Read and parse the YAML file at `path`.
+pub fn load<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, YamlError> {
+    let text = std::fs::read_to_string(path).map_err(|source| YamlError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    from_str(&text, what, &path.display().to_string())
+}
+
+/// Serialize `value` as YAML text.
+pub fn to_string<T: Serialize>(value: &T) -> Result<String, YamlError> {
+    serde_saphyr::to_string(value).map_err(|e| YamlError::Write {
+        path: "<memory>".into(),
+        message: one_line(&e.to_string()),
+    })
+}
+
+/// Write `text` to `path` atomically: a temporary file beside it, then a rename, so that a
+/// failure never leaves a partial file behind.
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), YamlError> {
+    let err = |e: std::io::Error| YamlError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, text).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        err(e)
+    })
+}
+
+/// Serialize `value` and write it atomically to `path`.
+pub fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), YamlError> {
+    let text = to_string(value).map_err(|e| match e {
+        YamlError::Write { message, .. } => YamlError::Write {
+            path: path.display().to_string(),
+            message,
+        },
+        other => other,
+    })?;
+    write_atomic(path, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Thing {
+        a: u32,
+    }
+
+    #[test]
+    fn errors_are_one_line_and_name_the_origin() {
+        let e = from_str::<Thing>("a: [1,\n 2]\n", "thing", "x.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.contains("x.yaml") && e.contains("malformed thing"), "{e}");
+        let e = from_str::<Thing>("b: 1\n", "thing", "x.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains('\n') && e.contains('b'), "{e}");
+        let e = load::<Thing>(Path::new("/nonexistent/t.yaml"), "thing")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("cannot read /nonexistent/t.yaml"), "{e}");
+        assert_eq!(
+            from_str::<Thing>("a: 3\n", "thing", "x").unwrap(),
+            Thing { a: 3 }
+        );
+    }
+}
