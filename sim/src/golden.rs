@@ -1,0 +1,365 @@
+//! The bit-accurate golden model of the predictor: exactly the integer arithmetic of the
+//! gateware (see [`ouro_core::qformat`]), written with the `fixed` crate. No floats.
+//!
+//! Interface, as the gateware has it: ADC codes in; polarity, log2(cycles) and the clamped
+//! duration in clock cycles out, with the clamp reported.
+
+use fixed::types::extra::{U0, U10};
+use fixed::{FixedI16, FixedI64};
+use ouro_core::qformat::{self, Act, EXP2_ENTRIES};
+use ouro_core::schema::{DenseQ, MlpQ, QPredictor};
+use ouro_core::Polarity;
+
+/// Which bound of the safety clamp, if any, a duration hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clamp {
+    /// Within limits.
+    None,
+    /// Raised to the shortest allowed pulse.
+    Low,
+    /// Lowered to the longest allowed pulse.
+    High,
+}
+
+/// Duration limits in cycles. The synthesized ones come from the predictor file; run-time
+/// limits may only tighten them (see [`Limits::tighten`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Shortest pulse, cycles.
+    pub min_cycles: u32,
+    /// Longest pulse, cycles.
+    pub max_cycles: u32,
+}
+
+impl Limits {
+    /// The limits that hold when run-time registers `runtime` are applied on top of `self`:
+    /// each bound can only move inwards, as in the gateware.
+    pub fn tighten(self, runtime: Limits) -> Limits {
+        let min_cycles = self.min_cycles.max(runtime.min_cycles);
+        let max_cycles = self.max_cycles.min(runtime.max_cycles).max(min_cycles);
+        Limits {
+            min_cycles,
+            max_cycles,
+        }
+    }
+}
+
+/// One prediction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prediction {
+    /// The pulse polarity (from comparing reading and target).
+    pub polarity: Polarity,
+    /// The network output, log2(cycles), Q6.10 bits.
+    pub log2_cycles: i16,
+    /// The exp2 table's cycle count before the clamp.
+    pub raw_cycles: u64,
+    /// The duration after the clamp, cycles.
+    pub cycles: u32,
+    /// Which bound, if any, the clamp applied.
+    pub clamp: Clamp,
+}
+
+/// Every layer's outputs for one evaluation (for tracing and for gateware debugging).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    /// Outputs of each layer, Q6.10 bits, after requantization (and ReLU for hidden layers).
+    pub layers: Vec<Vec<i16>>,
+}
+
+/// The golden predictor.
+#[derive(Debug, Clone)]
+pub struct GoldenPredictor {
+    q: QPredictor,
+    exp2: [u16; EXP2_ENTRIES],
+    limits: Limits,
+}
+
+type Acc = FixedI64<U10>;
+
+/// One neuron: `sat16(floor((bias + sum(x_i * w_i)) >> weight_frac))`, exact in between.
+fn neuron(inputs: &[Act], weights: &[i16], bias: i32, weight_frac: u32) -> Act {
+    // Products of a Q6.10 activation and an integer-scaled weight: exact 32-bit results whose
+    // bits carry 10 + weight_frac fraction bits.
+    let mut acc_bits = i64::from(bias);
+    for (x, &w) in inputs.iter().zip(weights) {
+        let p = x.wide_mul(FixedI16::<U0>::from_bits(w)); // FixedI32<U10>, bits = x * w
+        acc_bits += i64::from(p.to_bits());
+    }
+    // Shift the weight's fraction bits out (arithmetic, floor), then saturate to Q6.10.
+    let acc = Acc::from_bits(acc_bits) >> weight_frac;
+    acc.saturating_to_num::<Act>()
+}
+
+fn layer(inputs: &[Act], l: &DenseQ, relu: bool) -> Vec<Act> {
+    l.weights
+        .iter()
+        .zip(&l.biases)
+        .map(|(row, &b)| {
+            let y = neuron(inputs, row, b, l.weight_frac);
+            if relu && y.is_negative() {
+                Act::ZERO
+            } else {
+                y
+            }
+        })
+        .collect()
+}
+
+/// Evaluate a network on Q6.10 inputs; returns every layer's output.
+pub fn forward(net: &MlpQ, inputs: &[i16]) -> Trace {
+    let mut x: Vec<Act> = inputs.iter().map(|&b| Act::from_bits(b)).collect();
+    let last = net.layers.len() - 1;
+    let mut layers = Vec::with_capacity(net.layers.len());
+    for (k, l) in net.layers.iter().enumerate() {
+        x = layer(&x, l, k < last);
+        layers.push(x.iter().map(|a| a.to_bits()).collect());
+    }
+    Trace { layers }
+}
+
+impl GoldenPredictor {
+    /// Build from a validated quantized predictor.
+    pub fn new(q: &QPredictor) -> Self {
+        Self {
+            q: q.clone(),
+            exp2: qformat::exp2_table(),
+            limits: Limits {
+                min_cycles: q.min_cycles,
+                max_cycles: q.max_cycles,
+            },
+        }
+    }
+
+    /// The quantized predictor this model runs.
+    pub fn qpredictor(&self) -> &QPredictor {
+        &self.q
+    }
+
+    /// The synthesized limits.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The network inputs for a reading and a target: each ADC code minus its offset, as
+    /// Q6.10 bits (features in file order).
+    pub fn inputs(&self, reading: u16, target: u16) -> Vec<i16> {
+        self.q
+            .features
+            .iter()
+            .zip(&self.q.input_offsets)
+            .map(|(f, &off)| {
+                let code = match f {
+                    ouro_core::schema::Feature::GNow => reading,
+                    ouro_core::schema::Feature::GTarget => target,
+                };
+                // Validation guarantees this fits Signed<16>.
+                (i32::from(code) - off) as i16
+            })
+            .collect()
+    }
+
+    /// Run the network of one polarity on raw inputs and return every layer's output.
+    pub fn trace(&self, polarity: Polarity, inputs: &[i16]) -> Trace {
+        forward(self.q.networks.get(polarity), inputs)
+    }
+
+    /// exp2 and clamp of a log2(cycles) output under `limits`.
+    pub fn duration(&self, log2_cycles: i16, limits: Limits) -> (u64, u32, Clamp) {
+        let raw = qformat::exp2_cycles(Act::from_bits(log2_cycles), &self.exp2);
+        if raw < u64::from(limits.min_cycles) {
+            (raw, limits.min_cycles, Clamp::Low)
+        } else if raw > u64::from(limits.max_cycles) {
+            (raw, limits.max_cycles, Clamp::High)
+        } else {
+            (raw, raw as u32, Clamp::None)
+        }
+    }
+
+    /// Predict from raw network inputs for a given polarity, under `limits`.
+    pub fn predict_inputs(&self, polarity: Polarity, inputs: &[i16], limits: Limits) -> Prediction {
+        let trace = self.trace(polarity, inputs);
+        let log2_cycles = trace.layers.last().expect("at least one layer")[0];
+        let (raw_cycles, cycles, clamp) = self.duration(log2_cycles, limits);
+        Prediction {
+            polarity,
+            log2_cycles,
+            raw_cycles,
+            cycles,
+            clamp,
+        }
+    }
+
+    /// Predict the pulse for a reading and a target (ADC codes) under the synthesized limits;
+    /// `None` when they are equal (no pulse).
+    pub fn predict(&self, reading: u16, target: u16) -> Option<Prediction> {
+        self.predict_with_limits(reading, target, self.limits)
+    }
+
+    /// As [`predict`](Self::predict), with run-time limits that tighten the synthesized ones.
+    pub fn predict_with_limits(
+        &self,
+        reading: u16,
+        target: u16,
+        runtime: Limits,
+    ) -> Option<Prediction> {
+        let polarity = Polarity::towards(reading, target)?;
+        let inputs = self.inputs(reading, target);
+        Some(self.predict_inputs(polarity, &inputs, self.limits.tighten(runtime)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ouro_core::schema::{Feature, PerPolarity, QPREDICTOR_FORMAT};
+
+    /// Plain-integer restatement of the arithmetic, written independently of `fixed`.
+    fn neuron_int(inputs: &[i16], w: &[i16], b: i32, frac: u32) -> i16 {
+        let acc: i64 = i64::from(b)
+            + inputs
+                .iter()
+                .zip(w)
+                .map(|(&x, &w)| i64::from(x) * i64::from(w))
+                .sum::<i64>();
+        (acc >> frac).clamp(-32768, 32767) as i16
+    }
+
+    fn tiny(
+        w_frac: u32,
+        weights: Vec<Vec<i16>>,
+        biases: Vec<i32>,
+        out_w: Vec<i16>,
+        out_b: i32,
+    ) -> QPredictor {
+        let n = MlpQ {
+            layers: vec![
+                DenseQ {
+                    weight_frac: w_frac,
+                    weights,
+                    biases,
+                },
+                DenseQ {
+                    weight_frac: w_frac,
+                    weights: vec![out_w],
+                    biases: vec![out_b],
+                },
+            ],
+        };
+        QPredictor {
+            format: QPREDICTOR_FORMAT.into(),
+            clock_hz: 12_000_000,
+            adc_bits: 12,
+            features: vec![Feature::GNow, Feature::GTarget],
+            input_offsets: vec![2048, 2048],
+            min_cycles: 1,
+            max_cycles: 131072,
+            networks: PerPolarity {
+                set: n.clone(),
+                reset: n,
+            },
+            quantization: None,
+        }
+    }
+
+    #[test]
+    fn neuron_floors_saturates_and_matches_plain_integers() {
+        // floor: -3 >> 1 = -2 (not -1).
+        assert_eq!(neuron(&[Act::from_bits(-3)], &[1], 0, 1).to_bits(), -2);
+        assert_eq!(neuron(&[Act::from_bits(3)], &[1], 0, 1).to_bits(), 1);
+        // Saturation both ways.
+        assert_eq!(
+            neuron(&[Act::from_bits(32767); 4], &[32767; 4], 0, 0).to_bits(),
+            32767
+        );
+        assert_eq!(
+            neuron(&[Act::from_bits(-32768); 4], &[32767; 4], 0, 0).to_bits(),
+            -32768
+        );
+        // -32768 * -32768 = 2^30 is exact (a 16-bit Verilog product would give 0).
+        assert_eq!(
+            neuron(&[Act::from_bits(-32768)], &[-32768], 0, 15).to_bits(),
+            32767
+        );
+        let mut s = 0x9e3779b97f4a7c15u64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for _ in 0..20_000 {
+            let n = (next() % 8 + 1) as usize;
+            let x: Vec<i16> = (0..n).map(|_| next() as i16).collect();
+            let w: Vec<i16> = (0..n).map(|_| next() as i16).collect();
+            let b = next() as i32;
+            let f = (next() % 16) as u32;
+            let xa: Vec<Act> = x.iter().map(|&v| Act::from_bits(v)).collect();
+            assert_eq!(neuron(&xa, &w, b, f).to_bits(), neuron_int(&x, &w, b, f));
+        }
+    }
+
+    #[test]
+    fn negative_test_a_corrupted_expectation_is_caught() {
+        // The comparison used above must be able to fail: corrupt one expected value.
+        let x = [Act::from_bits(1000), Act::from_bits(-77)];
+        let got = neuron(&x, &[300, -5], 12, 3).to_bits();
+        let expected = neuron_int(&[1000, -77], &[300, -5], 12, 3);
+        assert_eq!(got, expected);
+        assert_ne!(got, expected.wrapping_add(1));
+    }
+
+    #[test]
+    fn relu_hidden_linear_output_and_clamp() {
+        // Hidden: h0 = x0 - x1 (ReLU), h1 = x1 - x0 (ReLU); output = h0 + h1 + 10.0 = |x0 - x1| + 10.
+        let q = tiny(
+            0,
+            vec![vec![1, -1], vec![-1, 1]],
+            vec![0, 0],
+            vec![1, 1],
+            10 << 10,
+        );
+        let g = GoldenPredictor::new(&q);
+        let p = g.predict(2048 + 512, 2048).unwrap(); // x0 - x1 = 0.5
+        assert_eq!(p.polarity, Polarity::Reset);
+        assert_eq!(p.log2_cycles, (10 << 10) + 512);
+        assert_eq!(p.cycles, 1448);
+        assert_eq!(p.clamp, Clamp::None);
+        assert!(g.predict(100, 100).is_none());
+        let t = g.trace(Polarity::Set, &g.inputs(2048, 2048 + 512));
+        assert_eq!(t.layers[0], vec![0, 512]);
+        // Clamp high, and run-time limits only tighten.
+        let q2 = tiny(
+            0,
+            vec![vec![0, 0], vec![0, 0]],
+            vec![0, 0],
+            vec![0, 0],
+            20 << 10,
+        );
+        let g2 = GoldenPredictor::new(&q2);
+        let p = g2.predict(1, 2).unwrap();
+        assert_eq!(
+            (p.raw_cycles, p.cycles, p.clamp),
+            (1 << 20, 131072, Clamp::High)
+        );
+        let loose = Limits {
+            min_cycles: 0,
+            max_cycles: u32::MAX,
+        };
+        assert_eq!(g2.predict_with_limits(1, 2, loose).unwrap().cycles, 131072);
+        let tight = Limits {
+            min_cycles: 0,
+            max_cycles: 1000,
+        };
+        assert_eq!(g2.predict_with_limits(1, 2, tight).unwrap().cycles, 1000);
+        // Clamp low: a negative log2 gives 0 cycles, raised to the minimum.
+        let q3 = tiny(
+            0,
+            vec![vec![0, 0], vec![0, 0]],
+            vec![0, 0],
+            vec![0, 0],
+            -(1 << 10),
+        );
+        let p = GoldenPredictor::new(&q3).predict(2, 1).unwrap();
+        assert_eq!((p.raw_cycles, p.cycles, p.clamp), (0, 1, Clamp::Low));
+    }
+}
