@@ -2,3 +2,4 @@
 //! board's read path, and the bit-accurate golden model of the predictor.
 
 pub mod golden;
+pub mod readout;
