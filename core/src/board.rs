@@ -28,10 +28,6 @@ pub struct BoardConfig {
     /// Standard deviation of the read noise, as an equivalent conductance in microsiemens,
     /// added before the ADC.
     pub read_noise_us: f64,
-    /// Pulse amplitude of SET pulses, volts (negative).
-    pub set_amplitude_v: f64,
-    /// Pulse amplitude of RESET pulses, volts (positive).
-    pub reset_amplitude_v: f64,
     /// Shortest pulse the gateware may command, in clock cycles (at least 1).
     pub min_pulse_cycles: u32,
     /// Longest pulse the gateware may command, in clock cycles (the synthesized safety maximum).
@@ -122,9 +118,6 @@ impl BoardConfig {
                 "read_noise_us must be >= 0, got {}",
                 self.read_noise_us
             ));
-        }
-        if !(self.set_amplitude_v < 0.0 && self.reset_amplitude_v > 0.0) {
-            return Err("set_amplitude_v must be negative and reset_amplitude_v positive".into());
         }
         if self.min_pulse_cycles == 0
             || self.min_pulse_cycles > self.max_pulse_cycles
