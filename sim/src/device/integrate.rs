@@ -69,9 +69,10 @@ pub struct PulseOutcome {
     pub n_unclamped: f64,
     /// The state after the pulse, clamped to `[N_WINDOW_MIN, N_WINDOW_MAX]`.
     pub n_after: f64,
-    /// True if the clamp changed the end state, or the pulse started on the bound it pushes
-    /// towards (and so did nothing).
+    /// True if the clamp changed the end state.
     pub clamped: bool,
+    /// True if the pulse started on (or beyond) the bound it pushes towards and did nothing.
+    pub blocked: bool,
 }
 
 /// Apply one pulse with the window rules of DESIGN.md section 4: a pulse that starts on (or beyond)
@@ -91,7 +92,8 @@ pub fn apply_pulse(
             n_before: n0,
             n_unclamped: n0,
             n_after: n0,
-            clamped: on_bound,
+            clamped: false,
+            blocked: on_bound,
         };
     }
     let n_unclamped = integrator.advance(params, n0, volts, width_s);
@@ -101,6 +103,7 @@ pub fn apply_pulse(
         n_unclamped,
         n_after,
         clamped: n_after != n_unclamped,
+        blocked: false,
     }
 }
 

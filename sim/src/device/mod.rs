@@ -7,8 +7,15 @@
 //! - [`config`]: the YAML device configuration and the shipped presets;
 //! - [`cell`]: cells and arrays of cells that combine all of the above.
 
+pub mod cell;
+pub mod config;
 pub mod integrate;
 pub mod jart;
+pub mod variability;
+
+pub use cell::{cell_seed, Cell, CellArray, PulseReport};
+pub use config::DeviceConfig;
+pub use variability::{C2cModel, D2dModel};
 
 pub use integrate::{apply_pulse, time_to_reach, Integrator, PulseOutcome};
 pub use jart::{
@@ -32,5 +39,44 @@ pub enum DeviceError {
         min_us: f64,
         /// Highest conductance of the window, microsiemens.
         max_us: f64,
+    },
+    /// `DeviceConfig::load` was given a name that is neither a preset nor a file path.
+    #[error(
+        "unknown device preset `{name}`: use nominal, c2c, realistic or a path to a .yaml file"
+    )]
+    UnknownPreset {
+        /// The name given.
+        name: String,
+    },
+    /// A device configuration file could not be read.
+    #[error(
+        "cannot read device config `{path}`: {reason}: check the path, or use a preset \
+         (nominal, c2c, realistic)"
+    )]
+    ReadFile {
+        /// The path given.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// A device configuration is not valid YAML for [`DeviceConfig`] (syntax, missing or unknown
+    /// fields, wrong types).
+    #[error(
+        "malformed device config {origin}: {message}: fix the YAML; presets/realistic.yaml lists \
+         every field"
+    )]
+    Yaml {
+        /// The file path or preset name.
+        origin: String,
+        /// The parser's message, on one line.
+        message: String,
+    },
+    /// A device configuration parsed but holds an impossible value.
+    #[error("invalid device config {origin}: {message}: fix that value")]
+    Invalid {
+        /// The file path or preset name.
+        origin: String,
+        /// What is wrong.
+        message: String,
     },
 }
