@@ -178,9 +178,15 @@ impl DeviceConfig {
     }
 }
 
-/// Collapse a multi-line message into one line.
+/// The parser's message on one line: its first line (the location and the problem), without the
+/// rendered source snippet that follows.
 fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    let first = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(message)
+        .trim();
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
 }
 
 #[cfg(test)]
