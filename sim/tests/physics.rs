@@ -378,3 +378,18 @@ fn preset_files_match_embedded() {
         assert_eq!(from_file.name, name);
     }
 }
+
+#[test]
+fn unclamped_end_beyond_the_window_is_accurate() {
+    // Only the cycle-to-cycle `ratio` uses it; 1e-4 relative is ample.
+    for p in [DeviceParams::nominal(), fastest()] {
+        for (volts, n0) in [(SET_AMPLITUDE_V, 1.5), (RESET_AMPLITUDE_V, 0.2)] {
+            for width in [1e-4, 1e-3, 1e-2] {
+                let m = PulseModel::new(&p, volts);
+                let r = reference_advance(&m, n0, width, 1e-11);
+                let q = Integrator::Production.advance(&p, n0, volts, width);
+                assert!(rel(q, r) < 1e-4, "{volts} {width}: {q} vs {r}");
+            }
+        }
+    }
+}
