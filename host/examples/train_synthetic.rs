@@ -22,6 +22,9 @@ fn main() {
     if let Some(bs) = args.get(5) {
         cfg.batch_size = bs.parse().expect("BATCH");
     }
+    if let Some(w) = args.get(6) {
+        cfg.weight_floor = w.parse().expect("WEIGHT_FLOOR");
+    }
     let data = synthetic::characterize(rows, 1);
     let t = Instant::now();
     let (pred, report) = train(&data, &cfg, None).expect("training");
@@ -39,7 +42,7 @@ fn main() {
         );
     }
     println!(
-        "rows {rows} epochs {epochs} hidden {:?} lr {} bs {}: {secs:.2} s; vs truth: rms {:.4} max {:.3} log2, one-shot within 10%: {:.4}, within 2%: {:.4}",
-        cfg.hidden, cfg.learning_rate, cfg.batch_size, acc.rms_log2, acc.max_abs_log2, acc.hit_10pct, acc.hit_2pct
+        "rows {rows} epochs {epochs} hidden {:?} lr {} bs {} wf {}: {secs:.2} s; vs truth: rms {:.4} max {:.3} log2, one-shot within 10%: {:.4}, within 2%: {:.4}",
+        cfg.hidden, cfg.learning_rate, cfg.batch_size, cfg.weight_floor, acc.rms_log2, acc.max_abs_log2, acc.hit_10pct, acc.hit_2pct
     );
 }

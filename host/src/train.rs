@@ -17,7 +17,8 @@
 //!    training set; the statistics are stored in the [`MlpF`] so that [`MlpF::forward`] takes
 //!    microsiemens and returns log2 seconds.
 //! 4. **Fit** a dense network (ReLU hidden layers, linear output, He initialisation) by
-//!    mini-batch **Adam** on the mean squared error of the normalised log2 duration, with a
+//!    mini-batch **Adam** on the mean squared error of the normalised log2 duration
+//!    (optionally weighted per row, [`TrainConfig::weight_floor`]), with a
 //!    cosine learning-rate decay from [`TrainConfig::learning_rate`] to
 //!    `learning_rate * final_lr_fraction` over the run. Each epoch visits the training rows in
 //!    a fresh seeded order.
@@ -57,9 +58,11 @@ pub struct TrainConfig {
     pub hidden: Vec<usize>,
     /// Seed of every random choice: initial weights, split, batch order (default 0).
     pub seed: u64,
-    /// Rows per Adam step (default 256).
+    /// Rows per Adam step (default 64: per-row cost dominates at these layer sizes, so smaller
+    /// batches cost little time and fit better).
     pub batch_size: usize,
-    /// Adam step size at the start of the run (default 3e-3).
+    /// Adam step size at the start of the run (default 1e-2; the cosine decay makes the large
+    /// start safe).
     pub learning_rate: f64,
     /// The step size decays along a cosine to `learning_rate * final_lr_fraction` at the last
     /// step (default 0.01; 1.0 keeps it constant).
@@ -76,6 +79,12 @@ pub struct TrainConfig {
     /// Rows whose reading after the pulse lies within this relative margin of a window bound are
     /// dropped (default 2e-4, i.e. 0.02 %).
     pub bound_margin: f64,
+    /// Each row's squared error is weighted by `max(|g_after - g_before| / g_after,
+    /// weight_floor)` (normalised to mean 1) when this is positive, so that the fit favours
+    /// the rows where a duration error moves the cell furthest relative to its target (the
+    /// `RPD_target` of DESIGN section 5); 0 weighs every row alike (default 0.01: on the
+    /// synthetic data it lifts one-shot hits within ±10 % from about 96.6 % to 98.7 %).
+    pub weight_floor: f64,
     /// Fewest usable rows per polarity that training accepts (default 50).
     pub min_rows: usize,
     /// Name of the data (usually the CSV path), for error messages and provenance.
@@ -88,21 +97,23 @@ impl Default for TrainConfig {
             epochs: 100,
             hidden: vec![16, 16],
             seed: 0,
-            batch_size: 256,
-            learning_rate: 3e-3,
+            batch_size: 64,
+            learning_rate: 1e-2,
             final_lr_fraction: 0.01,
             val_fraction: 0.1,
             keep_best: true,
             g_min_us: G_MIN_US,
             g_max_us: G_MAX_US,
             bound_margin: 2e-4,
+            weight_floor: 0.01,
             min_rows: 50,
             source: "<memory>".into(),
         }
     }
 }
 
-/// Losses after one epoch, in log2-seconds squared (de-normalised).
+/// Losses after one epoch, in log2-seconds squared (de-normalised, unweighted: every row counts
+/// alike whatever [`TrainConfig::weight_floor`] is).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpochStats {
     /// 1-based epoch number.
@@ -228,6 +239,12 @@ impl TrainConfig {
             return bad(format!(
                 "bound_margin must be in [0, 0.5), got {}",
                 self.bound_margin
+            ));
+        }
+        if !(self.weight_floor >= 0.0 && self.weight_floor.is_finite()) {
+            return bad(format!(
+                "weight_floor must be >= 0, got {}",
+                self.weight_floor
             ));
         }
         if self.min_rows < 2 {
@@ -524,6 +541,14 @@ fn train_one(
         |idx: &[usize]| Array1::from_iter(idx.iter().map(|&i| log2_seconds(rows[i].width_ns)));
     let (mut x_train, mut x_val) = (gather_x(&train_idx), gather_x(&val_idx));
     let (mut y_train, mut y_val) = (gather_y(&train_idx), gather_y(&val_idx));
+    let w_train: Option<Array1<f64>> = (cfg.weight_floor > 0.0).then(|| {
+        let w = Array1::from_iter(train_idx.iter().map(|&i| {
+            let r = &rows[i];
+            ((r.g_after_us - r.g_before_us).abs() / r.g_after_us).max(cfg.weight_floor)
+        }));
+        let mean = w.mean().unwrap_or(1.0);
+        w / mean
+    });
     let (in_mean, in_std) = column_stats(x_train.view());
     let (out_mean, out_std) = {
         let (m, s) = column_stats(y_train.view().insert_axis(Axis(1)));
@@ -560,6 +585,7 @@ fn train_one(
     let mut order: Vec<usize> = (0..n).collect();
     let mut xb = Array2::<f64>::zeros((bs, 2));
     let mut yb = Array1::<f64>::zeros(bs);
+    let mut wb = Array1::<f64>::ones(bs);
     let mut step: u64 = 0;
     let mut best: Option<(f64, u32, Vec<Layer>)> = None;
     let mut history = Vec::with_capacity(cfg.epochs as usize);
@@ -572,6 +598,9 @@ fn train_one(
                 xb[[i, 0]] = x_train[[r, 0]];
                 xb[[i, 1]] = x_train[[r, 1]];
                 yb[i] = y_train[r];
+                if let Some(w) = &w_train {
+                    wb[i] = w[r];
+                }
             }
             let xv = xb.slice(s![..m, ..]);
             let acts = forward(&layers, xv);
@@ -581,7 +610,7 @@ fn train_one(
             for i in 0..m {
                 let e = out[[i, 0]] - yb[i];
                 sse += e * e;
-                delta[[i, 0]] = 2.0 * e / m as f64;
+                delta[[i, 0]] = 2.0 * wb[i] * e / m as f64;
             }
             step += 1;
             let progress_frac = (step - 1) as f64 / total_steps;
@@ -619,10 +648,8 @@ fn train_one(
             train_mse,
             val_mse,
         });
-        let better = best.as_ref().is_none_or(|(b, _, _)| val_mse < *b);
-        if epoch == cfg.epochs && !cfg.keep_best {
-            best = Some((val_mse, epoch, layers.clone()));
-        } else if cfg.keep_best && better {
+        let better = best.as_ref().map_or(true, |(b, _, _)| val_mse < *b);
+        if (cfg.keep_best && better) || (!cfg.keep_best && epoch == cfg.epochs) {
             best = Some((val_mse, epoch, layers.clone()));
         }
         if let Some(pb) = progress {
@@ -824,5 +851,228 @@ pub mod synthetic {
             hit_10pct: hit10 as f64 / n as f64,
             hit_2pct: hit2 as f64 / n as f64,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick(epochs: u32, seed: u64) -> TrainConfig {
+        TrainConfig {
+            epochs,
+            seed,
+            source: "data.csv".into(),
+            ..TrainConfig::default()
+        }
+    }
+
+    fn row(p: Polarity, gb: f64, ga: f64) -> Row {
+        Row {
+            cell: 0,
+            g_before_us: gb,
+            polarity: p,
+            width_ns: 100.0,
+            g_after_us: ga,
+        }
+    }
+
+    #[test]
+    fn filtering_drops_wrong_way_and_bound_rows() {
+        let cfg = TrainConfig::default();
+        let rows = [
+            row(Polarity::Set, 200.0, 210.0),          // kept
+            row(Polarity::Set, 200.0, 200.0),          // no change
+            row(Polarity::Set, 200.0, 190.0),          // wrong way
+            row(Polarity::Set, 200.0, G_MAX_US),       // on the bound
+            row(Polarity::Set, 200.0, G_MAX_US - 0.1), // within 0.02 % of it
+            row(Polarity::Set, 200.0, G_MAX_US - 0.2), // kept
+            row(Polarity::Reset, 300.0, 250.0),        // kept
+            row(Polarity::Reset, 300.0, G_MIN_US + 0.01),
+            row(Polarity::Reset, 300.0, 310.0),
+        ];
+        let (kept, c) = filter_rows(&rows, Polarity::Set, &cfg);
+        assert_eq!(
+            c,
+            RowCounts {
+                total: 6,
+                wrong_way: 2,
+                at_bound: 2,
+                kept: 2
+            }
+        );
+        assert_eq!(kept, vec![rows[0], rows[5]]);
+        let (kept, c) = filter_rows(&rows, Polarity::Reset, &cfg);
+        assert_eq!((c.total, c.wrong_way, c.at_bound, c.kept), (3, 1, 1, 1));
+        assert_eq!(kept, vec![rows[6]]);
+    }
+
+    #[test]
+    fn refuses_too_little_data_with_a_clear_message() {
+        let only_set: Vec<Row> = synthetic::characterize(2000, 3)
+            .into_iter()
+            .filter(|r| r.polarity == Polarity::Set)
+            .collect();
+        let e = train(&only_set, &quick(2, 0), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("no usable RESET rows in data.csv")
+                && e.ends_with("characterize with more pulses")
+                && !e.contains('\n'),
+            "{e}"
+        );
+        let few = synthetic::characterize(60, 3);
+        let e = train(&few, &quick(2, 0), None).unwrap_err().to_string();
+        assert!(e.starts_with("only ") && e.contains("(need 50)"), "{e}");
+        let stuck = vec![row(Polarity::Set, 200.0, 200.0); 100];
+        let e = train(&stuck, &quick(2, 0), None).unwrap_err().to_string();
+        assert!(
+            e.starts_with("no usable SET rows in data.csv (100 SET rows, 100 moved the wrong way"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_configurations() {
+        let data = synthetic::characterize(500, 1);
+        for (cfg, want) in [
+            (
+                TrainConfig {
+                    epochs: 0,
+                    ..quick(1, 0)
+                },
+                "epochs",
+            ),
+            (
+                TrainConfig {
+                    hidden: vec![16, 0],
+                    ..quick(1, 0)
+                },
+                "hidden",
+            ),
+            (
+                TrainConfig {
+                    hidden: vec![65],
+                    ..quick(1, 0)
+                },
+                "hidden",
+            ),
+            (
+                TrainConfig {
+                    learning_rate: f64::NAN,
+                    ..quick(1, 0)
+                },
+                "learning_rate",
+            ),
+            (
+                TrainConfig {
+                    val_fraction: 0.0,
+                    ..quick(1, 0)
+                },
+                "val_fraction",
+            ),
+            (
+                TrainConfig {
+                    batch_size: 0,
+                    ..quick(1, 0)
+                },
+                "batch_size",
+            ),
+        ] {
+            let e = train(&data, &cfg, None).unwrap_err().to_string();
+            assert!(
+                e.starts_with("invalid training configuration") && e.contains(want),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn training_reduces_validation_loss_and_ticks_progress() {
+        let data = synthetic::characterize(8000, 5);
+        let pb = indicatif::ProgressBar::hidden();
+        let cfg = quick(30, 7);
+        let (pred, report) = train(&data, &cfg, Some(&pb)).unwrap();
+        assert_eq!(pb.position(), 60);
+        pred.validate().unwrap();
+        for r in [&report.polarities.set, &report.polarities.reset] {
+            assert_eq!(r.epochs.len(), 30);
+            let (first, last) = (r.epochs[0].val_mse, r.epochs[29].val_mse);
+            assert!(last < first / 3.0, "val mse {first} -> {last}");
+            assert!(r.split_by_cell, "80 cells: hold out whole cells");
+            assert_eq!(r.train_rows + r.val_rows, r.rows.kept);
+            // keep_best: the chosen epoch has the lowest validation loss.
+            let min = r
+                .epochs
+                .iter()
+                .map(|e| e.val_mse)
+                .fold(f64::INFINITY, f64::min);
+            assert_eq!(r.val_mse, min);
+            assert_eq!(r.epochs[r.chosen_epoch as usize - 1].val_mse, min);
+        }
+        let info = pred.training.as_ref().unwrap();
+        assert_eq!(info.data, "data.csv");
+        assert_eq!(info.train_rows.set, report.polarities.set.train_rows);
+    }
+
+    #[test]
+    fn same_seed_same_weights_other_seed_differs() {
+        let data = synthetic::characterize(3000, 2);
+        let yaml = |seed| {
+            let (p, _) = train(&data, &quick(4, seed), None).unwrap();
+            ouro_core::yaml::to_string(&p).unwrap()
+        };
+        let a = yaml(11);
+        assert_eq!(a, yaml(11));
+        assert_ne!(a, yaml(12));
+    }
+
+    #[test]
+    fn saved_predictor_loads_back_and_matches_the_ground_truth() {
+        let data = synthetic::characterize(30_000, 8);
+        let (pred, report) = train(&data, &quick(60, 1), None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("predictor.yaml");
+        save_predictor(&path, &pred).unwrap();
+        let back = Predictor::load(&path).unwrap();
+        assert_eq!(back, pred, "the YAML round trip is exact");
+        let acc = synthetic::accuracy(&back, 5000, 4);
+        eprintln!(
+            "{acc:?}; val mse set {} reset {}",
+            report.polarities.set.val_mse, report.polarities.reset.val_mse
+        );
+        // Measured: rms 0.19, 95.7 % within 10 % (30k rows, 60 epochs; 100k rows and 100 epochs
+        // reach rms 0.07 and 98.7 %).
+        assert!(acc.rms_log2 < 0.3, "{acc:?}");
+        assert!(acc.hit_10pct > 0.93, "{acc:?}");
+    }
+
+    #[test]
+    fn train_file_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.csv");
+        crate::dataset::write_csv(&path, &synthetic::characterize(3000, 9)).unwrap();
+        let (pred, _) = train_file(&path, &quick(2, 0), None).unwrap();
+        assert_eq!(pred.training.unwrap().data, path.display().to_string());
+        let e = train_file(&dir.path().join("none.csv"), &quick(2, 0), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("cannot read ") && e.contains("none.csv"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn synthetic_truth_is_consistent() {
+        for (g0, g1) in [(100.0, 500.0), (400.0, 120.0), (300.0, 300.5)] {
+            let (p, t) = synthetic::duration_s(g0, g1).unwrap();
+            assert!(t > 0.0);
+            assert!((synthetic::apply(g0, p, t) - g1).abs() < 1e-6);
+        }
+        let (_, full) = synthetic::duration_s(G_MIN_US, G_MAX_US).unwrap();
+        assert!((full - synthetic::FULL_SWING_S).abs() < 1e-12);
+        assert_eq!(synthetic::apply(300.0, Polarity::Set, 1.0), G_MAX_US);
     }
 }
