@@ -239,6 +239,11 @@ pub struct QuantSummary {
     /// A bound on |fixed - float| of log2(duration), log2 units, valid for every pair of codes
     /// in the window when no layer saturates (largest over both networks; module docs).
     pub bound_log2: f64,
+    /// Whether interval arithmetic proves that no activation saturates for any pair of codes
+    /// in the window, which makes [`bound_log2`](Self::bound_log2) unconditional there. When
+    /// `false`, saturation is merely not excluded; [`Comparison::saturated`] says whether it
+    /// happened on the grid.
+    pub saturation_excluded: bool,
     /// How each layer was quantized, per network.
     pub layers: PerPolarity<Vec<LayerInfo>>,
 }
@@ -291,8 +296,14 @@ impl fmt::Display for QuantSummary {
         )?;
         writeln!(
             f,
-            "  clamped: {} low, {} high",
-            c.clamped_low, c.clamped_high
+            "  clamped: {} low, {} high; saturation in the window {}",
+            c.clamped_low,
+            c.clamped_high,
+            if self.saturation_excluded {
+                "excluded by interval arithmetic"
+            } else {
+                "not excluded by interval arithmetic"
+            }
         )?;
         for (name, layers, sat) in [
             ("set", &self.layers.set, &c.saturated.set),
@@ -393,8 +404,8 @@ pub fn quantize_with(
         codes: &codes,
         code_range,
     };
-    let (set, set_info, set_bound) = fold.network(Polarity::Set, &p.networks.set)?;
-    let (reset, reset_info, reset_bound) = fold.network(Polarity::Reset, &p.networks.reset)?;
+    let set = fold.network(Polarity::Set, &p.networks.set)?;
+    let reset = fold.network(Polarity::Reset, &p.networks.reset)?;
     let mut q = QPredictor {
         format: QPREDICTOR_FORMAT.into(),
         clock_hz: board.clock_hz,
@@ -403,7 +414,10 @@ pub fn quantize_with(
         input_offsets: offsets,
         min_cycles: board.min_pulse_cycles,
         max_cycles: board.max_pulse_cycles,
-        networks: PerPolarity { set, reset },
+        networks: PerPolarity {
+            set: set.net,
+            reset: reset.net,
+        },
         quantization: None,
     };
     q.validate()
@@ -412,10 +426,11 @@ pub fn quantize_with(
     let summary = QuantSummary {
         source: source_name.to_string(),
         comparison,
-        bound_log2: set_bound.max(reset_bound),
+        bound_log2: set.bound.max(reset.bound),
+        saturation_excluded: !(set.may_saturate || reset.may_saturate),
         layers: PerPolarity {
-            set: set_info,
-            reset: reset_info,
+            set: set.info,
+            reset: reset.info,
         },
     };
     q.quantization = Some(summary.report());
@@ -567,6 +582,16 @@ fn dense(layer: &DenseF, x: &[f64], relu: bool) -> Vec<f64> {
         .collect()
 }
 
+/// One quantized network and what is known about it.
+struct NetworkQ {
+    net: MlpQ,
+    info: Vec<LayerInfo>,
+    /// The error bound of the output, log2 units.
+    bound: f64,
+    /// Whether interval arithmetic could not exclude saturation in the window.
+    may_saturate: bool,
+}
+
 /// What the folding of one network needs to know.
 struct Fold<'a> {
     board: &'a BoardConfig,
@@ -580,11 +605,7 @@ struct Fold<'a> {
 
 impl Fold<'_> {
     /// Quantize one network: the fixed network, per-layer facts and the output's error bound.
-    fn network(
-        &self,
-        polarity: Polarity,
-        net: &MlpF,
-    ) -> Result<(MlpQ, Vec<LayerInfo>, f64), QuantError> {
+    fn network(&self, polarity: Polarity, net: &MlpF) -> Result<NetworkQ, QuantError> {
         let n_layers = net.layers.len();
         let last = n_layers - 1;
         let log2_clock = (self.board.clock_hz as f64).log2();
@@ -648,7 +669,7 @@ impl Fold<'_> {
             };
             let bound = coarse
                 .iter()
-                .map(|(lo, hi)| tile_bound(&folded, lo.clone(), hi.clone())[last])
+                .map(|(lo, hi)| tile_bound(&folded, lo.clone(), hi.clone()).0[last])
                 .fold(0.0f64, f64::max);
             if best.as_ref().map_or(true, |(b, _)| bound < *b) {
                 best = Some((bound, exps));
@@ -659,8 +680,11 @@ impl Fold<'_> {
 
         // The error bound: the worst over tiles of the window's code box.
         let mut layer_bound = vec![0.0f64; n_layers];
+        let mut may_saturate = false;
         for (lo, hi) in self.tiles(TILES) {
-            for (m, e) in layer_bound.iter_mut().zip(tile_bound(&folded, lo, hi)) {
+            let (bounds, sat) = tile_bound(&folded, lo, hi);
+            may_saturate |= sat;
+            for (m, e) in layer_bound.iter_mut().zip(bounds) {
                 *m = m.max(e);
             }
         }
@@ -681,7 +705,12 @@ impl Fold<'_> {
             })
             .collect();
         let layers = folded.into_iter().map(|f| f.q).collect();
-        Ok((MlpQ { layers }, info, layer_bound[last]))
+        Ok(NetworkQ {
+            net: MlpQ { layers },
+            info,
+            bound: layer_bound[last],
+            may_saturate,
+        })
     }
 
     /// Fold normalisation, scaling and units into the layers (`exps`: the power-of-two scale
@@ -819,11 +848,17 @@ struct Folded {
 /// `lo..=hi` (module docs). Interval arithmetic through the exact network bounds each
 /// activation; a hidden unit whose fixed and exact pre-activations are both provably
 /// negative on the box is exactly 0 in both and carries no error.
-fn tile_bound(layers: &[Folded], mut lo: Vec<f64>, mut hi: Vec<f64>) -> Vec<f64> {
+///
+/// Also says whether the fixed network may saturate on the box (an activation within its
+/// bound of the top of Q6.10, or for the output of either end).
+fn tile_bound(layers: &[Folded], mut lo: Vec<f64>, mut hi: Vec<f64>) -> (Vec<f64>, bool) {
     let last = layers.len() - 1;
     let one = f64::from(1u32 << ACT_FRAC);
     let mut err = vec![0.0f64; lo.len()];
     let mut out = Vec::with_capacity(layers.len());
+    let top = f64::from(i16::MAX) / one;
+    let bottom = f64::from(i16::MIN) / one;
+    let mut may_saturate = false;
     for (l, Folded { w, b, q }) in layers.iter().enumerate() {
         let wf = q.weight_frac;
         let w_scale = f64::from(wf).exp2();
@@ -858,6 +893,7 @@ fn tile_bound(layers: &[Folded], mut lo: Vec<f64>, mut hi: Vec<f64>) -> Vec<f64>
             }
             // Slack for the float arithmetic of this bound itself.
             e += 1e-9;
+            may_saturate |= zh + e >= top || (l == last && zl - e <= bottom);
             if l == last {
                 new_lo.push(zl);
                 new_hi.push(zh);
@@ -875,7 +911,7 @@ fn tile_bound(layers: &[Folded], mut lo: Vec<f64>, mut hi: Vec<f64>) -> Vec<f64>
         lo = new_lo;
         hi = new_hi;
     }
-    out
+    (out, may_saturate)
 }
 
 /// Round a folded layer at the largest weight_frac that fits; biases carry the rounding
@@ -942,6 +978,7 @@ fn quantize_layer(
 mod tests {
     use super::*;
     use ouro_core::schema::PREDICTOR_FORMAT;
+    use proptest::prelude::*;
     use rand::{Rng, SeedableRng};
     use rand_distr::{Distribution, Normal};
     use rand_xoshiro::Xoshiro256PlusPlus;
@@ -1053,6 +1090,7 @@ mod tests {
             s.bound_log2
         );
         assert!(s.well_conditioned());
+        assert!(s.saturation_excluded, "{name}: {s}");
         assert!(c.mean_abs_log2_error <= c.max_abs_log2_error);
         assert!(
             c.exp2_table_max_rel_error < 0.0027,
@@ -1276,5 +1314,34 @@ mod tests {
         assert_eq!(g.first(), Some(&WINDOW_US.0));
         assert_eq!(g.last(), Some(&WINDOW_US.1));
         assert_eq!(eval_pairs(WINDOW_US, 5).len(), 25);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+        /// The computed bound is a bound: random shapes, weights and output scales.
+        #[test]
+        fn the_bound_holds_for_random_networks(
+            seed in any::<u64>(),
+            h1 in 1usize..24,
+            h2 in 0usize..12,
+            output_std in 0.3f64..6.0,
+            weight_scale in 0.3f64..3.0,
+        ) {
+            let sizes = if h2 == 0 { vec![2, h1, 1] } else { vec![2, h1, h2, 1] };
+            let mut p = random_predictor(seed, &sizes);
+            p.networks.reset.output_std = output_std;
+            for l in &mut p.networks.set.layers {
+                l.weights.iter_mut().flatten().for_each(|w| *w *= weight_scale);
+            }
+            let (q, s) = quantize_with(&p, &board(), "p", &opts(48)).unwrap();
+            prop_assert!(q.validate().is_ok());
+            if !s.comparison.any_saturation() {
+                prop_assert!(
+                    s.comparison.max_abs_log2_error <= s.bound_log2,
+                    "{}", s
+                );
+            }
+        }
     }
 }
