@@ -35,7 +35,8 @@
 //!
 //! Along with the measured errors, [`quantize`] returns a bound on |fixed - float| of the
 //! log2(cycles) output that holds for **every** pair of ADC codes in the conductance window
-//! (not only the evaluation grid), provided no layer saturates. With `Wq`, `bq` the quantized
+//! (not only the evaluation grid), provided no layer saturates (which
+//! [`QuantSummary::saturation_excluded`] proves when it is `true`). With `Wq`, `bq` the quantized
 //! values, `W`, `b` the exact folded ones, `A_i` an interval bound (propagated through the
 //! exact network over the window's code range) on `|a_i|`, and `r = 2^-11` (0 when
 //! `weight_frac = 0`, where no bits are shifted out), the error of neuron `j` obeys
@@ -53,9 +54,9 @@
 //! normalised inputs and outputs, weights of order one, `output_std` of a few log2 units)
 //! it is below [`DOCUMENTED_BOUND_LOG2`] = 0.03 log2 units, i.e. a duration error below
 //! 2.1 %: for He-initialised 2-16-16-1 networks it came out between 0.010 and 0.027, for
-//! 2-32-1 and 2-8-8-1 networks at 0.004 and 0.005. The measured maximum is 3 to 5 times
-//! smaller (0.0014 to 0.0065 on those networks) because the worst case needs every rounding
-//! to err in the same direction. The exp2 table adds its own error on top (below 0.27 % of
+//! 2-32-1 and 2-8-8-1 networks at 0.004 and 0.005, for a hand-built 2-4-1 network at 0.0013.
+//! The measured maximum is 1.4 to 7 times smaller (0.0009 to 0.0065 on those networks)
+//! because the worst case needs every rounding to err in the same direction. The exp2 table adds its own error on top (below 0.27 % of
 //! the duration, plus the floor to whole cycles), reported separately.
 //!
 //! # Saturation
@@ -64,7 +65,9 @@
 //! `i32`) is an error ([`QuantError::WeightRange`], [`QuantError::BiasRange`]). Saturation of
 //! activations is **not** an error: it is counted per layer on the evaluation set
 //! ([`Comparison::saturated`]) and flagged by [`Comparison::any_saturation`]; the caller (the
-//! CLI) decides whether to refuse the file. Hidden layers only count saturation at the top of
+//! CLI) decides whether to refuse the file. Independently, interval arithmetic over the
+//! window either proves that nothing can saturate there ([`QuantSummary::saturation_excluded`])
+//! or does not. Hidden layers only count saturation at the top of
 //! the range (a unit saturated at the bottom is zero after ReLU either way); the output layer
 //! counts both ends.
 
@@ -1168,6 +1171,8 @@ mod tests {
 
     #[test]
     fn other_adc_widths_quantize() {
+        // Not 16: the only offset that keeps every 16-bit code in Signed<16> is 32768, which
+        // `QPredictor::validate` (core) currently refuses; quantize then fails with its message.
         for bits in [8, 10, 14] {
             let mut b = board();
             b.adc.bits = bits;
