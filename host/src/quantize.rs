@@ -1147,6 +1147,22 @@ mod tests {
     }
 
     #[test]
+    fn a_linear_network_quantizes() {
+        // No hidden layer: log2 t = -17 + 3 * (0.7 t_norm - 0.4 n_norm + 0.1).
+        let lin = mlp(vec![DenseF {
+            weights: vec![vec![-0.4, 0.7]],
+            biases: vec![0.1],
+        }]);
+        let p = predictor(lin.clone(), lin);
+        let (q, s) = quantize_with(&p, &board(), "lin", &opts(64)).unwrap();
+        q.validate().unwrap();
+        assert_eq!(q.networks.set.layers.len(), 1);
+        assert!(s.layers.set[0].act_exp.is_empty());
+        assert!(s.comparison.max_abs_log2_error <= s.bound_log2, "{s}");
+        assert!(s.bound_log2 < 0.001, "{s}");
+    }
+
+    #[test]
     fn quantize_is_deterministic() {
         let p = random_predictor(3, &[2, 16, 16, 1]);
         let a = quantize_with(&p, &board(), "p.yaml", &opts(64)).unwrap();
