@@ -358,9 +358,10 @@ impl QPredictor {
             return Err(format!("adc_bits must be in 8..=16, got {}", self.adc_bits));
         }
         for (i, &o) in self.input_offsets.iter().enumerate() {
-            let max = 1i64 << self.adc_bits;
-            // code - offset must fit Signed<16> for every code.
-            if i64::from(o) - max + 1 < -32768 || i64::from(o) > 32767 {
+            let codes = 1i64 << self.adc_bits;
+            // code - offset must fit Signed<16> for every code 0..codes: -32768 <= -o and
+            // codes - 1 - o <= 32767.
+            if i64::from(o) > 32768 || i64::from(o) < codes - 32768 {
                 return Err(format!(
                     "input_offsets[{i}] = {o} lets a code overflow 16 bits"
                 ));

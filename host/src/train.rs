@@ -163,6 +163,32 @@ pub struct TrainReport {
     pub polarities: PerPolarity<PolarityReport>,
 }
 
+impl std::fmt::Display for TrainReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (name, r) in [
+            ("set", &self.polarities.set),
+            ("reset", &self.polarities.reset),
+        ] {
+            let first = r.epochs.first().map_or(f64::NAN, |e| e.val_mse);
+            writeln!(
+                f,
+                "{name:>5}: {} rows kept of {} ({} wrong way, {} on a bound); {} train / {} validation{}; \
+                 validation MSE {first:.4} after epoch 1, {:.4} at epoch {} (log2 s)^2",
+                r.rows.kept,
+                r.rows.total,
+                r.rows.wrong_way,
+                r.rows.at_bound,
+                r.train_rows,
+                r.val_rows,
+                if r.split_by_cell { " (held-out cells)" } else { "" },
+                r.val_mse,
+                r.chosen_epoch,
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Why training could not run. Every message is one line.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {

@@ -28,13 +28,18 @@ mod tests {
     fn readings_are_noisy_codes_around_the_truth_and_reproducible() {
         let board = BoardConfig::default_board();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-        let codes: Vec<u16> = (0..2000).map(|_| read_code(&board, 300.0, &mut rng)).collect();
+        let codes: Vec<u16> = (0..2000)
+            .map(|_| read_code(&board, 300.0, &mut rng))
+            .collect();
         let mean = codes.iter().map(|&c| board.us_of_code(c)).sum::<f64>() / codes.len() as f64;
         assert!((mean - 300.0).abs() < 0.05, "{mean}");
         assert!(codes.iter().any(|&c| c != codes[0]), "noise must show");
         let mut rng2 = Xoshiro256PlusPlus::seed_from_u64(7);
         assert_eq!(read_code(&board, 300.0, &mut rng2), codes[0]);
-        let quiet = BoardConfig { read_noise_us: 0.0, ..board.clone() };
+        let quiet = BoardConfig {
+            read_noise_us: 0.0,
+            ..board.clone()
+        };
         assert_eq!(read_code(&quiet, 300.0, &mut rng2), board.code_of_us(300.0));
     }
 }

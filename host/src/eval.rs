@@ -1,0 +1,406 @@
+//! One-shot programming accuracy: every method programs the same aged cells, from the same
+//! states, to the same targets, and we count how many land within each tolerance of both
+//! metrics (DESIGN section 5).
+//!
+//! Every method runs on the same simulated board: it sees the cell through the ADC (read noise
+//! and quantisation), times its pulse in whole clock cycles, and is held to the board's pulse
+//! limits. Only the oracle knows the cell's true state and present parameters.
+
+use crate::error::CliError;
+use ouro_core::board::BoardConfig;
+use ouro_core::schema::{Predictor, QPredictor};
+use ouro_core::Polarity;
+use ouro_sim::device::{self, cell_seed, Cell, DeviceConfig, DeviceParams};
+use ouro_sim::golden::GoldenPredictor;
+use ouro_sim::readout::read_code;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// The tolerances reported, as fractions.
+pub const TOLERANCES: [f64; 4] = [0.05, 0.10, 0.25, 0.50];
+
+/// A way to pick the one-shot pulse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// The float predictor (reading and target in microsiemens).
+    NeuralFloat,
+    /// The quantized predictor, run by the bit-accurate golden model on ADC codes.
+    NeuralFixed,
+    /// Invert the noise-free nominal device model from the reading (the paper's baseline).
+    ModelInversion,
+    /// Invert the cell's own model from its true state and present parameters.
+    Oracle,
+}
+
+impl Method {
+    /// All methods, in report order.
+    pub const ALL: [Method; 4] = [
+        Self::NeuralFloat,
+        Self::NeuralFixed,
+        Self::ModelInversion,
+        Self::Oracle,
+    ];
+
+    /// The name used in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NeuralFloat => "neural-float",
+            Self::NeuralFixed => "neural-fixed",
+            Self::ModelInversion => "model-inversion",
+            Self::Oracle => "oracle",
+        }
+    }
+}
+
+/// What to evaluate.
+#[derive(Debug, Clone)]
+pub struct EvalConfig {
+    /// Number of cells.
+    pub cells: usize,
+    /// Seed of the cells, their ageing, the read noise and the targets.
+    pub seed: u64,
+    /// Random pulses applied to each cell before programming, so that cycle-to-cycle drift
+    /// has acted.
+    pub age_pulses: usize,
+    /// Targets are drawn uniformly from this range, microsiemens (default: the whole window).
+    pub target_range_us: (f64, f64),
+    /// Where each cell starts.
+    pub start: crate::characterize::Start,
+}
+
+impl EvalConfig {
+    /// The defaults for `cells` cells and a seed: 20 ageing pulses, targets over the window.
+    pub fn new(cells: usize, seed: u64) -> Self {
+        Self {
+            cells,
+            seed,
+            age_pulses: 20,
+            target_range_us: device::window_conductance_us(),
+            start: crate::characterize::Start::Uniform,
+        }
+    }
+
+    /// Check the target range lies inside the device window.
+    pub fn validate(&self) -> Result<(), CliError> {
+        let (lo, hi) = device::window_conductance_us();
+        let (a, b) = self.target_range_us;
+        if !(a.is_finite() && b.is_finite() && a < b && a >= lo && b <= hi) {
+            return Err(CliError(format!(
+                "target range {a}..{b} uS is outside the device window [{lo:.4}, {hi:.4}] uS: pick targets inside it"
+            )));
+        }
+        if self.cells == 0 {
+            return Err(CliError("--cells must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of one method on one cell.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Shot {
+    /// Pulse duration applied, clock cycles (0: no pulse).
+    pub cycles: u32,
+    /// True conductance after the pulse, microsiemens.
+    pub g_after_us: f64,
+}
+
+/// One cell's evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CellResult {
+    /// Cell index.
+    pub cell: usize,
+    /// True conductance before programming, microsiemens.
+    pub g_before_us: f64,
+    /// Target, microsiemens.
+    pub g_target_us: f64,
+    /// One shot per method, in [`Method::ALL`] order.
+    pub shots: Vec<Shot>,
+}
+
+/// One line of the summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fraction {
+    /// The method.
+    pub method: &'static str,
+    /// `rpd_target` or `rpd_update`.
+    pub metric: &'static str,
+    /// The tolerance, as a fraction.
+    pub tolerance: f64,
+    /// Fraction of cells within it.
+    pub fraction: f64,
+}
+
+/// `RPD_target` and `RPD_update` of a shot (DESIGN section 5).
+pub fn rpd(g_before: f64, g_target: f64, g_after: f64) -> (f64, f64) {
+    let err = g_after - g_target;
+    (err / g_target, err / (g_target - g_before))
+}
+
+/// Everything the methods need, prepared once.
+#[derive(Debug)]
+pub struct Programmer<'a> {
+    device: &'a DeviceConfig,
+    board: &'a BoardConfig,
+    float: &'a Predictor,
+    golden: GoldenPredictor,
+}
+
+impl<'a> Programmer<'a> {
+    /// Prepare the methods.
+    pub fn new(
+        device: &'a DeviceConfig,
+        board: &'a BoardConfig,
+        float: &'a Predictor,
+        fixed: &QPredictor,
+    ) -> Result<Self, CliError> {
+        if fixed.clock_hz != board.clock_hz {
+            return Err(CliError(format!(
+                "the quantized predictor was built for a {} Hz clock but the board runs at {} Hz: re-run `ouro quantize` with this board",
+                fixed.clock_hz, board.clock_hz
+            )));
+        }
+        if fixed.adc_bits != board.adc.bits {
+            return Err(CliError(format!(
+                "the quantized predictor expects {}-bit ADC codes but the board has a {}-bit ADC: re-run `ouro quantize` with this board",
+                fixed.adc_bits, board.adc.bits
+            )));
+        }
+        Ok(Self {
+            device,
+            board,
+            float,
+            golden: GoldenPredictor::new(fixed),
+        })
+    }
+
+    /// Seconds to whole cycles within the board's pulse limits.
+    fn cycles_of(&self, seconds: f64) -> u32 {
+        let c = (seconds * self.board.clock_hz as f64).round();
+        let (lo, hi) = (
+            f64::from(self.board.min_pulse_cycles),
+            f64::from(self.board.max_pulse_cycles),
+        );
+        if c.is_nan() {
+            self.board.max_pulse_cycles
+        } else {
+            c.clamp(lo, hi) as u32
+        }
+    }
+
+    /// Pick the pulse of `method` for `cell`, given the reading (ADC code) and the target.
+    /// Returns the polarity and the duration in cycles, or `None` for no pulse.
+    pub fn choose(
+        &self,
+        method: Method,
+        cell: &Cell,
+        code_now: u16,
+        g_target_us: f64,
+    ) -> Option<(Polarity, u32)> {
+        let g_read = self.board.us_of_code(code_now);
+        let code_target = self.board.code_of_us(g_target_us);
+        match method {
+            Method::NeuralFloat => {
+                let (p, log2_s) = self.float.predict_log2_seconds(g_read, g_target_us)?;
+                Some((p, self.cycles_of(log2_s.exp2())))
+            }
+            Method::NeuralFixed => {
+                let pr = self.golden.predict(code_now, code_target)?;
+                Some((pr.polarity, pr.cycles))
+            }
+            Method::ModelInversion => {
+                let p = Polarity::towards(g_read, g_target_us)?;
+                let (lo, hi) = device::window_conductance_us();
+                let n0 = device::n_from_conductance_us(g_read.clamp(lo, hi)).ok()?;
+                let n1 = device::n_from_conductance_us(g_target_us).ok()?;
+                self.invert(&DeviceParams::nominal(), p, n0, n1)
+            }
+            Method::Oracle => {
+                let p = Polarity::towards(cell.conductance_us(), g_target_us)?;
+                let n1 = device::n_from_conductance_us(g_target_us).ok()?;
+                self.invert(cell.params(), p, cell.state(), n1)
+            }
+        }
+    }
+
+    fn invert(
+        &self,
+        params: &DeviceParams,
+        p: Polarity,
+        n0: f64,
+        n1: f64,
+    ) -> Option<(Polarity, u32)> {
+        let t = device::time_to_reach(params, n0, n1, self.device.amplitude_v(p))
+            .unwrap_or(f64::INFINITY);
+        Some((p, self.cycles_of(t)))
+    }
+
+    /// Apply a chosen pulse to a copy of `cell`; the true conductance afterwards.
+    pub fn shoot(&self, cell: &Cell, choice: Option<(Polarity, u32)>) -> Shot {
+        match choice {
+            None => Shot {
+                cycles: 0,
+                g_after_us: cell.conductance_us(),
+            },
+            Some((p, cycles)) => {
+                let mut c = cell.clone();
+                let width = f64::from(cycles) * self.board.clock_period_s();
+                let r = c.apply_pulse_with_amplitude(self.device.amplitude_v(p), width);
+                Shot {
+                    cycles,
+                    g_after_us: r.g_after_us,
+                }
+            }
+        }
+    }
+}
+
+/// Stream of the evaluation's own randomness for cell `i` (ageing, read noise, target),
+/// independent of the cell's parameter stream.
+fn eval_rng(seed: u64, i: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(cell_seed(seed ^ 0x5EED_0E7A_1A7E_0000, i as u64))
+}
+
+/// Evaluate every method on `cfg.cells` aged cells. Deterministic for a seed, whatever the
+/// number of threads.
+pub fn run(
+    prog: &Programmer<'_>,
+    cfg: &EvalConfig,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<Vec<CellResult>, CliError> {
+    cfg.validate()?;
+    let results = (0..cfg.cells)
+        .into_par_iter()
+        .map(|i| {
+            let mut cell = Cell::new(prog.device, cell_seed(cfg.seed, i as u64));
+            let mut rng = eval_rng(cfg.seed, i);
+            cell.age(cfg.age_pulses, &mut rng);
+            if cfg.start == crate::characterize::Start::Uniform {
+                let (lo, hi) = device::window_conductance_us();
+                let g = lo + (hi - lo) * rng.random::<f64>();
+                cell.set_conductance_us(g.clamp(lo, hi))
+                    .expect("inside the window");
+            }
+            let (a, b) = cfg.target_range_us;
+            let g_target_us = a + (b - a) * rng.random::<f64>();
+            let code_now = read_code(prog.board, cell.conductance_us(), &mut rng);
+            let shots = Method::ALL
+                .iter()
+                .map(|&m| prog.shoot(&cell, prog.choose(m, &cell, code_now, g_target_us)))
+                .collect();
+            if let Some(pb) = progress {
+                pb.inc(1);
+            }
+            CellResult {
+                cell: i,
+                g_before_us: cell.conductance_us(),
+                g_target_us,
+                shots,
+            }
+        })
+        .collect();
+    Ok(results)
+}
+
+/// The fraction of cells within each tolerance, per method and metric.
+pub fn summarize(results: &[CellResult]) -> Vec<Fraction> {
+    let mut out = Vec::new();
+    let n = results.len().max(1) as f64;
+    for (k, m) in Method::ALL.iter().enumerate() {
+        for (metric, pick) in [("rpd_target", 0usize), ("rpd_update", 1usize)] {
+            for &tol in &TOLERANCES {
+                let hits = results
+                    .iter()
+                    .filter(|r| {
+                        let (t, u) = rpd(r.g_before_us, r.g_target_us, r.shots[k].g_after_us);
+                        [t, u][pick].abs() <= tol
+                    })
+                    .count();
+                out.push(Fraction {
+                    method: m.name(),
+                    metric,
+                    tolerance: tol,
+                    fraction: hits as f64 / n,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Every cell's outcome as CSV: `cell,g_before_us,g_target_us`, then for each method its
+/// pulse in cycles and the conductance after it.
+pub fn cells_csv(results: &[CellResult]) -> String {
+    let mut s = String::from("cell,g_before_us,g_target_us");
+    for m in Method::ALL {
+        s += &format!(",{0}_cycles,{0}_g_after_us", m.name());
+    }
+    s.push('\n');
+    for r in results {
+        s += &format!("{},{:.6},{:.6}", r.cell, r.g_before_us, r.g_target_us);
+        for shot in &r.shots {
+            s += &format!(",{},{:.6}", shot.cycles, shot.g_after_us);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The summary as a terminal table.
+pub fn table(fractions: &[Fraction]) -> String {
+    let mut s = format!("{:<16} {:<11}", "method", "metric");
+    for t in TOLERANCES {
+        s += &format!(" {:>8}", format!("±{:.0}%", t * 100.0));
+    }
+    s.push('\n');
+    for row in fractions.chunks(TOLERANCES.len()) {
+        s += &format!("{:<16} {:<11}", row[0].method, row[0].metric);
+        for f in row {
+            s += &format!(" {:>7.2}%", f.fraction * 100.0);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rpd_definitions() {
+        let (t, u) = rpd(200.0, 300.0, 330.0);
+        assert!((t - 0.1).abs() < 1e-12 && (u - 0.3).abs() < 1e-12);
+        let (t, u) = rpd(300.0, 200.0, 190.0);
+        assert!((t + 0.05).abs() < 1e-12 && (u - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn target_range_outside_the_window_is_refused() {
+        let mut cfg = EvalConfig::new(10, 1);
+        cfg.target_range_us = (50.0, 300.0);
+        let e = cfg.validate().unwrap_err().to_string();
+        assert!(e.contains("outside the device window"), "{e}");
+    }
+
+    #[test]
+    fn oracle_is_nearly_exact_on_nominal_cells() {
+        let device = DeviceConfig::load("nominal").unwrap();
+        let board = BoardConfig::default_board();
+        let float = crate::defaults::predictor();
+        let fixed = crate::defaults::qpredictor();
+        let prog = Programmer::new(&device, &board, &float, &fixed).unwrap();
+        let res = run(&prog, &EvalConfig::new(200, 3), None).unwrap();
+        let f = summarize(&res);
+        let oracle10 = f
+            .iter()
+            .find(|x| x.method == "oracle" && x.metric == "rpd_target" && x.tolerance == 0.10)
+            .unwrap();
+        assert!(oracle10.fraction > 0.99, "{oracle10:?}");
+        // Same seed, same numbers.
+        assert_eq!(res, run(&prog, &EvalConfig::new(200, 3), None).unwrap());
+    }
+}

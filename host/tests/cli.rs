@@ -1,0 +1,269 @@
+//! The `ouro` binary end to end: outputs, and bad input giving a one-line error, a non-zero
+//! exit and no output file.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn ouro(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ouro"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A failed command: non-zero exit, exactly one line on stderr containing `needle`, no panic.
+fn assert_one_line_error(o: &Output, needle: &str) {
+    let e = stderr(o);
+    assert!(!o.status.success(), "expected failure, got success: {e}");
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "not one line: {e}");
+    assert!(e.contains(needle), "`{needle}` not in: {e}");
+}
+
+#[test]
+fn device_curve_prints_the_csv() {
+    let o = ouro(&[
+        "device",
+        "curve",
+        "--device",
+        "nominal",
+        "--polarity",
+        "set",
+        "--width",
+        "1us",
+        "--pulses",
+        "2",
+        "--from-us",
+        "353.0118",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "pulse,g_us");
+    assert_eq!(lines.len(), 4);
+    let g = |l: &str| l.split(',').nth(1).unwrap().parse::<f64>().unwrap();
+    // DESIGN section 4 anchor: one 1 us SET from N = 0.4 (353.0118 uS) raises G by 3.2792 uS.
+    assert!((g(lines[1]) - 353.0118).abs() < 1e-6, "{out}");
+    assert!(
+        (g(lines[2]) - g(lines[1]) - 3.2792).abs() < 3.2792e-3,
+        "{out}"
+    );
+    assert!(g(lines[3]) > g(lines[2]));
+}
+
+#[test]
+fn device_info_names_the_window() {
+    let o = ouro(&["device", "info", "--device", "realistic"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains("94.4530") && out.contains("d2d: true"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_inputs_give_one_line_errors() {
+    assert_one_line_error(
+        &ouro(&[
+            "device",
+            "curve",
+            "--polarity",
+            "set",
+            "--width",
+            "5 parsecs",
+        ]),
+        "parsecs",
+    );
+    assert_one_line_error(
+        &ouro(&["device", "info", "--device", "granite"]),
+        "unknown device preset `granite`",
+    );
+    assert_one_line_error(
+        &ouro(&[
+            "device",
+            "curve",
+            "--polarity",
+            "reset",
+            "--width",
+            "1us",
+            "--from-us",
+            "800",
+        ]),
+        "outside the device window",
+    );
+    assert_one_line_error(
+        &ouro(&[
+            "device",
+            "curve",
+            "--polarity",
+            "set",
+            "--width",
+            "1us",
+            "--amplitude",
+            "0.5",
+        ]),
+        "trusted set range",
+    );
+    assert_one_line_error(
+        &ouro(&["eval", "--cells", "10", "--target-range-us", "20,300"]),
+        "outside the device window",
+    );
+}
+
+#[test]
+fn malformed_device_yaml_is_named_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "name: x\nd2d: [true\n").unwrap();
+    let out = dir.path().join("data.csv");
+    let o = ouro(&[
+        "characterize",
+        "--device",
+        bad.to_str().unwrap(),
+        "--cells",
+        "2",
+        "--pulses-per-cell",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&o, "bad.yaml");
+    assert!(!out.exists());
+    // Incomplete: a field missing.
+    std::fs::write(&bad, "name: x\nd2d: true\n").unwrap();
+    assert_one_line_error(
+        &ouro(&[
+            "characterize",
+            "--device",
+            bad.to_str().unwrap(),
+            "--cells",
+            "2",
+            "--pulses-per-cell",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        "c2c",
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn characterize_train_quantize_eval_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let o = ouro(&[
+        "characterize",
+        "--device",
+        "nominal",
+        "--cells",
+        "40",
+        "--pulses-per-cell",
+        "50",
+        "--seed",
+        "3",
+        "--out",
+        &p("d.csv"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(p("d.csv")).unwrap();
+    assert!(text.starts_with("cell,g_before_us,polarity,width_ns,g_after_us\n"));
+    assert_eq!(text.lines().count(), 1 + 40 * 50);
+    // Same seed, same bytes.
+    let o = ouro(&[
+        "characterize",
+        "--device",
+        "nominal",
+        "--cells",
+        "40",
+        "--pulses-per-cell",
+        "50",
+        "--seed",
+        "3",
+        "--out",
+        &p("d2.csv"),
+    ]);
+    assert!(o.status.success());
+    assert_eq!(text, std::fs::read_to_string(p("d2.csv")).unwrap());
+
+    let o = ouro(&[
+        "train",
+        "--data",
+        &p("d.csv"),
+        "--out",
+        &p("f.yaml"),
+        "--epochs",
+        "3",
+        "--hidden",
+        "8",
+        "--seed",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ouro(&["quantize", &p("f.yaml"), "--out", &p("q.yaml")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ouro(&[
+        "eval",
+        "--predictor",
+        &p("f.yaml"),
+        "--qpredictor",
+        &p("q.yaml"),
+        "--device",
+        "nominal",
+        "--cells",
+        "30",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4 * 2 * 4);
+    for method in ["neural-float", "neural-fixed", "model-inversion", "oracle"] {
+        for metric in ["rpd_target", "rpd_update"] {
+            assert!(results
+                .iter()
+                .any(|r| r["method"] == method && r["metric"] == metric && r["tolerance"] == 0.5));
+        }
+    }
+    // A quantized file given where a float one is expected: named, non-zero, nothing written.
+    assert_one_line_error(
+        &ouro(&["quantize", &p("q.yaml"), "--out", &p("qq.yaml")]),
+        "q.yaml",
+    );
+    assert!(!Path::new(&p("qq.yaml")).exists());
+}
+
+#[test]
+fn a_bad_csv_row_is_reported_with_its_line_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.csv");
+    std::fs::write(
+        &data,
+        "cell,g_before_us,polarity,width_ns,g_after_us\n0,100.0,set,1000,101.0\n0,101.0,sideways,1000,102.0\n",
+    )
+    .unwrap();
+    let out = dir.path().join("p.yaml");
+    let o = ouro(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&o, "line 3");
+    assert!(!out.exists());
+}
+
+#[test]
+fn argument_errors_are_one_line_too() {
+    assert_one_line_error(&ouro(&["eval", "--cells", "many"]), "--cells");
+    assert_one_line_error(&ouro(&["characterize", "--device", "nominal"]), "required");
+    assert_one_line_error(&ouro(&["eval", "--target-range-us", "100"]), "two numbers");
+    assert!(ouro(&["--help"]).status.success());
+}
