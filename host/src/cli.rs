@@ -230,6 +230,13 @@ pub struct TrainArgs {
     /// Floor of the per-row loss weight max(|dG|/G_after, floor); 0 gives plain MSE.
     #[arg(long, default_value_t = 0.01)]
     pub weight_floor: f64,
+    /// Power the row weight is raised to (2: weigh rows by their squared relative change).
+    #[arg(long, default_value_t = 1.0)]
+    pub weight_power: f64,
+    /// Scale (log2 units) of the Welsch loss used in the second half of training; 0: squared
+    /// error throughout.
+    #[arg(long, default_value_t = 2.0)]
+    pub robust_scale: f64,
 }
 
 /// `ouro train`.
@@ -242,6 +249,8 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
         learning_rate: a.learning_rate,
         batch_size: a.batch_size,
         weight_floor: a.weight_floor,
+        weight_power: a.weight_power,
+        robust_scale: a.robust_scale,
         source: a.data.display().to_string(),
         ..Default::default()
     };
