@@ -6,6 +6,10 @@ use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    run(&args);
+}
+
+fn run(args: &[String]) {
     let rows: usize = args.get(1).map_or(100_000, |a| a.parse().expect("ROWS"));
     let epochs: u32 = args.get(2).map_or(100, |a| a.parse().expect("EPOCHS"));
     let hidden: Vec<usize> = args.get(3).map_or(vec![16, 16], |a| {
@@ -45,4 +49,17 @@ fn main() {
         "rows {rows} epochs {epochs} hidden {:?} lr {} bs {} wf {}: {secs:.2} s; vs truth: rms {:.4} max {:.3} log2, one-shot within 10%: {:.4}, within 2%: {:.4}",
         cfg.hidden, cfg.learning_rate, cfg.batch_size, cfg.weight_floor, acc.rms_log2, acc.max_abs_log2, acc.hit_10pct, acc.hit_2pct
     );
+}
+
+#[cfg(test)]
+mod tests {
+    /// Examples run as tests (`[[example]] test = true`): a small run of this one.
+    #[test]
+    fn example_runs() {
+        let args: Vec<String> = ["train_synthetic", "3000", "3", "8"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        super::run(&args);
+    }
 }
