@@ -275,6 +275,8 @@ fn main() {
         );
     }
 
+    let waivers = out.join("waivers.vlt");
+    std::fs::write(&waivers, ouro_hdl::LINT_WAIVERS).expect("write waivers");
     let mut ports: Option<Vec<Port>> = None;
     let mut infos = String::new();
     let mut statics = String::new();
@@ -329,32 +331,28 @@ fn main() {
         if have {
             let mdir = dir.join("obj");
             let _ = std::fs::remove_dir_all(&mdir);
-            let status = Command::new("verilator")
-                .args([
-                    "--cc",
-                    "--trace",
-                    "-O3",
-                    "--x-assign",
-                    "fast",
-                    "--x-initial",
-                    "fast",
-                ])
-                .args([
-                    "--top-module",
-                    ouro_hdl::TOP_MODULE,
-                    "--prefix",
-                    &prefix,
-                    "--Mdir",
-                ])
-                .arg(&mdir)
-                .arg(&vfile)
-                .status()
-                .expect("run verilator");
-            assert!(
-                status.success(),
-                "verilator --cc failed on {}",
-                vfile.display()
-            );
+            let mut cmd = Command::new("verilator");
+            cmd.args([
+                "--cc",
+                "--trace",
+                "-O3",
+                "--x-assign",
+                "fast",
+                "--x-initial",
+                "fast",
+            ])
+            .args([
+                "--top-module",
+                ouro_hdl::TOP_MODULE,
+                "--prefix",
+                &prefix,
+                "--Mdir",
+            ])
+            .arg(&mdir)
+            .arg(&waivers)
+            .arg(&vfile);
+            let status = cmd.status().expect("run verilator");
+            assert!(status.success(), "verilator --cc failed: {cmd:?}");
             let shim_file = dir.join(format!("ouro_{}_shim.cpp", c.name));
             std::fs::write(&shim_file, shim(&prefix, c.name, &p)).expect("write shim");
             build.include(&mdir).file(&shim_file);

@@ -44,24 +44,52 @@ fn random_net(rng: &mut XorShift, inputs: usize, hidden: &[usize]) -> MlpQ {
     let sizes: Vec<usize> = hidden.iter().copied().chain([1]).collect();
     for (k, &outs) in sizes.iter().enumerate() {
         let last = k + 1 == sizes.len();
-        let weight_frac = rng.range(6, 15) as u32;
-        // Weights up to a random number of bits, so that some layers saturate and some not.
-        let wbits = rng.range(weight_frac as i64 - 3, 15) as u32;
+        let weight_frac = rng.range(6, 13) as u32;
+        // Weight magnitudes of about 1/4 to 2 (in real units): ADC-scale inputs mostly stay in
+        // range, full-scale inputs saturate.
+        let wbits = rng.range(weight_frac as i64 - 2, weight_frac as i64 + 1) as u32;
         let wmax = (1i64 << wbits) - 1;
-        let weights = (0..outs)
+        let mut weights: Vec<Vec<i16>> = (0..outs)
             .map(|_| (0..fan_in).map(|_| rng.range(-wmax, wmax) as i16).collect())
             .collect();
         let bscale = 10 + weight_frac;
-        let biases = (0..outs)
+        let mut biases: Vec<i32> = (0..outs)
             .map(|_| {
                 if last {
-                    // Centre the output (log2 cycles) around 2^8..2^16 cycles.
+                    // Centre the output (log2 cycles) around 2^6..2^16 cycles.
                     (rng.range(6, 16) << bscale) as i32
                 } else {
                     rng.range(-(1 << (bscale + 1)), 1 << (bscale + 1)) as i32
                 }
             })
             .collect();
+        // Two structured neurons per hidden layer make saturation reachable in every layer:
+        // neuron 0 follows the positive full-scale inputs (and neuron 0 before it), neuron 1
+        // the negative ones (and neuron 1 before it), each with weight 4.0; the output adds
+        // them with +4.0 and -4.0 and the other (small) weights, so that both rails are reached.
+        let big = ((1i64 << (weight_frac + 2)) - 1) as i16;
+        if last {
+            let small = (1i64 << (weight_frac - 3)) - 1;
+            for w in weights[0].iter_mut() {
+                *w = rng.range(-small, small) as i16;
+            }
+            weights[0][0] = big;
+            if fan_in > 1 {
+                weights[0][1] = -big;
+            }
+        } else {
+            for (n, sign) in [(0usize, 1i16), (1, -1)] {
+                if n >= outs {
+                    break;
+                }
+                weights[n] = if k == 0 {
+                    vec![sign * big; fan_in]
+                } else {
+                    (0..fan_in).map(|i| if i == n { big } else { 0 }).collect()
+                };
+                biases[n] = 0;
+            }
+        }
         layers.push(DenseQ {
             weight_frac,
             weights,

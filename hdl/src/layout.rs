@@ -22,10 +22,10 @@ pub const INPUT_ADDR_BITS: usize = 6;
 /// Cycles between the last issue of one layer and the first issue of the next: the last
 /// group's results are written back three cycles after its last input is issued.
 pub const LAYER_GAP: usize = 3;
-/// Cycles from the last issue of the output layer to `done`: three pipeline stages (RAM read,
+/// Edges from the last issue of the output layer to `done`: three pipeline stages (RAM read,
 /// product, accumulate), requantization into `log2_cycles`, the exp2 table read, the shift,
-/// and the clamp.
-pub const TAIL_CYCLES: usize = 6;
+/// the clamp, and the edge that raises `done`.
+pub const TAIL_CYCLES: usize = 7;
 
 /// Load-port regions (address bits `[19:16]`).
 pub mod region {
@@ -153,7 +153,7 @@ impl EngineShape {
 
     /// The fixed latency in clock cycles: `done` is high after this many rising edges
     /// counted from (and including) the edge that samples `start`:
-    /// `sum_k ceil(out_k / lanes) * in_k + 3 * (layers - 1) + 6`.
+    /// `sum_k ceil(out_k / lanes) * in_k + 3 * (layers - 1) + 7`.
     pub fn latency_cycles(&self) -> usize {
         self.issue_cycles() + TAIL_CYCLES
     }
@@ -278,8 +278,8 @@ mod tests {
 
     #[test]
     fn latency_formula_for_the_default_shape() {
-        assert_eq!(shape(1).latency_cycles(), 32 + 256 + 16 + 6 + 6);
-        assert_eq!(shape(8).latency_cycles(), 4 + 32 + 16 + 6 + 6);
+        assert_eq!(shape(1).latency_cycles(), 32 + 256 + 16 + 6 + 7);
+        assert_eq!(shape(8).latency_cycles(), 4 + 32 + 16 + 6 + 7);
         // A 4-input (history) network fits without redesign.
         let s4 = EngineShape {
             inputs: 4,
@@ -287,7 +287,7 @@ mod tests {
             lanes: 3,
         };
         s4.check().unwrap();
-        assert_eq!(s4.latency_cycles(), 3 * 4 + 8 + 3 + 6);
+        assert_eq!(s4.latency_cycles(), 3 * 4 + 8 + 3 + 7);
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub const VERILOG_FILE: &str = "ouro_predictor.v";
 /// File name of the load-port image (see [`generate`]).
 pub const LOAD_IMAGE_FILE: &str = "ouro_predictor_load.hex";
 
+/// The documented `verilator -Wall` waivers for the generated Verilog (a Verilator config file,
+/// `hdl/lint/waivers.vlt`; reasons in its comments and in `docs/HDL.md`).
+pub const LINT_WAIVERS: &str = include_str!("../lint/waivers.vlt");
+
 /// Errors of the gateware generator.
 #[derive(Debug, thiserror::Error)]
 pub enum HdlError {

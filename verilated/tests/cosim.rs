@@ -303,11 +303,13 @@ fn reloaded_weights_change_outputs_as_golden_predicts() {
             let got = run(&mut m, pol, x);
             let want = new.predict_inputs(pol, x, new.limits());
             check(&want, cfg.latency, &got).unwrap_or_else(|e| panic!("{}: {e}", cfg.name));
-            changed += usize::from(old.predict_inputs(pol, x, old.limits()) != want);
+            changed += usize::from(
+                old.predict_inputs(pol, x, old.limits()).log2_cycles != want.log2_cycles,
+            );
         }
         assert!(
-            changed > 250,
-            "{}: the new weights change most outputs",
+            changed > 100,
+            "{}: the new weights change many outputs ({changed} of 500)",
             cfg.name
         );
     }
