@@ -63,11 +63,17 @@ fn rust_type(width: usize) -> &'static str {
     }
 }
 
+/// The Verilator executable: `$OURO_VERILATOR` when set (e.g. a newer build, or a name that
+/// does not exist to try the build without Verilator), else `verilator` from `PATH`.
+fn verilator_bin() -> String {
+    std::env::var("OURO_VERILATOR").unwrap_or_else(|_| "verilator".into())
+}
+
 fn verilator_root() -> Option<PathBuf> {
     let root = std::env::var_os("VERILATOR_ROOT")
         .map(PathBuf::from)
         .or_else(|| {
-            let out = Command::new("verilator")
+            let out = Command::new(verilator_bin())
                 .arg("--getenv")
                 .arg("VERILATOR_ROOT")
                 .output()
@@ -81,7 +87,10 @@ fn verilator_root() -> Option<PathBuf> {
 }
 
 fn verilator_version() -> Option<String> {
-    let out = Command::new("verilator").arg("--version").output().ok()?;
+    let out = Command::new(verilator_bin())
+        .arg("--version")
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
@@ -182,11 +191,7 @@ trace_dump: unsafe extern \"C\" fn(*mut c_void, u64),\n    trace_close: unsafe e
             if p.name == "clock" {
                 continue;
             }
-            let conv = if ty == "bool" {
-                "u64::from(v)"
-            } else {
-                "u64::from(v)"
-            };
+            let conv = "u64::from(v)";
             let _ = writeln!(
                 s,
                 "    /// Drive input `{n}` ({w} bits).\n    pub fn set_{n}(&mut self, v: {ty}) {{\n        \
@@ -260,6 +265,7 @@ fn rust_static(cfg: &str, ports: &[Port]) -> String {
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
+    println!("cargo:rerun-if-env-changed=OURO_VERILATOR");
     println!("cargo:rustc-check-cfg=cfg(ouro_verilator)");
     let default_path = ouro_hdl::configs::default_predictor_path();
     println!("cargo:rerun-if-changed={}", default_path.display());
@@ -331,7 +337,7 @@ fn main() {
         if have {
             let mdir = dir.join("obj");
             let _ = std::fs::remove_dir_all(&mdir);
-            let mut cmd = Command::new("verilator");
+            let mut cmd = Command::new(verilator_bin());
             cmd.args([
                 "--cc",
                 "--trace",

@@ -1901,6 +1901,7 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     localparam  sat_pos = 16'h7fff;
     localparam  sat_neg = 16'h8000;
     localparam  zero16 = 16'h0;
+    localparam  zero40 = 40'h0;
 
     // Stub signals
     reg signed [31:0] prod$d;
@@ -1937,6 +1938,7 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
     reg  [39:0] base;
+    reg  [39:0] smask;
     reg  [39:0] sh;
     reg  [24:0] hi;
     reg  [15:0] sat;
@@ -2023,12 +2025,11 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (valid_c) begin
             acc$d = base + prod_ext;
         end
+        smask = zero40;
         if (acc$q[32'h27]) begin
-            sh = ~((~acc$q) >> frac_d);
+            smask = ~zero40;
         end
-        else begin
-            sh = acc$q >> frac_d;
-        end
+        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
         hi = sh[(32'hf)+:(25)];
         sat = sh[(32'h0)+:(16)];
         if (sh[32'h27]) begin
@@ -2357,6 +2358,7 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     localparam  sat_pos = 16'h7fff;
     localparam  sat_neg = 16'h8000;
     localparam  zero16 = 16'h0;
+    localparam  zero40 = 40'h0;
 
     // Stub signals
     reg signed [31:0] prod$d;
@@ -2393,6 +2395,7 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
     reg  [39:0] base;
+    reg  [39:0] smask;
     reg  [39:0] sh;
     reg  [24:0] hi;
     reg  [15:0] sat;
@@ -2479,12 +2482,11 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (valid_c) begin
             acc$d = base + prod_ext;
         end
+        smask = zero40;
         if (acc$q[32'h27]) begin
-            sh = ~((~acc$q) >> frac_d);
+            smask = ~zero40;
         end
-        else begin
-            sh = acc$q >> frac_d;
-        end
+        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
         hi = sh[(32'hf)+:(25)];
         sat = sh[(32'h0)+:(16)];
         if (sh[32'h27]) begin
@@ -2813,6 +2815,7 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     localparam  sat_pos = 16'h7fff;
     localparam  sat_neg = 16'h8000;
     localparam  zero16 = 16'h0;
+    localparam  zero40 = 40'h0;
 
     // Stub signals
     reg signed [31:0] prod$d;
@@ -2849,6 +2852,7 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
     reg  [39:0] base;
+    reg  [39:0] smask;
     reg  [39:0] sh;
     reg  [24:0] hi;
     reg  [15:0] sat;
@@ -2935,12 +2939,11 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (valid_c) begin
             acc$d = base + prod_ext;
         end
+        smask = zero40;
         if (acc$q[32'h27]) begin
-            sh = ~((~acc$q) >> frac_d);
+            smask = ~zero40;
         end
-        else begin
-            sh = acc$q >> frac_d;
-        end
+        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
         hi = sh[(32'hf)+:(25)];
         sat = sh[(32'h0)+:(16)];
         if (sh[32'h27]) begin
@@ -3269,6 +3272,7 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     localparam  sat_pos = 16'h7fff;
     localparam  sat_neg = 16'h8000;
     localparam  zero16 = 16'h0;
+    localparam  zero40 = 40'h0;
 
     // Stub signals
     reg signed [31:0] prod$d;
@@ -3305,6 +3309,7 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
     reg  [39:0] base;
+    reg  [39:0] smask;
     reg  [39:0] sh;
     reg  [24:0] hi;
     reg  [15:0] sat;
@@ -3391,12 +3396,11 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (valid_c) begin
             acc$d = base + prod_ext;
         end
+        smask = zero40;
         if (acc$q[32'h27]) begin
-            sh = ~((~acc$q) >> frac_d);
+            smask = ~zero40;
         end
-        else begin
-            sh = acc$q >> frac_d;
-        end
+        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
         hi = sh[(32'hf)+:(25)];
         sat = sh[(32'h0)+:(16)];
         if (sh[32'h27]) begin
@@ -3725,6 +3729,7 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     localparam  sat_pos = 16'h7fff;
     localparam  sat_neg = 16'h8000;
     localparam  zero16 = 16'h0;
+    localparam  zero40 = 40'h0;
 
     // Stub signals
     reg signed [31:0] prod$d;
@@ -3761,6 +3766,7 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
     reg  [39:0] base;
+    reg  [39:0] smask;
     reg  [39:0] sh;
     reg  [24:0] hi;
     reg  [15:0] sat;
@@ -3847,12 +3853,11 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (valid_c) begin
             acc$d = base + prod_ext;
         end
+        smask = zero40;
         if (acc$q[32'h27]) begin
-            sh = ~((~acc$q) >> frac_d);
+            smask = ~zero40;
         end
-        else begin
-            sh = acc$q >> frac_d;
-        end
+        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
         hi = sh[(32'hf)+:(25)];
         sat = sh[(32'h0)+:(16)];
         if (sh[32'h27]) begin
@@ -4181,6 +4186,7 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     localparam  sat_pos = 16'h7fff;
     localparam  sat_neg = 16'h8000;
     localparam  zero16 = 16'h0;
+    localparam  zero40 = 40'h0;
 
     // Stub signals
     reg signed [31:0] prod$d;
@@ -4217,6 +4223,7 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
     reg  [39:0] base;
+    reg  [39:0] smask;
     reg  [39:0] sh;
     reg  [24:0] hi;
     reg  [15:0] sat;
@@ -4303,12 +4310,11 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (valid_c) begin
             acc$d = base + prod_ext;
         end
+        smask = zero40;
         if (acc$q[32'h27]) begin
-            sh = ~((~acc$q) >> frac_d);
+            smask = ~zero40;
         end
-        else begin
-            sh = acc$q >> frac_d;
-        end
+        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
         hi = sh[(32'hf)+:(25)];
         sat = sh[(32'h0)+:(16)];
         if (sh[32'h27]) begin
@@ -4637,6 +4643,7 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     localparam  sat_pos = 16'h7fff;
     localparam  sat_neg = 16'h8000;
     localparam  zero16 = 16'h0;
+    localparam  zero40 = 40'h0;
 
     // Stub signals
     reg signed [31:0] prod$d;
@@ -4673,6 +4680,7 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
     reg  [39:0] base;
+    reg  [39:0] smask;
     reg  [39:0] sh;
     reg  [24:0] hi;
     reg  [15:0] sat;
@@ -4759,12 +4767,11 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (valid_c) begin
             acc$d = base + prod_ext;
         end
+        smask = zero40;
         if (acc$q[32'h27]) begin
-            sh = ~((~acc$q) >> frac_d);
+            smask = ~zero40;
         end
-        else begin
-            sh = acc$q >> frac_d;
-        end
+        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
         hi = sh[(32'hf)+:(25)];
         sat = sh[(32'h0)+:(16)];
         if (sh[32'h27]) begin
@@ -5093,6 +5100,7 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     localparam  sat_pos = 16'h7fff;
     localparam  sat_neg = 16'h8000;
     localparam  zero16 = 16'h0;
+    localparam  zero40 = 40'h0;
 
     // Stub signals
     reg signed [31:0] prod$d;
@@ -5129,6 +5137,7 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
     reg  [39:0] base;
+    reg  [39:0] smask;
     reg  [39:0] sh;
     reg  [24:0] hi;
     reg  [15:0] sat;
@@ -5215,12 +5224,11 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (valid_c) begin
             acc$d = base + prod_ext;
         end
+        smask = zero40;
         if (acc$q[32'h27]) begin
-            sh = ~((~acc$q) >> frac_d);
+            smask = ~zero40;
         end
-        else begin
-            sh = acc$q >> frac_d;
-        end
+        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
         hi = sh[(32'hf)+:(25)];
         sat = sh[(32'h0)+:(16)];
         if (sh[32'h27]) begin

@@ -60,11 +60,13 @@ pub struct Lane {
     sat_pos: Constant<Bits<16>>,
     sat_neg: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
+    zero40: Constant<Bits<40>>,
     w_s: Signal<Local, Signed<16>>,
     prod_u: Signal<Local, Bits<32>>,
     prod_ext: Signal<Local, Bits<40>>,
     bias_ext: Signal<Local, Bits<40>>,
     base: Signal<Local, Bits<40>>,
+    smask: Signal<Local, Bits<40>>,
     sh: Signal<Local, Bits<40>>,
     hi: Signal<Local, Bits<25>>,
     sat: Signal<Local, Bits<16>>,
@@ -105,11 +107,13 @@ impl Lane {
             sat_pos: Constant::new(0x7FFFu64.into()),
             sat_neg: Constant::new(0x8000u64.into()),
             zero16: Constant::new(0u64.into()),
+            zero40: Constant::new(0u64.into()),
             w_s: Default::default(),
             prod_u: Default::default(),
             prod_ext: Default::default(),
             bias_ext: Default::default(),
             base: Default::default(),
+            smask: Default::default(),
             sh: Default::default(),
             hi: Default::default(),
             sat: Default::default(),
@@ -169,11 +173,14 @@ impl Logic for Lane {
             self.acc.d.next = self.base.val() + self.prod_ext.val();
         }
         // Stage D: arithmetic shift right by weight_frac (floor), saturate to 16 bits, ReLU.
+        // For negative a, floor(a / 2^f) = ~((~a) >> f): one shifter between two XORs with the
+        // sign mask.
+        self.smask.next = self.zero40.val();
         if self.acc.q.val().get_bit(39) {
-            self.sh.next = !((!self.acc.q.val()) >> self.frac_d.val());
-        } else {
-            self.sh.next = self.acc.q.val() >> self.frac_d.val();
+            self.smask.next = !self.zero40.val();
         }
+        self.sh.next =
+            ((self.acc.q.val() ^ self.smask.val()) >> self.frac_d.val()) ^ self.smask.val();
         self.hi.next = self.sh.val().get_bits::<25>(15);
         self.sat.next = self.sh.val().get_bits::<16>(0);
         if self.sh.val().get_bit(39) {

@@ -68,7 +68,11 @@ pub fn require_verilator(test: &str) -> bool {
     if std::env::var("OURO_REQUIRE_VERILATOR").is_ok_and(|v| v == "1") {
         panic!("{test}: verilator not found at build time, and OURO_REQUIRE_VERILATOR=1");
     }
-    eprintln!(
+    // Written to the stderr handle itself, not through `eprintln!`, so that the test harness's
+    // output capture cannot hide it.
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED: verilator not found at build time; {test} did not run (set OURO_REQUIRE_VERILATOR=1 to fail instead)"
     );
     false
