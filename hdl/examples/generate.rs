@@ -4,7 +4,10 @@
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let lanes: usize = args.next().ok_or("usage: generate <lanes> <out_dir>")?.parse()?;
+    let lanes: usize = args
+        .next()
+        .ok_or("usage: generate <lanes> <out_dir>")?
+        .parse()?;
     let out = std::path::PathBuf::from(args.next().ok_or("usage: generate <lanes> <out_dir>")?);
     let (q, name) = ouro_hdl::configs::default_predictor()?;
     let shape = ouro_hdl::EngineShape::new(&q, lanes)?;

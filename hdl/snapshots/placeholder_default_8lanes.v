@@ -28,6 +28,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     localparam  zero12 = 12'h0;
     localparam  one16 = 16'h1;
     localparam  zero48 = 48'h0;
+    localparam  ones25 = 25'h1ffffff;
     localparam  pol_frac = 4'h3;
     localparam  pol_w = 12'h34;
     localparam  pol_b = 12'h5;
@@ -55,6 +56,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$0$valid_c;
     reg  lanes$0$first_c;
     reg  [3:0] lanes$0$frac_d;
+    reg  [24:0] lanes$0$hmask_d;
     reg  lanes$0$relu_d;
     reg  lanes$0$a_we_d;
     reg  [11:0] lanes$0$a_waddr_d;
@@ -73,6 +75,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$1$valid_c;
     reg  lanes$1$first_c;
     reg  [3:0] lanes$1$frac_d;
+    reg  [24:0] lanes$1$hmask_d;
     reg  lanes$1$relu_d;
     reg  lanes$1$a_we_d;
     reg  [11:0] lanes$1$a_waddr_d;
@@ -91,6 +94,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$2$valid_c;
     reg  lanes$2$first_c;
     reg  [3:0] lanes$2$frac_d;
+    reg  [24:0] lanes$2$hmask_d;
     reg  lanes$2$relu_d;
     reg  lanes$2$a_we_d;
     reg  [11:0] lanes$2$a_waddr_d;
@@ -109,6 +113,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$3$valid_c;
     reg  lanes$3$first_c;
     reg  [3:0] lanes$3$frac_d;
+    reg  [24:0] lanes$3$hmask_d;
     reg  lanes$3$relu_d;
     reg  lanes$3$a_we_d;
     reg  [11:0] lanes$3$a_waddr_d;
@@ -127,6 +132,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$4$valid_c;
     reg  lanes$4$first_c;
     reg  [3:0] lanes$4$frac_d;
+    reg  [24:0] lanes$4$hmask_d;
     reg  lanes$4$relu_d;
     reg  lanes$4$a_we_d;
     reg  [11:0] lanes$4$a_waddr_d;
@@ -145,6 +151,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$5$valid_c;
     reg  lanes$5$first_c;
     reg  [3:0] lanes$5$frac_d;
+    reg  [24:0] lanes$5$hmask_d;
     reg  lanes$5$relu_d;
     reg  lanes$5$a_we_d;
     reg  [11:0] lanes$5$a_waddr_d;
@@ -163,6 +170,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$6$valid_c;
     reg  lanes$6$first_c;
     reg  [3:0] lanes$6$frac_d;
+    reg  [24:0] lanes$6$hmask_d;
     reg  lanes$6$relu_d;
     reg  lanes$6$a_we_d;
     reg  [11:0] lanes$6$a_waddr_d;
@@ -181,6 +189,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$7$valid_c;
     reg  lanes$7$first_c;
     reg  [3:0] lanes$7$frac_d;
+    reg  [24:0] lanes$7$hmask_d;
     reg  lanes$7$relu_d;
     reg  lanes$7$a_we_d;
     reg  [11:0] lanes$7$a_waddr_d;
@@ -347,6 +356,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg signed [15:0] bank_x;
     reg signed [15:0] x_s;
     reg  we_ok;
+    reg  [24:0] hmask;
     reg  [3:0] region;
     reg  [4:0] int5;
     reg  [47:0] mant48;
@@ -366,6 +376,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .valid_c(lanes$0$valid_c),
         .first_c(lanes$0$first_c),
         .frac_d(lanes$0$frac_d),
+        .hmask_d(lanes$0$hmask_d),
         .relu_d(lanes$0$relu_d),
         .a_we_d(lanes$0$a_we_d),
         .a_waddr_d(lanes$0$a_waddr_d),
@@ -386,6 +397,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .valid_c(lanes$1$valid_c),
         .first_c(lanes$1$first_c),
         .frac_d(lanes$1$frac_d),
+        .hmask_d(lanes$1$hmask_d),
         .relu_d(lanes$1$relu_d),
         .a_we_d(lanes$1$a_we_d),
         .a_waddr_d(lanes$1$a_waddr_d),
@@ -406,6 +418,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .valid_c(lanes$2$valid_c),
         .first_c(lanes$2$first_c),
         .frac_d(lanes$2$frac_d),
+        .hmask_d(lanes$2$hmask_d),
         .relu_d(lanes$2$relu_d),
         .a_we_d(lanes$2$a_we_d),
         .a_waddr_d(lanes$2$a_waddr_d),
@@ -426,6 +439,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .valid_c(lanes$3$valid_c),
         .first_c(lanes$3$first_c),
         .frac_d(lanes$3$frac_d),
+        .hmask_d(lanes$3$hmask_d),
         .relu_d(lanes$3$relu_d),
         .a_we_d(lanes$3$a_we_d),
         .a_waddr_d(lanes$3$a_waddr_d),
@@ -446,6 +460,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .valid_c(lanes$4$valid_c),
         .first_c(lanes$4$first_c),
         .frac_d(lanes$4$frac_d),
+        .hmask_d(lanes$4$hmask_d),
         .relu_d(lanes$4$relu_d),
         .a_we_d(lanes$4$a_we_d),
         .a_waddr_d(lanes$4$a_waddr_d),
@@ -466,6 +481,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .valid_c(lanes$5$valid_c),
         .first_c(lanes$5$first_c),
         .frac_d(lanes$5$frac_d),
+        .hmask_d(lanes$5$hmask_d),
         .relu_d(lanes$5$relu_d),
         .a_we_d(lanes$5$a_we_d),
         .a_waddr_d(lanes$5$a_waddr_d),
@@ -486,6 +502,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .valid_c(lanes$6$valid_c),
         .first_c(lanes$6$first_c),
         .frac_d(lanes$6$frac_d),
+        .hmask_d(lanes$6$hmask_d),
         .relu_d(lanes$6$relu_d),
         .a_we_d(lanes$6$a_we_d),
         .a_waddr_d(lanes$6$a_waddr_d),
@@ -506,6 +523,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .valid_c(lanes$7$valid_c),
         .first_c(lanes$7$first_c),
         .frac_d(lanes$7$frac_d),
+        .hmask_d(lanes$7$hmask_d),
         .relu_d(lanes$7$relu_d),
         .a_we_d(lanes$7$a_we_d),
         .a_waddr_d(lanes$7$a_waddr_d),
@@ -1076,35 +1094,44 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         out_d$d = out_c$q;
         wa_d$d = wa_c$q;
         frac_d$d = frac_c$q;
+        hmask = ones25 << frac_d$q;
         lanes$0$frac_d = frac_d$q;
+        lanes$0$hmask_d = hmask;
         lanes$0$relu_d = ~out_d$q;
         lanes$0$a_we_d = last_d$q & ~out_d$q;
         lanes$0$a_waddr_d = wa_d$q;
         lanes$1$frac_d = frac_d$q;
+        lanes$1$hmask_d = hmask;
         lanes$1$relu_d = ~out_d$q;
         lanes$1$a_we_d = last_d$q & ~out_d$q;
         lanes$1$a_waddr_d = wa_d$q;
         lanes$2$frac_d = frac_d$q;
+        lanes$2$hmask_d = hmask;
         lanes$2$relu_d = ~out_d$q;
         lanes$2$a_we_d = last_d$q & ~out_d$q;
         lanes$2$a_waddr_d = wa_d$q;
         lanes$3$frac_d = frac_d$q;
+        lanes$3$hmask_d = hmask;
         lanes$3$relu_d = ~out_d$q;
         lanes$3$a_we_d = last_d$q & ~out_d$q;
         lanes$3$a_waddr_d = wa_d$q;
         lanes$4$frac_d = frac_d$q;
+        lanes$4$hmask_d = hmask;
         lanes$4$relu_d = ~out_d$q;
         lanes$4$a_we_d = last_d$q & ~out_d$q;
         lanes$4$a_waddr_d = wa_d$q;
         lanes$5$frac_d = frac_d$q;
+        lanes$5$hmask_d = hmask;
         lanes$5$relu_d = ~out_d$q;
         lanes$5$a_we_d = last_d$q & ~out_d$q;
         lanes$5$a_waddr_d = wa_d$q;
         lanes$6$frac_d = frac_d$q;
+        lanes$6$hmask_d = hmask;
         lanes$6$relu_d = ~out_d$q;
         lanes$6$a_we_d = last_d$q & ~out_d$q;
         lanes$6$a_waddr_d = wa_d$q;
         lanes$7$frac_d = frac_d$q;
+        lanes$7$hmask_d = hmask;
         lanes$7$relu_d = ~out_d$q;
         lanes$7$a_we_d = last_d$q & ~out_d$q;
         lanes$7$a_waddr_d = wa_d$q;
@@ -1873,7 +1900,7 @@ module ouro_predictor$k(d,q,clock);
 endmodule // ouro_predictor$k
 
 
-module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
 
     // Module arguments
     input wire  clock;
@@ -1884,6 +1911,7 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  valid_c;
     input wire  first_c;
     input wire  [3:0] frac_d;
+    input wire  [24:0] hmask_d;
     input wire  relu_d;
     input wire  a_we_d;
     input wire  [11:0] a_waddr_d;
@@ -1939,8 +1967,9 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] bias_ext;
     reg  [39:0] base;
     reg  [39:0] smask;
-    reg  [39:0] sh;
-    reg  [24:0] hi;
+    reg  [39:0] t;
+    reg  [30:0] low;
+    reg  over;
     reg  [15:0] sat;
     reg  [15:0] res;
 
@@ -2029,16 +2058,17 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (acc$q[32'h27]) begin
             smask = ~zero40;
         end
-        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
-        hi = sh[(32'hf)+:(25)];
-        sat = sh[(32'h0)+:(16)];
-        if (sh[32'h27]) begin
-            if (~&hi) begin
+        t = acc$q ^ smask;
+        low = t[(32'h0)+:(31)] >> frac_d;
+        over = |(t[(32'hf)+:(25)] & hmask_d);
+        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        if (over) begin
+            if (acc$q[32'h27]) begin
                 sat = sat_neg;
             end
-        end
-        else if (|hi) begin
-            sat = sat_pos;
+            else begin
+                sat = sat_pos;
+            end
         end
         res = sat;
         if (relu_d & sat[32'hf]) begin
@@ -2330,7 +2360,7 @@ module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$0$wram
 
 
-module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
 
     // Module arguments
     input wire  clock;
@@ -2341,6 +2371,7 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  valid_c;
     input wire  first_c;
     input wire  [3:0] frac_d;
+    input wire  [24:0] hmask_d;
     input wire  relu_d;
     input wire  a_we_d;
     input wire  [11:0] a_waddr_d;
@@ -2396,8 +2427,9 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] bias_ext;
     reg  [39:0] base;
     reg  [39:0] smask;
-    reg  [39:0] sh;
-    reg  [24:0] hi;
+    reg  [39:0] t;
+    reg  [30:0] low;
+    reg  over;
     reg  [15:0] sat;
     reg  [15:0] res;
 
@@ -2486,16 +2518,17 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (acc$q[32'h27]) begin
             smask = ~zero40;
         end
-        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
-        hi = sh[(32'hf)+:(25)];
-        sat = sh[(32'h0)+:(16)];
-        if (sh[32'h27]) begin
-            if (~&hi) begin
+        t = acc$q ^ smask;
+        low = t[(32'h0)+:(31)] >> frac_d;
+        over = |(t[(32'hf)+:(25)] & hmask_d);
+        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        if (over) begin
+            if (acc$q[32'h27]) begin
                 sat = sat_neg;
             end
-        end
-        else if (|hi) begin
-            sat = sat_pos;
+            else begin
+                sat = sat_pos;
+            end
         end
         res = sat;
         if (relu_d & sat[32'hf]) begin
@@ -2787,7 +2820,7 @@ module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$1$wram
 
 
-module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
 
     // Module arguments
     input wire  clock;
@@ -2798,6 +2831,7 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  valid_c;
     input wire  first_c;
     input wire  [3:0] frac_d;
+    input wire  [24:0] hmask_d;
     input wire  relu_d;
     input wire  a_we_d;
     input wire  [11:0] a_waddr_d;
@@ -2853,8 +2887,9 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] bias_ext;
     reg  [39:0] base;
     reg  [39:0] smask;
-    reg  [39:0] sh;
-    reg  [24:0] hi;
+    reg  [39:0] t;
+    reg  [30:0] low;
+    reg  over;
     reg  [15:0] sat;
     reg  [15:0] res;
 
@@ -2943,16 +2978,17 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (acc$q[32'h27]) begin
             smask = ~zero40;
         end
-        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
-        hi = sh[(32'hf)+:(25)];
-        sat = sh[(32'h0)+:(16)];
-        if (sh[32'h27]) begin
-            if (~&hi) begin
+        t = acc$q ^ smask;
+        low = t[(32'h0)+:(31)] >> frac_d;
+        over = |(t[(32'hf)+:(25)] & hmask_d);
+        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        if (over) begin
+            if (acc$q[32'h27]) begin
                 sat = sat_neg;
             end
-        end
-        else if (|hi) begin
-            sat = sat_pos;
+            else begin
+                sat = sat_pos;
+            end
         end
         res = sat;
         if (relu_d & sat[32'hf]) begin
@@ -3244,7 +3280,7 @@ module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$2$wram
 
 
-module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
 
     // Module arguments
     input wire  clock;
@@ -3255,6 +3291,7 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  valid_c;
     input wire  first_c;
     input wire  [3:0] frac_d;
+    input wire  [24:0] hmask_d;
     input wire  relu_d;
     input wire  a_we_d;
     input wire  [11:0] a_waddr_d;
@@ -3310,8 +3347,9 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] bias_ext;
     reg  [39:0] base;
     reg  [39:0] smask;
-    reg  [39:0] sh;
-    reg  [24:0] hi;
+    reg  [39:0] t;
+    reg  [30:0] low;
+    reg  over;
     reg  [15:0] sat;
     reg  [15:0] res;
 
@@ -3400,16 +3438,17 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (acc$q[32'h27]) begin
             smask = ~zero40;
         end
-        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
-        hi = sh[(32'hf)+:(25)];
-        sat = sh[(32'h0)+:(16)];
-        if (sh[32'h27]) begin
-            if (~&hi) begin
+        t = acc$q ^ smask;
+        low = t[(32'h0)+:(31)] >> frac_d;
+        over = |(t[(32'hf)+:(25)] & hmask_d);
+        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        if (over) begin
+            if (acc$q[32'h27]) begin
                 sat = sat_neg;
             end
-        end
-        else if (|hi) begin
-            sat = sat_pos;
+            else begin
+                sat = sat_pos;
+            end
         end
         res = sat;
         if (relu_d & sat[32'hf]) begin
@@ -3701,7 +3740,7 @@ module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$3$wram
 
 
-module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
 
     // Module arguments
     input wire  clock;
@@ -3712,6 +3751,7 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  valid_c;
     input wire  first_c;
     input wire  [3:0] frac_d;
+    input wire  [24:0] hmask_d;
     input wire  relu_d;
     input wire  a_we_d;
     input wire  [11:0] a_waddr_d;
@@ -3767,8 +3807,9 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] bias_ext;
     reg  [39:0] base;
     reg  [39:0] smask;
-    reg  [39:0] sh;
-    reg  [24:0] hi;
+    reg  [39:0] t;
+    reg  [30:0] low;
+    reg  over;
     reg  [15:0] sat;
     reg  [15:0] res;
 
@@ -3857,16 +3898,17 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (acc$q[32'h27]) begin
             smask = ~zero40;
         end
-        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
-        hi = sh[(32'hf)+:(25)];
-        sat = sh[(32'h0)+:(16)];
-        if (sh[32'h27]) begin
-            if (~&hi) begin
+        t = acc$q ^ smask;
+        low = t[(32'h0)+:(31)] >> frac_d;
+        over = |(t[(32'hf)+:(25)] & hmask_d);
+        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        if (over) begin
+            if (acc$q[32'h27]) begin
                 sat = sat_neg;
             end
-        end
-        else if (|hi) begin
-            sat = sat_pos;
+            else begin
+                sat = sat_pos;
+            end
         end
         res = sat;
         if (relu_d & sat[32'hf]) begin
@@ -4158,7 +4200,7 @@ module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$4$wram
 
 
-module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
 
     // Module arguments
     input wire  clock;
@@ -4169,6 +4211,7 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  valid_c;
     input wire  first_c;
     input wire  [3:0] frac_d;
+    input wire  [24:0] hmask_d;
     input wire  relu_d;
     input wire  a_we_d;
     input wire  [11:0] a_waddr_d;
@@ -4224,8 +4267,9 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] bias_ext;
     reg  [39:0] base;
     reg  [39:0] smask;
-    reg  [39:0] sh;
-    reg  [24:0] hi;
+    reg  [39:0] t;
+    reg  [30:0] low;
+    reg  over;
     reg  [15:0] sat;
     reg  [15:0] res;
 
@@ -4314,16 +4358,17 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (acc$q[32'h27]) begin
             smask = ~zero40;
         end
-        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
-        hi = sh[(32'hf)+:(25)];
-        sat = sh[(32'h0)+:(16)];
-        if (sh[32'h27]) begin
-            if (~&hi) begin
+        t = acc$q ^ smask;
+        low = t[(32'h0)+:(31)] >> frac_d;
+        over = |(t[(32'hf)+:(25)] & hmask_d);
+        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        if (over) begin
+            if (acc$q[32'h27]) begin
                 sat = sat_neg;
             end
-        end
-        else if (|hi) begin
-            sat = sat_pos;
+            else begin
+                sat = sat_pos;
+            end
         end
         res = sat;
         if (relu_d & sat[32'hf]) begin
@@ -4615,7 +4660,7 @@ module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$5$wram
 
 
-module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
 
     // Module arguments
     input wire  clock;
@@ -4626,6 +4671,7 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  valid_c;
     input wire  first_c;
     input wire  [3:0] frac_d;
+    input wire  [24:0] hmask_d;
     input wire  relu_d;
     input wire  a_we_d;
     input wire  [11:0] a_waddr_d;
@@ -4681,8 +4727,9 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] bias_ext;
     reg  [39:0] base;
     reg  [39:0] smask;
-    reg  [39:0] sh;
-    reg  [24:0] hi;
+    reg  [39:0] t;
+    reg  [30:0] low;
+    reg  over;
     reg  [15:0] sat;
     reg  [15:0] res;
 
@@ -4771,16 +4818,17 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (acc$q[32'h27]) begin
             smask = ~zero40;
         end
-        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
-        hi = sh[(32'hf)+:(25)];
-        sat = sh[(32'h0)+:(16)];
-        if (sh[32'h27]) begin
-            if (~&hi) begin
+        t = acc$q ^ smask;
+        low = t[(32'h0)+:(31)] >> frac_d;
+        over = |(t[(32'hf)+:(25)] & hmask_d);
+        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        if (over) begin
+            if (acc$q[32'h27]) begin
                 sat = sat_neg;
             end
-        end
-        else if (|hi) begin
-            sat = sat_pos;
+            else begin
+                sat = sat_pos;
+            end
         end
         res = sat;
         if (relu_d & sat[32'hf]) begin
@@ -5072,7 +5120,7 @@ module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$6$wram
 
 
-module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
 
     // Module arguments
     input wire  clock;
@@ -5083,6 +5131,7 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  valid_c;
     input wire  first_c;
     input wire  [3:0] frac_d;
+    input wire  [24:0] hmask_d;
     input wire  relu_d;
     input wire  a_we_d;
     input wire  [11:0] a_waddr_d;
@@ -5138,8 +5187,9 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [39:0] bias_ext;
     reg  [39:0] base;
     reg  [39:0] smask;
-    reg  [39:0] sh;
-    reg  [24:0] hi;
+    reg  [39:0] t;
+    reg  [30:0] low;
+    reg  over;
     reg  [15:0] sat;
     reg  [15:0] res;
 
@@ -5228,16 +5278,17 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (acc$q[32'h27]) begin
             smask = ~zero40;
         end
-        sh = ((acc$q ^ smask) >> frac_d) ^ smask;
-        hi = sh[(32'hf)+:(25)];
-        sat = sh[(32'h0)+:(16)];
-        if (sh[32'h27]) begin
-            if (~&hi) begin
+        t = acc$q ^ smask;
+        low = t[(32'h0)+:(31)] >> frac_d;
+        over = |(t[(32'hf)+:(25)] & hmask_d);
+        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        if (over) begin
+            if (acc$q[32'h27]) begin
                 sat = sat_neg;
             end
-        end
-        else if (|hi) begin
-            sat = sat_pos;
+            else begin
+                sat = sat_pos;
+            end
         end
         res = sat;
         if (relu_d & sat[32'hf]) begin

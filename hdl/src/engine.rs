@@ -35,6 +35,8 @@ pub struct Lane {
     pub first_c: Signal<In, bool>,
     /// Stage D: the layer's weight_frac.
     pub frac_d: Signal<In, Bits<4>>,
+    /// Stage D: `!0 << weight_frac` (the bits of the shifted accumulator that must be zero).
+    pub hmask_d: Signal<In, Bits<25>>,
     /// Stage D: apply ReLU (hidden layer).
     pub relu_d: Signal<In, bool>,
     /// Stage D: write the result to the activation bank.
@@ -67,8 +69,9 @@ pub struct Lane {
     bias_ext: Signal<Local, Bits<40>>,
     base: Signal<Local, Bits<40>>,
     smask: Signal<Local, Bits<40>>,
-    sh: Signal<Local, Bits<40>>,
-    hi: Signal<Local, Bits<25>>,
+    t: Signal<Local, Bits<40>>,
+    low: Signal<Local, Bits<31>>,
+    over: Signal<Local, bool>,
     sat: Signal<Local, Bits<16>>,
     res: Signal<Local, Bits<16>>,
     prod: DFF<Signed<32>>,
@@ -92,6 +95,7 @@ impl Lane {
             valid_c: Default::default(),
             first_c: Default::default(),
             frac_d: Default::default(),
+            hmask_d: Default::default(),
             relu_d: Default::default(),
             a_we_d: Default::default(),
             a_waddr_d: Default::default(),
@@ -114,8 +118,9 @@ impl Lane {
             bias_ext: Default::default(),
             base: Default::default(),
             smask: Default::default(),
-            sh: Default::default(),
-            hi: Default::default(),
+            t: Default::default(),
+            low: Default::default(),
+            over: Default::default(),
             sat: Default::default(),
             res: Default::default(),
             prod: Default::default(),
@@ -173,22 +178,25 @@ impl Logic for Lane {
             self.acc.d.next = self.base.val() + self.prod_ext.val();
         }
         // Stage D: arithmetic shift right by weight_frac (floor), saturate to 16 bits, ReLU.
-        // For negative a, floor(a / 2^f) = ~((~a) >> f): one shifter between two XORs with the
-        // sign mask.
+        // Requantize without a 40-bit barrel shifter. With s the sign of the accumulator a
+        // replicated and t = a ^ s (so t >= 0), floor(a / 2^f) = (t >> f) ^ s. It fits 16 bits
+        // iff t[39:15+f] is all zero (hmask_d = ones << f, shared by all lanes), and then its low
+        // 16 bits are (t[30:0] >> f)[15:0] ^ s[15:0]; otherwise it saturates to s ? -32768 :
+        // 32767.
         self.smask.next = self.zero40.val();
         if self.acc.q.val().get_bit(39) {
             self.smask.next = !self.zero40.val();
         }
-        self.sh.next =
-            ((self.acc.q.val() ^ self.smask.val()) >> self.frac_d.val()) ^ self.smask.val();
-        self.hi.next = self.sh.val().get_bits::<25>(15);
-        self.sat.next = self.sh.val().get_bits::<16>(0);
-        if self.sh.val().get_bit(39) {
-            if !self.hi.val().all() {
+        self.t.next = self.acc.q.val() ^ self.smask.val();
+        self.low.next = self.t.val().get_bits::<31>(0) >> self.frac_d.val();
+        self.over.next = (self.t.val().get_bits::<25>(15) & self.hmask_d.val()).any();
+        self.sat.next = self.low.val().get_bits::<16>(0) ^ self.smask.val().get_bits::<16>(0);
+        if self.over.val() {
+            if self.acc.q.val().get_bit(39) {
                 self.sat.next = self.sat_neg.val();
+            } else {
+                self.sat.next = self.sat_pos.val();
             }
-        } else if self.hi.val().any() {
-            self.sat.next = self.sat_pos.val();
         }
         self.res.next = self.sat.val();
         if self.relu_d.val() & self.sat.val().get_bit(15) {
@@ -260,6 +268,7 @@ pub struct PredictorEngine {
     zero12: Constant<Bits<A>>,
     one16: Constant<Bits<16>>,
     zero48: Constant<Bits<48>>,
+    ones25: Constant<Bits<25>>,
     pol_frac: Constant<Bits<4>>,
     pol_w: Constant<Bits<A>>,
     pol_b: Constant<Bits<A>>,
@@ -329,6 +338,7 @@ pub struct PredictorEngine {
     bank_x: Signal<Local, Signed<16>>,
     x_s: Signal<Local, Signed<16>>,
     we_ok: Signal<Local, bool>,
+    hmask: Signal<Local, Bits<25>>,
     region: Signal<Local, Bits<4>>,
     int5: Signal<Local, Bits<5>>,
     mant48: Signal<Local, Bits<48>>,
@@ -393,6 +403,7 @@ impl PredictorEngine {
             zero12: c(0),
             one16: c(1),
             zero48: c(0),
+            ones25: c((1 << 25) - 1),
             pol_frac: c(nl as u64),
             pol_w: c(shape.weight_words_per_net() as u64),
             pol_b: c(shape.bias_words_per_net() as u64),
@@ -458,6 +469,7 @@ impl PredictorEngine {
             bank_x: Default::default(),
             x_s: Default::default(),
             we_ok: Default::default(),
+            hmask: Default::default(),
             region: Default::default(),
             int5: Default::default(),
             mant48: Default::default(),
@@ -635,8 +647,10 @@ impl Logic for PredictorEngine {
         self.out_d.d.next = self.out_c.q.val();
         self.wa_d.d.next = self.wa_c.q.val();
         self.frac_d.d.next = self.frac_c.q.val();
+        self.hmask.next = self.ones25.val() << self.frac_d.q.val();
         for l in 0..self.lanes.len() {
             self.lanes[l].frac_d.next = self.frac_d.q.val();
+            self.lanes[l].hmask_d.next = self.hmask.val();
             self.lanes[l].relu_d.next = !self.out_d.q.val();
             self.lanes[l].a_we_d.next = self.last_d.q.val() & !self.out_d.q.val();
             self.lanes[l].a_waddr_d.next = self.wa_d.q.val();
