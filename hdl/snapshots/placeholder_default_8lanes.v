@@ -335,6 +335,12 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [23:0] rt_max_n$d;
     wire  [23:0] rt_max_n$q;
     reg  rt_max_n$clock;
+    reg  [23:0] emin_r$d;
+    wire  [23:0] emin_r$q;
+    reg  emin_r$clock;
+    reg  [23:0] tmax_r$d;
+    wire  [23:0] tmax_r$q;
+    reg  tmax_r$clock;
     reg  [23:0] eff_min$d;
     wire  [23:0] eff_min$q;
     reg  eff_min$clock;
@@ -756,6 +762,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(rt_max_n$q),
         .clock(rt_max_n$clock)
     );
+    ouro_predictor$emin_r emin_r(
+        .d(emin_r$d),
+        .q(emin_r$q),
+        .clock(emin_r$clock)
+    );
+    ouro_predictor$tmax_r tmax_r(
+        .d(tmax_r$d),
+        .q(tmax_r$q),
+        .clock(tmax_r$clock)
+    );
     ouro_predictor$eff_min eff_min(
         .d(eff_min$d),
         .q(eff_min$q),
@@ -808,6 +824,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         outpol_r$clock = clock;
         rt_min$clock = clock;
         rt_max_n$clock = clock;
+        emin_r$clock = clock;
+        tmax_r$clock = clock;
         eff_min$clock = clock;
         eff_max$clock = clock;
         state$d = state$q;
@@ -849,6 +867,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         outpol_r$d = outpol_r$q;
         rt_min$d = rt_min$q;
         rt_max_n$d = rt_max_n$q;
+        emin_r$d = emin_r$q;
+        tmax_r$d = tmax_r$q;
         eff_min$d = eff_min$q;
         eff_max$d = eff_max$q;
         xram$clock = clock;
@@ -1159,10 +1179,12 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         if (rt_max < syn_max) begin
             tmax = rt_max;
         end
-        eff_min$d = emin;
-        eff_max$d = tmax;
-        if (emin > tmax) begin
-            eff_max$d = emin;
+        emin_r$d = emin;
+        tmax_r$d = tmax;
+        eff_min$d = emin_r$q;
+        eff_max$d = tmax_r$q;
+        if (emin_r$q > tmax_r$q) begin
+            eff_max$d = emin_r$q;
         end
         raw_min = ((eff_min$q) & 48'hffffffffffff);
         raw_max = ((eff_max$q) & 48'hffffffffffff);
@@ -1327,6 +1349,25 @@ module ouro_predictor$eff_min(d,q,clock);
     end
 
 endmodule // ouro_predictor$eff_min
+
+
+module ouro_predictor$emin_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$emin_r
 
 
 module ouro_predictor$exp2(clock,address,data);
@@ -5869,6 +5910,25 @@ module ouro_predictor$state(d,q,clock);
     end
 
 endmodule // ouro_predictor$state
+
+
+module ouro_predictor$tmax_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$tmax_r
 
 
 module ouro_predictor$v_b(d,q,clock);

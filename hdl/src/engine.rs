@@ -322,6 +322,8 @@ pub struct PredictorEngine {
     outpol_r: DFF<bool>,
     rt_min: DFF<Bits<CYCLE_BITS_USIZE>>,
     rt_max_n: DFF<Bits<CYCLE_BITS_USIZE>>,
+    emin_r: DFF<Bits<CYCLE_BITS_USIZE>>,
+    tmax_r: DFF<Bits<CYCLE_BITS_USIZE>>,
     eff_min: DFF<Bits<CYCLE_BITS_USIZE>>,
     eff_max: DFF<Bits<CYCLE_BITS_USIZE>>,
     // Combinational signals.
@@ -454,6 +456,8 @@ impl PredictorEngine {
             outpol_r: Default::default(),
             rt_min: Default::default(),
             rt_max_n: Default::default(),
+            emin_r: Default::default(),
+            tmax_r: Default::default(),
             eff_min: Default::default(),
             eff_max: Default::default(),
             idle: Default::default(),
@@ -495,7 +499,7 @@ impl Logic for PredictorEngine {
             self, clock, state, pol, k, g, i, i_lo, i_hi, waddr, baddr, cnt, v_b, first_b, last_b,
             fromx_b, out_b, sel_b, wa_b, v_c, first_c, last_c, out_c, wa_c, frac_c, last_d, out_d,
             wa_d, frac_d, log2_r, f4, f5, f6, raw_r, cycles_r, low_r, high_r, done_r, outpol_r,
-            rt_min, rt_max_n, eff_min, eff_max
+            rt_min, rt_max_n, emin_r, tmax_r, eff_min, eff_max
         );
         clock!(self, clock, xram, frac_ram, desc, exp2);
         for l in 0..self.lanes.len() {
@@ -682,10 +686,14 @@ impl Logic for PredictorEngine {
         if self.rt_max.val() < self.syn_max.val() {
             self.tmax.next = self.rt_max.val();
         }
-        self.eff_min.d.next = self.emin.val();
-        self.eff_max.d.next = self.tmax.val();
-        if self.emin.val() > self.tmax.val() {
-            self.eff_max.d.next = self.emin.val();
+        // Two register stages (the limits only change on a load-port write while idle, at least
+        // 7 cycles before a clamp uses them), to keep the comparisons off the critical path.
+        self.emin_r.d.next = self.emin.val();
+        self.tmax_r.d.next = self.tmax.val();
+        self.eff_min.d.next = self.emin_r.q.val();
+        self.eff_max.d.next = self.tmax_r.q.val();
+        if self.emin_r.q.val() > self.tmax_r.q.val() {
+            self.eff_max.d.next = self.emin_r.q.val();
         }
         self.raw_min.next = bit_cast::<48, CYCLE_BITS_USIZE>(self.eff_min.q.val());
         self.raw_max.next = bit_cast::<48, CYCLE_BITS_USIZE>(self.eff_max.q.val());

@@ -48,7 +48,9 @@ fn load(m: &mut Model, addr: u32, data: u32) {
 fn set_limits(m: &mut Model, rt: Limits) {
     load(m, LIMIT_MIN_ADDR, rt.min_cycles.min(0xFF_FFFF));
     load(m, LIMIT_MAX_ADDR, rt.max_cycles.min(0xFF_FFFF));
-    // The effective limits are registered one cycle after a write.
+    // The effective limits are registered two cycles after a write (a prediction started at
+    // once would still use them, 7 or more cycles later; the ticks keep the test independent).
+    m.tick();
     m.tick();
 }
 
