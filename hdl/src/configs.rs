@@ -1,0 +1,200 @@
+//! The engine configurations that the tests, the snapshot and the benchmarks build: the
+//! default predictor and random-weight predictors of other shapes.
+//!
+//! The shipped default weights (`predictors/default.q.yaml`) do not exist yet; until they do,
+//! [`default_predictor`] returns [`placeholder_default`], a random-weight 2 -> 16 -> 16 -> 1
+//! network. Swapping in the real file is the one line marked `DEFAULT WEIGHTS` below.
+
+use crate::HdlError;
+use ouro_core::schema::{DenseQ, Feature, MlpQ, PerPolarity, QPredictor, QPREDICTOR_FORMAT};
+use std::path::PathBuf;
+
+/// MAC lanes of the default build (one per iCE40UP5K SB_MAC16).
+pub const DEFAULT_LANES: usize = 8;
+
+/// A deterministic xorshift generator (no dependency; the same stream on every platform).
+#[derive(Debug, Clone)]
+pub struct XorShift(u64);
+
+impl XorShift {
+    /// A generator from a seed (any value; 0 is remapped).
+    pub fn new(seed: u64) -> Self {
+        Self(seed ^ 0x9E37_79B9_7F4A_7C15 | 1)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A value in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
+    }
+}
+
+fn random_net(rng: &mut XorShift, inputs: usize, hidden: &[usize]) -> MlpQ {
+    let mut layers = Vec::new();
+    let mut fan_in = inputs;
+    let sizes: Vec<usize> = hidden.iter().copied().chain([1]).collect();
+    for (k, &outs) in sizes.iter().enumerate() {
+        let last = k + 1 == sizes.len();
+        let weight_frac = rng.range(6, 13) as u32;
+        // Weight magnitudes of about 1/4 to 2 (in real units): ADC-scale inputs mostly stay in
+        // range, full-scale inputs saturate.
+        let wbits = rng.range(weight_frac as i64 - 2, weight_frac as i64 + 1) as u32;
+        let wmax = (1i64 << wbits) - 1;
+        let mut weights: Vec<Vec<i16>> = (0..outs)
+            .map(|_| (0..fan_in).map(|_| rng.range(-wmax, wmax) as i16).collect())
+            .collect();
+        let bscale = 10 + weight_frac;
+        let mut biases: Vec<i32> = (0..outs)
+            .map(|_| {
+                if last {
+                    // Centre the output (log2 cycles) around 2^6..2^16 cycles.
+                    (rng.range(6, 16) << bscale) as i32
+                } else {
+                    rng.range(-(1 << (bscale + 1)), 1 << (bscale + 1)) as i32
+                }
+            })
+            .collect();
+        // Two structured neurons per hidden layer make saturation reachable in every layer:
+        // neuron 0 follows the positive full-scale inputs (and neuron 0 before it), neuron 1
+        // the negative ones (and neuron 1 before it), each with weight 4.0; the output adds
+        // them with +4.0 and -4.0 and the other (small) weights, so that both rails are reached.
+        let big = ((1i64 << (weight_frac + 2)) - 1) as i16;
+        if last {
+            let small = (1i64 << (weight_frac - 3)) - 1;
+            for w in weights[0].iter_mut() {
+                *w = rng.range(-small, small) as i16;
+            }
+            weights[0][0] = big;
+            if fan_in > 1 {
+                weights[0][1] = -big;
+            }
+        } else {
+            for (n, sign) in [(0usize, 1i16), (1, -1)] {
+                if n >= outs {
+                    break;
+                }
+                weights[n] = if k == 0 {
+                    vec![sign * big; fan_in]
+                } else {
+                    (0..fan_in).map(|i| if i == n { big } else { 0 }).collect()
+                };
+                biases[n] = 0;
+            }
+        }
+        layers.push(DenseQ {
+            weight_frac,
+            weights,
+            biases,
+        });
+        fan_in = outs;
+    }
+    MlpQ { layers }
+}
+
+/// A random-weight predictor with `inputs` inputs and the given hidden layer sizes (both
+/// polarities random, same shape), clamp limits 4 .. 100000 cycles.
+pub fn random_predictor(seed: u64, inputs: usize, hidden: &[usize]) -> QPredictor {
+    let mut rng = XorShift::new(seed);
+    let set = random_net(&mut rng, inputs, hidden);
+    let reset = random_net(&mut rng, inputs, hidden);
+    let features = (0..inputs)
+        .map(|i| {
+            if i % 2 == 0 {
+                Feature::GNow
+            } else {
+                Feature::GTarget
+            }
+        })
+        .collect();
+    QPredictor {
+        format: QPREDICTOR_FORMAT.into(),
+        clock_hz: 12_000_000,
+        adc_bits: 12,
+        features,
+        input_offsets: vec![2048; inputs],
+        min_cycles: 4,
+        max_cycles: 100_000,
+        networks: PerPolarity { set, reset },
+        quantization: None,
+    }
+}
+
+/// The stand-in for the shipped default weights: random weights, 2 -> 16 -> 16 -> 1.
+pub fn placeholder_default() -> QPredictor {
+    random_predictor(0x0DEF_A017, 2, &[16, 16])
+}
+
+/// Where the shipped default weights live (relative to the workspace root).
+pub fn default_predictor_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../predictors/default.q.yaml")
+}
+
+/// The default predictor: the shipped weights when `predictors/default.q.yaml` exists, else
+/// [`placeholder_default`]; the string names which.
+pub fn default_predictor() -> Result<(QPredictor, &'static str), HdlError> {
+    let path = default_predictor_path();
+    if path.exists() {
+        // DEFAULT WEIGHTS: the shipped file, used as soon as it exists.
+        let q = QPredictor::load(&path).map_err(|e| HdlError::Predictor(e.to_string()))?;
+        Ok((q, "default"))
+    } else {
+        Ok((placeholder_default(), "placeholder_default"))
+    }
+}
+
+/// A named engine configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Name (a valid identifier).
+    pub name: &'static str,
+    /// The weights.
+    pub q: QPredictor,
+    /// MAC lanes.
+    pub lanes: usize,
+}
+
+/// The configurations co-simulated by `ouro-verilated`: the default predictor with
+/// [`DEFAULT_LANES`] lanes, a 4-input (history) network with 3 lanes (so that a layer's outputs
+/// do not divide evenly into lanes), and a deeper network with 2 lanes.
+pub fn test_configs() -> Result<Vec<Config>, HdlError> {
+    let (q, _) = default_predictor()?;
+    Ok(vec![
+        Config {
+            name: "default",
+            q,
+            lanes: DEFAULT_LANES,
+        },
+        Config {
+            name: "hist4",
+            q: random_predictor(0x4157_0041, 4, &[8]),
+            lanes: 3,
+        },
+        Config {
+            name: "deep",
+            q: random_predictor(0xDEE9_0003, 2, &[10, 6, 5]),
+            lanes: 2,
+        },
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_predictors_validate() {
+        for c in test_configs().unwrap() {
+            c.q.validate().unwrap();
+            crate::EngineShape::new(&c.q, c.lanes).unwrap();
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The generated Verilog of the default configuration is pinned under `hdl/snapshots/`, so that
+//! any change in the gateware is a reviewed diff. `OURO_UPDATE_SNAPSHOTS=1 cargo test -p
+//! ouro-hdl --test snapshot` rewrites it.
+
+use ouro_hdl::configs::{default_predictor, DEFAULT_LANES};
+use std::path::PathBuf;
+
+#[test]
+fn default_verilog_matches_the_snapshot() {
+    let (q, name) = default_predictor().unwrap();
+    let text = ouro_hdl::verilog(&q, DEFAULT_LANES).unwrap();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("snapshots")
+        .join(format!("{name}_{DEFAULT_LANES}lanes.v"));
+    if std::env::var("OURO_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &text).unwrap();
+        eprintln!("snapshot rewritten: {}", path.display());
+        return;
+    }
+    let pinned = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run OURO_UPDATE_SNAPSHOTS=1 cargo test -p ouro-hdl --test snapshot",
+            path.display()
+        )
+    });
+    if pinned != text {
+        let new = path.with_extension("v.new");
+        std::fs::write(&new, &text).unwrap();
+        let line = pinned
+            .lines()
+            .zip(text.lines())
+            .position(|(a, b)| a != b)
+            .map_or(pinned.lines().count().min(text.lines().count()), |l| l)
+            + 1;
+        panic!(
+            "generated Verilog differs from {} at line {line}; the new text is in {}. Review the diff, then rerun with OURO_UPDATE_SNAPSHOTS=1",
+            path.display(),
+            new.display()
+        );
+    }
+}
+
+#[test]
+fn generate_writes_verilog_and_load_image() {
+    let (q, _) = default_predictor().unwrap();
+    let dir = std::env::temp_dir().join(format!("ouro-hdl-gen-{}", std::process::id()));
+    let files = ouro_hdl::generate(&q, 2, &dir).unwrap();
+    assert_eq!(files.len(), 2);
+    let v = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(v.contains("module ouro_predictor("));
+    assert!(!v.contains("module top"));
+    let hex = std::fs::read_to_string(&files[1]).unwrap();
+    assert!(hex.lines().count() > 100);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn rejects_unsupported_configurations() {
+    let (q, _) = default_predictor().unwrap();
+    assert!(ouro_hdl::verilog(&q, 0).is_err());
+    assert!(ouro_hdl::verilog(&q, 17).is_err());
+}
