@@ -9,11 +9,15 @@
 
 use crate::layout::{EngineShape, MemImage, LAYER_GAP, MEM_ADDR_BITS};
 use crate::mem::{Ram, Rom};
-use ouro_core::qformat::{exp2_table, CYCLE_BITS};
+use ouro_core::qformat::{exp2_table, ACC_BITS, CYCLE_BITS};
 use ouro_core::schema::QPredictor;
 use rust_hdl::prelude::*;
 
 const A: usize = MEM_ADDR_BITS;
+
+// The lane datapath below is written for a 40-bit accumulator (sign bit 39, the saturation
+// test on bits 39..15): `qformat::ACC_BITS`.
+const _: () = assert!(ACC_BITS == 40);
 
 /// One MAC lane: a weight bank, a bias bank, an activation bank, one 16x16 multiplier and a
 /// 40-bit accumulator, plus the requantizer. Lane `l` computes outputs `o` with `o % lanes == l`.

@@ -60,3 +60,18 @@ fn rejects_unsupported_configurations() {
     assert!(ouro_hdl::verilog(&q, 0).is_err());
     assert!(ouro_hdl::verilog(&q, 17).is_err());
 }
+
+/// DESIGN section 7's trap: `$signed(a * b)` is evaluated at 16 bits in Verilog. Every product
+/// in the generated Verilog must be a bare `x * w_s` assigned to the 32-bit `prod$d`.
+#[test]
+fn products_are_never_wrapped_in_a_cast() {
+    let (q, _) = default_predictor().unwrap();
+    let text = ouro_hdl::verilog(&q, 3).unwrap();
+    let products: Vec<&str> = text.lines().filter(|l| l.contains(" * ")).collect();
+    assert_eq!(products.len(), 3, "one multiply per lane: {products:?}");
+    for l in products {
+        assert_eq!(l.trim(), "prod$d = x * w_s;", "a product must not be cast");
+    }
+    // And the register it lands in is 32 bits, signed.
+    assert!(text.contains("reg signed [31:0] prod$d;"));
+}
