@@ -328,7 +328,11 @@ fn main() {
             .iter()
             .map(|l| l.0)
             .collect();
-        let reload = random_predictor(0x5EED_0000 ^ c.lanes as u64, shape.inputs, &hidden);
+        let mut reload = random_predictor(0x5EED_0000 ^ c.lanes as u64, shape.inputs, &hidden);
+        // Reloading changes weights, biases and fracs; the synthesized limits stay those of the
+        // build, so the golden model of the reloaded engine carries them too.
+        reload.min_cycles = c.q.min_cycles;
+        reload.max_cycles = c.q.max_cycles;
         let reload_writes = MemImage::new(&reload, &shape)
             .expect("reload image")
             .load_writes();

@@ -1,9 +1,8 @@
 //! The engine configurations that the tests, the snapshot and the benchmarks build: the
 //! default predictor and random-weight predictors of other shapes.
 //!
-//! The shipped default weights (`predictors/default.q.yaml`) do not exist yet; until they do,
-//! [`default_predictor`] returns [`placeholder_default`], a random-weight 2 -> 16 -> 16 -> 1
-//! network. Swapping in the real file is the one line marked `DEFAULT WEIGHTS` below.
+//! The default configuration runs the shipped default weights, `predictors/default.q.yaml`
+//! (made by the commands in `predictors/README.md`).
 
 use crate::HdlError;
 use ouro_core::schema::{DenseQ, Feature, MlpQ, PerPolarity, QPredictor, QPREDICTOR_FORMAT};
@@ -128,27 +127,17 @@ pub fn random_predictor(seed: u64, inputs: usize, hidden: &[usize]) -> QPredicto
     }
 }
 
-/// The stand-in for the shipped default weights: random weights, 2 -> 16 -> 16 -> 1.
-pub fn placeholder_default() -> QPredictor {
-    random_predictor(0x0DEF_A017, 2, &[16, 16])
-}
-
 /// Where the shipped default weights live (relative to the workspace root).
 pub fn default_predictor_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../predictors/default.q.yaml")
 }
 
-/// The default predictor: the shipped weights when `predictors/default.q.yaml` exists, else
-/// [`placeholder_default`]; the string names which.
+/// The shipped default predictor and its configuration name (`default`). A missing or invalid
+/// file is an error, never a silent substitute.
 pub fn default_predictor() -> Result<(QPredictor, &'static str), HdlError> {
-    let path = default_predictor_path();
-    if path.exists() {
-        // DEFAULT WEIGHTS: the shipped file, used as soon as it exists.
-        let q = QPredictor::load(&path).map_err(|e| HdlError::Predictor(e.to_string()))?;
-        Ok((q, "default"))
-    } else {
-        Ok((placeholder_default(), "placeholder_default"))
-    }
+    let q = QPredictor::load(&default_predictor_path())
+        .map_err(|e| HdlError::Predictor(e.to_string()))?;
+    Ok((q, "default"))
 }
 
 /// A named engine configuration.
