@@ -165,6 +165,35 @@ pub struct QPredictor {
     pub quantization: Option<QuantReport>,
 }
 
+/// Read a weight file and check its `format` tag before the full schema, so that a float file
+/// given where a quantized one belongs (or the reverse) is named as such.
+fn load_tagged<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    expected: &str,
+    hint: &str,
+) -> Result<T, YamlError> {
+    #[derive(Deserialize)]
+    struct Tag {
+        format: Option<String>,
+    }
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| YamlError::Read {
+        path: origin.clone(),
+        source,
+    })?;
+    if let Ok(Tag { format: Some(f) }) = serde_saphyr::from_str::<Tag>(&text) {
+        if f != expected {
+            return Err(bad(
+                &origin,
+                what,
+                format!("format is `{f}`, expected `{expected}` ({hint})"),
+            ));
+        }
+    }
+    yaml::from_str(&text, what, &origin)
+}
+
 fn bad(path: &str, what: &str, message: String) -> YamlError {
     YamlError::Parse {
         what: what.into(),
@@ -176,7 +205,12 @@ fn bad(path: &str, what: &str, message: String) -> YamlError {
 impl Predictor {
     /// Read and check a float predictor file.
     pub fn load(path: &Path) -> Result<Self, YamlError> {
-        let p: Self = yaml::load(path, "predictor YAML")?;
+        let p: Self = load_tagged(
+            path,
+            "predictor YAML",
+            PREDICTOR_FORMAT,
+            "give a float predictor from `ouro train` here",
+        )?;
         p.validate()
             .map_err(|m| bad(&path.display().to_string(), "predictor YAML", m))?;
         Ok(p)
@@ -323,7 +357,12 @@ impl MlpQ {
 impl QPredictor {
     /// Read and check a quantized predictor file.
     pub fn load(path: &Path) -> Result<Self, YamlError> {
-        let p: Self = yaml::load(path, "quantized predictor YAML")?;
+        let p: Self = load_tagged(
+            path,
+            "quantized predictor YAML",
+            QPREDICTOR_FORMAT,
+            "run `ouro quantize` on a float predictor first",
+        )?;
         p.validate()
             .map_err(|m| bad(&path.display().to_string(), "quantized predictor YAML", m))?;
         Ok(p)

@@ -402,3 +402,30 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
 pub fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
     yaml::write_atomic(path, text).cli()
 }
+
+/// Arguments of `ouro hdl generate`.
+#[derive(Debug, Args)]
+pub struct HdlGenerateArgs {
+    /// Quantized predictor YAML (default: the shipped default weights).
+    #[arg(long)]
+    pub predictor: Option<PathBuf>,
+    /// MAC lanes (multipliers, one SB_MAC16 each).
+    #[arg(long, default_value_t = ouro_hdl::configs::DEFAULT_LANES)]
+    pub lanes: usize,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `ouro hdl generate`: the predictor engine's Verilog and its weight image.
+pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
+    let q = match &a.predictor {
+        Some(p) => QPredictor::load(p).cli()?,
+        None => crate::defaults::qpredictor(),
+    };
+    let files = ouro_hdl::generate(&q, a.lanes, &a.out).cli()?;
+    for f in files {
+        eprintln!("wrote {}", f.display());
+    }
+    Ok(())
+}

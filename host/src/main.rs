@@ -29,6 +29,17 @@ enum Command {
     Quantize(cli::QuantizeArgs),
     /// One-shot programming accuracy of the predictor against baselines.
     Eval(cli::EvalArgs),
+    /// Gateware: generate the Verilog of the predictor engine.
+    Hdl {
+        #[command(subcommand)]
+        command: HdlCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HdlCommand {
+    /// Write the predictor engine's Verilog and weight-initialisation image to a directory.
+    Generate(cli::HdlGenerateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +84,9 @@ fn main() -> ExitCode {
         Command::Train(a) => cli::train(&a),
         Command::Quantize(a) => cli::quantize(&a),
         Command::Eval(a) => cli::eval(&a),
+        Command::Hdl {
+            command: HdlCommand::Generate(a),
+        } => cli::hdl_generate(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -267,3 +267,43 @@ fn argument_errors_are_one_line_too() {
     assert_one_line_error(&ouro(&["eval", "--target-range-us", "100"]), "two numbers");
     assert!(ouro(&["--help"]).status.success());
 }
+
+#[test]
+fn hdl_generate_writes_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gw");
+    let o = ouro(&[
+        "hdl",
+        "generate",
+        "--lanes",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = std::fs::read_to_string(out.join(ouro_hdl::VERILOG_FILE)).unwrap();
+    assert!(v.contains("module ouro_predictor("));
+    assert!(out.join(ouro_hdl::LOAD_IMAGE_FILE).exists());
+    assert_one_line_error(
+        &ouro(&[
+            "hdl",
+            "generate",
+            "--lanes",
+            "0",
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        "lanes",
+    );
+    assert_one_line_error(
+        &ouro(&[
+            "hdl",
+            "generate",
+            "--predictor",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../predictors/default.yaml"),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        "expected `ouro-qpredictor/1`",
+    );
+}
