@@ -81,7 +81,8 @@ use ouro_core::Polarity;
 use ouro_sim::golden::{Clamp, GoldenPredictor};
 use std::fmt;
 
-/// The conductance window of the device, microsiemens: the evaluation grid spans it.
+/// The conductance window of the device, microsiemens, rounded (tests use it; the default
+/// options take the exact window from `ouro_sim::device::window_conductance_us`).
 pub const WINDOW_US: (f64, f64) = (94.4530, 559.3002);
 
 /// Points per axis of the default evaluation grid (so about 65 000 pairs).
@@ -112,7 +113,7 @@ impl Default for QuantOptions {
     fn default() -> Self {
         Self {
             grid_points: DEFAULT_GRID_POINTS,
-            window_us: WINDOW_US,
+            window_us: ouro_sim::device::window_conductance_us(),
         }
     }
 }

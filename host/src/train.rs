@@ -72,9 +72,9 @@ pub struct TrainConfig {
     /// Return the weights of the epoch with the lowest validation MSE instead of the last
     /// epoch's (default true).
     pub keep_best: bool,
-    /// Lower bound of the conductance window, microsiemens (default [`G_MIN_US`]).
+    /// Lower bound of the conductance window, microsiemens (default: the device model's).
     pub g_min_us: f64,
-    /// Upper bound of the conductance window, microsiemens (default [`G_MAX_US`]).
+    /// Upper bound of the conductance window, microsiemens (default: the device model's).
     pub g_max_us: f64,
     /// Rows whose reading after the pulse lies within this relative margin of a window bound are
     /// dropped (default 2e-4, i.e. 0.02 %).
@@ -112,8 +112,8 @@ impl Default for TrainConfig {
             final_lr_fraction: 0.01,
             val_fraction: 0.1,
             keep_best: true,
-            g_min_us: G_MIN_US,
-            g_max_us: G_MAX_US,
+            g_min_us: ouro_sim::device::window_conductance_us().0,
+            g_max_us: ouro_sim::device::window_conductance_us().1,
             bound_margin: 2e-4,
             weight_floor: 0.01,
             weight_power: 1.0,
