@@ -34,6 +34,15 @@ fn progress(len: usize, what: &str) -> indicatif::ProgressBar {
     pb
 }
 
+/// Status for the user on stderr. A closed stderr (`2>&1 | head`) is not worth dying for: the
+/// write error is ignored, where `eprintln!` would panic.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 fn print(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
@@ -191,7 +200,7 @@ pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
     let rows = chz::run(&d, &cfg, Some(&pb))?;
     pb.finish_and_clear();
     crate::dataset::write_csv(&a.out, &rows).cli()?;
-    eprintln!(
+    note!(
         "wrote {} rows ({} cells x {} pulses, {} .. {}) to {}",
         rows.len(),
         a.cells,
@@ -261,9 +270,9 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
     if let Some(t) = predictor.training.as_mut() {
         t.data = a.data.display().to_string();
     }
-    eprintln!("{report}");
+    note!("{report}");
     yaml::save(&a.out, &predictor).cli()?;
-    eprintln!("wrote {}", a.out.display());
+    note!("wrote {}", a.out.display());
     Ok(())
 }
 
@@ -286,9 +295,9 @@ pub fn quantize(a: &QuantizeArgs) -> Result<(), CliError> {
     let board = load_board(&a.board)?;
     let (q, report) =
         crate::quantize::quantize(&p, &board, &a.predictor.display().to_string()).cli()?;
-    eprintln!("{report}");
+    note!("{report}");
     yaml::save(&a.out, &q).cli()?;
-    eprintln!("wrote {}", a.out.display());
+    note!("wrote {}", a.out.display());
     Ok(())
 }
 
@@ -425,7 +434,7 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
     };
     let files = ouro_hdl::generate(&q, a.lanes, &a.out).cli()?;
     for f in files {
-        eprintln!("wrote {}", f.display());
+        note!("wrote {}", f.display());
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use ouro_host::cli;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 /// FPGA co-design toolkit for fast memristor programming with a neural pulse predictor.
@@ -69,7 +70,11 @@ fn main() -> ExitCode {
             // clap's own errors span several lines; keep the first and point at --help.
             let text = e.render().to_string();
             let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{} (see `ouro --help`)", first.trim_end());
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} (see `ouro --help`)",
+                first.trim_end()
+            );
             return ExitCode::from(2);
         }
     };
@@ -91,7 +96,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Ignore a closed stderr: the exit code still says what happened.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::from(2)
         }
     }
