@@ -27,6 +27,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     localparam  one12 = 12'h1;
     localparam  zero12 = 12'h0;
     localparam  one16 = 16'h1;
+    localparam  zero16 = 16'h0;
     localparam  zero48 = 48'h0;
     localparam  ones25 = 25'h1ffffff;
     localparam  pol_frac = 4'h3;
@@ -65,7 +66,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] lanes$0$ld_lane;
     reg  [11:0] lanes$0$ld_word;
     reg  [31:0] lanes$0$ld_data;
-    wire signed [15:0] lanes$0$a_q;
+    reg  lanes$0$sel;
+    wire  [15:0] lanes$0$a_m;
     wire  [15:0] lanes$0$y;
     reg  lanes$1$clock;
     reg signed [15:0] lanes$1$x;
@@ -84,7 +86,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] lanes$1$ld_lane;
     reg  [11:0] lanes$1$ld_word;
     reg  [31:0] lanes$1$ld_data;
-    wire signed [15:0] lanes$1$a_q;
+    reg  lanes$1$sel;
+    wire  [15:0] lanes$1$a_m;
     wire  [15:0] lanes$1$y;
     reg  lanes$2$clock;
     reg signed [15:0] lanes$2$x;
@@ -103,7 +106,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] lanes$2$ld_lane;
     reg  [11:0] lanes$2$ld_word;
     reg  [31:0] lanes$2$ld_data;
-    wire signed [15:0] lanes$2$a_q;
+    reg  lanes$2$sel;
+    wire  [15:0] lanes$2$a_m;
     wire  [15:0] lanes$2$y;
     reg  lanes$3$clock;
     reg signed [15:0] lanes$3$x;
@@ -122,7 +126,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] lanes$3$ld_lane;
     reg  [11:0] lanes$3$ld_word;
     reg  [31:0] lanes$3$ld_data;
-    wire signed [15:0] lanes$3$a_q;
+    reg  lanes$3$sel;
+    wire  [15:0] lanes$3$a_m;
     wire  [15:0] lanes$3$y;
     reg  lanes$4$clock;
     reg signed [15:0] lanes$4$x;
@@ -141,7 +146,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] lanes$4$ld_lane;
     reg  [11:0] lanes$4$ld_word;
     reg  [31:0] lanes$4$ld_data;
-    wire signed [15:0] lanes$4$a_q;
+    reg  lanes$4$sel;
+    wire  [15:0] lanes$4$a_m;
     wire  [15:0] lanes$4$y;
     reg  lanes$5$clock;
     reg signed [15:0] lanes$5$x;
@@ -160,7 +166,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] lanes$5$ld_lane;
     reg  [11:0] lanes$5$ld_word;
     reg  [31:0] lanes$5$ld_data;
-    wire signed [15:0] lanes$5$a_q;
+    reg  lanes$5$sel;
+    wire  [15:0] lanes$5$a_m;
     wire  [15:0] lanes$5$y;
     reg  lanes$6$clock;
     reg signed [15:0] lanes$6$x;
@@ -179,7 +186,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] lanes$6$ld_lane;
     reg  [11:0] lanes$6$ld_word;
     reg  [31:0] lanes$6$ld_data;
-    wire signed [15:0] lanes$6$a_q;
+    reg  lanes$6$sel;
+    wire  [15:0] lanes$6$a_m;
     wire  [15:0] lanes$6$y;
     reg  lanes$7$clock;
     reg signed [15:0] lanes$7$x;
@@ -198,7 +206,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] lanes$7$ld_lane;
     reg  [11:0] lanes$7$ld_word;
     reg  [31:0] lanes$7$ld_data;
-    wire signed [15:0] lanes$7$a_q;
+    reg  lanes$7$sel;
+    wire  [15:0] lanes$7$a_m;
     wire  [15:0] lanes$7$y;
     reg  xram$clock;
     reg  [5:0] xram$read_address;
@@ -359,7 +368,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  d_last;
     reg  [11:0] a_raddr;
     reg  [3:0] frac_addr;
-    reg signed [15:0] bank_x;
+    reg  [15:0] x_bits;
     reg signed [15:0] x_s;
     reg  we_ok;
     reg  [24:0] hmask;
@@ -391,7 +400,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .ld_lane(lanes$0$ld_lane),
         .ld_word(lanes$0$ld_word),
         .ld_data(lanes$0$ld_data),
-        .a_q(lanes$0$a_q),
+        .sel(lanes$0$sel),
+        .a_m(lanes$0$a_m),
         .y(lanes$0$y)
     );
     ouro_predictor$lanes$1 lanes$1(
@@ -412,7 +422,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .ld_lane(lanes$1$ld_lane),
         .ld_word(lanes$1$ld_word),
         .ld_data(lanes$1$ld_data),
-        .a_q(lanes$1$a_q),
+        .sel(lanes$1$sel),
+        .a_m(lanes$1$a_m),
         .y(lanes$1$y)
     );
     ouro_predictor$lanes$2 lanes$2(
@@ -433,7 +444,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .ld_lane(lanes$2$ld_lane),
         .ld_word(lanes$2$ld_word),
         .ld_data(lanes$2$ld_data),
-        .a_q(lanes$2$a_q),
+        .sel(lanes$2$sel),
+        .a_m(lanes$2$a_m),
         .y(lanes$2$y)
     );
     ouro_predictor$lanes$3 lanes$3(
@@ -454,7 +466,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .ld_lane(lanes$3$ld_lane),
         .ld_word(lanes$3$ld_word),
         .ld_data(lanes$3$ld_data),
-        .a_q(lanes$3$a_q),
+        .sel(lanes$3$sel),
+        .a_m(lanes$3$a_m),
         .y(lanes$3$y)
     );
     ouro_predictor$lanes$4 lanes$4(
@@ -475,7 +488,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .ld_lane(lanes$4$ld_lane),
         .ld_word(lanes$4$ld_word),
         .ld_data(lanes$4$ld_data),
-        .a_q(lanes$4$a_q),
+        .sel(lanes$4$sel),
+        .a_m(lanes$4$a_m),
         .y(lanes$4$y)
     );
     ouro_predictor$lanes$5 lanes$5(
@@ -496,7 +510,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .ld_lane(lanes$5$ld_lane),
         .ld_word(lanes$5$ld_word),
         .ld_data(lanes$5$ld_data),
-        .a_q(lanes$5$a_q),
+        .sel(lanes$5$sel),
+        .a_m(lanes$5$a_m),
         .y(lanes$5$y)
     );
     ouro_predictor$lanes$6 lanes$6(
@@ -517,7 +532,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .ld_lane(lanes$6$ld_lane),
         .ld_word(lanes$6$ld_word),
         .ld_data(lanes$6$ld_data),
-        .a_q(lanes$6$a_q),
+        .sel(lanes$6$sel),
+        .a_m(lanes$6$a_m),
         .y(lanes$6$y)
     );
     ouro_predictor$lanes$7 lanes$7(
@@ -538,7 +554,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .ld_lane(lanes$7$ld_lane),
         .ld_word(lanes$7$ld_word),
         .ld_data(lanes$7$ld_data),
-        .a_q(lanes$7$a_q),
+        .sel(lanes$7$sel),
+        .a_m(lanes$7$a_m),
         .y(lanes$7$y)
     );
     ouro_predictor$xram xram(
@@ -1053,33 +1070,31 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         fromx_b$d = d_fromx;
         out_b$d = d_last;
         sel_b$d = i_lo$q;
+        if (d_fromx) begin
+            sel_b$d = zero16;
+        end
         wa_b$d = d_wb + g$q;
-        bank_x = lanes$0$a_q;
-        if (sel_b$q[1]) begin
-            bank_x = lanes$1$a_q;
-        end
-        if (sel_b$q[2]) begin
-            bank_x = lanes$2$a_q;
-        end
-        if (sel_b$q[3]) begin
-            bank_x = lanes$3$a_q;
-        end
-        if (sel_b$q[4]) begin
-            bank_x = lanes$4$a_q;
-        end
-        if (sel_b$q[5]) begin
-            bank_x = lanes$5$a_q;
-        end
-        if (sel_b$q[6]) begin
-            bank_x = lanes$6$a_q;
-        end
-        if (sel_b$q[7]) begin
-            bank_x = lanes$7$a_q;
-        end
-        x_s = bank_x;
+        x_bits = zero16;
         if (fromx_b$q) begin
-            x_s = $signed(xram$read_data);
+            x_bits = xram$read_data;
         end
+        lanes$0$sel = sel_b$q[0];
+        x_bits = x_bits | lanes$0$a_m;
+        lanes$1$sel = sel_b$q[1];
+        x_bits = x_bits | lanes$1$a_m;
+        lanes$2$sel = sel_b$q[2];
+        x_bits = x_bits | lanes$2$a_m;
+        lanes$3$sel = sel_b$q[3];
+        x_bits = x_bits | lanes$3$a_m;
+        lanes$4$sel = sel_b$q[4];
+        x_bits = x_bits | lanes$4$a_m;
+        lanes$5$sel = sel_b$q[5];
+        x_bits = x_bits | lanes$5$a_m;
+        lanes$6$sel = sel_b$q[6];
+        x_bits = x_bits | lanes$6$a_m;
+        lanes$7$sel = sel_b$q[7];
+        x_bits = x_bits | lanes$7$a_m;
+        x_s = $signed(x_bits);
         lanes$0$x = x_s;
         lanes$1$x = x_s;
         lanes$2$x = x_s;
@@ -1941,7 +1956,7 @@ module ouro_predictor$k(d,q,clock);
 endmodule // ouro_predictor$k
 
 
-module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -1961,7 +1976,8 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -2069,7 +2085,10 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -2401,7 +2420,7 @@ module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$0$wram
 
 
-module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -2421,7 +2440,8 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -2529,7 +2549,10 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -2861,7 +2884,7 @@ module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$1$wram
 
 
-module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -2881,7 +2904,8 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -2989,7 +3013,10 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -3321,7 +3348,7 @@ module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$2$wram
 
 
-module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -3341,7 +3368,8 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -3449,7 +3477,10 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -3781,7 +3812,7 @@ module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$3$wram
 
 
-module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -3801,7 +3832,8 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -3909,7 +3941,10 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -4241,7 +4276,7 @@ module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$4$wram
 
 
-module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -4261,7 +4296,8 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -4369,7 +4405,10 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -4701,7 +4740,7 @@ module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$5$wram
 
 
-module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -4721,7 +4760,8 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -4829,7 +4869,10 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -5161,7 +5204,7 @@ module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$6$wram
 
 
-module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -5181,7 +5224,8 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -5289,7 +5333,10 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);

@@ -57,8 +57,10 @@ pub struct Lane {
     pub ld_word: Signal<In, Bits<A>>,
     /// Load port: data.
     pub ld_data: Signal<In, Bits<32>>,
-    /// Stage B: the activation bank's word.
-    pub a_q: Signal<Out, Signed<16>>,
+    /// Stage B: this lane's activation bank holds the activation to broadcast.
+    pub sel: Signal<In, bool>,
+    /// Stage B: the activation bank's word if `sel`, else 0 (the lanes' words are ORed).
+    pub a_m: Signal<Out, Bits<16>>,
     /// Stage D: the requantized (and, for hidden layers, rectified) result.
     pub y: Signal<Out, Bits<16>>,
     index: Constant<Bits<4>>,
@@ -108,7 +110,8 @@ impl Lane {
             ld_lane: Default::default(),
             ld_word: Default::default(),
             ld_data: Default::default(),
-            a_q: Default::default(),
+            sel: Default::default(),
+            a_m: Default::default(),
             y: Default::default(),
             index: Constant::new((index as u64).into()),
             sext: Constant::new(0xFF_0000_0000u64.into()),
@@ -152,7 +155,10 @@ impl Logic for Lane {
         self.wram.read_address.next = self.w_addr.val();
         self.bram.read_address.next = self.b_addr.val();
         self.aram.read_address.next = self.a_raddr.val();
-        self.a_q.next = signed_cast(self.aram.read_data.val());
+        self.a_m.next = self.zero16.val();
+        if self.sel.val() {
+            self.a_m.next = self.aram.read_data.val();
+        }
         // Load port.
         self.wram.write_address.next = self.ld_word.val();
         self.wram.write_data.next = self.ld_data.val().get_bits::<16>(0);
@@ -271,6 +277,7 @@ pub struct PredictorEngine {
     one12: Constant<Bits<A>>,
     zero12: Constant<Bits<A>>,
     one16: Constant<Bits<16>>,
+    zero16: Constant<Bits<16>>,
     zero48: Constant<Bits<48>>,
     ones25: Constant<Bits<25>>,
     pol_frac: Constant<Bits<4>>,
@@ -341,7 +348,7 @@ pub struct PredictorEngine {
     d_last: Signal<Local, bool>,
     a_raddr: Signal<Local, Bits<A>>,
     frac_addr: Signal<Local, Bits<4>>,
-    bank_x: Signal<Local, Signed<16>>,
+    x_bits: Signal<Local, Bits<16>>,
     x_s: Signal<Local, Signed<16>>,
     we_ok: Signal<Local, bool>,
     hmask: Signal<Local, Bits<25>>,
@@ -408,6 +415,7 @@ impl PredictorEngine {
             one12: c(1),
             zero12: c(0),
             one16: c(1),
+            zero16: c(0),
             zero48: c(0),
             ones25: c((1 << 25) - 1),
             pol_frac: c(nl as u64),
@@ -474,7 +482,7 @@ impl PredictorEngine {
             d_last: Default::default(),
             a_raddr: Default::default(),
             frac_addr: Default::default(),
-            bank_x: Default::default(),
+            x_bits: Default::default(),
             x_s: Default::default(),
             we_ok: Default::default(),
             hmask: Default::default(),
@@ -624,18 +632,23 @@ impl Logic for PredictorEngine {
         self.fromx_b.d.next = self.d_fromx.val();
         self.out_b.d.next = self.d_last.val();
         self.sel_b.d.next = self.i_lo.q.val();
+        if self.d_fromx.val() {
+            self.sel_b.d.next = self.zero16.val();
+        }
         self.wa_b.d.next = self.d_wb.val() + self.g.q.val();
-        // Stage B: select the activation and broadcast it.
-        self.bank_x.next = self.lanes[0].a_q.val();
-        for l in 1..self.lanes.len() {
-            if self.sel_b.q.val().get_bit(l) {
-                self.bank_x.next = self.lanes[l].a_q.val();
-            }
-        }
-        self.x_s.next = self.bank_x.val();
+        // Stage B: select the activation and broadcast it. The selects are one-hot (the lane
+        // `i % lanes`, or none for the first layer, which reads the input RAM), so the
+        // multiplexer is an AND-OR tree (each lane gates its own word) rather than a priority
+        // chain: it is on the critical path into the multipliers.
+        self.x_bits.next = self.zero16.val();
         if self.fromx_b.q.val() {
-            self.x_s.next = signed_cast(self.xram.read_data.val());
+            self.x_bits.next = self.xram.read_data.val();
         }
+        for l in 0..self.lanes.len() {
+            self.lanes[l].sel.next = self.sel_b.q.val().get_bit(l);
+            self.x_bits.next = self.x_bits.val() | self.lanes[l].a_m.val();
+        }
+        self.x_s.next = signed_cast(self.x_bits.val());
         for l in 0..self.lanes.len() {
             self.lanes[l].x.next = self.x_s.val();
         }
