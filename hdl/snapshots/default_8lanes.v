@@ -33,7 +33,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     localparam  pol_frac = 4'h3;
     localparam  pol_w = 12'h34;
     localparam  pol_b = 12'h5;
-    localparam  gap_last = 12'h2;
+    localparam  gap_last = 12'h4;
     localparam  lane_wrap = 16'h80;
     localparam  syn_min = 24'h1;
     localparam  syn_max = 24'h20000;
@@ -58,9 +58,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$0$first_c;
     reg  [3:0] lanes$0$frac_d;
     reg  [24:0] lanes$0$hmask_d;
-    reg  lanes$0$relu_d;
-    reg  lanes$0$a_we_d;
-    reg  [11:0] lanes$0$a_waddr_d;
+    reg  lanes$0$relu_e;
+    reg  lanes$0$a_we_e;
+    reg  [11:0] lanes$0$a_waddr_e;
     reg  lanes$0$ld_we_w;
     reg  lanes$0$ld_we_b;
     reg  [3:0] lanes$0$ld_lane;
@@ -78,9 +78,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$1$first_c;
     reg  [3:0] lanes$1$frac_d;
     reg  [24:0] lanes$1$hmask_d;
-    reg  lanes$1$relu_d;
-    reg  lanes$1$a_we_d;
-    reg  [11:0] lanes$1$a_waddr_d;
+    reg  lanes$1$relu_e;
+    reg  lanes$1$a_we_e;
+    reg  [11:0] lanes$1$a_waddr_e;
     reg  lanes$1$ld_we_w;
     reg  lanes$1$ld_we_b;
     reg  [3:0] lanes$1$ld_lane;
@@ -98,9 +98,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$2$first_c;
     reg  [3:0] lanes$2$frac_d;
     reg  [24:0] lanes$2$hmask_d;
-    reg  lanes$2$relu_d;
-    reg  lanes$2$a_we_d;
-    reg  [11:0] lanes$2$a_waddr_d;
+    reg  lanes$2$relu_e;
+    reg  lanes$2$a_we_e;
+    reg  [11:0] lanes$2$a_waddr_e;
     reg  lanes$2$ld_we_w;
     reg  lanes$2$ld_we_b;
     reg  [3:0] lanes$2$ld_lane;
@@ -118,9 +118,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$3$first_c;
     reg  [3:0] lanes$3$frac_d;
     reg  [24:0] lanes$3$hmask_d;
-    reg  lanes$3$relu_d;
-    reg  lanes$3$a_we_d;
-    reg  [11:0] lanes$3$a_waddr_d;
+    reg  lanes$3$relu_e;
+    reg  lanes$3$a_we_e;
+    reg  [11:0] lanes$3$a_waddr_e;
     reg  lanes$3$ld_we_w;
     reg  lanes$3$ld_we_b;
     reg  [3:0] lanes$3$ld_lane;
@@ -138,9 +138,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$4$first_c;
     reg  [3:0] lanes$4$frac_d;
     reg  [24:0] lanes$4$hmask_d;
-    reg  lanes$4$relu_d;
-    reg  lanes$4$a_we_d;
-    reg  [11:0] lanes$4$a_waddr_d;
+    reg  lanes$4$relu_e;
+    reg  lanes$4$a_we_e;
+    reg  [11:0] lanes$4$a_waddr_e;
     reg  lanes$4$ld_we_w;
     reg  lanes$4$ld_we_b;
     reg  [3:0] lanes$4$ld_lane;
@@ -158,9 +158,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$5$first_c;
     reg  [3:0] lanes$5$frac_d;
     reg  [24:0] lanes$5$hmask_d;
-    reg  lanes$5$relu_d;
-    reg  lanes$5$a_we_d;
-    reg  [11:0] lanes$5$a_waddr_d;
+    reg  lanes$5$relu_e;
+    reg  lanes$5$a_we_e;
+    reg  [11:0] lanes$5$a_waddr_e;
     reg  lanes$5$ld_we_w;
     reg  lanes$5$ld_we_b;
     reg  [3:0] lanes$5$ld_lane;
@@ -178,9 +178,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$6$first_c;
     reg  [3:0] lanes$6$frac_d;
     reg  [24:0] lanes$6$hmask_d;
-    reg  lanes$6$relu_d;
-    reg  lanes$6$a_we_d;
-    reg  [11:0] lanes$6$a_waddr_d;
+    reg  lanes$6$relu_e;
+    reg  lanes$6$a_we_e;
+    reg  [11:0] lanes$6$a_waddr_e;
     reg  lanes$6$ld_we_w;
     reg  lanes$6$ld_we_b;
     reg  [3:0] lanes$6$ld_lane;
@@ -198,9 +198,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$7$first_c;
     reg  [3:0] lanes$7$frac_d;
     reg  [24:0] lanes$7$hmask_d;
-    reg  lanes$7$relu_d;
-    reg  lanes$7$a_we_d;
-    reg  [11:0] lanes$7$a_waddr_d;
+    reg  lanes$7$relu_e;
+    reg  lanes$7$a_we_e;
+    reg  [11:0] lanes$7$a_waddr_e;
     reg  lanes$7$ld_we_w;
     reg  lanes$7$ld_we_b;
     reg  [3:0] lanes$7$ld_lane;
@@ -278,6 +278,33 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [11:0] wa_b$d;
     wire  [11:0] wa_b$q;
     reg  wa_b$clock;
+    reg  [11:0] waddr_b$d;
+    wire  [11:0] waddr_b$q;
+    reg  waddr_b$clock;
+    reg  [11:0] baddr_b$d;
+    wire  [11:0] baddr_b$q;
+    reg  baddr_b$clock;
+    reg signed [15:0] x_r$d;
+    wire signed [15:0] x_r$q;
+    reg  x_r$clock;
+    reg  v_m$d;
+    wire  v_m$q;
+    reg  v_m$clock;
+    reg  first_m$d;
+    wire  first_m$q;
+    reg  first_m$clock;
+    reg  last_m$d;
+    wire  last_m$q;
+    reg  last_m$clock;
+    reg  out_m$d;
+    wire  out_m$q;
+    reg  out_m$clock;
+    reg  [11:0] wa_m$d;
+    wire  [11:0] wa_m$q;
+    reg  wa_m$clock;
+    reg  [3:0] frac_m$d;
+    wire  [3:0] frac_m$q;
+    reg  frac_m$clock;
     reg  v_c$d;
     wire  v_c$q;
     reg  v_c$clock;
@@ -308,6 +335,15 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] frac_d$d;
     wire  [3:0] frac_d$q;
     reg  frac_d$clock;
+    reg  last_e$d;
+    wire  last_e$q;
+    reg  last_e$clock;
+    reg  out_e$d;
+    wire  out_e$q;
+    reg  out_e$clock;
+    reg  [11:0] wa_e$d;
+    wire  [11:0] wa_e$q;
+    reg  wa_e$clock;
     reg  [15:0] log2_r$d;
     wire  [15:0] log2_r$q;
     reg  log2_r$clock;
@@ -392,9 +428,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$0$first_c),
         .frac_d(lanes$0$frac_d),
         .hmask_d(lanes$0$hmask_d),
-        .relu_d(lanes$0$relu_d),
-        .a_we_d(lanes$0$a_we_d),
-        .a_waddr_d(lanes$0$a_waddr_d),
+        .relu_e(lanes$0$relu_e),
+        .a_we_e(lanes$0$a_we_e),
+        .a_waddr_e(lanes$0$a_waddr_e),
         .ld_we_w(lanes$0$ld_we_w),
         .ld_we_b(lanes$0$ld_we_b),
         .ld_lane(lanes$0$ld_lane),
@@ -414,9 +450,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$1$first_c),
         .frac_d(lanes$1$frac_d),
         .hmask_d(lanes$1$hmask_d),
-        .relu_d(lanes$1$relu_d),
-        .a_we_d(lanes$1$a_we_d),
-        .a_waddr_d(lanes$1$a_waddr_d),
+        .relu_e(lanes$1$relu_e),
+        .a_we_e(lanes$1$a_we_e),
+        .a_waddr_e(lanes$1$a_waddr_e),
         .ld_we_w(lanes$1$ld_we_w),
         .ld_we_b(lanes$1$ld_we_b),
         .ld_lane(lanes$1$ld_lane),
@@ -436,9 +472,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$2$first_c),
         .frac_d(lanes$2$frac_d),
         .hmask_d(lanes$2$hmask_d),
-        .relu_d(lanes$2$relu_d),
-        .a_we_d(lanes$2$a_we_d),
-        .a_waddr_d(lanes$2$a_waddr_d),
+        .relu_e(lanes$2$relu_e),
+        .a_we_e(lanes$2$a_we_e),
+        .a_waddr_e(lanes$2$a_waddr_e),
         .ld_we_w(lanes$2$ld_we_w),
         .ld_we_b(lanes$2$ld_we_b),
         .ld_lane(lanes$2$ld_lane),
@@ -458,9 +494,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$3$first_c),
         .frac_d(lanes$3$frac_d),
         .hmask_d(lanes$3$hmask_d),
-        .relu_d(lanes$3$relu_d),
-        .a_we_d(lanes$3$a_we_d),
-        .a_waddr_d(lanes$3$a_waddr_d),
+        .relu_e(lanes$3$relu_e),
+        .a_we_e(lanes$3$a_we_e),
+        .a_waddr_e(lanes$3$a_waddr_e),
         .ld_we_w(lanes$3$ld_we_w),
         .ld_we_b(lanes$3$ld_we_b),
         .ld_lane(lanes$3$ld_lane),
@@ -480,9 +516,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$4$first_c),
         .frac_d(lanes$4$frac_d),
         .hmask_d(lanes$4$hmask_d),
-        .relu_d(lanes$4$relu_d),
-        .a_we_d(lanes$4$a_we_d),
-        .a_waddr_d(lanes$4$a_waddr_d),
+        .relu_e(lanes$4$relu_e),
+        .a_we_e(lanes$4$a_we_e),
+        .a_waddr_e(lanes$4$a_waddr_e),
         .ld_we_w(lanes$4$ld_we_w),
         .ld_we_b(lanes$4$ld_we_b),
         .ld_lane(lanes$4$ld_lane),
@@ -502,9 +538,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$5$first_c),
         .frac_d(lanes$5$frac_d),
         .hmask_d(lanes$5$hmask_d),
-        .relu_d(lanes$5$relu_d),
-        .a_we_d(lanes$5$a_we_d),
-        .a_waddr_d(lanes$5$a_waddr_d),
+        .relu_e(lanes$5$relu_e),
+        .a_we_e(lanes$5$a_we_e),
+        .a_waddr_e(lanes$5$a_waddr_e),
         .ld_we_w(lanes$5$ld_we_w),
         .ld_we_b(lanes$5$ld_we_b),
         .ld_lane(lanes$5$ld_lane),
@@ -524,9 +560,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$6$first_c),
         .frac_d(lanes$6$frac_d),
         .hmask_d(lanes$6$hmask_d),
-        .relu_d(lanes$6$relu_d),
-        .a_we_d(lanes$6$a_we_d),
-        .a_waddr_d(lanes$6$a_waddr_d),
+        .relu_e(lanes$6$relu_e),
+        .a_we_e(lanes$6$a_we_e),
+        .a_waddr_e(lanes$6$a_waddr_e),
         .ld_we_w(lanes$6$ld_we_w),
         .ld_we_b(lanes$6$ld_we_b),
         .ld_lane(lanes$6$ld_lane),
@@ -546,9 +582,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$7$first_c),
         .frac_d(lanes$7$frac_d),
         .hmask_d(lanes$7$hmask_d),
-        .relu_d(lanes$7$relu_d),
-        .a_we_d(lanes$7$a_we_d),
-        .a_waddr_d(lanes$7$a_waddr_d),
+        .relu_e(lanes$7$relu_e),
+        .a_we_e(lanes$7$a_we_e),
+        .a_waddr_e(lanes$7$a_waddr_e),
         .ld_we_w(lanes$7$ld_we_w),
         .ld_we_b(lanes$7$ld_we_b),
         .ld_lane(lanes$7$ld_lane),
@@ -669,6 +705,51 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(wa_b$q),
         .clock(wa_b$clock)
     );
+    ouro_predictor$waddr_b waddr_b(
+        .d(waddr_b$d),
+        .q(waddr_b$q),
+        .clock(waddr_b$clock)
+    );
+    ouro_predictor$baddr_b baddr_b(
+        .d(baddr_b$d),
+        .q(baddr_b$q),
+        .clock(baddr_b$clock)
+    );
+    ouro_predictor$x_r x_r(
+        .d(x_r$d),
+        .q(x_r$q),
+        .clock(x_r$clock)
+    );
+    ouro_predictor$v_m v_m(
+        .d(v_m$d),
+        .q(v_m$q),
+        .clock(v_m$clock)
+    );
+    ouro_predictor$first_m first_m(
+        .d(first_m$d),
+        .q(first_m$q),
+        .clock(first_m$clock)
+    );
+    ouro_predictor$last_m last_m(
+        .d(last_m$d),
+        .q(last_m$q),
+        .clock(last_m$clock)
+    );
+    ouro_predictor$out_m out_m(
+        .d(out_m$d),
+        .q(out_m$q),
+        .clock(out_m$clock)
+    );
+    ouro_predictor$wa_m wa_m(
+        .d(wa_m$d),
+        .q(wa_m$q),
+        .clock(wa_m$clock)
+    );
+    ouro_predictor$frac_m frac_m(
+        .d(frac_m$d),
+        .q(frac_m$q),
+        .clock(frac_m$clock)
+    );
     ouro_predictor$v_c v_c(
         .d(v_c$d),
         .q(v_c$q),
@@ -718,6 +799,21 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .d(frac_d$d),
         .q(frac_d$q),
         .clock(frac_d$clock)
+    );
+    ouro_predictor$last_e last_e(
+        .d(last_e$d),
+        .q(last_e$q),
+        .clock(last_e$clock)
+    );
+    ouro_predictor$out_e out_e(
+        .d(out_e$d),
+        .q(out_e$q),
+        .clock(out_e$clock)
+    );
+    ouro_predictor$wa_e wa_e(
+        .d(wa_e$d),
+        .q(wa_e$q),
+        .clock(wa_e$clock)
     );
     ouro_predictor$log2_r log2_r(
         .d(log2_r$d),
@@ -819,6 +915,18 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         out_b$clock = clock;
         sel_b$clock = clock;
         wa_b$clock = clock;
+        waddr_b$clock = clock;
+        baddr_b$clock = clock;
+        x_r$clock = clock;
+        v_m$clock = clock;
+        first_m$clock = clock;
+        last_m$clock = clock;
+        out_m$clock = clock;
+        wa_m$clock = clock;
+        frac_m$clock = clock;
+        last_e$clock = clock;
+        out_e$clock = clock;
+        wa_e$clock = clock;
         v_c$clock = clock;
         first_c$clock = clock;
         last_c$clock = clock;
@@ -862,6 +970,18 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         out_b$d = out_b$q;
         sel_b$d = sel_b$q;
         wa_b$d = wa_b$q;
+        waddr_b$d = waddr_b$q;
+        baddr_b$d = baddr_b$q;
+        x_r$d = x_r$q;
+        v_m$d = v_m$q;
+        first_m$d = first_m$q;
+        last_m$d = last_m$q;
+        out_m$d = out_m$q;
+        wa_m$d = wa_m$q;
+        frac_m$d = frac_m$q;
+        last_e$d = last_e$q;
+        out_e$d = out_e$q;
+        wa_e$d = wa_e$q;
         v_c$d = v_c$q;
         first_c$d = first_c$q;
         last_c$d = last_c$q;
@@ -932,64 +1052,64 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         end
         frac_ram$read_address = frac_addr;
         xram$read_address = i$q[(32'h0)+:(6)];
-        lanes$0$w_addr = waddr$q;
-        lanes$0$b_addr = baddr$q;
+        lanes$0$w_addr = waddr_b$q;
+        lanes$0$b_addr = baddr_b$q;
         lanes$0$a_raddr = a_raddr;
         lanes$0$ld_we_w = we_ok & (region == r_weights);
         lanes$0$ld_we_b = we_ok & (region == r_biases);
         lanes$0$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$0$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$0$ld_data = ld_data;
-        lanes$1$w_addr = waddr$q;
-        lanes$1$b_addr = baddr$q;
+        lanes$1$w_addr = waddr_b$q;
+        lanes$1$b_addr = baddr_b$q;
         lanes$1$a_raddr = a_raddr;
         lanes$1$ld_we_w = we_ok & (region == r_weights);
         lanes$1$ld_we_b = we_ok & (region == r_biases);
         lanes$1$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$1$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$1$ld_data = ld_data;
-        lanes$2$w_addr = waddr$q;
-        lanes$2$b_addr = baddr$q;
+        lanes$2$w_addr = waddr_b$q;
+        lanes$2$b_addr = baddr_b$q;
         lanes$2$a_raddr = a_raddr;
         lanes$2$ld_we_w = we_ok & (region == r_weights);
         lanes$2$ld_we_b = we_ok & (region == r_biases);
         lanes$2$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$2$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$2$ld_data = ld_data;
-        lanes$3$w_addr = waddr$q;
-        lanes$3$b_addr = baddr$q;
+        lanes$3$w_addr = waddr_b$q;
+        lanes$3$b_addr = baddr_b$q;
         lanes$3$a_raddr = a_raddr;
         lanes$3$ld_we_w = we_ok & (region == r_weights);
         lanes$3$ld_we_b = we_ok & (region == r_biases);
         lanes$3$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$3$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$3$ld_data = ld_data;
-        lanes$4$w_addr = waddr$q;
-        lanes$4$b_addr = baddr$q;
+        lanes$4$w_addr = waddr_b$q;
+        lanes$4$b_addr = baddr_b$q;
         lanes$4$a_raddr = a_raddr;
         lanes$4$ld_we_w = we_ok & (region == r_weights);
         lanes$4$ld_we_b = we_ok & (region == r_biases);
         lanes$4$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$4$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$4$ld_data = ld_data;
-        lanes$5$w_addr = waddr$q;
-        lanes$5$b_addr = baddr$q;
+        lanes$5$w_addr = waddr_b$q;
+        lanes$5$b_addr = baddr_b$q;
         lanes$5$a_raddr = a_raddr;
         lanes$5$ld_we_w = we_ok & (region == r_weights);
         lanes$5$ld_we_b = we_ok & (region == r_biases);
         lanes$5$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$5$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$5$ld_data = ld_data;
-        lanes$6$w_addr = waddr$q;
-        lanes$6$b_addr = baddr$q;
+        lanes$6$w_addr = waddr_b$q;
+        lanes$6$b_addr = baddr_b$q;
         lanes$6$a_raddr = a_raddr;
         lanes$6$ld_we_w = we_ok & (region == r_weights);
         lanes$6$ld_we_b = we_ok & (region == r_biases);
         lanes$6$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$6$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$6$ld_data = ld_data;
-        lanes$7$w_addr = waddr$q;
-        lanes$7$b_addr = baddr$q;
+        lanes$7$w_addr = waddr_b$q;
+        lanes$7$b_addr = baddr_b$q;
         lanes$7$a_raddr = a_raddr;
         lanes$7$ld_we_w = we_ok & (region == r_weights);
         lanes$7$ld_we_b = we_ok & (region == r_biases);
@@ -1074,6 +1194,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
             sel_b$d = zero16;
         end
         wa_b$d = d_wb + g$q;
+        waddr_b$d = waddr$q;
+        baddr_b$d = baddr$q;
         x_bits = zero16;
         if (fromx_b$q) begin
             x_bits = xram$read_data;
@@ -1095,20 +1217,27 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         lanes$7$sel = sel_b$q[7];
         x_bits = x_bits | lanes$7$a_m;
         x_s = $signed(x_bits);
-        lanes$0$x = x_s;
-        lanes$1$x = x_s;
-        lanes$2$x = x_s;
-        lanes$3$x = x_s;
-        lanes$4$x = x_s;
-        lanes$5$x = x_s;
-        lanes$6$x = x_s;
-        lanes$7$x = x_s;
-        v_c$d = v_b$q;
-        first_c$d = first_b$q;
-        last_c$d = last_b$q;
-        out_c$d = out_b$q;
-        wa_c$d = wa_b$q;
-        frac_c$d = frac_ram$read_data;
+        x_r$d = x_s;
+        lanes$0$x = x_r$q;
+        lanes$1$x = x_r$q;
+        lanes$2$x = x_r$q;
+        lanes$3$x = x_r$q;
+        lanes$4$x = x_r$q;
+        lanes$5$x = x_r$q;
+        lanes$6$x = x_r$q;
+        lanes$7$x = x_r$q;
+        v_m$d = v_b$q;
+        first_m$d = first_b$q;
+        last_m$d = last_b$q;
+        out_m$d = out_b$q;
+        wa_m$d = wa_b$q;
+        frac_m$d = frac_ram$read_data;
+        v_c$d = v_m$q;
+        first_c$d = first_m$q;
+        last_c$d = last_m$q;
+        out_c$d = out_m$q;
+        wa_c$d = wa_m$q;
+        frac_c$d = frac_m$q;
         lanes$0$valid_c = v_c$q;
         lanes$0$first_c = first_c$q;
         lanes$1$valid_c = v_c$q;
@@ -1132,48 +1261,51 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         hmask = ones25 << frac_d$q;
         lanes$0$frac_d = frac_d$q;
         lanes$0$hmask_d = hmask;
-        lanes$0$relu_d = ~out_d$q;
-        lanes$0$a_we_d = last_d$q & ~out_d$q;
-        lanes$0$a_waddr_d = wa_d$q;
+        lanes$0$relu_e = ~out_e$q;
+        lanes$0$a_we_e = last_e$q & ~out_e$q;
+        lanes$0$a_waddr_e = wa_e$q;
         lanes$1$frac_d = frac_d$q;
         lanes$1$hmask_d = hmask;
-        lanes$1$relu_d = ~out_d$q;
-        lanes$1$a_we_d = last_d$q & ~out_d$q;
-        lanes$1$a_waddr_d = wa_d$q;
+        lanes$1$relu_e = ~out_e$q;
+        lanes$1$a_we_e = last_e$q & ~out_e$q;
+        lanes$1$a_waddr_e = wa_e$q;
         lanes$2$frac_d = frac_d$q;
         lanes$2$hmask_d = hmask;
-        lanes$2$relu_d = ~out_d$q;
-        lanes$2$a_we_d = last_d$q & ~out_d$q;
-        lanes$2$a_waddr_d = wa_d$q;
+        lanes$2$relu_e = ~out_e$q;
+        lanes$2$a_we_e = last_e$q & ~out_e$q;
+        lanes$2$a_waddr_e = wa_e$q;
         lanes$3$frac_d = frac_d$q;
         lanes$3$hmask_d = hmask;
-        lanes$3$relu_d = ~out_d$q;
-        lanes$3$a_we_d = last_d$q & ~out_d$q;
-        lanes$3$a_waddr_d = wa_d$q;
+        lanes$3$relu_e = ~out_e$q;
+        lanes$3$a_we_e = last_e$q & ~out_e$q;
+        lanes$3$a_waddr_e = wa_e$q;
         lanes$4$frac_d = frac_d$q;
         lanes$4$hmask_d = hmask;
-        lanes$4$relu_d = ~out_d$q;
-        lanes$4$a_we_d = last_d$q & ~out_d$q;
-        lanes$4$a_waddr_d = wa_d$q;
+        lanes$4$relu_e = ~out_e$q;
+        lanes$4$a_we_e = last_e$q & ~out_e$q;
+        lanes$4$a_waddr_e = wa_e$q;
         lanes$5$frac_d = frac_d$q;
         lanes$5$hmask_d = hmask;
-        lanes$5$relu_d = ~out_d$q;
-        lanes$5$a_we_d = last_d$q & ~out_d$q;
-        lanes$5$a_waddr_d = wa_d$q;
+        lanes$5$relu_e = ~out_e$q;
+        lanes$5$a_we_e = last_e$q & ~out_e$q;
+        lanes$5$a_waddr_e = wa_e$q;
         lanes$6$frac_d = frac_d$q;
         lanes$6$hmask_d = hmask;
-        lanes$6$relu_d = ~out_d$q;
-        lanes$6$a_we_d = last_d$q & ~out_d$q;
-        lanes$6$a_waddr_d = wa_d$q;
+        lanes$6$relu_e = ~out_e$q;
+        lanes$6$a_we_e = last_e$q & ~out_e$q;
+        lanes$6$a_waddr_e = wa_e$q;
         lanes$7$frac_d = frac_d$q;
         lanes$7$hmask_d = hmask;
-        lanes$7$relu_d = ~out_d$q;
-        lanes$7$a_we_d = last_d$q & ~out_d$q;
-        lanes$7$a_waddr_d = wa_d$q;
-        if (last_d$q & out_d$q) begin
+        lanes$7$relu_e = ~out_e$q;
+        lanes$7$a_we_e = last_e$q & ~out_e$q;
+        lanes$7$a_waddr_e = wa_e$q;
+        last_e$d = last_d$q;
+        out_e$d = out_d$q;
+        wa_e$d = wa_d$q;
+        if (last_e$q & out_e$q) begin
             log2_r$d = lanes$0$y;
         end
-        f4$d = last_d$q & out_d$q;
+        f4$d = last_e$q & out_e$q;
         f5$d = f4$q;
         f6$d = f5$q;
         exp2$address = log2_r$q[(32'h2)+:(8)];
@@ -1246,6 +1378,25 @@ module ouro_predictor$baddr(d,q,clock);
     end
 
 endmodule // ouro_predictor$baddr
+
+
+module ouro_predictor$baddr_b(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$baddr_b
 
 
 module ouro_predictor$cnt(d,q,clock);
@@ -1753,6 +1904,25 @@ module ouro_predictor$first_c(d,q,clock);
 endmodule // ouro_predictor$first_c
 
 
+module ouro_predictor$first_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$first_m
+
+
 module ouro_predictor$frac_c(d,q,clock);
 
     // Module arguments
@@ -1789,6 +1959,25 @@ module ouro_predictor$frac_d(d,q,clock);
     end
 
 endmodule // ouro_predictor$frac_d
+
+
+module ouro_predictor$frac_m(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$frac_m
 
 
 module ouro_predictor$frac_ram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -1956,7 +2145,7 @@ module ouro_predictor$k(d,q,clock);
 endmodule // ouro_predictor$k
 
 
-module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -1968,9 +2157,9 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
@@ -1992,6 +2181,15 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -2036,6 +2234,21 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$0$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$0$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$0$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$0$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -2074,9 +2287,15 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -2121,9 +2340,12 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -2131,13 +2353,13 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$0
@@ -2266,6 +2488,63 @@ module ouro_predictor$lanes$0$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$0$prod
+
+
+module ouro_predictor$lanes$0$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$q_low
+
+
+module ouro_predictor$lanes$0$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$q_neg
+
+
+module ouro_predictor$lanes$0$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$q_over
 
 
 module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -2420,7 +2699,7 @@ module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$0$wram
 
 
-module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -2432,9 +2711,9 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
@@ -2456,6 +2735,15 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -2500,6 +2788,21 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$1$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$1$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$1$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$1$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -2538,9 +2841,15 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -2585,9 +2894,12 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -2595,13 +2907,13 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$1
@@ -2730,6 +3042,63 @@ module ouro_predictor$lanes$1$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$1$prod
+
+
+module ouro_predictor$lanes$1$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$q_low
+
+
+module ouro_predictor$lanes$1$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$q_neg
+
+
+module ouro_predictor$lanes$1$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$q_over
 
 
 module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -2884,7 +3253,7 @@ module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$1$wram
 
 
-module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -2896,9 +3265,9 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
@@ -2920,6 +3289,15 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -2964,6 +3342,21 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$2$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$2$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$2$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$2$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -3002,9 +3395,15 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -3049,9 +3448,12 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -3059,13 +3461,13 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$2
@@ -3194,6 +3596,63 @@ module ouro_predictor$lanes$2$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$2$prod
+
+
+module ouro_predictor$lanes$2$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$q_low
+
+
+module ouro_predictor$lanes$2$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$q_neg
+
+
+module ouro_predictor$lanes$2$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$q_over
 
 
 module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -3348,7 +3807,7 @@ module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$2$wram
 
 
-module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -3360,9 +3819,9 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
@@ -3384,6 +3843,15 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -3428,6 +3896,21 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$3$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$3$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$3$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$3$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -3466,9 +3949,15 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -3513,9 +4002,12 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -3523,13 +4015,13 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$3
@@ -3658,6 +4150,63 @@ module ouro_predictor$lanes$3$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$3$prod
+
+
+module ouro_predictor$lanes$3$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$q_low
+
+
+module ouro_predictor$lanes$3$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$q_neg
+
+
+module ouro_predictor$lanes$3$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$q_over
 
 
 module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -3812,7 +4361,7 @@ module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$3$wram
 
 
-module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -3824,9 +4373,9 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
@@ -3848,6 +4397,15 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -3892,6 +4450,21 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$4$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$4$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$4$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$4$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -3930,9 +4503,15 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -3977,9 +4556,12 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -3987,13 +4569,13 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$4
@@ -4122,6 +4704,63 @@ module ouro_predictor$lanes$4$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$4$prod
+
+
+module ouro_predictor$lanes$4$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$q_low
+
+
+module ouro_predictor$lanes$4$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$q_neg
+
+
+module ouro_predictor$lanes$4$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$q_over
 
 
 module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -4276,7 +4915,7 @@ module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$4$wram
 
 
-module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -4288,9 +4927,9 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
@@ -4312,6 +4951,15 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -4356,6 +5004,21 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$5$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$5$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$5$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$5$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -4394,9 +5057,15 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -4441,9 +5110,12 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -4451,13 +5123,13 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$5
@@ -4586,6 +5258,63 @@ module ouro_predictor$lanes$5$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$5$prod
+
+
+module ouro_predictor$lanes$5$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$q_low
+
+
+module ouro_predictor$lanes$5$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$q_neg
+
+
+module ouro_predictor$lanes$5$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$q_over
 
 
 module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -4740,7 +5469,7 @@ module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$5$wram
 
 
-module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -4752,9 +5481,9 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
@@ -4776,6 +5505,15 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -4820,6 +5558,21 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$6$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$6$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$6$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$6$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -4858,9 +5611,15 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -4905,9 +5664,12 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -4915,13 +5677,13 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$6
@@ -5050,6 +5812,63 @@ module ouro_predictor$lanes$6$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$6$prod
+
+
+module ouro_predictor$lanes$6$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$q_low
+
+
+module ouro_predictor$lanes$6$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$q_neg
+
+
+module ouro_predictor$lanes$6$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$q_over
 
 
 module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -5204,7 +6023,7 @@ module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$6$wram
 
 
-module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -5216,9 +6035,9 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
@@ -5240,6 +6059,15 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -5284,6 +6112,21 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$7$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$7$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$7$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$7$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -5322,9 +6165,15 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -5369,9 +6218,12 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -5379,13 +6231,13 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$7
@@ -5514,6 +6366,63 @@ module ouro_predictor$lanes$7$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$7$prod
+
+
+module ouro_predictor$lanes$7$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$q_low
+
+
+module ouro_predictor$lanes$7$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$q_neg
+
+
+module ouro_predictor$lanes$7$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$q_over
 
 
 module ouro_predictor$lanes$7$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -5725,6 +6634,44 @@ module ouro_predictor$last_d(d,q,clock);
 endmodule // ouro_predictor$last_d
 
 
+module ouro_predictor$last_e(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$last_e
+
+
+module ouro_predictor$last_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$last_m
+
+
 module ouro_predictor$log2_r(d,q,clock);
 
     // Module arguments
@@ -5818,6 +6765,44 @@ module ouro_predictor$out_d(d,q,clock);
     end
 
 endmodule // ouro_predictor$out_d
+
+
+module ouro_predictor$out_e(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$out_e
+
+
+module ouro_predictor$out_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$out_m
 
 
 module ouro_predictor$outpol_r(d,q,clock);
@@ -6016,6 +7001,25 @@ module ouro_predictor$v_c(d,q,clock);
 endmodule // ouro_predictor$v_c
 
 
+module ouro_predictor$v_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$v_m
+
+
 module ouro_predictor$wa_b(d,q,clock);
 
     // Module arguments
@@ -6073,6 +7077,44 @@ module ouro_predictor$wa_d(d,q,clock);
 endmodule // ouro_predictor$wa_d
 
 
+module ouro_predictor$wa_e(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$wa_e
+
+
+module ouro_predictor$wa_m(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$wa_m
+
+
 module ouro_predictor$waddr(d,q,clock);
 
     // Module arguments
@@ -6090,6 +7132,44 @@ module ouro_predictor$waddr(d,q,clock);
     end
 
 endmodule // ouro_predictor$waddr
+
+
+module ouro_predictor$waddr_b(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$waddr_b
+
+
+module ouro_predictor$x_r(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$x_r
 
 
 module ouro_predictor$xram(clock,read_address,read_data,write_address,write_data,write_enable);

@@ -41,12 +41,12 @@ pub struct Lane {
     pub frac_d: Signal<In, Bits<4>>,
     /// Stage D: `!0 << weight_frac` (the bits of the shifted accumulator that must be zero).
     pub hmask_d: Signal<In, Bits<25>>,
-    /// Stage D: apply ReLU (hidden layer).
-    pub relu_d: Signal<In, bool>,
-    /// Stage D: write the result to the activation bank.
-    pub a_we_d: Signal<In, bool>,
-    /// Stage D: activation-bank write address.
-    pub a_waddr_d: Signal<In, Bits<A>>,
+    /// Stage E: apply ReLU (hidden layer).
+    pub relu_e: Signal<In, bool>,
+    /// Stage E: write the result to the activation bank.
+    pub a_we_e: Signal<In, bool>,
+    /// Stage E: activation-bank write address.
+    pub a_waddr_e: Signal<In, Bits<A>>,
     /// Load port: write a weight word (lane decoded here).
     pub ld_we_w: Signal<In, bool>,
     /// Load port: write a bias word (lane decoded here).
@@ -61,7 +61,7 @@ pub struct Lane {
     pub sel: Signal<In, bool>,
     /// Stage B: the activation bank's word if `sel`, else 0 (the lanes' words are ORed).
     pub a_m: Signal<Out, Bits<16>>,
-    /// Stage D: the requantized (and, for hidden layers, rectified) result.
+    /// Stage E: the requantized (and, for hidden layers, rectified) result.
     pub y: Signal<Out, Bits<16>>,
     index: Constant<Bits<4>>,
     sext: Constant<Bits<40>>,
@@ -81,6 +81,9 @@ pub struct Lane {
     sat: Signal<Local, Bits<16>>,
     res: Signal<Local, Bits<16>>,
     prod: DFF<Signed<32>>,
+    q_low: DFF<Bits<16>>,
+    q_over: DFF<bool>,
+    q_neg: DFF<bool>,
     bias_c: DFF<Bits<32>>,
     acc: DFF<Bits<40>>,
     wram: Ram<16, A>,
@@ -102,9 +105,9 @@ impl Lane {
             first_c: Default::default(),
             frac_d: Default::default(),
             hmask_d: Default::default(),
-            relu_d: Default::default(),
-            a_we_d: Default::default(),
-            a_waddr_d: Default::default(),
+            relu_e: Default::default(),
+            a_we_e: Default::default(),
+            a_waddr_e: Default::default(),
             ld_we_w: Default::default(),
             ld_we_b: Default::default(),
             ld_lane: Default::default(),
@@ -131,6 +134,9 @@ impl Lane {
             sat: Default::default(),
             res: Default::default(),
             prod: Default::default(),
+            q_low: Default::default(),
+            q_over: Default::default(),
+            q_neg: Default::default(),
             bias_c: Default::default(),
             acc: Default::default(),
             wram: Ram::new(2 * shape.weight_words_per_net(), w),
@@ -149,7 +155,7 @@ impl std::fmt::Debug for Lane {
 impl Logic for Lane {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, prod, bias_c, acc);
+        dff_setup!(self, clock, prod, q_low, q_over, q_neg, bias_c, acc);
         clock!(self, clock, wram, bram, aram);
         // Stage A: reads.
         self.wram.read_address.next = self.w_addr.val();
@@ -166,7 +172,8 @@ impl Logic for Lane {
         self.bram.write_address.next = self.ld_word.val();
         self.bram.write_data.next = self.ld_data.val();
         self.bram.write_enable.next = self.ld_we_b.val() & (self.ld_lane.val() == self.index.val());
-        // Stage B: the product, straight into a Signed<32> register.
+        // Stage M: the product, straight into a Signed<32> register (`x` and the weight are
+        // both registered: the broadcast register and the weight bank's read port).
         self.w_s.next = signed_cast(self.wram.read_data.val());
         self.prod.d.next = self.x.val() * self.w_s.val();
         self.bias_c.d.next = self.bram.read_data.val();
@@ -187,7 +194,8 @@ impl Logic for Lane {
         if self.valid_c.val() {
             self.acc.d.next = self.base.val() + self.prod_ext.val();
         }
-        // Stage D: arithmetic shift right by weight_frac (floor), saturate to 16 bits, ReLU.
+        // Stage D: arithmetic shift right by weight_frac (floor) and the overflow test; stage E:
+        // saturate to 16 bits, ReLU, write back.
         // Requantize without a 40-bit barrel shifter. With s the sign of the accumulator a
         // replicated and t = a ^ s (so t >= 0), floor(a / 2^f) = (t >> f) ^ s. It fits 16 bits
         // iff t[39:15+f] is all zero (hmask_d = ones << f, shared by all lanes), and then its low
@@ -200,22 +208,25 @@ impl Logic for Lane {
         self.t.next = self.acc.q.val() ^ self.smask.val();
         self.low.next = self.t.val().get_bits::<31>(0) >> self.frac_d.val();
         self.over.next = (self.t.val().get_bits::<25>(15) & self.hmask_d.val()).any();
-        self.sat.next = self.low.val().get_bits::<16>(0) ^ self.smask.val().get_bits::<16>(0);
-        if self.over.val() {
-            if self.acc.q.val().get_bit(39) {
+        self.q_low.d.next = self.low.val().get_bits::<16>(0) ^ self.smask.val().get_bits::<16>(0);
+        self.q_over.d.next = self.over.val();
+        self.q_neg.d.next = self.acc.q.val().get_bit(39);
+        self.sat.next = self.q_low.q.val();
+        if self.q_over.q.val() {
+            if self.q_neg.q.val() {
                 self.sat.next = self.sat_neg.val();
             } else {
                 self.sat.next = self.sat_pos.val();
             }
         }
         self.res.next = self.sat.val();
-        if self.relu_d.val() & self.sat.val().get_bit(15) {
+        if self.relu_e.val() & self.sat.val().get_bit(15) {
             self.res.next = self.zero16.val();
         }
         self.y.next = self.res.val();
-        self.aram.write_address.next = self.a_waddr_d.val();
+        self.aram.write_address.next = self.a_waddr_e.val();
         self.aram.write_data.next = self.res.val();
-        self.aram.write_enable.next = self.a_we_d.val();
+        self.aram.write_enable.next = self.a_we_e.val();
     }
 }
 
@@ -310,6 +321,15 @@ pub struct PredictorEngine {
     out_b: DFF<bool>,
     sel_b: DFF<Bits<16>>,
     wa_b: DFF<Bits<A>>,
+    waddr_b: DFF<Bits<A>>,
+    baddr_b: DFF<Bits<A>>,
+    x_r: DFF<Signed<16>>,
+    v_m: DFF<bool>,
+    first_m: DFF<bool>,
+    last_m: DFF<bool>,
+    out_m: DFF<bool>,
+    wa_m: DFF<Bits<A>>,
+    frac_m: DFF<Bits<4>>,
     v_c: DFF<bool>,
     first_c: DFF<bool>,
     last_c: DFF<bool>,
@@ -320,6 +340,9 @@ pub struct PredictorEngine {
     out_d: DFF<bool>,
     wa_d: DFF<Bits<A>>,
     frac_d: DFF<Bits<4>>,
+    last_e: DFF<bool>,
+    out_e: DFF<bool>,
+    wa_e: DFF<Bits<A>>,
     // Output, exp2 and clamp.
     log2_r: DFF<Bits<16>>,
     f4: DFF<bool>,
@@ -446,6 +469,15 @@ impl PredictorEngine {
             out_b: Default::default(),
             sel_b: Default::default(),
             wa_b: Default::default(),
+            waddr_b: Default::default(),
+            baddr_b: Default::default(),
+            x_r: Default::default(),
+            v_m: Default::default(),
+            first_m: Default::default(),
+            last_m: Default::default(),
+            out_m: Default::default(),
+            wa_m: Default::default(),
+            frac_m: Default::default(),
             v_c: Default::default(),
             first_c: Default::default(),
             last_c: Default::default(),
@@ -456,6 +488,9 @@ impl PredictorEngine {
             out_d: Default::default(),
             wa_d: Default::default(),
             frac_d: Default::default(),
+            last_e: Default::default(),
+            out_e: Default::default(),
+            wa_e: Default::default(),
             log2_r: Default::default(),
             f4: Default::default(),
             f5: Default::default(),
@@ -509,7 +544,8 @@ impl Logic for PredictorEngine {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, pol, k, g, i, i_lo, i_hi, waddr, baddr, cnt, v_b, first_b, last_b,
-            fromx_b, out_b, sel_b, wa_b, v_c, first_c, last_c, out_c, wa_c, frac_c, last_d, out_d,
+            fromx_b, out_b, sel_b, wa_b, waddr_b, baddr_b, x_r, v_m, first_m, last_m, out_m, wa_m,
+            frac_m, last_e, out_e, wa_e, v_c, first_c, last_c, out_c, wa_c, frac_c, last_d, out_d,
             wa_d, frac_d, log2_r, f4, f5, f6, raw_r, cycles_r, low_r, high_r, done_r, outpol_r,
             rt_min, rt_max_n, emin_r, tmax_r, eff_min, eff_max
         );
@@ -553,8 +589,8 @@ impl Logic for PredictorEngine {
         self.frac_ram.read_address.next = self.frac_addr.val();
         self.xram.read_address.next = self.i.q.val().get_bits::<6>(0);
         for l in 0..self.lanes.len() {
-            self.lanes[l].w_addr.next = self.waddr.q.val();
-            self.lanes[l].b_addr.next = self.baddr.q.val();
+            self.lanes[l].w_addr.next = self.waddr_b.q.val();
+            self.lanes[l].b_addr.next = self.baddr_b.q.val();
             self.lanes[l].a_raddr.next = self.a_raddr.val();
             self.lanes[l].ld_we_w.next =
                 self.we_ok.val() & (self.region.val() == self.r_weights.val());
@@ -636,6 +672,10 @@ impl Logic for PredictorEngine {
             self.sel_b.d.next = self.zero16.val();
         }
         self.wa_b.d.next = self.d_wb.val() + self.g.q.val();
+        // The weight and bias banks are read one stage later than the activations, so that the
+        // weight arrives together with the registered broadcast `x_r`.
+        self.waddr_b.d.next = self.waddr.q.val();
+        self.baddr_b.d.next = self.baddr.q.val();
         // Stage B: select the activation and broadcast it. The selects are one-hot (the lane
         // `i % lanes`, or none for the first layer, which reads the input RAM), so the
         // multiplexer is an AND-OR tree (each lane gates its own word) rather than a priority
@@ -649,16 +689,25 @@ impl Logic for PredictorEngine {
             self.x_bits.next = self.x_bits.val() | self.lanes[l].a_m.val();
         }
         self.x_s.next = signed_cast(self.x_bits.val());
+        // Stage B -> M: the broadcast is registered, so that neither the multiplexer nor the
+        // broadcast net is in series with the multipliers.
+        self.x_r.d.next = self.x_s.val();
         for l in 0..self.lanes.len() {
-            self.lanes[l].x.next = self.x_s.val();
+            self.lanes[l].x.next = self.x_r.q.val();
         }
-        // Stage B -> C.
-        self.v_c.d.next = self.v_b.q.val();
-        self.first_c.d.next = self.first_b.q.val();
-        self.last_c.d.next = self.last_b.q.val();
-        self.out_c.d.next = self.out_b.q.val();
-        self.wa_c.d.next = self.wa_b.q.val();
-        self.frac_c.d.next = self.frac_ram.read_data.val();
+        self.v_m.d.next = self.v_b.q.val();
+        self.first_m.d.next = self.first_b.q.val();
+        self.last_m.d.next = self.last_b.q.val();
+        self.out_m.d.next = self.out_b.q.val();
+        self.wa_m.d.next = self.wa_b.q.val();
+        self.frac_m.d.next = self.frac_ram.read_data.val();
+        // Stage M -> C.
+        self.v_c.d.next = self.v_m.q.val();
+        self.first_c.d.next = self.first_m.q.val();
+        self.last_c.d.next = self.last_m.q.val();
+        self.out_c.d.next = self.out_m.q.val();
+        self.wa_c.d.next = self.wa_m.q.val();
+        self.frac_c.d.next = self.frac_m.q.val();
         for l in 0..self.lanes.len() {
             self.lanes[l].valid_c.next = self.v_c.q.val();
             self.lanes[l].first_c.next = self.first_c.q.val();
@@ -672,15 +721,19 @@ impl Logic for PredictorEngine {
         for l in 0..self.lanes.len() {
             self.lanes[l].frac_d.next = self.frac_d.q.val();
             self.lanes[l].hmask_d.next = self.hmask.val();
-            self.lanes[l].relu_d.next = !self.out_d.q.val();
-            self.lanes[l].a_we_d.next = self.last_d.q.val() & !self.out_d.q.val();
-            self.lanes[l].a_waddr_d.next = self.wa_d.q.val();
+            self.lanes[l].relu_e.next = !self.out_e.q.val();
+            self.lanes[l].a_we_e.next = self.last_e.q.val() & !self.out_e.q.val();
+            self.lanes[l].a_waddr_e.next = self.wa_e.q.val();
         }
-        // Stage D: the output layer's result.
-        if self.last_d.q.val() & self.out_d.q.val() {
+        // Stage D -> E.
+        self.last_e.d.next = self.last_d.q.val();
+        self.out_e.d.next = self.out_d.q.val();
+        self.wa_e.d.next = self.wa_d.q.val();
+        // Stage E: the output layer's result.
+        if self.last_e.q.val() & self.out_e.q.val() {
             self.log2_r.d.next = self.lanes[0].y.val();
         }
-        self.f4.d.next = self.last_d.q.val() & self.out_d.q.val();
+        self.f4.d.next = self.last_e.q.val() & self.out_e.q.val();
         self.f5.d.next = self.f4.q.val();
         self.f6.d.next = self.f5.q.val();
         // exp2: table read (f4), shift (f5), clamp (f6).

@@ -20,12 +20,13 @@ pub const LOAD_DATA_BITS: usize = 32;
 /// Width of the input port's address (network input index).
 pub const INPUT_ADDR_BITS: usize = 6;
 /// Cycles between the last issue of one layer and the first issue of the next: the last
-/// group's results are written back three cycles after its last input is issued.
-pub const LAYER_GAP: usize = 3;
-/// Edges from the last issue of the output layer to `done`: three pipeline stages (RAM read,
-/// product, accumulate), requantization into `log2_cycles`, the exp2 table read, the shift,
-/// the clamp, and the edge that raises `done`.
-pub const TAIL_CYCLES: usize = 7;
+/// group's results are written back five cycles after its last input is issued (activation
+/// read, broadcast register, product, accumulate, shift; saturation and write-back).
+pub const LAYER_GAP: usize = 5;
+/// Edges from the last issue of the output layer to `done`: the five pipeline stages
+/// (activation read, broadcast register, product, accumulate, shift), saturation into
+/// `log2_cycles`, the exp2 table read, the shift, the clamp, and the edge that raises `done`.
+pub const TAIL_CYCLES: usize = 9;
 
 /// Load-port regions (address bits `[19:16]`).
 pub mod region {
@@ -153,7 +154,7 @@ impl EngineShape {
 
     /// The fixed latency in clock cycles: `done` is high after this many rising edges
     /// counted from (and including) the edge that samples `start`:
-    /// `sum_k ceil(out_k / lanes) * in_k + 3 * (layers - 1) + 7`.
+    /// `sum_k ceil(out_k / lanes) * in_k + 5 * (layers - 1) + 9`.
     pub fn latency_cycles(&self) -> usize {
         self.issue_cycles() + TAIL_CYCLES
     }
@@ -278,8 +279,8 @@ mod tests {
 
     #[test]
     fn latency_formula_for_the_default_shape() {
-        assert_eq!(shape(1).latency_cycles(), 32 + 256 + 16 + 6 + 7);
-        assert_eq!(shape(8).latency_cycles(), 4 + 32 + 16 + 6 + 7);
+        assert_eq!(shape(1).latency_cycles(), 32 + 256 + 16 + 10 + 9);
+        assert_eq!(shape(8).latency_cycles(), 4 + 32 + 16 + 10 + 9);
         // A 4-input (history) network fits without redesign.
         let s4 = EngineShape {
             inputs: 4,
@@ -287,7 +288,7 @@ mod tests {
             lanes: 3,
         };
         s4.check().unwrap();
-        assert_eq!(s4.latency_cycles(), 3 * 4 + 8 + 3 + 7);
+        assert_eq!(s4.latency_cycles(), 3 * 4 + 8 + 5 + 9);
     }
 
     #[test]
