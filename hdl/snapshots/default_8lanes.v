@@ -33,7 +33,6 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     localparam  pol_frac = 4'h3;
     localparam  pol_w = 12'h34;
     localparam  pol_b = 12'h5;
-    localparam  gap_last = 12'h4;
     localparam  lane_wrap = 16'h80;
     localparam  syn_min = 24'h1;
     localparam  syn_max = 24'h20000;
@@ -223,7 +222,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  frac_ram$write_enable;
     reg  desc$clock;
     reg  [3:0] desc$address;
-    wire  [49:0] desc$data;
+    wire  [53:0] desc$data;
     reg  exp2$clock;
     reg  [7:0] exp2$address;
     wire  [15:0] exp2$data;
@@ -356,6 +355,18 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  f6$d;
     wire  f6$q;
     reg  f6$clock;
+    reg  f7$d;
+    wire  f7$q;
+    reg  f7$clock;
+    reg  lt_r$d;
+    wire  lt_r$q;
+    reg  lt_r$clock;
+    reg  gt_r$d;
+    wire  gt_r$q;
+    reg  gt_r$clock;
+    reg  [23:0] raw24_r$d;
+    wire  [23:0] raw24_r$q;
+    reg  raw24_r$clock;
     reg  [47:0] raw_r$d;
     wire  [47:0] raw_r$q;
     reg  raw_r$clock;
@@ -402,6 +413,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [11:0] d_wb;
     reg  d_fromx;
     reg  d_last;
+    reg  d_nogap;
+    reg  [2:0] d_gap_last;
     reg  [11:0] a_raddr;
     reg  [3:0] frac_addr;
     reg  [15:0] x_bits;
@@ -835,6 +848,26 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(f6$q),
         .clock(f6$clock)
     );
+    ouro_predictor$f7 f7(
+        .d(f7$d),
+        .q(f7$q),
+        .clock(f7$clock)
+    );
+    ouro_predictor$lt_r lt_r(
+        .d(lt_r$d),
+        .q(lt_r$q),
+        .clock(lt_r$clock)
+    );
+    ouro_predictor$gt_r gt_r(
+        .d(gt_r$d),
+        .q(gt_r$q),
+        .clock(gt_r$clock)
+    );
+    ouro_predictor$raw24_r raw24_r(
+        .d(raw24_r$d),
+        .q(raw24_r$q),
+        .clock(raw24_r$clock)
+    );
     ouro_predictor$raw_r raw_r(
         .d(raw_r$d),
         .q(raw_r$q),
@@ -941,6 +974,10 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         f4$clock = clock;
         f5$clock = clock;
         f6$clock = clock;
+        f7$clock = clock;
+        lt_r$clock = clock;
+        gt_r$clock = clock;
+        raw24_r$clock = clock;
         raw_r$clock = clock;
         cycles_r$clock = clock;
         low_r$clock = clock;
@@ -996,6 +1033,10 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         f4$d = f4$q;
         f5$d = f5$q;
         f6$d = f6$q;
+        f7$d = f7$q;
+        lt_r$d = lt_r$q;
+        gt_r$d = gt_r$q;
+        raw24_r$d = raw24_r$q;
         raw_r$d = raw_r$q;
         cycles_r$d = cycles_r$q;
         low_r$d = low_r$q;
@@ -1029,6 +1070,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         d_wb = desc$data[(32'h24)+:(12)];
         d_fromx = desc$data[32'h30];
         d_last = desc$data[32'h31];
+        d_nogap = desc$data[32'h32];
+        d_gap_last = desc$data[(32'h33)+:(3)];
         xram$write_address = in_addr;
         xram$write_data = in_data;
         xram$write_enable = in_we & idle;
@@ -1152,7 +1195,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
                             else begin
                                 k$d = k$q + one4;
                                 cnt$d = zero12;
-                                state$d = EngineState$Gap;
+                                if (~d_nogap) begin
+                                    state$d = EngineState$Gap;
+                                end
                             end
                         end
                         else begin
@@ -1173,13 +1218,13 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
             EngineState$Gap:
                 begin
                     cnt$d = cnt$q + one12;
-                    if (cnt$q == gap_last) begin
+                    if (cnt$q[(32'h0)+:(3)] == d_gap_last) begin
                         state$d = EngineState$Issue;
                     end
                 end
             EngineState$Drain:
                 begin
-                    if (f6$q) begin
+                    if (f7$q) begin
                         state$d = EngineState$Idle;
                     end
                 end
@@ -1335,20 +1380,24 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         end
         raw_min = ((eff_min$q) & 48'hffffffffffff);
         raw_max = ((eff_max$q) & 48'hffffffffffff);
-        if (f6$q) begin
-            cycles_r$d = raw_r$q[(32'h0)+:(24)];
+        lt_r$d = raw_r$q < raw_min;
+        gt_r$d = raw_r$q > raw_max;
+        raw24_r$d = raw_r$q[(32'h0)+:(24)];
+        f7$d = f6$q;
+        if (f7$q) begin
+            cycles_r$d = raw24_r$q;
             low_r$d = 1'b0;
             high_r$d = 1'b0;
-            if (raw_r$q < raw_min) begin
+            if (lt_r$q) begin
                 cycles_r$d = eff_min$q;
                 low_r$d = 1'b1;
             end
-            if (raw_r$q > raw_max) begin
+            if (gt_r$q) begin
                 cycles_r$d = eff_max$q;
                 high_r$d = 1'b1;
             end
         end
-        done_r$d = f6$q;
+        done_r$d = f7$q;
         busy = ~idle;
         done = done_r$q;
         out_polarity = outpol_r$q;
@@ -1442,16 +1491,16 @@ module ouro_predictor$desc(clock,address,data);
     // Module arguments
     input wire  clock;
     input wire  [3:0] address;
-    output reg  [49:0] data;
+    output reg  [53:0] data;
 
     // Update code (custom)
-    reg [49:0] mem[0:3];
+    reg [53:0] mem[0:3];
     wire unused_address_bits = &{1'b0, address[3:2]};
     initial begin
-       mem[0] = 50'h1000000001001;
-       mem[1] = 50'h200000100f;
-       mem[2] = 50'h200000200000f;
-       mem[3] = 50'h0;
+       mem[0] = 54'h1000000001001;
+       mem[1] = 54'h1400200000100f;
+       mem[2] = 54'h200000200000f;
+       mem[3] = 54'h0;
     end
     wire unused_clock = clock;
     always @(*) begin
@@ -1866,6 +1915,25 @@ module ouro_predictor$f6(d,q,clock);
 endmodule // ouro_predictor$f6
 
 
+module ouro_predictor$f7(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$f7
+
+
 module ouro_predictor$first_b(d,q,clock);
 
     // Module arguments
@@ -2048,6 +2116,25 @@ module ouro_predictor$g(d,q,clock);
     end
 
 endmodule // ouro_predictor$g
+
+
+module ouro_predictor$gt_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$gt_r
 
 
 module ouro_predictor$high_r(d,q,clock);
@@ -6710,6 +6797,25 @@ module ouro_predictor$low_r(d,q,clock);
 endmodule // ouro_predictor$low_r
 
 
+module ouro_predictor$lt_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lt_r
+
+
 module ouro_predictor$out_b(d,q,clock);
 
     // Module arguments
@@ -6841,6 +6947,25 @@ module ouro_predictor$pol(d,q,clock);
     end
 
 endmodule // ouro_predictor$pol
+
+
+module ouro_predictor$raw24_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$raw24_r
 
 
 module ouro_predictor$raw_r(d,q,clock);

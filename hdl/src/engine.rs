@@ -7,7 +7,7 @@
 //!   is done on unsigned `Bits` with explicit two's-complement logic, because rust-hdl emits `>>`
 //!   (a logical shift in Verilog) for `Signed` too.
 
-use crate::layout::{EngineShape, MemImage, LAYER_GAP, MEM_ADDR_BITS};
+use crate::layout::{EngineShape, MemImage, MEM_ADDR_BITS};
 use crate::mem::{Ram, Rom};
 use ouro_core::qformat::{exp2_table, ACC_BITS, CYCLE_BITS};
 use ouro_core::schema::QPredictor;
@@ -281,7 +281,7 @@ pub struct PredictorEngine {
     lanes: Vec<Lane>,
     xram: Ram<16, 6>,
     frac_ram: Ram<4, 4>,
-    desc: Rom<50, 4>,
+    desc: Rom<54, 4>,
     exp2: Rom<16, 8>,
     one4: Constant<Bits<4>>,
     zero4: Constant<Bits<4>>,
@@ -294,7 +294,6 @@ pub struct PredictorEngine {
     pol_frac: Constant<Bits<4>>,
     pol_w: Constant<Bits<A>>,
     pol_b: Constant<Bits<A>>,
-    gap_last: Constant<Bits<A>>,
     lane_wrap: Constant<Bits<16>>,
     syn_min: Constant<Bits<CYCLE_BITS_USIZE>>,
     syn_max: Constant<Bits<CYCLE_BITS_USIZE>>,
@@ -348,6 +347,10 @@ pub struct PredictorEngine {
     f4: DFF<bool>,
     f5: DFF<bool>,
     f6: DFF<bool>,
+    f7: DFF<bool>,
+    lt_r: DFF<bool>,
+    gt_r: DFF<bool>,
+    raw24_r: DFF<Bits<CYCLE_BITS_USIZE>>,
     raw_r: DFF<Bits<48>>,
     cycles_r: DFF<Bits<CYCLE_BITS_USIZE>>,
     low_r: DFF<bool>,
@@ -369,6 +372,8 @@ pub struct PredictorEngine {
     d_wb: Signal<Local, Bits<A>>,
     d_fromx: Signal<Local, bool>,
     d_last: Signal<Local, bool>,
+    d_nogap: Signal<Local, bool>,
+    d_gap_last: Signal<Local, Bits<3>>,
     a_raddr: Signal<Local, Bits<A>>,
     frac_addr: Signal<Local, Bits<4>>,
     x_bits: Signal<Local, Bits<16>>,
@@ -396,12 +401,17 @@ fn descriptor(shape: &EngineShape, k: usize) -> u64 {
     let _ = outs;
     let last = k + 1 == shape.n_layers();
     let wb = if last { 0 } else { shape.act_write_base(k) };
+    // Bit 50: no idle cycles after this layer; bits 51..53: idle cycles before it, minus one.
+    let nogap = !last && shape.gap_after(k) == 0;
+    let gap_before = if k == 0 { 0 } else { shape.gap_after(k - 1) };
     (ins as u64 - 1)
         | ((shape.groups(k) as u64 - 1) << 12)
         | ((shape.act_read_base(k) as u64) << 24)
         | ((wb as u64) << 36)
         | (u64::from(k == 0) << 48)
         | (u64::from(last) << 49)
+        | (u64::from(nogap) << 50)
+        | ((gap_before.saturating_sub(1) as u64) << 51)
 }
 
 impl PredictorEngine {
@@ -444,7 +454,6 @@ impl PredictorEngine {
             pol_frac: c(nl as u64),
             pol_w: c(shape.weight_words_per_net() as u64),
             pol_b: c(shape.bias_words_per_net() as u64),
-            gap_last: c(LAYER_GAP as u64 - 1),
             lane_wrap: c(1 << (lanes - 1)),
             syn_min: c(u64::from(q.min_cycles)),
             syn_max: c(u64::from(q.max_cycles)),
@@ -495,6 +504,10 @@ impl PredictorEngine {
             f4: Default::default(),
             f5: Default::default(),
             f6: Default::default(),
+            f7: Default::default(),
+            lt_r: Default::default(),
+            gt_r: Default::default(),
+            raw24_r: Default::default(),
             raw_r: Default::default(),
             cycles_r: Default::default(),
             low_r: Default::default(),
@@ -515,6 +528,8 @@ impl PredictorEngine {
             d_wb: Default::default(),
             d_fromx: Default::default(),
             d_last: Default::default(),
+            d_nogap: Default::default(),
+            d_gap_last: Default::default(),
             a_raddr: Default::default(),
             frac_addr: Default::default(),
             x_bits: Default::default(),
@@ -546,8 +561,8 @@ impl Logic for PredictorEngine {
             self, clock, state, pol, k, g, i, i_lo, i_hi, waddr, baddr, cnt, v_b, first_b, last_b,
             fromx_b, out_b, sel_b, wa_b, waddr_b, baddr_b, x_r, v_m, first_m, last_m, out_m, wa_m,
             frac_m, last_e, out_e, wa_e, v_c, first_c, last_c, out_c, wa_c, frac_c, last_d, out_d,
-            wa_d, frac_d, log2_r, f4, f5, f6, raw_r, cycles_r, low_r, high_r, done_r, outpol_r,
-            rt_min, rt_max_n, emin_r, tmax_r, eff_min, eff_max
+            wa_d, frac_d, log2_r, f4, f5, f6, f7, lt_r, gt_r, raw24_r, raw_r, cycles_r, low_r,
+            high_r, done_r, outpol_r, rt_min, rt_max_n, emin_r, tmax_r, eff_min, eff_max
         );
         clock!(self, clock, xram, frac_ram, desc, exp2);
         for l in 0..self.lanes.len() {
@@ -563,6 +578,8 @@ impl Logic for PredictorEngine {
         self.d_wb.next = self.desc.data.val().get_bits::<A>(36);
         self.d_fromx.next = self.desc.data.val().get_bit(48);
         self.d_last.next = self.desc.data.val().get_bit(49);
+        self.d_nogap.next = self.desc.data.val().get_bit(50);
+        self.d_gap_last.next = self.desc.data.val().get_bits::<3>(51);
         // Input port and load port (both ignored while busy).
         self.xram.write_address.next = self.in_addr.val();
         self.xram.write_data.next = self.in_data.val();
@@ -634,7 +651,9 @@ impl Logic for PredictorEngine {
                         } else {
                             self.k.d.next = self.k.q.val() + self.one4.val();
                             self.cnt.d.next = self.zero12.val();
-                            self.state.d.next = EngineState::Gap;
+                            if !self.d_nogap.val() {
+                                self.state.d.next = EngineState::Gap;
+                            }
                         }
                     } else {
                         self.g.d.next = self.g.q.val() + self.one12.val();
@@ -651,12 +670,13 @@ impl Logic for PredictorEngine {
             }
             EngineState::Gap => {
                 self.cnt.d.next = self.cnt.q.val() + self.one12.val();
-                if self.cnt.q.val() == self.gap_last.val() {
+                // `k` is already the next layer: its descriptor holds the gap before it.
+                if self.cnt.q.val().get_bits::<3>(0) == self.d_gap_last.val() {
                     self.state.d.next = EngineState::Issue;
                 }
             }
             EngineState::Drain => {
-                if self.f6.q.val() {
+                if self.f7.q.val() {
                     self.state.d.next = EngineState::Idle;
                 }
             }
@@ -736,7 +756,7 @@ impl Logic for PredictorEngine {
         self.f4.d.next = self.last_e.q.val() & self.out_e.q.val();
         self.f5.d.next = self.f4.q.val();
         self.f6.d.next = self.f5.q.val();
-        // exp2: table read (f4), shift (f5), clamp (f6).
+        // exp2: table read (f4), shift (f5), clamp (f6, f7).
         self.exp2.address.next = self.log2_r.q.val().get_bits::<8>(2);
         self.int5.next = self.log2_r.q.val().get_bits::<5>(10);
         self.mant48.next = bit_cast::<48, 16>(self.exp2.data.val());
@@ -767,20 +787,26 @@ impl Logic for PredictorEngine {
         }
         self.raw_min.next = bit_cast::<48, CYCLE_BITS_USIZE>(self.eff_min.q.val());
         self.raw_max.next = bit_cast::<48, CYCLE_BITS_USIZE>(self.eff_max.q.val());
-        if self.f6.q.val() {
-            self.cycles_r.d.next = self.raw_r.q.val().get_bits::<CYCLE_BITS_USIZE>(0);
+        // The clamp: compare (f6), then select (f7), so that the two 48-bit comparisons and the
+        // multiplexer are not in series.
+        self.lt_r.d.next = self.raw_r.q.val() < self.raw_min.val();
+        self.gt_r.d.next = self.raw_r.q.val() > self.raw_max.val();
+        self.raw24_r.d.next = self.raw_r.q.val().get_bits::<CYCLE_BITS_USIZE>(0);
+        self.f7.d.next = self.f6.q.val();
+        if self.f7.q.val() {
+            self.cycles_r.d.next = self.raw24_r.q.val();
             self.low_r.d.next = false;
             self.high_r.d.next = false;
-            if self.raw_r.q.val() < self.raw_min.val() {
+            if self.lt_r.q.val() {
                 self.cycles_r.d.next = self.eff_min.q.val();
                 self.low_r.d.next = true;
             }
-            if self.raw_r.q.val() > self.raw_max.val() {
+            if self.gt_r.q.val() {
                 self.cycles_r.d.next = self.eff_max.q.val();
                 self.high_r.d.next = true;
             }
         }
-        self.done_r.d.next = self.f6.q.val();
+        self.done_r.d.next = self.f7.q.val();
         // Outputs.
         self.busy.next = !self.idle.val();
         self.done.next = self.done_r.q.val();
