@@ -25,11 +25,11 @@ const _: () = assert!(ACC_BITS == 40);
 pub struct Lane {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Stage B: the activation broadcast to every lane.
+    /// Stage M: the registered activation broadcast to every lane.
     pub x: Signal<In, Signed<16>>,
-    /// Stage A: weight-bank read address.
+    /// Stage B: weight-bank read address (one stage after the activation read).
     pub w_addr: Signal<In, Bits<A>>,
-    /// Stage A: bias-bank read address.
+    /// Stage B: bias-bank read address.
     pub b_addr: Signal<In, Bits<A>>,
     /// Stage A: activation-bank read address.
     pub a_raddr: Signal<In, Bits<A>>,
