@@ -27,12 +27,12 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     localparam  one12 = 12'h1;
     localparam  zero12 = 12'h0;
     localparam  one16 = 16'h1;
+    localparam  zero16 = 16'h0;
     localparam  zero48 = 48'h0;
     localparam  ones25 = 25'h1ffffff;
     localparam  pol_frac = 4'h3;
     localparam  pol_w = 12'h34;
     localparam  pol_b = 12'h5;
-    localparam  gap_last = 12'h2;
     localparam  lane_wrap = 16'h80;
     localparam  syn_min = 24'h1;
     localparam  syn_max = 24'h20000;
@@ -57,15 +57,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$0$first_c;
     reg  [3:0] lanes$0$frac_d;
     reg  [24:0] lanes$0$hmask_d;
-    reg  lanes$0$relu_d;
-    reg  lanes$0$a_we_d;
-    reg  [11:0] lanes$0$a_waddr_d;
+    reg  lanes$0$relu_e;
+    reg  lanes$0$a_we_e;
+    reg  [11:0] lanes$0$a_waddr_e;
     reg  lanes$0$ld_we_w;
     reg  lanes$0$ld_we_b;
     reg  [3:0] lanes$0$ld_lane;
     reg  [11:0] lanes$0$ld_word;
     reg  [31:0] lanes$0$ld_data;
-    wire signed [15:0] lanes$0$a_q;
+    reg  lanes$0$sel;
+    wire  [15:0] lanes$0$a_m;
     wire  [15:0] lanes$0$y;
     reg  lanes$1$clock;
     reg signed [15:0] lanes$1$x;
@@ -76,15 +77,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$1$first_c;
     reg  [3:0] lanes$1$frac_d;
     reg  [24:0] lanes$1$hmask_d;
-    reg  lanes$1$relu_d;
-    reg  lanes$1$a_we_d;
-    reg  [11:0] lanes$1$a_waddr_d;
+    reg  lanes$1$relu_e;
+    reg  lanes$1$a_we_e;
+    reg  [11:0] lanes$1$a_waddr_e;
     reg  lanes$1$ld_we_w;
     reg  lanes$1$ld_we_b;
     reg  [3:0] lanes$1$ld_lane;
     reg  [11:0] lanes$1$ld_word;
     reg  [31:0] lanes$1$ld_data;
-    wire signed [15:0] lanes$1$a_q;
+    reg  lanes$1$sel;
+    wire  [15:0] lanes$1$a_m;
     wire  [15:0] lanes$1$y;
     reg  lanes$2$clock;
     reg signed [15:0] lanes$2$x;
@@ -95,15 +97,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$2$first_c;
     reg  [3:0] lanes$2$frac_d;
     reg  [24:0] lanes$2$hmask_d;
-    reg  lanes$2$relu_d;
-    reg  lanes$2$a_we_d;
-    reg  [11:0] lanes$2$a_waddr_d;
+    reg  lanes$2$relu_e;
+    reg  lanes$2$a_we_e;
+    reg  [11:0] lanes$2$a_waddr_e;
     reg  lanes$2$ld_we_w;
     reg  lanes$2$ld_we_b;
     reg  [3:0] lanes$2$ld_lane;
     reg  [11:0] lanes$2$ld_word;
     reg  [31:0] lanes$2$ld_data;
-    wire signed [15:0] lanes$2$a_q;
+    reg  lanes$2$sel;
+    wire  [15:0] lanes$2$a_m;
     wire  [15:0] lanes$2$y;
     reg  lanes$3$clock;
     reg signed [15:0] lanes$3$x;
@@ -114,15 +117,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$3$first_c;
     reg  [3:0] lanes$3$frac_d;
     reg  [24:0] lanes$3$hmask_d;
-    reg  lanes$3$relu_d;
-    reg  lanes$3$a_we_d;
-    reg  [11:0] lanes$3$a_waddr_d;
+    reg  lanes$3$relu_e;
+    reg  lanes$3$a_we_e;
+    reg  [11:0] lanes$3$a_waddr_e;
     reg  lanes$3$ld_we_w;
     reg  lanes$3$ld_we_b;
     reg  [3:0] lanes$3$ld_lane;
     reg  [11:0] lanes$3$ld_word;
     reg  [31:0] lanes$3$ld_data;
-    wire signed [15:0] lanes$3$a_q;
+    reg  lanes$3$sel;
+    wire  [15:0] lanes$3$a_m;
     wire  [15:0] lanes$3$y;
     reg  lanes$4$clock;
     reg signed [15:0] lanes$4$x;
@@ -133,15 +137,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$4$first_c;
     reg  [3:0] lanes$4$frac_d;
     reg  [24:0] lanes$4$hmask_d;
-    reg  lanes$4$relu_d;
-    reg  lanes$4$a_we_d;
-    reg  [11:0] lanes$4$a_waddr_d;
+    reg  lanes$4$relu_e;
+    reg  lanes$4$a_we_e;
+    reg  [11:0] lanes$4$a_waddr_e;
     reg  lanes$4$ld_we_w;
     reg  lanes$4$ld_we_b;
     reg  [3:0] lanes$4$ld_lane;
     reg  [11:0] lanes$4$ld_word;
     reg  [31:0] lanes$4$ld_data;
-    wire signed [15:0] lanes$4$a_q;
+    reg  lanes$4$sel;
+    wire  [15:0] lanes$4$a_m;
     wire  [15:0] lanes$4$y;
     reg  lanes$5$clock;
     reg signed [15:0] lanes$5$x;
@@ -152,15 +157,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$5$first_c;
     reg  [3:0] lanes$5$frac_d;
     reg  [24:0] lanes$5$hmask_d;
-    reg  lanes$5$relu_d;
-    reg  lanes$5$a_we_d;
-    reg  [11:0] lanes$5$a_waddr_d;
+    reg  lanes$5$relu_e;
+    reg  lanes$5$a_we_e;
+    reg  [11:0] lanes$5$a_waddr_e;
     reg  lanes$5$ld_we_w;
     reg  lanes$5$ld_we_b;
     reg  [3:0] lanes$5$ld_lane;
     reg  [11:0] lanes$5$ld_word;
     reg  [31:0] lanes$5$ld_data;
-    wire signed [15:0] lanes$5$a_q;
+    reg  lanes$5$sel;
+    wire  [15:0] lanes$5$a_m;
     wire  [15:0] lanes$5$y;
     reg  lanes$6$clock;
     reg signed [15:0] lanes$6$x;
@@ -171,15 +177,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$6$first_c;
     reg  [3:0] lanes$6$frac_d;
     reg  [24:0] lanes$6$hmask_d;
-    reg  lanes$6$relu_d;
-    reg  lanes$6$a_we_d;
-    reg  [11:0] lanes$6$a_waddr_d;
+    reg  lanes$6$relu_e;
+    reg  lanes$6$a_we_e;
+    reg  [11:0] lanes$6$a_waddr_e;
     reg  lanes$6$ld_we_w;
     reg  lanes$6$ld_we_b;
     reg  [3:0] lanes$6$ld_lane;
     reg  [11:0] lanes$6$ld_word;
     reg  [31:0] lanes$6$ld_data;
-    wire signed [15:0] lanes$6$a_q;
+    reg  lanes$6$sel;
+    wire  [15:0] lanes$6$a_m;
     wire  [15:0] lanes$6$y;
     reg  lanes$7$clock;
     reg signed [15:0] lanes$7$x;
@@ -190,15 +197,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  lanes$7$first_c;
     reg  [3:0] lanes$7$frac_d;
     reg  [24:0] lanes$7$hmask_d;
-    reg  lanes$7$relu_d;
-    reg  lanes$7$a_we_d;
-    reg  [11:0] lanes$7$a_waddr_d;
+    reg  lanes$7$relu_e;
+    reg  lanes$7$a_we_e;
+    reg  [11:0] lanes$7$a_waddr_e;
     reg  lanes$7$ld_we_w;
     reg  lanes$7$ld_we_b;
     reg  [3:0] lanes$7$ld_lane;
     reg  [11:0] lanes$7$ld_word;
     reg  [31:0] lanes$7$ld_data;
-    wire signed [15:0] lanes$7$a_q;
+    reg  lanes$7$sel;
+    wire  [15:0] lanes$7$a_m;
     wire  [15:0] lanes$7$y;
     reg  xram$clock;
     reg  [5:0] xram$read_address;
@@ -214,7 +222,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  frac_ram$write_enable;
     reg  desc$clock;
     reg  [3:0] desc$address;
-    wire  [49:0] desc$data;
+    wire  [53:0] desc$data;
     reg  exp2$clock;
     reg  [7:0] exp2$address;
     wire  [15:0] exp2$data;
@@ -269,6 +277,33 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [11:0] wa_b$d;
     wire  [11:0] wa_b$q;
     reg  wa_b$clock;
+    reg  [11:0] waddr_b$d;
+    wire  [11:0] waddr_b$q;
+    reg  waddr_b$clock;
+    reg  [11:0] baddr_b$d;
+    wire  [11:0] baddr_b$q;
+    reg  baddr_b$clock;
+    reg signed [15:0] x_r$d;
+    wire signed [15:0] x_r$q;
+    reg  x_r$clock;
+    reg  v_m$d;
+    wire  v_m$q;
+    reg  v_m$clock;
+    reg  first_m$d;
+    wire  first_m$q;
+    reg  first_m$clock;
+    reg  last_m$d;
+    wire  last_m$q;
+    reg  last_m$clock;
+    reg  out_m$d;
+    wire  out_m$q;
+    reg  out_m$clock;
+    reg  [11:0] wa_m$d;
+    wire  [11:0] wa_m$q;
+    reg  wa_m$clock;
+    reg  [3:0] frac_m$d;
+    wire  [3:0] frac_m$q;
+    reg  frac_m$clock;
     reg  v_c$d;
     wire  v_c$q;
     reg  v_c$clock;
@@ -299,6 +334,15 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] frac_d$d;
     wire  [3:0] frac_d$q;
     reg  frac_d$clock;
+    reg  last_e$d;
+    wire  last_e$q;
+    reg  last_e$clock;
+    reg  out_e$d;
+    wire  out_e$q;
+    reg  out_e$clock;
+    reg  [11:0] wa_e$d;
+    wire  [11:0] wa_e$q;
+    reg  wa_e$clock;
     reg  [15:0] log2_r$d;
     wire  [15:0] log2_r$q;
     reg  log2_r$clock;
@@ -311,6 +355,18 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  f6$d;
     wire  f6$q;
     reg  f6$clock;
+    reg  f7$d;
+    wire  f7$q;
+    reg  f7$clock;
+    reg  lt_r$d;
+    wire  lt_r$q;
+    reg  lt_r$clock;
+    reg  gt_r$d;
+    wire  gt_r$q;
+    reg  gt_r$clock;
+    reg  [23:0] raw24_r$d;
+    wire  [23:0] raw24_r$q;
+    reg  raw24_r$clock;
     reg  [47:0] raw_r$d;
     wire  [47:0] raw_r$q;
     reg  raw_r$clock;
@@ -357,9 +413,11 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [11:0] d_wb;
     reg  d_fromx;
     reg  d_last;
+    reg  d_nogap;
+    reg  [2:0] d_gap_last;
     reg  [11:0] a_raddr;
     reg  [3:0] frac_addr;
-    reg signed [15:0] bank_x;
+    reg  [15:0] x_bits;
     reg signed [15:0] x_s;
     reg  we_ok;
     reg  [24:0] hmask;
@@ -383,15 +441,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$0$first_c),
         .frac_d(lanes$0$frac_d),
         .hmask_d(lanes$0$hmask_d),
-        .relu_d(lanes$0$relu_d),
-        .a_we_d(lanes$0$a_we_d),
-        .a_waddr_d(lanes$0$a_waddr_d),
+        .relu_e(lanes$0$relu_e),
+        .a_we_e(lanes$0$a_we_e),
+        .a_waddr_e(lanes$0$a_waddr_e),
         .ld_we_w(lanes$0$ld_we_w),
         .ld_we_b(lanes$0$ld_we_b),
         .ld_lane(lanes$0$ld_lane),
         .ld_word(lanes$0$ld_word),
         .ld_data(lanes$0$ld_data),
-        .a_q(lanes$0$a_q),
+        .sel(lanes$0$sel),
+        .a_m(lanes$0$a_m),
         .y(lanes$0$y)
     );
     ouro_predictor$lanes$1 lanes$1(
@@ -404,15 +463,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$1$first_c),
         .frac_d(lanes$1$frac_d),
         .hmask_d(lanes$1$hmask_d),
-        .relu_d(lanes$1$relu_d),
-        .a_we_d(lanes$1$a_we_d),
-        .a_waddr_d(lanes$1$a_waddr_d),
+        .relu_e(lanes$1$relu_e),
+        .a_we_e(lanes$1$a_we_e),
+        .a_waddr_e(lanes$1$a_waddr_e),
         .ld_we_w(lanes$1$ld_we_w),
         .ld_we_b(lanes$1$ld_we_b),
         .ld_lane(lanes$1$ld_lane),
         .ld_word(lanes$1$ld_word),
         .ld_data(lanes$1$ld_data),
-        .a_q(lanes$1$a_q),
+        .sel(lanes$1$sel),
+        .a_m(lanes$1$a_m),
         .y(lanes$1$y)
     );
     ouro_predictor$lanes$2 lanes$2(
@@ -425,15 +485,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$2$first_c),
         .frac_d(lanes$2$frac_d),
         .hmask_d(lanes$2$hmask_d),
-        .relu_d(lanes$2$relu_d),
-        .a_we_d(lanes$2$a_we_d),
-        .a_waddr_d(lanes$2$a_waddr_d),
+        .relu_e(lanes$2$relu_e),
+        .a_we_e(lanes$2$a_we_e),
+        .a_waddr_e(lanes$2$a_waddr_e),
         .ld_we_w(lanes$2$ld_we_w),
         .ld_we_b(lanes$2$ld_we_b),
         .ld_lane(lanes$2$ld_lane),
         .ld_word(lanes$2$ld_word),
         .ld_data(lanes$2$ld_data),
-        .a_q(lanes$2$a_q),
+        .sel(lanes$2$sel),
+        .a_m(lanes$2$a_m),
         .y(lanes$2$y)
     );
     ouro_predictor$lanes$3 lanes$3(
@@ -446,15 +507,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$3$first_c),
         .frac_d(lanes$3$frac_d),
         .hmask_d(lanes$3$hmask_d),
-        .relu_d(lanes$3$relu_d),
-        .a_we_d(lanes$3$a_we_d),
-        .a_waddr_d(lanes$3$a_waddr_d),
+        .relu_e(lanes$3$relu_e),
+        .a_we_e(lanes$3$a_we_e),
+        .a_waddr_e(lanes$3$a_waddr_e),
         .ld_we_w(lanes$3$ld_we_w),
         .ld_we_b(lanes$3$ld_we_b),
         .ld_lane(lanes$3$ld_lane),
         .ld_word(lanes$3$ld_word),
         .ld_data(lanes$3$ld_data),
-        .a_q(lanes$3$a_q),
+        .sel(lanes$3$sel),
+        .a_m(lanes$3$a_m),
         .y(lanes$3$y)
     );
     ouro_predictor$lanes$4 lanes$4(
@@ -467,15 +529,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$4$first_c),
         .frac_d(lanes$4$frac_d),
         .hmask_d(lanes$4$hmask_d),
-        .relu_d(lanes$4$relu_d),
-        .a_we_d(lanes$4$a_we_d),
-        .a_waddr_d(lanes$4$a_waddr_d),
+        .relu_e(lanes$4$relu_e),
+        .a_we_e(lanes$4$a_we_e),
+        .a_waddr_e(lanes$4$a_waddr_e),
         .ld_we_w(lanes$4$ld_we_w),
         .ld_we_b(lanes$4$ld_we_b),
         .ld_lane(lanes$4$ld_lane),
         .ld_word(lanes$4$ld_word),
         .ld_data(lanes$4$ld_data),
-        .a_q(lanes$4$a_q),
+        .sel(lanes$4$sel),
+        .a_m(lanes$4$a_m),
         .y(lanes$4$y)
     );
     ouro_predictor$lanes$5 lanes$5(
@@ -488,15 +551,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$5$first_c),
         .frac_d(lanes$5$frac_d),
         .hmask_d(lanes$5$hmask_d),
-        .relu_d(lanes$5$relu_d),
-        .a_we_d(lanes$5$a_we_d),
-        .a_waddr_d(lanes$5$a_waddr_d),
+        .relu_e(lanes$5$relu_e),
+        .a_we_e(lanes$5$a_we_e),
+        .a_waddr_e(lanes$5$a_waddr_e),
         .ld_we_w(lanes$5$ld_we_w),
         .ld_we_b(lanes$5$ld_we_b),
         .ld_lane(lanes$5$ld_lane),
         .ld_word(lanes$5$ld_word),
         .ld_data(lanes$5$ld_data),
-        .a_q(lanes$5$a_q),
+        .sel(lanes$5$sel),
+        .a_m(lanes$5$a_m),
         .y(lanes$5$y)
     );
     ouro_predictor$lanes$6 lanes$6(
@@ -509,15 +573,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$6$first_c),
         .frac_d(lanes$6$frac_d),
         .hmask_d(lanes$6$hmask_d),
-        .relu_d(lanes$6$relu_d),
-        .a_we_d(lanes$6$a_we_d),
-        .a_waddr_d(lanes$6$a_waddr_d),
+        .relu_e(lanes$6$relu_e),
+        .a_we_e(lanes$6$a_we_e),
+        .a_waddr_e(lanes$6$a_waddr_e),
         .ld_we_w(lanes$6$ld_we_w),
         .ld_we_b(lanes$6$ld_we_b),
         .ld_lane(lanes$6$ld_lane),
         .ld_word(lanes$6$ld_word),
         .ld_data(lanes$6$ld_data),
-        .a_q(lanes$6$a_q),
+        .sel(lanes$6$sel),
+        .a_m(lanes$6$a_m),
         .y(lanes$6$y)
     );
     ouro_predictor$lanes$7 lanes$7(
@@ -530,15 +595,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .first_c(lanes$7$first_c),
         .frac_d(lanes$7$frac_d),
         .hmask_d(lanes$7$hmask_d),
-        .relu_d(lanes$7$relu_d),
-        .a_we_d(lanes$7$a_we_d),
-        .a_waddr_d(lanes$7$a_waddr_d),
+        .relu_e(lanes$7$relu_e),
+        .a_we_e(lanes$7$a_we_e),
+        .a_waddr_e(lanes$7$a_waddr_e),
         .ld_we_w(lanes$7$ld_we_w),
         .ld_we_b(lanes$7$ld_we_b),
         .ld_lane(lanes$7$ld_lane),
         .ld_word(lanes$7$ld_word),
         .ld_data(lanes$7$ld_data),
-        .a_q(lanes$7$a_q),
+        .sel(lanes$7$sel),
+        .a_m(lanes$7$a_m),
         .y(lanes$7$y)
     );
     ouro_predictor$xram xram(
@@ -652,6 +718,51 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(wa_b$q),
         .clock(wa_b$clock)
     );
+    ouro_predictor$waddr_b waddr_b(
+        .d(waddr_b$d),
+        .q(waddr_b$q),
+        .clock(waddr_b$clock)
+    );
+    ouro_predictor$baddr_b baddr_b(
+        .d(baddr_b$d),
+        .q(baddr_b$q),
+        .clock(baddr_b$clock)
+    );
+    ouro_predictor$x_r x_r(
+        .d(x_r$d),
+        .q(x_r$q),
+        .clock(x_r$clock)
+    );
+    ouro_predictor$v_m v_m(
+        .d(v_m$d),
+        .q(v_m$q),
+        .clock(v_m$clock)
+    );
+    ouro_predictor$first_m first_m(
+        .d(first_m$d),
+        .q(first_m$q),
+        .clock(first_m$clock)
+    );
+    ouro_predictor$last_m last_m(
+        .d(last_m$d),
+        .q(last_m$q),
+        .clock(last_m$clock)
+    );
+    ouro_predictor$out_m out_m(
+        .d(out_m$d),
+        .q(out_m$q),
+        .clock(out_m$clock)
+    );
+    ouro_predictor$wa_m wa_m(
+        .d(wa_m$d),
+        .q(wa_m$q),
+        .clock(wa_m$clock)
+    );
+    ouro_predictor$frac_m frac_m(
+        .d(frac_m$d),
+        .q(frac_m$q),
+        .clock(frac_m$clock)
+    );
     ouro_predictor$v_c v_c(
         .d(v_c$d),
         .q(v_c$q),
@@ -702,6 +813,21 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(frac_d$q),
         .clock(frac_d$clock)
     );
+    ouro_predictor$last_e last_e(
+        .d(last_e$d),
+        .q(last_e$q),
+        .clock(last_e$clock)
+    );
+    ouro_predictor$out_e out_e(
+        .d(out_e$d),
+        .q(out_e$q),
+        .clock(out_e$clock)
+    );
+    ouro_predictor$wa_e wa_e(
+        .d(wa_e$d),
+        .q(wa_e$q),
+        .clock(wa_e$clock)
+    );
     ouro_predictor$log2_r log2_r(
         .d(log2_r$d),
         .q(log2_r$q),
@@ -721,6 +847,26 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .d(f6$d),
         .q(f6$q),
         .clock(f6$clock)
+    );
+    ouro_predictor$f7 f7(
+        .d(f7$d),
+        .q(f7$q),
+        .clock(f7$clock)
+    );
+    ouro_predictor$lt_r lt_r(
+        .d(lt_r$d),
+        .q(lt_r$q),
+        .clock(lt_r$clock)
+    );
+    ouro_predictor$gt_r gt_r(
+        .d(gt_r$d),
+        .q(gt_r$q),
+        .clock(gt_r$clock)
+    );
+    ouro_predictor$raw24_r raw24_r(
+        .d(raw24_r$d),
+        .q(raw24_r$q),
+        .clock(raw24_r$clock)
     );
     ouro_predictor$raw_r raw_r(
         .d(raw_r$d),
@@ -802,6 +948,18 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         out_b$clock = clock;
         sel_b$clock = clock;
         wa_b$clock = clock;
+        waddr_b$clock = clock;
+        baddr_b$clock = clock;
+        x_r$clock = clock;
+        v_m$clock = clock;
+        first_m$clock = clock;
+        last_m$clock = clock;
+        out_m$clock = clock;
+        wa_m$clock = clock;
+        frac_m$clock = clock;
+        last_e$clock = clock;
+        out_e$clock = clock;
+        wa_e$clock = clock;
         v_c$clock = clock;
         first_c$clock = clock;
         last_c$clock = clock;
@@ -816,6 +974,10 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         f4$clock = clock;
         f5$clock = clock;
         f6$clock = clock;
+        f7$clock = clock;
+        lt_r$clock = clock;
+        gt_r$clock = clock;
+        raw24_r$clock = clock;
         raw_r$clock = clock;
         cycles_r$clock = clock;
         low_r$clock = clock;
@@ -845,6 +1007,18 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         out_b$d = out_b$q;
         sel_b$d = sel_b$q;
         wa_b$d = wa_b$q;
+        waddr_b$d = waddr_b$q;
+        baddr_b$d = baddr_b$q;
+        x_r$d = x_r$q;
+        v_m$d = v_m$q;
+        first_m$d = first_m$q;
+        last_m$d = last_m$q;
+        out_m$d = out_m$q;
+        wa_m$d = wa_m$q;
+        frac_m$d = frac_m$q;
+        last_e$d = last_e$q;
+        out_e$d = out_e$q;
+        wa_e$d = wa_e$q;
         v_c$d = v_c$q;
         first_c$d = first_c$q;
         last_c$d = last_c$q;
@@ -859,6 +1033,10 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         f4$d = f4$q;
         f5$d = f5$q;
         f6$d = f6$q;
+        f7$d = f7$q;
+        lt_r$d = lt_r$q;
+        gt_r$d = gt_r$q;
+        raw24_r$d = raw24_r$q;
         raw_r$d = raw_r$q;
         cycles_r$d = cycles_r$q;
         low_r$d = low_r$q;
@@ -892,6 +1070,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         d_wb = desc$data[(32'h24)+:(12)];
         d_fromx = desc$data[32'h30];
         d_last = desc$data[32'h31];
+        d_nogap = desc$data[32'h32];
+        d_gap_last = desc$data[(32'h33)+:(3)];
         xram$write_address = in_addr;
         xram$write_data = in_data;
         xram$write_enable = in_we & idle;
@@ -915,64 +1095,64 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         end
         frac_ram$read_address = frac_addr;
         xram$read_address = i$q[(32'h0)+:(6)];
-        lanes$0$w_addr = waddr$q;
-        lanes$0$b_addr = baddr$q;
+        lanes$0$w_addr = waddr_b$q;
+        lanes$0$b_addr = baddr_b$q;
         lanes$0$a_raddr = a_raddr;
         lanes$0$ld_we_w = we_ok & (region == r_weights);
         lanes$0$ld_we_b = we_ok & (region == r_biases);
         lanes$0$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$0$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$0$ld_data = ld_data;
-        lanes$1$w_addr = waddr$q;
-        lanes$1$b_addr = baddr$q;
+        lanes$1$w_addr = waddr_b$q;
+        lanes$1$b_addr = baddr_b$q;
         lanes$1$a_raddr = a_raddr;
         lanes$1$ld_we_w = we_ok & (region == r_weights);
         lanes$1$ld_we_b = we_ok & (region == r_biases);
         lanes$1$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$1$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$1$ld_data = ld_data;
-        lanes$2$w_addr = waddr$q;
-        lanes$2$b_addr = baddr$q;
+        lanes$2$w_addr = waddr_b$q;
+        lanes$2$b_addr = baddr_b$q;
         lanes$2$a_raddr = a_raddr;
         lanes$2$ld_we_w = we_ok & (region == r_weights);
         lanes$2$ld_we_b = we_ok & (region == r_biases);
         lanes$2$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$2$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$2$ld_data = ld_data;
-        lanes$3$w_addr = waddr$q;
-        lanes$3$b_addr = baddr$q;
+        lanes$3$w_addr = waddr_b$q;
+        lanes$3$b_addr = baddr_b$q;
         lanes$3$a_raddr = a_raddr;
         lanes$3$ld_we_w = we_ok & (region == r_weights);
         lanes$3$ld_we_b = we_ok & (region == r_biases);
         lanes$3$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$3$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$3$ld_data = ld_data;
-        lanes$4$w_addr = waddr$q;
-        lanes$4$b_addr = baddr$q;
+        lanes$4$w_addr = waddr_b$q;
+        lanes$4$b_addr = baddr_b$q;
         lanes$4$a_raddr = a_raddr;
         lanes$4$ld_we_w = we_ok & (region == r_weights);
         lanes$4$ld_we_b = we_ok & (region == r_biases);
         lanes$4$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$4$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$4$ld_data = ld_data;
-        lanes$5$w_addr = waddr$q;
-        lanes$5$b_addr = baddr$q;
+        lanes$5$w_addr = waddr_b$q;
+        lanes$5$b_addr = baddr_b$q;
         lanes$5$a_raddr = a_raddr;
         lanes$5$ld_we_w = we_ok & (region == r_weights);
         lanes$5$ld_we_b = we_ok & (region == r_biases);
         lanes$5$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$5$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$5$ld_data = ld_data;
-        lanes$6$w_addr = waddr$q;
-        lanes$6$b_addr = baddr$q;
+        lanes$6$w_addr = waddr_b$q;
+        lanes$6$b_addr = baddr_b$q;
         lanes$6$a_raddr = a_raddr;
         lanes$6$ld_we_w = we_ok & (region == r_weights);
         lanes$6$ld_we_b = we_ok & (region == r_biases);
         lanes$6$ld_lane = ld_addr[(32'hc)+:(4)];
         lanes$6$ld_word = ld_addr[(32'h0)+:(12)];
         lanes$6$ld_data = ld_data;
-        lanes$7$w_addr = waddr$q;
-        lanes$7$b_addr = baddr$q;
+        lanes$7$w_addr = waddr_b$q;
+        lanes$7$b_addr = baddr_b$q;
         lanes$7$a_raddr = a_raddr;
         lanes$7$ld_we_w = we_ok & (region == r_weights);
         lanes$7$ld_we_b = we_ok & (region == r_biases);
@@ -1015,7 +1195,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
                             else begin
                                 k$d = k$q + one4;
                                 cnt$d = zero12;
-                                state$d = EngineState$Gap;
+                                if (~d_nogap) begin
+                                    state$d = EngineState$Gap;
+                                end
                             end
                         end
                         else begin
@@ -1036,13 +1218,13 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
             EngineState$Gap:
                 begin
                     cnt$d = cnt$q + one12;
-                    if (cnt$q == gap_last) begin
+                    if (cnt$q[(32'h0)+:(3)] == d_gap_last) begin
                         state$d = EngineState$Issue;
                     end
                 end
             EngineState$Drain:
                 begin
-                    if (f6$q) begin
+                    if (f7$q) begin
                         state$d = EngineState$Idle;
                     end
                 end
@@ -1053,47 +1235,54 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         fromx_b$d = d_fromx;
         out_b$d = d_last;
         sel_b$d = i_lo$q;
+        if (d_fromx) begin
+            sel_b$d = zero16;
+        end
         wa_b$d = d_wb + g$q;
-        bank_x = lanes$0$a_q;
-        if (sel_b$q[1]) begin
-            bank_x = lanes$1$a_q;
-        end
-        if (sel_b$q[2]) begin
-            bank_x = lanes$2$a_q;
-        end
-        if (sel_b$q[3]) begin
-            bank_x = lanes$3$a_q;
-        end
-        if (sel_b$q[4]) begin
-            bank_x = lanes$4$a_q;
-        end
-        if (sel_b$q[5]) begin
-            bank_x = lanes$5$a_q;
-        end
-        if (sel_b$q[6]) begin
-            bank_x = lanes$6$a_q;
-        end
-        if (sel_b$q[7]) begin
-            bank_x = lanes$7$a_q;
-        end
-        x_s = bank_x;
+        waddr_b$d = waddr$q;
+        baddr_b$d = baddr$q;
+        x_bits = zero16;
         if (fromx_b$q) begin
-            x_s = $signed(xram$read_data);
+            x_bits = xram$read_data;
         end
-        lanes$0$x = x_s;
-        lanes$1$x = x_s;
-        lanes$2$x = x_s;
-        lanes$3$x = x_s;
-        lanes$4$x = x_s;
-        lanes$5$x = x_s;
-        lanes$6$x = x_s;
-        lanes$7$x = x_s;
-        v_c$d = v_b$q;
-        first_c$d = first_b$q;
-        last_c$d = last_b$q;
-        out_c$d = out_b$q;
-        wa_c$d = wa_b$q;
-        frac_c$d = frac_ram$read_data;
+        lanes$0$sel = sel_b$q[0];
+        x_bits = x_bits | lanes$0$a_m;
+        lanes$1$sel = sel_b$q[1];
+        x_bits = x_bits | lanes$1$a_m;
+        lanes$2$sel = sel_b$q[2];
+        x_bits = x_bits | lanes$2$a_m;
+        lanes$3$sel = sel_b$q[3];
+        x_bits = x_bits | lanes$3$a_m;
+        lanes$4$sel = sel_b$q[4];
+        x_bits = x_bits | lanes$4$a_m;
+        lanes$5$sel = sel_b$q[5];
+        x_bits = x_bits | lanes$5$a_m;
+        lanes$6$sel = sel_b$q[6];
+        x_bits = x_bits | lanes$6$a_m;
+        lanes$7$sel = sel_b$q[7];
+        x_bits = x_bits | lanes$7$a_m;
+        x_s = $signed(x_bits);
+        x_r$d = x_s;
+        lanes$0$x = x_r$q;
+        lanes$1$x = x_r$q;
+        lanes$2$x = x_r$q;
+        lanes$3$x = x_r$q;
+        lanes$4$x = x_r$q;
+        lanes$5$x = x_r$q;
+        lanes$6$x = x_r$q;
+        lanes$7$x = x_r$q;
+        v_m$d = v_b$q;
+        first_m$d = first_b$q;
+        last_m$d = last_b$q;
+        out_m$d = out_b$q;
+        wa_m$d = wa_b$q;
+        frac_m$d = frac_ram$read_data;
+        v_c$d = v_m$q;
+        first_c$d = first_m$q;
+        last_c$d = last_m$q;
+        out_c$d = out_m$q;
+        wa_c$d = wa_m$q;
+        frac_c$d = frac_m$q;
         lanes$0$valid_c = v_c$q;
         lanes$0$first_c = first_c$q;
         lanes$1$valid_c = v_c$q;
@@ -1117,48 +1306,51 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         hmask = ones25 << frac_d$q;
         lanes$0$frac_d = frac_d$q;
         lanes$0$hmask_d = hmask;
-        lanes$0$relu_d = ~out_d$q;
-        lanes$0$a_we_d = last_d$q & ~out_d$q;
-        lanes$0$a_waddr_d = wa_d$q;
+        lanes$0$relu_e = ~out_e$q;
+        lanes$0$a_we_e = last_e$q & ~out_e$q;
+        lanes$0$a_waddr_e = wa_e$q;
         lanes$1$frac_d = frac_d$q;
         lanes$1$hmask_d = hmask;
-        lanes$1$relu_d = ~out_d$q;
-        lanes$1$a_we_d = last_d$q & ~out_d$q;
-        lanes$1$a_waddr_d = wa_d$q;
+        lanes$1$relu_e = ~out_e$q;
+        lanes$1$a_we_e = last_e$q & ~out_e$q;
+        lanes$1$a_waddr_e = wa_e$q;
         lanes$2$frac_d = frac_d$q;
         lanes$2$hmask_d = hmask;
-        lanes$2$relu_d = ~out_d$q;
-        lanes$2$a_we_d = last_d$q & ~out_d$q;
-        lanes$2$a_waddr_d = wa_d$q;
+        lanes$2$relu_e = ~out_e$q;
+        lanes$2$a_we_e = last_e$q & ~out_e$q;
+        lanes$2$a_waddr_e = wa_e$q;
         lanes$3$frac_d = frac_d$q;
         lanes$3$hmask_d = hmask;
-        lanes$3$relu_d = ~out_d$q;
-        lanes$3$a_we_d = last_d$q & ~out_d$q;
-        lanes$3$a_waddr_d = wa_d$q;
+        lanes$3$relu_e = ~out_e$q;
+        lanes$3$a_we_e = last_e$q & ~out_e$q;
+        lanes$3$a_waddr_e = wa_e$q;
         lanes$4$frac_d = frac_d$q;
         lanes$4$hmask_d = hmask;
-        lanes$4$relu_d = ~out_d$q;
-        lanes$4$a_we_d = last_d$q & ~out_d$q;
-        lanes$4$a_waddr_d = wa_d$q;
+        lanes$4$relu_e = ~out_e$q;
+        lanes$4$a_we_e = last_e$q & ~out_e$q;
+        lanes$4$a_waddr_e = wa_e$q;
         lanes$5$frac_d = frac_d$q;
         lanes$5$hmask_d = hmask;
-        lanes$5$relu_d = ~out_d$q;
-        lanes$5$a_we_d = last_d$q & ~out_d$q;
-        lanes$5$a_waddr_d = wa_d$q;
+        lanes$5$relu_e = ~out_e$q;
+        lanes$5$a_we_e = last_e$q & ~out_e$q;
+        lanes$5$a_waddr_e = wa_e$q;
         lanes$6$frac_d = frac_d$q;
         lanes$6$hmask_d = hmask;
-        lanes$6$relu_d = ~out_d$q;
-        lanes$6$a_we_d = last_d$q & ~out_d$q;
-        lanes$6$a_waddr_d = wa_d$q;
+        lanes$6$relu_e = ~out_e$q;
+        lanes$6$a_we_e = last_e$q & ~out_e$q;
+        lanes$6$a_waddr_e = wa_e$q;
         lanes$7$frac_d = frac_d$q;
         lanes$7$hmask_d = hmask;
-        lanes$7$relu_d = ~out_d$q;
-        lanes$7$a_we_d = last_d$q & ~out_d$q;
-        lanes$7$a_waddr_d = wa_d$q;
-        if (last_d$q & out_d$q) begin
+        lanes$7$relu_e = ~out_e$q;
+        lanes$7$a_we_e = last_e$q & ~out_e$q;
+        lanes$7$a_waddr_e = wa_e$q;
+        last_e$d = last_d$q;
+        out_e$d = out_d$q;
+        wa_e$d = wa_d$q;
+        if (last_e$q & out_e$q) begin
             log2_r$d = lanes$0$y;
         end
-        f4$d = last_d$q & out_d$q;
+        f4$d = last_e$q & out_e$q;
         f5$d = f4$q;
         f6$d = f5$q;
         exp2$address = log2_r$q[(32'h2)+:(8)];
@@ -1188,20 +1380,24 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         end
         raw_min = ((eff_min$q) & 48'hffffffffffff);
         raw_max = ((eff_max$q) & 48'hffffffffffff);
-        if (f6$q) begin
-            cycles_r$d = raw_r$q[(32'h0)+:(24)];
+        lt_r$d = raw_r$q < raw_min;
+        gt_r$d = raw_r$q > raw_max;
+        raw24_r$d = raw_r$q[(32'h0)+:(24)];
+        f7$d = f6$q;
+        if (f7$q) begin
+            cycles_r$d = raw24_r$q;
             low_r$d = 1'b0;
             high_r$d = 1'b0;
-            if (raw_r$q < raw_min) begin
+            if (lt_r$q) begin
                 cycles_r$d = eff_min$q;
                 low_r$d = 1'b1;
             end
-            if (raw_r$q > raw_max) begin
+            if (gt_r$q) begin
                 cycles_r$d = eff_max$q;
                 high_r$d = 1'b1;
             end
         end
-        done_r$d = f6$q;
+        done_r$d = f7$q;
         busy = ~idle;
         done = done_r$q;
         out_polarity = outpol_r$q;
@@ -1231,6 +1427,25 @@ module ouro_predictor$baddr(d,q,clock);
     end
 
 endmodule // ouro_predictor$baddr
+
+
+module ouro_predictor$baddr_b(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$baddr_b
 
 
 module ouro_predictor$cnt(d,q,clock);
@@ -1276,16 +1491,16 @@ module ouro_predictor$desc(clock,address,data);
     // Module arguments
     input wire  clock;
     input wire  [3:0] address;
-    output reg  [49:0] data;
+    output reg  [53:0] data;
 
     // Update code (custom)
-    reg [49:0] mem[0:3];
+    reg [53:0] mem[0:3];
     wire unused_address_bits = &{1'b0, address[3:2]};
     initial begin
-       mem[0] = 50'h1000000001001;
-       mem[1] = 50'h200000100f;
-       mem[2] = 50'h200000200000f;
-       mem[3] = 50'h0;
+       mem[0] = 54'h1000000001001;
+       mem[1] = 54'h1400200000100f;
+       mem[2] = 54'h200000200000f;
+       mem[3] = 54'h0;
     end
     wire unused_clock = clock;
     always @(*) begin
@@ -1700,6 +1915,25 @@ module ouro_predictor$f6(d,q,clock);
 endmodule // ouro_predictor$f6
 
 
+module ouro_predictor$f7(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$f7
+
+
 module ouro_predictor$first_b(d,q,clock);
 
     // Module arguments
@@ -1738,6 +1972,25 @@ module ouro_predictor$first_c(d,q,clock);
 endmodule // ouro_predictor$first_c
 
 
+module ouro_predictor$first_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$first_m
+
+
 module ouro_predictor$frac_c(d,q,clock);
 
     // Module arguments
@@ -1774,6 +2027,25 @@ module ouro_predictor$frac_d(d,q,clock);
     end
 
 endmodule // ouro_predictor$frac_d
+
+
+module ouro_predictor$frac_m(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$frac_m
 
 
 module ouro_predictor$frac_ram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -1844,6 +2116,25 @@ module ouro_predictor$g(d,q,clock);
     end
 
 endmodule // ouro_predictor$g
+
+
+module ouro_predictor$gt_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$gt_r
 
 
 module ouro_predictor$high_r(d,q,clock);
@@ -1941,7 +2232,7 @@ module ouro_predictor$k(d,q,clock);
 endmodule // ouro_predictor$k
 
 
-module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -1953,15 +2244,16 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -1976,6 +2268,15 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -2020,6 +2321,21 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$0$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$0$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$0$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$0$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -2058,9 +2374,15 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -2069,7 +2391,10 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -2102,9 +2427,12 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -2112,13 +2440,13 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$0
@@ -2247,6 +2575,63 @@ module ouro_predictor$lanes$0$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$0$prod
+
+
+module ouro_predictor$lanes$0$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$q_low
+
+
+module ouro_predictor$lanes$0$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$q_neg
+
+
+module ouro_predictor$lanes$0$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$q_over
 
 
 module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -2401,7 +2786,7 @@ module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$0$wram
 
 
-module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -2413,15 +2798,16 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -2436,6 +2822,15 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -2480,6 +2875,21 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$1$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$1$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$1$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$1$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -2518,9 +2928,15 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -2529,7 +2945,10 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -2562,9 +2981,12 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -2572,13 +2994,13 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$1
@@ -2707,6 +3129,63 @@ module ouro_predictor$lanes$1$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$1$prod
+
+
+module ouro_predictor$lanes$1$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$q_low
+
+
+module ouro_predictor$lanes$1$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$q_neg
+
+
+module ouro_predictor$lanes$1$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$q_over
 
 
 module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -2861,7 +3340,7 @@ module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$1$wram
 
 
-module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -2873,15 +3352,16 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -2896,6 +3376,15 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -2940,6 +3429,21 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$2$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$2$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$2$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$2$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -2978,9 +3482,15 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -2989,7 +3499,10 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -3022,9 +3535,12 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -3032,13 +3548,13 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$2
@@ -3167,6 +3683,63 @@ module ouro_predictor$lanes$2$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$2$prod
+
+
+module ouro_predictor$lanes$2$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$q_low
+
+
+module ouro_predictor$lanes$2$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$q_neg
+
+
+module ouro_predictor$lanes$2$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$q_over
 
 
 module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -3321,7 +3894,7 @@ module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$2$wram
 
 
-module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -3333,15 +3906,16 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -3356,6 +3930,15 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -3400,6 +3983,21 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$3$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$3$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$3$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$3$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -3438,9 +4036,15 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -3449,7 +4053,10 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -3482,9 +4089,12 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -3492,13 +4102,13 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$3
@@ -3627,6 +4237,63 @@ module ouro_predictor$lanes$3$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$3$prod
+
+
+module ouro_predictor$lanes$3$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$q_low
+
+
+module ouro_predictor$lanes$3$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$q_neg
+
+
+module ouro_predictor$lanes$3$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$q_over
 
 
 module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -3781,7 +4448,7 @@ module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$3$wram
 
 
-module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -3793,15 +4460,16 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -3816,6 +4484,15 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -3860,6 +4537,21 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$4$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$4$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$4$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$4$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -3898,9 +4590,15 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -3909,7 +4607,10 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -3942,9 +4643,12 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -3952,13 +4656,13 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$4
@@ -4087,6 +4791,63 @@ module ouro_predictor$lanes$4$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$4$prod
+
+
+module ouro_predictor$lanes$4$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$q_low
+
+
+module ouro_predictor$lanes$4$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$q_neg
+
+
+module ouro_predictor$lanes$4$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$q_over
 
 
 module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -4241,7 +5002,7 @@ module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$4$wram
 
 
-module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -4253,15 +5014,16 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -4276,6 +5038,15 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -4320,6 +5091,21 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$5$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$5$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$5$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$5$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -4358,9 +5144,15 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -4369,7 +5161,10 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -4402,9 +5197,12 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -4412,13 +5210,13 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$5
@@ -4547,6 +5345,63 @@ module ouro_predictor$lanes$5$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$5$prod
+
+
+module ouro_predictor$lanes$5$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$q_low
+
+
+module ouro_predictor$lanes$5$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$q_neg
+
+
+module ouro_predictor$lanes$5$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$q_over
 
 
 module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -4701,7 +5556,7 @@ module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$5$wram
 
 
-module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -4713,15 +5568,16 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -4736,6 +5592,15 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -4780,6 +5645,21 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$6$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$6$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$6$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$6$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -4818,9 +5698,15 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -4829,7 +5715,10 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -4862,9 +5751,12 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -4872,13 +5764,13 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$6
@@ -5007,6 +5899,63 @@ module ouro_predictor$lanes$6$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$6$prod
+
+
+module ouro_predictor$lanes$6$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$q_low
+
+
+module ouro_predictor$lanes$6$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$q_neg
+
+
+module ouro_predictor$lanes$6$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$q_over
 
 
 module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -5161,7 +6110,7 @@ module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$6$wram
 
 
-module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_d,a_we_d,a_waddr_d,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,a_q,y);
+module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
 
     // Module arguments
     input wire  clock;
@@ -5173,15 +6122,16 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     input wire  first_c;
     input wire  [3:0] frac_d;
     input wire  [24:0] hmask_d;
-    input wire  relu_d;
-    input wire  a_we_d;
-    input wire  [11:0] a_waddr_d;
+    input wire  relu_e;
+    input wire  a_we_e;
+    input wire  [11:0] a_waddr_e;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    output reg signed [15:0] a_q;
+    input wire  sel;
+    output reg  [15:0] a_m;
     output reg  [15:0] y;
 
     // Constant declarations
@@ -5196,6 +6146,15 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
@@ -5240,6 +6199,21 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .q(prod$q),
         .clock(prod$clock)
     );
+    ouro_predictor$lanes$7$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$lanes$7$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$lanes$7$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
     ouro_predictor$lanes$7$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
@@ -5278,9 +6252,15 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     // Update code
     always @(*) begin
         prod$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         bias_c$clock = clock;
         acc$clock = clock;
         prod$d = prod$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         bias_c$d = bias_c$q;
         acc$d = acc$q;
         wram$clock = clock;
@@ -5289,7 +6269,10 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         wram$read_address = w_addr;
         bram$read_address = b_addr;
         aram$read_address = a_raddr;
-        a_q = $signed(aram$read_data);
+        a_m = zero16;
+        if (sel) begin
+            a_m = aram$read_data;
+        end
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
         wram$write_enable = ld_we_w & (ld_lane == index);
@@ -5322,9 +6305,12 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         t = acc$q ^ smask;
         low = t[(32'h0)+:(31)] >> frac_d;
         over = |(t[(32'hf)+:(25)] & hmask_d);
-        sat = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        if (over) begin
-            if (acc$q[32'h27]) begin
+        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = acc$q[32'h27];
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
                 sat = sat_neg;
             end
             else begin
@@ -5332,13 +6318,13 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
             end
         end
         res = sat;
-        if (relu_d & sat[32'hf]) begin
+        if (relu_e & sat[32'hf]) begin
             res = zero16;
         end
         y = res;
-        aram$write_address = a_waddr_d;
+        aram$write_address = a_waddr_e;
         aram$write_data = res;
-        aram$write_enable = a_we_d;
+        aram$write_enable = a_we_e;
     end
 
 endmodule // ouro_predictor$lanes$7
@@ -5467,6 +6453,63 @@ module ouro_predictor$lanes$7$prod(d,q,clock);
     end
 
 endmodule // ouro_predictor$lanes$7$prod
+
+
+module ouro_predictor$lanes$7$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$q_low
+
+
+module ouro_predictor$lanes$7$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$q_neg
+
+
+module ouro_predictor$lanes$7$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$q_over
 
 
 module ouro_predictor$lanes$7$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -5678,6 +6721,44 @@ module ouro_predictor$last_d(d,q,clock);
 endmodule // ouro_predictor$last_d
 
 
+module ouro_predictor$last_e(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$last_e
+
+
+module ouro_predictor$last_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$last_m
+
+
 module ouro_predictor$log2_r(d,q,clock);
 
     // Module arguments
@@ -5714,6 +6795,25 @@ module ouro_predictor$low_r(d,q,clock);
     end
 
 endmodule // ouro_predictor$low_r
+
+
+module ouro_predictor$lt_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lt_r
 
 
 module ouro_predictor$out_b(d,q,clock);
@@ -5773,6 +6873,44 @@ module ouro_predictor$out_d(d,q,clock);
 endmodule // ouro_predictor$out_d
 
 
+module ouro_predictor$out_e(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$out_e
+
+
+module ouro_predictor$out_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$out_m
+
+
 module ouro_predictor$outpol_r(d,q,clock);
 
     // Module arguments
@@ -5809,6 +6947,25 @@ module ouro_predictor$pol(d,q,clock);
     end
 
 endmodule // ouro_predictor$pol
+
+
+module ouro_predictor$raw24_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$raw24_r
 
 
 module ouro_predictor$raw_r(d,q,clock);
@@ -5969,6 +7126,25 @@ module ouro_predictor$v_c(d,q,clock);
 endmodule // ouro_predictor$v_c
 
 
+module ouro_predictor$v_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$v_m
+
+
 module ouro_predictor$wa_b(d,q,clock);
 
     // Module arguments
@@ -6026,6 +7202,44 @@ module ouro_predictor$wa_d(d,q,clock);
 endmodule // ouro_predictor$wa_d
 
 
+module ouro_predictor$wa_e(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$wa_e
+
+
+module ouro_predictor$wa_m(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$wa_m
+
+
 module ouro_predictor$waddr(d,q,clock);
 
     // Module arguments
@@ -6043,6 +7257,44 @@ module ouro_predictor$waddr(d,q,clock);
     end
 
 endmodule // ouro_predictor$waddr
+
+
+module ouro_predictor$waddr_b(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$waddr_b
+
+
+module ouro_predictor$x_r(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$x_r
 
 
 module ouro_predictor$xram(clock,read_address,read_data,write_address,write_data,write_enable);

@@ -7,7 +7,7 @@
 //!   is done on unsigned `Bits` with explicit two's-complement logic, because rust-hdl emits `>>`
 //!   (a logical shift in Verilog) for `Signed` too.
 
-use crate::layout::{EngineShape, MemImage, LAYER_GAP, MEM_ADDR_BITS};
+use crate::layout::{EngineShape, MemImage, MEM_ADDR_BITS};
 use crate::mem::{Ram, Rom};
 use ouro_core::qformat::{exp2_table, ACC_BITS, CYCLE_BITS};
 use ouro_core::schema::QPredictor;
@@ -25,11 +25,11 @@ const _: () = assert!(ACC_BITS == 40);
 pub struct Lane {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Stage B: the activation broadcast to every lane.
+    /// Stage M: the registered activation broadcast to every lane.
     pub x: Signal<In, Signed<16>>,
-    /// Stage A: weight-bank read address.
+    /// Stage B: weight-bank read address (one stage after the activation read).
     pub w_addr: Signal<In, Bits<A>>,
-    /// Stage A: bias-bank read address.
+    /// Stage B: bias-bank read address.
     pub b_addr: Signal<In, Bits<A>>,
     /// Stage A: activation-bank read address.
     pub a_raddr: Signal<In, Bits<A>>,
@@ -41,12 +41,12 @@ pub struct Lane {
     pub frac_d: Signal<In, Bits<4>>,
     /// Stage D: `!0 << weight_frac` (the bits of the shifted accumulator that must be zero).
     pub hmask_d: Signal<In, Bits<25>>,
-    /// Stage D: apply ReLU (hidden layer).
-    pub relu_d: Signal<In, bool>,
-    /// Stage D: write the result to the activation bank.
-    pub a_we_d: Signal<In, bool>,
-    /// Stage D: activation-bank write address.
-    pub a_waddr_d: Signal<In, Bits<A>>,
+    /// Stage E: apply ReLU (hidden layer).
+    pub relu_e: Signal<In, bool>,
+    /// Stage E: write the result to the activation bank.
+    pub a_we_e: Signal<In, bool>,
+    /// Stage E: activation-bank write address.
+    pub a_waddr_e: Signal<In, Bits<A>>,
     /// Load port: write a weight word (lane decoded here).
     pub ld_we_w: Signal<In, bool>,
     /// Load port: write a bias word (lane decoded here).
@@ -57,9 +57,11 @@ pub struct Lane {
     pub ld_word: Signal<In, Bits<A>>,
     /// Load port: data.
     pub ld_data: Signal<In, Bits<32>>,
-    /// Stage B: the activation bank's word.
-    pub a_q: Signal<Out, Signed<16>>,
-    /// Stage D: the requantized (and, for hidden layers, rectified) result.
+    /// Stage B: this lane's activation bank holds the activation to broadcast.
+    pub sel: Signal<In, bool>,
+    /// Stage B: the activation bank's word if `sel`, else 0 (the lanes' words are ORed).
+    pub a_m: Signal<Out, Bits<16>>,
+    /// Stage E: the requantized (and, for hidden layers, rectified) result.
     pub y: Signal<Out, Bits<16>>,
     index: Constant<Bits<4>>,
     sext: Constant<Bits<40>>,
@@ -79,6 +81,9 @@ pub struct Lane {
     sat: Signal<Local, Bits<16>>,
     res: Signal<Local, Bits<16>>,
     prod: DFF<Signed<32>>,
+    q_low: DFF<Bits<16>>,
+    q_over: DFF<bool>,
+    q_neg: DFF<bool>,
     bias_c: DFF<Bits<32>>,
     acc: DFF<Bits<40>>,
     wram: Ram<16, A>,
@@ -100,15 +105,16 @@ impl Lane {
             first_c: Default::default(),
             frac_d: Default::default(),
             hmask_d: Default::default(),
-            relu_d: Default::default(),
-            a_we_d: Default::default(),
-            a_waddr_d: Default::default(),
+            relu_e: Default::default(),
+            a_we_e: Default::default(),
+            a_waddr_e: Default::default(),
             ld_we_w: Default::default(),
             ld_we_b: Default::default(),
             ld_lane: Default::default(),
             ld_word: Default::default(),
             ld_data: Default::default(),
-            a_q: Default::default(),
+            sel: Default::default(),
+            a_m: Default::default(),
             y: Default::default(),
             index: Constant::new((index as u64).into()),
             sext: Constant::new(0xFF_0000_0000u64.into()),
@@ -128,6 +134,9 @@ impl Lane {
             sat: Default::default(),
             res: Default::default(),
             prod: Default::default(),
+            q_low: Default::default(),
+            q_over: Default::default(),
+            q_neg: Default::default(),
             bias_c: Default::default(),
             acc: Default::default(),
             wram: Ram::new(2 * shape.weight_words_per_net(), w),
@@ -146,13 +155,16 @@ impl std::fmt::Debug for Lane {
 impl Logic for Lane {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, prod, bias_c, acc);
+        dff_setup!(self, clock, prod, q_low, q_over, q_neg, bias_c, acc);
         clock!(self, clock, wram, bram, aram);
         // Stage A: reads.
         self.wram.read_address.next = self.w_addr.val();
         self.bram.read_address.next = self.b_addr.val();
         self.aram.read_address.next = self.a_raddr.val();
-        self.a_q.next = signed_cast(self.aram.read_data.val());
+        self.a_m.next = self.zero16.val();
+        if self.sel.val() {
+            self.a_m.next = self.aram.read_data.val();
+        }
         // Load port.
         self.wram.write_address.next = self.ld_word.val();
         self.wram.write_data.next = self.ld_data.val().get_bits::<16>(0);
@@ -160,7 +172,8 @@ impl Logic for Lane {
         self.bram.write_address.next = self.ld_word.val();
         self.bram.write_data.next = self.ld_data.val();
         self.bram.write_enable.next = self.ld_we_b.val() & (self.ld_lane.val() == self.index.val());
-        // Stage B: the product, straight into a Signed<32> register.
+        // Stage M: the product, straight into a Signed<32> register (`x` and the weight are
+        // both registered: the broadcast register and the weight bank's read port).
         self.w_s.next = signed_cast(self.wram.read_data.val());
         self.prod.d.next = self.x.val() * self.w_s.val();
         self.bias_c.d.next = self.bram.read_data.val();
@@ -181,7 +194,8 @@ impl Logic for Lane {
         if self.valid_c.val() {
             self.acc.d.next = self.base.val() + self.prod_ext.val();
         }
-        // Stage D: arithmetic shift right by weight_frac (floor), saturate to 16 bits, ReLU.
+        // Stage D: arithmetic shift right by weight_frac (floor) and the overflow test; stage E:
+        // saturate to 16 bits, ReLU, write back.
         // Requantize without a 40-bit barrel shifter. With s the sign of the accumulator a
         // replicated and t = a ^ s (so t >= 0), floor(a / 2^f) = (t >> f) ^ s. It fits 16 bits
         // iff t[39:15+f] is all zero (hmask_d = ones << f, shared by all lanes), and then its low
@@ -194,22 +208,25 @@ impl Logic for Lane {
         self.t.next = self.acc.q.val() ^ self.smask.val();
         self.low.next = self.t.val().get_bits::<31>(0) >> self.frac_d.val();
         self.over.next = (self.t.val().get_bits::<25>(15) & self.hmask_d.val()).any();
-        self.sat.next = self.low.val().get_bits::<16>(0) ^ self.smask.val().get_bits::<16>(0);
-        if self.over.val() {
-            if self.acc.q.val().get_bit(39) {
+        self.q_low.d.next = self.low.val().get_bits::<16>(0) ^ self.smask.val().get_bits::<16>(0);
+        self.q_over.d.next = self.over.val();
+        self.q_neg.d.next = self.acc.q.val().get_bit(39);
+        self.sat.next = self.q_low.q.val();
+        if self.q_over.q.val() {
+            if self.q_neg.q.val() {
                 self.sat.next = self.sat_neg.val();
             } else {
                 self.sat.next = self.sat_pos.val();
             }
         }
         self.res.next = self.sat.val();
-        if self.relu_d.val() & self.sat.val().get_bit(15) {
+        if self.relu_e.val() & self.sat.val().get_bit(15) {
             self.res.next = self.zero16.val();
         }
         self.y.next = self.res.val();
-        self.aram.write_address.next = self.a_waddr_d.val();
+        self.aram.write_address.next = self.a_waddr_e.val();
         self.aram.write_data.next = self.res.val();
-        self.aram.write_enable.next = self.a_we_d.val();
+        self.aram.write_enable.next = self.a_we_e.val();
     }
 }
 
@@ -264,19 +281,19 @@ pub struct PredictorEngine {
     lanes: Vec<Lane>,
     xram: Ram<16, 6>,
     frac_ram: Ram<4, 4>,
-    desc: Rom<50, 4>,
+    desc: Rom<54, 4>,
     exp2: Rom<16, 8>,
     one4: Constant<Bits<4>>,
     zero4: Constant<Bits<4>>,
     one12: Constant<Bits<A>>,
     zero12: Constant<Bits<A>>,
     one16: Constant<Bits<16>>,
+    zero16: Constant<Bits<16>>,
     zero48: Constant<Bits<48>>,
     ones25: Constant<Bits<25>>,
     pol_frac: Constant<Bits<4>>,
     pol_w: Constant<Bits<A>>,
     pol_b: Constant<Bits<A>>,
-    gap_last: Constant<Bits<A>>,
     lane_wrap: Constant<Bits<16>>,
     syn_min: Constant<Bits<CYCLE_BITS_USIZE>>,
     syn_max: Constant<Bits<CYCLE_BITS_USIZE>>,
@@ -303,6 +320,15 @@ pub struct PredictorEngine {
     out_b: DFF<bool>,
     sel_b: DFF<Bits<16>>,
     wa_b: DFF<Bits<A>>,
+    waddr_b: DFF<Bits<A>>,
+    baddr_b: DFF<Bits<A>>,
+    x_r: DFF<Signed<16>>,
+    v_m: DFF<bool>,
+    first_m: DFF<bool>,
+    last_m: DFF<bool>,
+    out_m: DFF<bool>,
+    wa_m: DFF<Bits<A>>,
+    frac_m: DFF<Bits<4>>,
     v_c: DFF<bool>,
     first_c: DFF<bool>,
     last_c: DFF<bool>,
@@ -313,11 +339,18 @@ pub struct PredictorEngine {
     out_d: DFF<bool>,
     wa_d: DFF<Bits<A>>,
     frac_d: DFF<Bits<4>>,
+    last_e: DFF<bool>,
+    out_e: DFF<bool>,
+    wa_e: DFF<Bits<A>>,
     // Output, exp2 and clamp.
     log2_r: DFF<Bits<16>>,
     f4: DFF<bool>,
     f5: DFF<bool>,
     f6: DFF<bool>,
+    f7: DFF<bool>,
+    lt_r: DFF<bool>,
+    gt_r: DFF<bool>,
+    raw24_r: DFF<Bits<CYCLE_BITS_USIZE>>,
     raw_r: DFF<Bits<48>>,
     cycles_r: DFF<Bits<CYCLE_BITS_USIZE>>,
     low_r: DFF<bool>,
@@ -339,9 +372,11 @@ pub struct PredictorEngine {
     d_wb: Signal<Local, Bits<A>>,
     d_fromx: Signal<Local, bool>,
     d_last: Signal<Local, bool>,
+    d_nogap: Signal<Local, bool>,
+    d_gap_last: Signal<Local, Bits<3>>,
     a_raddr: Signal<Local, Bits<A>>,
     frac_addr: Signal<Local, Bits<4>>,
-    bank_x: Signal<Local, Signed<16>>,
+    x_bits: Signal<Local, Bits<16>>,
     x_s: Signal<Local, Signed<16>>,
     we_ok: Signal<Local, bool>,
     hmask: Signal<Local, Bits<25>>,
@@ -366,12 +401,17 @@ fn descriptor(shape: &EngineShape, k: usize) -> u64 {
     let _ = outs;
     let last = k + 1 == shape.n_layers();
     let wb = if last { 0 } else { shape.act_write_base(k) };
+    // Bit 50: no idle cycles after this layer; bits 51..53: idle cycles before it, minus one.
+    let nogap = !last && shape.gap_after(k) == 0;
+    let gap_before = if k == 0 { 0 } else { shape.gap_after(k - 1) };
     (ins as u64 - 1)
         | ((shape.groups(k) as u64 - 1) << 12)
         | ((shape.act_read_base(k) as u64) << 24)
         | ((wb as u64) << 36)
         | (u64::from(k == 0) << 48)
         | (u64::from(last) << 49)
+        | (u64::from(nogap) << 50)
+        | ((gap_before.saturating_sub(1) as u64) << 51)
 }
 
 impl PredictorEngine {
@@ -408,12 +448,12 @@ impl PredictorEngine {
             one12: c(1),
             zero12: c(0),
             one16: c(1),
+            zero16: c(0),
             zero48: c(0),
             ones25: c((1 << 25) - 1),
             pol_frac: c(nl as u64),
             pol_w: c(shape.weight_words_per_net() as u64),
             pol_b: c(shape.bias_words_per_net() as u64),
-            gap_last: c(LAYER_GAP as u64 - 1),
             lane_wrap: c(1 << (lanes - 1)),
             syn_min: c(u64::from(q.min_cycles)),
             syn_max: c(u64::from(q.max_cycles)),
@@ -438,6 +478,15 @@ impl PredictorEngine {
             out_b: Default::default(),
             sel_b: Default::default(),
             wa_b: Default::default(),
+            waddr_b: Default::default(),
+            baddr_b: Default::default(),
+            x_r: Default::default(),
+            v_m: Default::default(),
+            first_m: Default::default(),
+            last_m: Default::default(),
+            out_m: Default::default(),
+            wa_m: Default::default(),
+            frac_m: Default::default(),
             v_c: Default::default(),
             first_c: Default::default(),
             last_c: Default::default(),
@@ -448,10 +497,17 @@ impl PredictorEngine {
             out_d: Default::default(),
             wa_d: Default::default(),
             frac_d: Default::default(),
+            last_e: Default::default(),
+            out_e: Default::default(),
+            wa_e: Default::default(),
             log2_r: Default::default(),
             f4: Default::default(),
             f5: Default::default(),
             f6: Default::default(),
+            f7: Default::default(),
+            lt_r: Default::default(),
+            gt_r: Default::default(),
+            raw24_r: Default::default(),
             raw_r: Default::default(),
             cycles_r: Default::default(),
             low_r: Default::default(),
@@ -472,9 +528,11 @@ impl PredictorEngine {
             d_wb: Default::default(),
             d_fromx: Default::default(),
             d_last: Default::default(),
+            d_nogap: Default::default(),
+            d_gap_last: Default::default(),
             a_raddr: Default::default(),
             frac_addr: Default::default(),
-            bank_x: Default::default(),
+            x_bits: Default::default(),
             x_s: Default::default(),
             we_ok: Default::default(),
             hmask: Default::default(),
@@ -501,9 +559,10 @@ impl Logic for PredictorEngine {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, pol, k, g, i, i_lo, i_hi, waddr, baddr, cnt, v_b, first_b, last_b,
-            fromx_b, out_b, sel_b, wa_b, v_c, first_c, last_c, out_c, wa_c, frac_c, last_d, out_d,
-            wa_d, frac_d, log2_r, f4, f5, f6, raw_r, cycles_r, low_r, high_r, done_r, outpol_r,
-            rt_min, rt_max_n, emin_r, tmax_r, eff_min, eff_max
+            fromx_b, out_b, sel_b, wa_b, waddr_b, baddr_b, x_r, v_m, first_m, last_m, out_m, wa_m,
+            frac_m, last_e, out_e, wa_e, v_c, first_c, last_c, out_c, wa_c, frac_c, last_d, out_d,
+            wa_d, frac_d, log2_r, f4, f5, f6, f7, lt_r, gt_r, raw24_r, raw_r, cycles_r, low_r,
+            high_r, done_r, outpol_r, rt_min, rt_max_n, emin_r, tmax_r, eff_min, eff_max
         );
         clock!(self, clock, xram, frac_ram, desc, exp2);
         for l in 0..self.lanes.len() {
@@ -519,6 +578,8 @@ impl Logic for PredictorEngine {
         self.d_wb.next = self.desc.data.val().get_bits::<A>(36);
         self.d_fromx.next = self.desc.data.val().get_bit(48);
         self.d_last.next = self.desc.data.val().get_bit(49);
+        self.d_nogap.next = self.desc.data.val().get_bit(50);
+        self.d_gap_last.next = self.desc.data.val().get_bits::<3>(51);
         // Input port and load port (both ignored while busy).
         self.xram.write_address.next = self.in_addr.val();
         self.xram.write_data.next = self.in_data.val();
@@ -545,8 +606,8 @@ impl Logic for PredictorEngine {
         self.frac_ram.read_address.next = self.frac_addr.val();
         self.xram.read_address.next = self.i.q.val().get_bits::<6>(0);
         for l in 0..self.lanes.len() {
-            self.lanes[l].w_addr.next = self.waddr.q.val();
-            self.lanes[l].b_addr.next = self.baddr.q.val();
+            self.lanes[l].w_addr.next = self.waddr_b.q.val();
+            self.lanes[l].b_addr.next = self.baddr_b.q.val();
             self.lanes[l].a_raddr.next = self.a_raddr.val();
             self.lanes[l].ld_we_w.next =
                 self.we_ok.val() & (self.region.val() == self.r_weights.val());
@@ -590,7 +651,9 @@ impl Logic for PredictorEngine {
                         } else {
                             self.k.d.next = self.k.q.val() + self.one4.val();
                             self.cnt.d.next = self.zero12.val();
-                            self.state.d.next = EngineState::Gap;
+                            if !self.d_nogap.val() {
+                                self.state.d.next = EngineState::Gap;
+                            }
                         }
                     } else {
                         self.g.d.next = self.g.q.val() + self.one12.val();
@@ -607,12 +670,13 @@ impl Logic for PredictorEngine {
             }
             EngineState::Gap => {
                 self.cnt.d.next = self.cnt.q.val() + self.one12.val();
-                if self.cnt.q.val() == self.gap_last.val() {
+                // `k` is already the next layer: its descriptor holds the gap before it.
+                if self.cnt.q.val().get_bits::<3>(0) == self.d_gap_last.val() {
                     self.state.d.next = EngineState::Issue;
                 }
             }
             EngineState::Drain => {
-                if self.f6.q.val() {
+                if self.f7.q.val() {
                     self.state.d.next = EngineState::Idle;
                 }
             }
@@ -624,28 +688,46 @@ impl Logic for PredictorEngine {
         self.fromx_b.d.next = self.d_fromx.val();
         self.out_b.d.next = self.d_last.val();
         self.sel_b.d.next = self.i_lo.q.val();
-        self.wa_b.d.next = self.d_wb.val() + self.g.q.val();
-        // Stage B: select the activation and broadcast it.
-        self.bank_x.next = self.lanes[0].a_q.val();
-        for l in 1..self.lanes.len() {
-            if self.sel_b.q.val().get_bit(l) {
-                self.bank_x.next = self.lanes[l].a_q.val();
-            }
+        if self.d_fromx.val() {
+            self.sel_b.d.next = self.zero16.val();
         }
-        self.x_s.next = self.bank_x.val();
+        self.wa_b.d.next = self.d_wb.val() + self.g.q.val();
+        // The weight and bias banks are read one stage later than the activations, so that the
+        // weight arrives together with the registered broadcast `x_r`.
+        self.waddr_b.d.next = self.waddr.q.val();
+        self.baddr_b.d.next = self.baddr.q.val();
+        // Stage B: select the activation and broadcast it. The selects are one-hot (the lane
+        // `i % lanes`, or none for the first layer, which reads the input RAM), so the
+        // multiplexer is an AND-OR tree (each lane gates its own word) rather than a priority
+        // chain: it is on the critical path into the multipliers.
+        self.x_bits.next = self.zero16.val();
         if self.fromx_b.q.val() {
-            self.x_s.next = signed_cast(self.xram.read_data.val());
+            self.x_bits.next = self.xram.read_data.val();
         }
         for l in 0..self.lanes.len() {
-            self.lanes[l].x.next = self.x_s.val();
+            self.lanes[l].sel.next = self.sel_b.q.val().get_bit(l);
+            self.x_bits.next = self.x_bits.val() | self.lanes[l].a_m.val();
         }
-        // Stage B -> C.
-        self.v_c.d.next = self.v_b.q.val();
-        self.first_c.d.next = self.first_b.q.val();
-        self.last_c.d.next = self.last_b.q.val();
-        self.out_c.d.next = self.out_b.q.val();
-        self.wa_c.d.next = self.wa_b.q.val();
-        self.frac_c.d.next = self.frac_ram.read_data.val();
+        self.x_s.next = signed_cast(self.x_bits.val());
+        // Stage B -> M: the broadcast is registered, so that neither the multiplexer nor the
+        // broadcast net is in series with the multipliers.
+        self.x_r.d.next = self.x_s.val();
+        for l in 0..self.lanes.len() {
+            self.lanes[l].x.next = self.x_r.q.val();
+        }
+        self.v_m.d.next = self.v_b.q.val();
+        self.first_m.d.next = self.first_b.q.val();
+        self.last_m.d.next = self.last_b.q.val();
+        self.out_m.d.next = self.out_b.q.val();
+        self.wa_m.d.next = self.wa_b.q.val();
+        self.frac_m.d.next = self.frac_ram.read_data.val();
+        // Stage M -> C.
+        self.v_c.d.next = self.v_m.q.val();
+        self.first_c.d.next = self.first_m.q.val();
+        self.last_c.d.next = self.last_m.q.val();
+        self.out_c.d.next = self.out_m.q.val();
+        self.wa_c.d.next = self.wa_m.q.val();
+        self.frac_c.d.next = self.frac_m.q.val();
         for l in 0..self.lanes.len() {
             self.lanes[l].valid_c.next = self.v_c.q.val();
             self.lanes[l].first_c.next = self.first_c.q.val();
@@ -659,18 +741,22 @@ impl Logic for PredictorEngine {
         for l in 0..self.lanes.len() {
             self.lanes[l].frac_d.next = self.frac_d.q.val();
             self.lanes[l].hmask_d.next = self.hmask.val();
-            self.lanes[l].relu_d.next = !self.out_d.q.val();
-            self.lanes[l].a_we_d.next = self.last_d.q.val() & !self.out_d.q.val();
-            self.lanes[l].a_waddr_d.next = self.wa_d.q.val();
+            self.lanes[l].relu_e.next = !self.out_e.q.val();
+            self.lanes[l].a_we_e.next = self.last_e.q.val() & !self.out_e.q.val();
+            self.lanes[l].a_waddr_e.next = self.wa_e.q.val();
         }
-        // Stage D: the output layer's result.
-        if self.last_d.q.val() & self.out_d.q.val() {
+        // Stage D -> E.
+        self.last_e.d.next = self.last_d.q.val();
+        self.out_e.d.next = self.out_d.q.val();
+        self.wa_e.d.next = self.wa_d.q.val();
+        // Stage E: the output layer's result.
+        if self.last_e.q.val() & self.out_e.q.val() {
             self.log2_r.d.next = self.lanes[0].y.val();
         }
-        self.f4.d.next = self.last_d.q.val() & self.out_d.q.val();
+        self.f4.d.next = self.last_e.q.val() & self.out_e.q.val();
         self.f5.d.next = self.f4.q.val();
         self.f6.d.next = self.f5.q.val();
-        // exp2: table read (f4), shift (f5), clamp (f6).
+        // exp2: table read (f4), shift (f5), clamp (f6, f7).
         self.exp2.address.next = self.log2_r.q.val().get_bits::<8>(2);
         self.int5.next = self.log2_r.q.val().get_bits::<5>(10);
         self.mant48.next = bit_cast::<48, 16>(self.exp2.data.val());
@@ -701,20 +787,26 @@ impl Logic for PredictorEngine {
         }
         self.raw_min.next = bit_cast::<48, CYCLE_BITS_USIZE>(self.eff_min.q.val());
         self.raw_max.next = bit_cast::<48, CYCLE_BITS_USIZE>(self.eff_max.q.val());
-        if self.f6.q.val() {
-            self.cycles_r.d.next = self.raw_r.q.val().get_bits::<CYCLE_BITS_USIZE>(0);
+        // The clamp: compare (f6), then select (f7), so that the two 48-bit comparisons and the
+        // multiplexer are not in series.
+        self.lt_r.d.next = self.raw_r.q.val() < self.raw_min.val();
+        self.gt_r.d.next = self.raw_r.q.val() > self.raw_max.val();
+        self.raw24_r.d.next = self.raw_r.q.val().get_bits::<CYCLE_BITS_USIZE>(0);
+        self.f7.d.next = self.f6.q.val();
+        if self.f7.q.val() {
+            self.cycles_r.d.next = self.raw24_r.q.val();
             self.low_r.d.next = false;
             self.high_r.d.next = false;
-            if self.raw_r.q.val() < self.raw_min.val() {
+            if self.lt_r.q.val() {
                 self.cycles_r.d.next = self.eff_min.q.val();
                 self.low_r.d.next = true;
             }
-            if self.raw_r.q.val() > self.raw_max.val() {
+            if self.gt_r.q.val() {
                 self.cycles_r.d.next = self.eff_max.q.val();
                 self.high_r.d.next = true;
             }
         }
-        self.done_r.d.next = self.f6.q.val();
+        self.done_r.d.next = self.f7.q.val();
         // Outputs.
         self.busy.next = !self.idle.val();
         self.done.next = self.done_r.q.val();

@@ -19,13 +19,17 @@ pub const LOAD_ADDR_BITS: usize = 20;
 pub const LOAD_DATA_BITS: usize = 32;
 /// Width of the input port's address (network input index).
 pub const INPUT_ADDR_BITS: usize = 6;
-/// Cycles between the last issue of one layer and the first issue of the next: the last
-/// group's results are written back three cycles after its last input is issued.
-pub const LAYER_GAP: usize = 3;
-/// Edges from the last issue of the output layer to `done`: three pipeline stages (RAM read,
-/// product, accumulate), requantization into `log2_cycles`, the exp2 table read, the shift,
-/// the clamp, and the edge that raises `done`.
-pub const TAIL_CYCLES: usize = 7;
+/// Pipeline distance of the write-back: a group's results can be read by an issue at least
+/// this many cycles after (not counting) its last issue, plus one (activation read, broadcast
+/// register, product, accumulate, shift; saturation and write-back). The idle cycles between
+/// two layers are only those the next layer needs to not read a result before it is written:
+/// see [`EngineShape::gap_after`].
+pub const LAYER_GAP: usize = 5;
+/// Edges from the last issue of the output layer to `done`: the five pipeline stages
+/// (activation read, broadcast register, product, accumulate, shift), saturation into
+/// `log2_cycles`, the exp2 table read, the shift, the clamp (compare, select), and the edge that
+/// raises `done`.
+pub const TAIL_CYCLES: usize = 10;
 
 /// Load-port regions (address bits `[19:16]`).
 pub mod region {
@@ -146,14 +150,32 @@ impl EngineShape {
         }
     }
 
+    /// Idle cycles between layer `k` (not the last) and layer `k + 1`. Layer `k + 1` issues
+    /// input `i` of its first group `i` cycles after it starts, and input `i` is output `i` of
+    /// layer `k`, in group `i / lanes`; group `g` of layer `k` (`n = in_k` inputs, `G` groups)
+    /// issues its last input at `(g + 1) * n - 1` and its results can be read from
+    /// `LAYER_GAP + 1` cycles later. So the gap is
+    /// `max(0, max_g (LAYER_GAP + (g + 1 - G) * n - g * lanes))` (at most `LAYER_GAP`).
+    pub fn gap_after(&self, k: usize) -> usize {
+        let n = self.layers[k].1;
+        let groups = self.groups(k);
+        (0..groups)
+            .map(|g| (LAYER_GAP + (g + 1) * n).saturating_sub(groups * n + g * self.lanes))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Issue cycles of one prediction: one per (group, input) pair, plus the gaps.
     pub fn issue_cycles(&self) -> usize {
-        self.weight_words_per_net() + LAYER_GAP * (self.n_layers() - 1)
+        self.weight_words_per_net()
+            + (0..self.n_layers() - 1)
+                .map(|k| self.gap_after(k))
+                .sum::<usize>()
     }
 
     /// The fixed latency in clock cycles: `done` is high after this many rising edges
     /// counted from (and including) the edge that samples `start`:
-    /// `sum_k ceil(out_k / lanes) * in_k + 3 * (layers - 1) + 7`.
+    /// `sum_k ceil(out_k / lanes) * in_k + sum_{k < layers - 1} gap_after(k) + 10`.
     pub fn latency_cycles(&self) -> usize {
         self.issue_cycles() + TAIL_CYCLES
     }
@@ -278,8 +300,14 @@ mod tests {
 
     #[test]
     fn latency_formula_for_the_default_shape() {
-        assert_eq!(shape(1).latency_cycles(), 32 + 256 + 16 + 6 + 7);
-        assert_eq!(shape(8).latency_cycles(), 4 + 32 + 16 + 6 + 7);
+        // 1 lane: 16 groups of 2 inputs, then 16 of 16: no gaps needed.
+        assert_eq!(shape(1).gap_after(0), 0);
+        assert_eq!(shape(1).latency_cycles(), 32 + 256 + 16 + 10);
+        // 8 lanes: group 0 of the first layer ends at cycle 1, layer 1 would read its outputs
+        // from cycle 4: 3 idle cycles; the second layer's last group is read 8 cycles late.
+        assert_eq!(shape(8).gap_after(0), 3);
+        assert_eq!(shape(8).gap_after(1), 0);
+        assert_eq!(shape(8).latency_cycles(), 4 + 32 + 16 + 3 + 10);
         // A 4-input (history) network fits without redesign.
         let s4 = EngineShape {
             inputs: 4,
@@ -287,7 +315,10 @@ mod tests {
             lanes: 3,
         };
         s4.check().unwrap();
-        assert_eq!(s4.latency_cycles(), 3 * 4 + 8 + 3 + 7);
+        // 3 groups of 4 inputs; the last one's first output (input 6) is read 6 cycles into
+        // layer 1, one cycle after it can be read: no gap.
+        assert_eq!(s4.gap_after(0), 0);
+        assert_eq!(s4.latency_cycles(), 3 * 4 + 8 + 10);
     }
 
     #[test]
