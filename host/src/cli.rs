@@ -246,6 +246,9 @@ pub struct TrainArgs {
     /// error throughout.
     #[arg(long, default_value_t = 2.0)]
     pub robust_scale: f64,
+    /// Decoupled weight decay (AdamW) on the weights; 0: none.
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
 }
 
 /// `ouro train`.
@@ -260,6 +263,7 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
         weight_floor: a.weight_floor,
         weight_power: a.weight_power,
         robust_scale: a.robust_scale,
+        weight_decay: a.weight_decay,
         source: a.data.display().to_string(),
         ..Default::default()
     };

@@ -95,6 +95,9 @@ pub struct TrainConfig {
     /// error throughout). Measured on 4,000 `realistic` cells: it lifts the fixed predictor's
     /// one-shot hits within +-10 % `RPD_target` from 17 % to 31 % (docs/BENCHMARKS.md).
     pub robust_scale: f64,
+    /// Decoupled (AdamW) weight decay per unit learning rate, on weights only (default 0).
+    /// Keeps the weights small, which leaves the quantized output layer more fraction bits.
+    pub weight_decay: f64,
     /// Fewest usable rows per polarity that training accepts (default 50).
     pub min_rows: usize,
     /// Name of the data (usually the CSV path), for error messages and provenance.
@@ -118,6 +121,7 @@ impl Default for TrainConfig {
             weight_floor: 0.01,
             weight_power: 1.0,
             robust_scale: 2.0,
+            weight_decay: 0.0,
             min_rows: 50,
             source: "<memory>".into(),
         }
@@ -283,6 +287,12 @@ impl TrainConfig {
             return Err(TrainError::Config(format!(
                 "weight_power must be in 0..=4, got {}",
                 self.weight_power
+            )));
+        }
+        if !(self.weight_decay.is_finite() && (0.0..1.0).contains(&self.weight_decay)) {
+            return Err(TrainError::Config(format!(
+                "weight_decay must be in [0, 1), got {}",
+                self.weight_decay
             )));
         }
         if !(self.robust_scale.is_finite() && self.robust_scale >= 0.0) {
@@ -704,6 +714,10 @@ fn train_one(
                 }
                 let (l, mo) = (&mut layers[k], &mut moments[k]);
                 adam(&mut l.w, &mut mo.mw, &mut mo.vw, &gw, lr, c1, c2);
+                if cfg.weight_decay > 0.0 {
+                    // Decoupled (AdamW) decay of the weights, not the biases.
+                    l.w.mapv_inplace(|w| w * (1.0 - lr * cfg.weight_decay));
+                }
                 adam(&mut l.b, &mut mo.mb, &mut mo.vb, &gb, lr, c1, c2);
             }
         }
