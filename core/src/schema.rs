@@ -296,14 +296,16 @@ fn check_shapes(name: &str, n_in: usize, shapes: &[(usize, usize)]) -> Result<()
 }
 
 impl MlpF {
-    /// Evaluate in floating point: raw inputs in, de-normalised output (log2 seconds) out.
-    pub fn forward(&self, inputs: &[f64]) -> f64 {
+    /// Every layer's outputs for raw inputs (hidden ones after ReLU, the last in normalised
+    /// units): what [`forward`](Self::forward) computes, layer by layer.
+    pub fn layer_outputs(&self, inputs: &[f64]) -> Vec<Vec<f64>> {
         let mut x: Vec<f64> = inputs
             .iter()
             .zip(self.input_mean.iter().zip(&self.input_std))
             .map(|(v, (m, s))| (v - m) / s)
             .collect();
         let last = self.layers.len() - 1;
+        let mut out = Vec::with_capacity(self.layers.len());
         for (k, layer) in self.layers.iter().enumerate() {
             x = layer
                 .weights
@@ -318,8 +320,15 @@ impl MlpF {
                     }
                 })
                 .collect();
+            out.push(x.clone());
         }
-        x[0] * self.output_std + self.output_mean
+        out
+    }
+
+    /// Evaluate in floating point: raw inputs in, de-normalised output (log2 seconds) out.
+    pub fn forward(&self, inputs: &[f64]) -> f64 {
+        let out = self.layer_outputs(inputs);
+        out[out.len() - 1][0] * self.output_std + self.output_mean
     }
 }
 

@@ -74,8 +74,7 @@
 use ouro_core::board::BoardConfig;
 use ouro_core::qformat::{self, ACT_FRAC, EXP2_INDEX_BITS, EXP2_MANT_FRAC, MAX_WEIGHT_FRAC};
 use ouro_core::schema::{
-    DenseF, DenseQ, Feature, MlpF, MlpQ, PerPolarity, Predictor, QPredictor, QuantReport,
-    QPREDICTOR_FORMAT,
+    DenseQ, Feature, MlpF, MlpQ, PerPolarity, Predictor, QPredictor, QuantReport, QPREDICTOR_FORMAT,
 };
 use ouro_core::Polarity;
 use ouro_sim::golden::{Clamp, GoldenPredictor};
@@ -553,39 +552,6 @@ pub fn compare(
     Ok(c)
 }
 
-/// The float network's outputs of every layer (hidden ones after ReLU, the last one in
-/// normalised units), for raw inputs in microsiemens. Agrees with [`MlpF::forward`].
-fn float_layers(net: &MlpF, inputs: &[f64]) -> Vec<Vec<f64>> {
-    let mut x: Vec<f64> = inputs
-        .iter()
-        .zip(net.input_mean.iter().zip(&net.input_std))
-        .map(|(v, (m, s))| (v - m) / s)
-        .collect();
-    let last = net.layers.len() - 1;
-    let mut out = Vec::with_capacity(net.layers.len());
-    for (k, layer) in net.layers.iter().enumerate() {
-        x = dense(layer, &x, k < last);
-        out.push(x.clone());
-    }
-    out
-}
-
-fn dense(layer: &DenseF, x: &[f64], relu: bool) -> Vec<f64> {
-    layer
-        .weights
-        .iter()
-        .zip(&layer.biases)
-        .map(|(row, b)| {
-            let v = row.iter().zip(x).map(|(w, xi)| w * xi).sum::<f64>() + b;
-            if relu {
-                v.max(0.0)
-            } else {
-                v
-            }
-        })
-        .collect()
-}
-
 /// One quantized network and what is known about it.
 struct NetworkQ {
     net: MlpQ,
@@ -631,7 +597,7 @@ impl Fold<'_> {
                         Feature::GTarget => self.board.us_of_code(b),
                     })
                     .collect();
-                let outs = float_layers(net, &inputs);
+                let outs = net.layer_outputs(&inputs);
                 for (m, outs) in max_act.iter_mut().zip(&outs[..last]) {
                     for (m, v) in m.iter_mut().zip(outs) {
                         *m = m.max(*v);
@@ -981,6 +947,7 @@ fn quantize_layer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ouro_core::schema::DenseF;
     use ouro_core::schema::PREDICTOR_FORMAT;
     use proptest::prelude::*;
     use rand::{Rng, SeedableRng};
@@ -1112,7 +1079,7 @@ mod tests {
         let n = &p.networks.set;
         for g in [(100.0, 500.0), (300.0, 299.0), (559.0, 94.5)] {
             let x = [g.0, g.1];
-            let y = float_layers(n, &x).last().unwrap()[0] * n.output_std + n.output_mean;
+            let y = n.layer_outputs(&x).last().unwrap()[0] * n.output_std + n.output_mean;
             assert!((y - n.forward(&x)).abs() < 1e-12);
         }
     }
