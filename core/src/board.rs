@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Shipped board files, by name.
-pub const BUILTIN_BOARDS: &[(&str, &str)] =
-    &[("icebreaker", include_str!("../../boards/icebreaker.yaml"))];
+pub const BUILTIN_BOARDS: &[(&str, &str)] = &[
+    ("icebreaker", include_str!("../../boards/icebreaker.yaml")),
+    ("ideal", include_str!("../../boards/ideal.yaml")),
+];
 
 /// A board: the FPGA clock, the analog front end and its timing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

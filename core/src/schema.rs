@@ -70,6 +70,39 @@ pub struct MlpF {
     pub output_std: f64,
     /// The layers, input first.
     pub layers: Vec<DenseF>,
+    /// Optional learned input tables, one per input: a piecewise-linear map applied to each
+    /// normalised input before the first layer (empty: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_tables: Vec<InputTable>,
+}
+
+/// A piecewise-linear function of one normalised input: `values` at `values.len()` knots
+/// spaced evenly from `lo` to `hi`, linear in between, constant beyond the ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputTable {
+    /// Position of the first knot (normalised input units).
+    pub lo: f64,
+    /// Position of the last knot (normalised input units).
+    pub hi: f64,
+    /// The function's value at each knot; at least two.
+    pub values: Vec<f64>,
+}
+
+impl InputTable {
+    /// Segment index and fraction of `x`, clamped to the table.
+    pub fn locate(&self, x: f64) -> (usize, f64) {
+        let segs = self.values.len() - 1;
+        let s = ((x - self.lo) / (self.hi - self.lo) * segs as f64).clamp(0.0, segs as f64);
+        let i = (s.floor() as usize).min(segs - 1);
+        (i, s - i as f64)
+    }
+
+    /// The table's value at `x`.
+    pub fn eval(&self, x: f64) -> f64 {
+        let (i, f) = self.locate(x);
+        self.values[i] * (1.0 - f) + self.values[i + 1] * f
+    }
 }
 
 /// How a predictor was trained (provenance, free to extend).
@@ -124,6 +157,11 @@ pub struct DenseQ {
 pub struct MlpQ {
     /// The layers, input first.
     pub layers: Vec<DenseQ>,
+    /// Input tables, one per input, each indexed by the ADC code (`2^adc_bits` entries): the
+    /// network's input word (Q6.10 bits) for that code. Empty (the default): the input word is
+    /// the code minus its `input_offset`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_tables: Vec<Vec<i16>>,
 }
 
 /// Errors measured when quantizing (provenance).
@@ -247,6 +285,24 @@ impl Predictor {
                 .map(|l| (l.weights.len(), l.weights.first().map_or(0, Vec::len)))
                 .collect();
             check_shapes(name, n_in, &shapes)?;
+            if !net.input_tables.is_empty() {
+                if net.input_tables.len() != n_in {
+                    return Err(format!(
+                        "network {name}: {} input tables for {n_in} inputs",
+                        net.input_tables.len()
+                    ));
+                }
+                for (j, t) in net.input_tables.iter().enumerate() {
+                    if t.values.len() < 2
+                        || !(t.lo.is_finite() && t.hi.is_finite() && t.hi > t.lo)
+                        || t.values.iter().any(|v| !v.is_finite())
+                    {
+                        return Err(format!(
+                            "network {name} input table {j}: needs lo < hi and at least two finite values"
+                        ));
+                    }
+                }
+            }
             for (k, l) in net.layers.iter().enumerate() {
                 if l.biases.len() != l.weights.len()
                     || l.weights.iter().any(|r| r.len() != shapes[k].1)
@@ -304,6 +360,9 @@ impl MlpF {
             .zip(self.input_mean.iter().zip(&self.input_std))
             .map(|(v, (m, s))| (v - m) / s)
             .collect();
+        for (v, t) in x.iter_mut().zip(&self.input_tables) {
+            *v = t.eval(*v);
+        }
         let last = self.layers.len() - 1;
         let mut out = Vec::with_capacity(self.layers.len());
         for (k, layer) in self.layers.iter().enumerate() {
@@ -425,9 +484,25 @@ impl QPredictor {
             ));
         }
         let shapes = self.networks.set.shapes();
+        if self.networks.set.input_tables.is_empty() != self.networks.reset.input_tables.is_empty()
+        {
+            return Err("either both networks have input tables or neither has".into());
+        }
         for (name, net) in [("set", &self.networks.set), ("reset", &self.networks.reset)] {
             let s = net.shapes();
             check_shapes(name, n_in, &s)?;
+            if !net.input_tables.is_empty()
+                && (net.input_tables.len() != n_in
+                    || net
+                        .input_tables
+                        .iter()
+                        .any(|t| t.len() != 1usize << self.adc_bits))
+            {
+                return Err(format!(
+                    "network {name}: input_tables must hold one table of 2^adc_bits = {} entries per input",
+                    1u32 << self.adc_bits
+                ));
+            }
             if s != shapes {
                 return Err("the set and reset networks must have the same shape".into());
             }
@@ -446,5 +521,74 @@ impl QPredictor {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_table_interpolates_and_clamps() {
+        let t = InputTable {
+            lo: -1.0,
+            hi: 1.0,
+            values: vec![0.0, 10.0, 4.0],
+        };
+        assert_eq!(t.eval(-1.0), 0.0);
+        assert_eq!(t.eval(-0.5), 5.0);
+        assert_eq!(t.eval(0.0), 10.0);
+        assert_eq!(t.eval(0.5), 7.0);
+        assert_eq!(t.eval(1.0), 4.0);
+        assert_eq!(t.eval(-9.0), 0.0);
+        assert_eq!(t.eval(9.0), 4.0);
+        assert_eq!(t.locate(0.75), (1, 0.75));
+    }
+
+    fn net(tables: Vec<InputTable>) -> MlpF {
+        MlpF {
+            input_mean: vec![300.0, 300.0],
+            input_std: vec![100.0, 100.0],
+            output_mean: -17.0,
+            output_std: 2.0,
+            layers: vec![DenseF {
+                weights: vec![vec![1.0, -1.0]],
+                biases: vec![0.0],
+            }],
+            input_tables: tables,
+        }
+    }
+
+    #[test]
+    fn tables_apply_after_normalisation_and_are_validated() {
+        let double = |v: Vec<f64>| InputTable {
+            lo: -2.0,
+            hi: 2.0,
+            values: v,
+        };
+        // Doubles the first input, negates the second.
+        let n = net(vec![double(vec![-4.0, 4.0]), double(vec![2.0, 0.0, -2.0])]);
+        // Inputs normalise to 1.0 and -0.5: 2.0 - 0.5 = 1.5.
+        assert!((n.layer_outputs(&[400.0, 250.0])[0][0] - 1.5).abs() < 1e-12);
+        let mut p = Predictor {
+            format: PREDICTOR_FORMAT.into(),
+            features: vec![Feature::GNow, Feature::GTarget],
+            networks: PerPolarity {
+                set: n.clone(),
+                reset: net(Vec::new()),
+            },
+            training: None,
+        };
+        p.validate().unwrap();
+        let text = crate::yaml::to_string(&p).unwrap();
+        let back: Predictor = crate::yaml::from_str(&text, "predictor", "mem").unwrap();
+        assert_eq!(back, p);
+        p.networks.set.input_tables.pop();
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .contains("1 input tables for 2 inputs"));
+        p.networks.set.input_tables = vec![double(vec![1.0]), double(vec![1.0, 2.0])];
+        assert!(p.validate().unwrap_err().contains("input table 0"));
     }
 }

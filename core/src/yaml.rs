@@ -39,9 +39,21 @@ pub fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Most YAML nodes a file may hold (a quantized predictor with 16-bit input tables has about
+/// 263,000).
+pub const MAX_NODES: usize = 1_000_000;
+
 /// Parse `text` (named `origin` in errors) as YAML holding a `what`.
 pub fn from_str<T: DeserializeOwned>(text: &str, what: &str, origin: &str) -> Result<T, YamlError> {
-    serde_saphyr::from_str(text).map_err(|e| YamlError::Parse {
+    // A quantized predictor for a 16-bit ADC carries four tables of 65,536 words: more nodes
+    // than serde-saphyr's default budget of 250,000.
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: MAX_NODES,
+            max_events: 2 * MAX_NODES,
+        },
+    };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| YamlError::Parse {
         what: what.to_string(),
         path: origin.to_string(),
         message: one_line(&e.to_string()),

@@ -96,7 +96,10 @@ fn random_net(rng: &mut XorShift, inputs: usize, hidden: &[usize]) -> MlpQ {
         });
         fan_in = outs;
     }
-    MlpQ { layers }
+    MlpQ {
+        layers,
+        input_tables: Vec::new(),
+    }
 }
 
 /// A random-weight predictor with `inputs` inputs and the given hidden layer sizes (both

@@ -21,6 +21,8 @@ pub const TOP_MODULE: &str = "ouro_predictor";
 pub const VERILOG_FILE: &str = "ouro_predictor.v";
 /// File name of the load-port image (see [`generate`]).
 pub const LOAD_IMAGE_FILE: &str = "ouro_predictor_load.hex";
+/// File name of the input tables, for predictors that have them (see [`input_tables_text`]).
+pub const INPUT_TABLES_FILE: &str = "ouro_predictor_inputs.hex";
 
 /// The documented `verilator -Wall` waivers for the generated Verilog (a Verilator config file,
 /// `hdl/lint/waivers.vlt`; reasons in its comments and in `docs/HDL.md`).
@@ -101,9 +103,31 @@ pub fn load_image_text(q: &QPredictor, lanes: usize) -> Result<String, HdlError>
     Ok(s)
 }
 
+/// The predictor's input tables (docs/FIXED_POINT.md section 2), if it has any, as a
+/// `$readmemh` file: one 16-bit word a line, in hex, the word for ADC code `c` of input `i` of
+/// the network of polarity `p` (0 = set, 1 = reset) at line `(p * inputs + i) * 2^adc_bits + c`.
+/// For a two-input predictor on a 12-bit ADC that is 16,384 words: one 16K x 16 SPRAM. The
+/// engine takes input words; whatever feeds it (the sequencer) looks them up here instead of
+/// subtracting `input_offsets` from the codes.
+pub fn input_tables_text(q: &QPredictor) -> Option<String> {
+    if q.networks.set.input_tables.is_empty() {
+        return None;
+    }
+    let mut s = String::new();
+    for net in [&q.networks.set, &q.networks.reset] {
+        for table in &net.input_tables {
+            for &w in table {
+                s.push_str(&format!("{:04x}\n", w as u16));
+            }
+        }
+    }
+    Some(s)
+}
+
 /// Write the engine's Verilog ([`VERILOG_FILE`], weights initialised inline) and its load-port
 /// image ([`LOAD_IMAGE_FILE`], the same weights as load-port writes, for reloading a running
-/// engine) into `out_dir`; returns the files written.
+/// engine) into `out_dir`, and the input tables ([`INPUT_TABLES_FILE`]) when the predictor has
+/// them; returns the files written.
 pub fn generate(q: &QPredictor, lanes: usize, out_dir: &Path) -> Result<Vec<PathBuf>, HdlError> {
     let v = verilog(q, lanes)?;
     let image = load_image_text(q, lanes)?;
@@ -116,5 +140,11 @@ pub fn generate(q: &QPredictor, lanes: usize, out_dir: &Path) -> Result<Vec<Path
     std::fs::write(&vf, v).map_err(io(&vf))?;
     let hf = out_dir.join(LOAD_IMAGE_FILE);
     std::fs::write(&hf, image).map_err(io(&hf))?;
-    Ok(vec![vf, hf])
+    let mut files = vec![vf, hf];
+    if let Some(tables) = input_tables_text(q) {
+        let tf = out_dir.join(INPUT_TABLES_FILE);
+        std::fs::write(&tf, tables).map_err(io(&tf))?;
+        files.push(tf);
+    }
+    Ok(files)
 }

@@ -38,7 +38,14 @@ pub struct CharacterizeConfig {
     pub age_pulses: usize,
     /// Where each recorded pulse starts.
     pub start: Start,
+    /// When set, keep at most this many rows per (polarity, reading-before bin, reading-after
+    /// bin), [`BALANCE_BINS`] bins over the window each, in cell order: a design that covers
+    /// every move evenly instead of following the (very uneven) distribution of random pulses.
+    pub balance: Option<usize>,
 }
+
+/// Bins per axis of [`CharacterizeConfig::balance`].
+pub const BALANCE_BINS: usize = 20;
 
 impl CharacterizeConfig {
     /// Defaults: widths log-uniform over 10 ns to 10 ms, 20 ageing pulses.
@@ -51,6 +58,7 @@ impl CharacterizeConfig {
             max_width_s: 10e-3,
             age_pulses: 20,
             start: Start::Uniform,
+            balance: None,
         }
     }
 
@@ -59,6 +67,9 @@ impl CharacterizeConfig {
             return Err(CliError(
                 "--cells and --pulses-per-cell must be at least 1".into(),
             ));
+        }
+        if self.balance == Some(0) {
+            return Err(CliError("--balance must be at least 1 row per bin".into()));
         }
         if !(self.min_width_s > 0.0 && self.min_width_s <= self.max_width_s) {
             return Err(CliError(format!(
@@ -85,40 +96,137 @@ pub fn run(
     cfg.validate()?;
     let (lo, hi) = (cfg.min_width_s.ln(), cfg.max_width_s.ln());
     let (glo, ghi) = ouro_sim::device::window_conductance_us();
-    let per_cell: Vec<Vec<Row>> = (0..cfg.cells)
-        .into_par_iter()
-        .map(|i| {
-            let mut cell = Cell::new(device, cell_seed(cfg.seed, i as u64));
-            let mut rng = pulse_rng(cfg.seed, i);
-            cell.age(cfg.age_pulses, &mut rng);
-            let rows = (0..cfg.pulses_per_cell)
-                .map(|_| {
-                    if cfg.start == Start::Uniform {
-                        let g = glo + (ghi - glo) * rng.random::<f64>();
-                        cell.set_conductance_us(g.clamp(glo, ghi))
-                            .expect("inside the window");
-                    }
-                    let polarity = if rng.random::<bool>() {
-                        Polarity::Set
-                    } else {
-                        Polarity::Reset
-                    };
-                    let width_s = (lo + (hi - lo) * rng.random::<f64>()).exp();
-                    let r = cell.apply_pulse(polarity, width_s);
-                    Row {
-                        cell: i as u32,
-                        g_before_us: r.g_before_us,
-                        polarity,
-                        width_ns: width_s * 1e9,
-                        g_after_us: r.g_after_us,
-                    }
-                })
-                .collect();
-            if let Some(pb) = progress {
-                pb.inc(1);
-            }
-            rows
-        })
-        .collect();
-    Ok(per_cell.into_iter().flatten().collect())
+    let one_cell = |i: usize| -> Vec<Row> {
+        let mut cell = Cell::new(device, cell_seed(cfg.seed, i as u64));
+        let mut rng = pulse_rng(cfg.seed, i);
+        cell.age(cfg.age_pulses, &mut rng);
+        let rows = (0..cfg.pulses_per_cell)
+            .map(|_| {
+                if cfg.start == Start::Uniform {
+                    let g = glo + (ghi - glo) * rng.random::<f64>();
+                    cell.set_conductance_us(g.clamp(glo, ghi))
+                        .expect("inside the window");
+                }
+                let polarity = if rng.random::<bool>() {
+                    Polarity::Set
+                } else {
+                    Polarity::Reset
+                };
+                let width_s = (lo + (hi - lo) * rng.random::<f64>()).exp();
+                let r = cell.apply_pulse(polarity, width_s);
+                Row {
+                    cell: i as u32,
+                    g_before_us: r.g_before_us,
+                    polarity,
+                    width_ns: width_s * 1e9,
+                    g_after_us: r.g_after_us,
+                }
+            })
+            .collect();
+        if let Some(pb) = progress {
+            pb.inc(1);
+        }
+        rows
+    };
+    let Some(cap) = cfg.balance else {
+        let per_cell: Vec<Vec<Row>> = (0..cfg.cells).into_par_iter().map(one_cell).collect();
+        return Ok(per_cell.into_iter().flatten().collect());
+    };
+    // Balanced: simulate in chunks of cells and filter each chunk in cell order, so that memory
+    // stays bounded by what is kept (the result is the same as filtering the whole run).
+    let mut counts = vec![0usize; 2 * BALANCE_BINS * BALANCE_BINS];
+    let mut kept = Vec::new();
+    for start in (0..cfg.cells).step_by(BALANCE_CHUNK) {
+        let end = (start + BALANCE_CHUNK).min(cfg.cells);
+        let per_cell: Vec<Vec<Row>> = (start..end).into_par_iter().map(one_cell).collect();
+        kept.extend(balance(
+            per_cell.into_iter().flatten(),
+            cap,
+            &mut counts,
+            (glo, ghi),
+        ));
+    }
+    Ok(kept)
+}
+
+/// Cells simulated at a time by a balanced characterization.
+const BALANCE_CHUNK: usize = 10_000;
+
+/// Keep the rows whose (polarity, before-bin, after-bin) has been seen at most `cap` times,
+/// counting in `counts`, in order.
+fn balance(
+    rows: impl Iterator<Item = Row>,
+    cap: usize,
+    counts: &mut [usize],
+    (glo, ghi): (f64, f64),
+) -> Vec<Row> {
+    let bin = |g: f64| {
+        (((g - glo) / (ghi - glo) * BALANCE_BINS as f64).max(0.0) as usize).min(BALANCE_BINS - 1)
+    };
+    rows.filter(|r| {
+        let p = usize::from(r.polarity == Polarity::Reset);
+        let k = (p * BALANCE_BINS + bin(r.g_before_us)) * BALANCE_BINS + bin(r.g_after_us);
+        counts[k] += 1;
+        counts[k] <= cap
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balance_caps_every_bin_and_keeps_order() {
+        let (glo, ghi) = ouro_sim::device::window_conductance_us();
+        let d = DeviceConfig::preset("nominal");
+        let all = run(&d, &CharacterizeConfig::new(200, 50, 3), None).unwrap();
+        let cfg = CharacterizeConfig {
+            balance: Some(3),
+            ..CharacterizeConfig::new(200, 50, 3)
+        };
+        let kept = run(&d, &cfg, None).unwrap();
+        assert!(
+            kept.len() < all.len() / 2,
+            "{} of {}",
+            kept.len(),
+            all.len()
+        );
+        let bin = |g: f64| ((g - glo) / (ghi - glo) * BALANCE_BINS as f64) as usize;
+        let mut counts = std::collections::HashMap::new();
+        for r in &kept {
+            let n = counts
+                .entry((
+                    r.polarity,
+                    bin(r.g_before_us).min(19),
+                    bin(r.g_after_us).min(19),
+                ))
+                .or_insert(0);
+            *n += 1;
+            assert!(*n <= 3);
+        }
+        // A subsequence of the full run, in order.
+        let mut it = all.iter();
+        assert!(kept.iter().all(|k| it.any(|a| a == k)));
+        // Deterministic.
+        assert_eq!(kept, run(&d, &cfg, None).unwrap());
+        // Across chunks, the same as filtering the whole run at once.
+        let big = CharacterizeConfig {
+            age_pulses: 0,
+            ..CharacterizeConfig::new(BALANCE_CHUNK + 1500, 2, 4)
+        };
+        let all = run(&d, &big, None).unwrap();
+        let mut counts = vec![0; 2 * BALANCE_BINS * BALANCE_BINS];
+        let whole = balance(all.into_iter(), 5, &mut counts, (glo, ghi));
+        let chunked = CharacterizeConfig {
+            balance: Some(5),
+            ..big
+        };
+        assert_eq!(run(&d, &chunked, None).unwrap(), whole);
+        let zero = CharacterizeConfig {
+            balance: Some(0),
+            ..CharacterizeConfig::new(2, 2, 3)
+        };
+        assert!(run(&d, &zero, None).unwrap_err().0.contains("--balance"));
+    }
 }

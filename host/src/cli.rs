@@ -183,6 +183,10 @@ pub struct CharacterizeArgs {
     /// `walk` (where the previous pulse left the cell).
     #[arg(long, value_enum, default_value = "uniform")]
     pub start: chz::Start,
+    /// Keep at most this many rows per (polarity, reading before, reading after) bin, 20 x 20
+    /// bins over the window: an even design over all moves (apply many pulses, keep few)
+    #[arg(long)]
+    pub balance: Option<usize>,
     /// Output CSV.
     #[arg(long)]
     pub out: PathBuf,
@@ -196,13 +200,16 @@ pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
     cfg.max_width_s = parse_duration(&a.max_width).map_err(CliError)?;
     cfg.age_pulses = a.age_pulses;
     cfg.start = a.start;
+    cfg.balance = a.balance;
     let pb = progress(a.cells, "characterize");
     let rows = chz::run(&d, &cfg, Some(&pb))?;
     pb.finish_and_clear();
     crate::dataset::write_csv(&a.out, &rows).cli()?;
     note!(
-        "wrote {} rows ({} cells x {} pulses, {} .. {}) to {}",
+        "wrote {} rows ({}{} cells x {} pulses, {} .. {}) to {}",
         rows.len(),
+        a.balance
+            .map_or(String::new(), |b| format!("at most {b} per bin, of ")),
         a.cells,
         a.pulses_per_cell,
         format_duration(cfg.min_width_s),
@@ -249,6 +256,13 @@ pub struct TrainArgs {
     /// Decoupled weight decay (AdamW) on the weights; 0: none.
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f64,
+    /// Knots of a learned piecewise-linear table in front of each input; 0: none.
+    #[arg(long, default_value_t = 0)]
+    pub input_knots: usize,
+    /// What the row weight measures: the relative change, or the sensitivity of the end point to
+    /// the duration (estimated from the data)
+    #[arg(long, value_enum, default_value = "change")]
+    pub weighting: crate::train::Weighting,
 }
 
 /// `ouro train`.
@@ -264,6 +278,8 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
         weight_power: a.weight_power,
         robust_scale: a.robust_scale,
         weight_decay: a.weight_decay,
+        input_knots: a.input_knots,
+        weighting: a.weighting,
         source: a.data.display().to_string(),
         ..Default::default()
     };

@@ -30,12 +30,29 @@ mod tests {
     #[test]
     fn shipped_quantized_weights_match_the_float_ones() {
         let board = ouro_core::board::BoardConfig::default_board();
-        let (mut q, _) =
-            crate::quantize::quantize(&predictor(), &board, "predictors/default.yaml").unwrap();
-        let mut shipped = qpredictor();
-        // Provenance may differ in the source path; the arithmetic may not.
-        q.quantization = None;
-        shipped.quantization = None;
-        assert_eq!(q, shipped, "re-run the commands in predictors/README.md");
+        for (name, float, fixed) in [
+            ("default", PREDICTOR_YAML, QPREDICTOR_YAML),
+            (
+                "nominal",
+                include_str!("../../predictors/nominal.yaml"),
+                include_str!("../../predictors/nominal.q.yaml"),
+            ),
+            (
+                "c2c",
+                include_str!("../../predictors/c2c.yaml"),
+                include_str!("../../predictors/c2c.q.yaml"),
+            ),
+        ] {
+            let p: Predictor = ouro_core::yaml::from_str(float, "predictor YAML", name).unwrap();
+            let (mut q, _) = crate::quantize::quantize(&p, &board, name).unwrap();
+            let mut shipped = QPredictor::from_yaml_str(fixed, name).unwrap();
+            // Provenance may differ in the source path; the arithmetic may not.
+            q.quantization = None;
+            shipped.quantization = None;
+            assert_eq!(
+                q, shipped,
+                "{name}: re-run the commands in predictors/README.md"
+            );
+        }
     }
 }

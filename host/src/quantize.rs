@@ -13,7 +13,13 @@
 //!   `(G_i - mean_i) / std_i` with `G_i = (code_i + 0.5) / k` (the centre of the code's bin,
 //!   [`BoardConfig::us_of_code`], `k` = [`BoardConfig::codes_per_us`]), that is
 //!   `x_i * 1024 / (k std_i) + (offset_i + 0.5 - mean_i k) / (k std_i)`: an affine map that is
-//!   folded into the first layer's weights and biases.
+//!   folded into the first layer's weights and biases. A network with input tables
+//!   ([`MlpF::input_tables`]) gets instead one word per ADC code and input: the table's value
+//!   at the code's reading, times the largest `2^e` that keeps the window within
+//!   [`ACT_HEADROOM`], rounded to Q6.10 (the first layer takes `2^-e`).
+//! - **Polarity.** Each network is scaled and bounded over the moves of its own polarity only
+//!   (target above the reading for SET, below for RESET): it never sees the others, where a
+//!   trained network may extrapolate to large values.
 //! - **Hidden layers.** Hidden unit `j` of layer `l` is carried as `2^e_lj` times the float
 //!   one (ReLU commutes with a positive scale; the next layer's weights take `2^-e_lj`). The
 //!   layer's common exponent is the largest that keeps its largest activation seen on the
@@ -495,7 +501,7 @@ pub fn compare(
             c.skipped += 1;
             continue;
         };
-        let inputs = golden.inputs(reading, target);
+        let inputs = golden.inputs(polarity, reading, target);
         let trace = golden.trace(polarity, &inputs);
         let last = trace.layers.len() - 1;
         let sat = match polarity {
@@ -589,6 +595,10 @@ impl Fold<'_> {
             .collect();
         for &a in self.codes {
             for &b in self.codes {
+                // The network only ever sees the moves of its own polarity.
+                if Polarity::towards(a, b) != Some(polarity) {
+                    continue;
+                }
                 let inputs: Vec<f64> = self
                     .features
                     .iter()
@@ -627,11 +637,17 @@ impl Fold<'_> {
         } else {
             (0..=MAX_EXTRA as i32).map(|e| vec![e; hidden]).collect()
         };
-        let coarse = self.tiles(SEARCH_TILES);
+        let tables = self.input_tables(net);
+        let in_err = if tables.is_some() {
+            0.5 / f64::from(1u32 << ACT_FRAC)
+        } else {
+            0.0
+        };
+        let coarse = self.tiles(SEARCH_TILES, polarity, tables.as_ref());
         let mut best: Option<(f64, Vec<Vec<i32>>)> = None;
         for (n, extra) in extras.iter().enumerate() {
             let exps = unit_exponents(&max_act[..last], extra);
-            let folded = match self.fold(polarity, net, &exps) {
+            let folded = match self.fold(polarity, net, &exps, tables.as_ref()) {
                 Ok(f) => f,
                 // The plain per-layer scaling must work; a finer one may not.
                 Err(e) if n == 0 => return Err(e),
@@ -639,20 +655,20 @@ impl Fold<'_> {
             };
             let bound = coarse
                 .iter()
-                .map(|(lo, hi)| tile_bound(&folded, lo.clone(), hi.clone()).0[last])
+                .map(|(lo, hi)| tile_bound(&folded, lo.clone(), hi.clone(), in_err).0[last])
                 .fold(0.0f64, f64::max);
             if best.as_ref().map_or(true, |(b, _)| bound < *b) {
                 best = Some((bound, exps));
             }
         }
         let (_, exps) = best.expect("the first candidate succeeded");
-        let folded = self.fold(polarity, net, &exps)?;
+        let folded = self.fold(polarity, net, &exps, tables.as_ref())?;
 
         // The error bound: the worst over tiles of the window's code box.
         let mut layer_bound = vec![0.0f64; n_layers];
         let mut may_saturate = false;
-        for (lo, hi) in self.tiles(TILES) {
-            let (bounds, sat) = tile_bound(&folded, lo, hi);
+        for (lo, hi) in self.tiles(TILES, polarity, tables.as_ref()) {
+            let (bounds, sat) = tile_bound(&folded, lo, hi, in_err);
             may_saturate |= sat;
             for (m, e) in layer_bound.iter_mut().zip(bounds) {
                 *m = m.max(e);
@@ -676,7 +692,10 @@ impl Fold<'_> {
             .collect();
         let layers = folded.into_iter().map(|f| f.q).collect();
         Ok(NetworkQ {
-            net: MlpQ { layers },
+            net: MlpQ {
+                layers,
+                input_tables: tables.map_or_else(Vec::new, |t| t.words),
+            },
             info,
             bound: layer_bound[last],
             may_saturate,
@@ -690,6 +709,7 @@ impl Fold<'_> {
         polarity: Polarity,
         net: &MlpF,
         exps: &[Vec<i32>],
+        tables: Option<&InputWords>,
     ) -> Result<Vec<Folded>, QuantError> {
         let last = net.layers.len() - 1;
         let k = self.board.codes_per_us();
@@ -705,6 +725,11 @@ impl Fold<'_> {
             .zip(self.offsets)
             .map(|((m, s), &off)| (f64::from(off) + 0.5 - m * k) / (k * s))
             .collect();
+        if let Some(t) = tables {
+            // The input word is the table's value scaled by 2^e: h_0,i = x_i * 2^-e_i.
+            c = t.exps.iter().map(|&e| f64::from(-e).exp2()).collect();
+            d = vec![0.0; c.len()];
+        }
         let mut folded = Vec::with_capacity(net.layers.len());
         for (l, layer) in net.layers.iter().enumerate() {
             // Output scale of unit j: a_j = alpha_j * z_j + beta, z the float pre-activation.
@@ -738,31 +763,126 @@ impl Fold<'_> {
 
     /// The window's box of codes, in gateware input values, cut into tiles (32 x 32 for two
     /// inputs); each tile as per-input `(lo, hi)`.
-    fn tiles(&self, count: f64) -> Vec<(Vec<f64>, Vec<f64>)> {
+    ///
+    /// With input tables, a tile's interval of an input is the range of the exact (unrounded)
+    /// scaled table values over the tile's codes: the words' range widened by half a word.
+    ///
+    /// Only tiles that hold a move of `polarity` (a target above the reading for SET, below
+    /// for RESET) are kept: the network never sees the others.
+    fn tiles(
+        &self,
+        count: f64,
+        polarity: Polarity,
+        tables: Option<&InputWords>,
+    ) -> Vec<(Vec<f64>, Vec<f64>)> {
         let n = self.offsets.len();
         let per_axis = (count.powf(1.0 / n as f64).floor() as usize).max(1);
         let (c0, c1) = (i64::from(self.code_range.0), i64::from(self.code_range.1));
         let cuts: Vec<i64> = (0..=per_axis)
             .map(|t| c0 + (c1 - c0) * t as i64 / per_axis as i64)
             .collect();
-        let mut tiles = vec![(Vec::new(), Vec::new())];
-        for &off in self.offsets {
-            let one = f64::from(1u32 << ACT_FRAC);
-            let x = |code: i64| (code - i64::from(off)) as f64 / one;
+        // Each tile also carries its code range per input, to test the polarity.
+        let mut tiles: Vec<CodeTile> = vec![(Vec::new(), Vec::new(), Vec::new())];
+        let one = f64::from(1u32 << ACT_FRAC);
+        for (i, &off) in self.offsets.iter().enumerate() {
+            let range = |c0: i64, c1: i64| -> (f64, f64) {
+                match tables {
+                    None => (
+                        (c0 - i64::from(off)) as f64 / one,
+                        (c1 - i64::from(off)) as f64 / one,
+                    ),
+                    Some(t) => {
+                        let words = &t.words[i][c0 as usize..=c1 as usize];
+                        let lo = words.iter().copied().min().unwrap_or(0);
+                        let hi = words.iter().copied().max().unwrap_or(0);
+                        ((f64::from(lo) - 0.5) / one, (f64::from(hi) + 0.5) / one)
+                    }
+                }
+            };
+            let ranges: Vec<((f64, f64), (i64, i64))> = cuts
+                .windows(2)
+                .map(|w| (range(w[0], w[1]), (w[0], w[1])))
+                .collect();
             tiles = tiles
                 .into_iter()
-                .flat_map(|(lo, hi)| {
-                    cuts.windows(2).map(move |w| {
-                        let mut lo: Vec<f64> = lo.clone();
-                        let mut hi: Vec<f64> = hi.clone();
-                        lo.push(x(w[0]));
-                        hi.push(x(w[1]));
-                        (lo, hi)
+                .flat_map(|(lo, hi, codes)| {
+                    ranges.iter().map(move |&((a, b), c)| {
+                        let (mut lo, mut hi, mut codes) = (lo.clone(), hi.clone(), codes.clone());
+                        lo.push(a);
+                        hi.push(b);
+                        codes.push(c);
+                        (lo, hi, codes)
                     })
                 })
                 .collect();
         }
+        let now = self.features.iter().position(|f| *f == Feature::GNow);
+        let target = self.features.iter().position(|f| *f == Feature::GTarget);
         tiles
+            .into_iter()
+            .filter(|(_, _, codes)| match (now, target) {
+                (Some(n), Some(t)) => match polarity {
+                    Polarity::Set => codes[n].0 < codes[t].1,
+                    Polarity::Reset => codes[n].1 > codes[t].0,
+                },
+                _ => true,
+            })
+            .map(|(lo, hi, _)| (lo, hi))
+            .collect()
+    }
+}
+
+/// A tile while it is built: per input, the interval of input values and the code range.
+type CodeTile = (Vec<f64>, Vec<f64>, Vec<(i64, i64)>);
+
+/// A network's quantized input tables: per input, the word of every ADC code, and the
+/// power-of-two scale `2^e` of the table's values in the words.
+struct InputWords {
+    words: Vec<Vec<i16>>,
+    exps: Vec<i32>,
+}
+
+impl Fold<'_> {
+    /// Quantize the float network's input tables, if it has any: every ADC code's reading is
+    /// normalised and looked up, and the value scaled by the largest `2^e` that keeps the
+    /// window's values within [`ACT_HEADROOM`], then rounded to Q6.10.
+    fn input_tables(&self, net: &MlpF) -> Option<InputWords> {
+        if net.input_tables.is_empty() {
+            return None;
+        }
+        let one = f64::from(1u32 << ACT_FRAC);
+        let codes = 1usize << self.board.adc.bits;
+        let (w0, w1) = (
+            usize::from(self.code_range.0),
+            usize::from(self.code_range.1),
+        );
+        let mut words = Vec::new();
+        let mut exps = Vec::new();
+        for (i, t) in net.input_tables.iter().enumerate() {
+            let values: Vec<f64> = (0..codes)
+                .map(|c| {
+                    let g = self.board.us_of_code(c as u16);
+                    t.eval((g - net.input_mean[i]) / net.input_std[i])
+                })
+                .collect();
+            let max = values[w0..=w1]
+                .iter()
+                .fold(0.0f64, |m, v| m.max(v.abs()))
+                .max(1e-6);
+            let mut e = ((ACT_HEADROOM / max).log2().floor() as i32).clamp(-8, 14);
+            while max * f64::from(e).exp2() > ACT_HEADROOM {
+                e -= 1;
+            }
+            let scale = f64::from(e).exp2() * one;
+            words.push(
+                values
+                    .iter()
+                    .map(|v| (v * scale).round().clamp(-32768.0, 32767.0) as i16)
+                    .collect(),
+            );
+            exps.push(e);
+        }
+        Some(InputWords { words, exps })
     }
 }
 
@@ -821,10 +941,15 @@ struct Folded {
 ///
 /// Also says whether the fixed network may saturate on the box (an activation within its
 /// bound of the top of Q6.10, or for the output of either end).
-fn tile_bound(layers: &[Folded], mut lo: Vec<f64>, mut hi: Vec<f64>) -> (Vec<f64>, bool) {
+fn tile_bound(
+    layers: &[Folded],
+    mut lo: Vec<f64>,
+    mut hi: Vec<f64>,
+    input_err: f64,
+) -> (Vec<f64>, bool) {
     let last = layers.len() - 1;
     let one = f64::from(1u32 << ACT_FRAC);
-    let mut err = vec![0.0f64; lo.len()];
+    let mut err = vec![input_err; lo.len()];
     let mut out = Vec::with_capacity(layers.len());
     let top = f64::from(i16::MAX) / one;
     let bottom = f64::from(i16::MIN) / one;
@@ -947,8 +1072,8 @@ fn quantize_layer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ouro_core::schema::DenseF;
     use ouro_core::schema::PREDICTOR_FORMAT;
+    use ouro_core::schema::{DenseF, InputTable};
     use proptest::prelude::*;
     use rand::{Rng, SeedableRng};
     use rand_distr::{Distribution, Normal};
@@ -965,7 +1090,29 @@ mod tests {
             output_mean: -17.0,
             output_std: 3.0,
             layers,
+            input_tables: Vec::new(),
         }
+    }
+
+    /// Random increasing input tables of `knots` knots over the normalised window.
+    fn random_tables(rng: &mut Xoshiro256PlusPlus, knots: usize) -> Vec<InputTable> {
+        (0..2)
+            .map(|_| {
+                // A bent version of the identity over the window: values within about +-2.
+                let step = 3.6 / (knots - 1) as f64;
+                let mut v = -1.6 - step;
+                InputTable {
+                    lo: -1.6,
+                    hi: 2.0,
+                    values: (0..knots)
+                        .map(|_| {
+                            v += step * rng.random_range(0.2..1.8);
+                            v.min(2.5)
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
     }
 
     fn predictor(set: MlpF, reset: MlpF) -> Predictor {
@@ -1110,7 +1257,7 @@ mod tests {
         let b = board();
         let (reading, target) = (b.code_of_us(200.0), b.code_of_us(350.0));
         assert_eq!((reading, target), (1241, 2172));
-        assert_eq!(g.inputs(reading, target), vec![-807, 124]);
+        assert_eq!(g.inputs(Polarity::Set, reading, target), vec![-807, 124]);
         assert_eq!(g.trace(Polarity::Set, &[-807, 124]).layers[0][0], 4727);
     }
 
@@ -1236,7 +1383,9 @@ mod tests {
         // active in the middle of the window.
         let g = GoldenPredictor::new(&q);
         let mid = b.code_of_us(300.0);
-        let hidden = &g.trace(Polarity::Set, &g.inputs(mid, mid + 300)).layers[1];
+        let hidden = &g
+            .trace(Polarity::Set, &g.inputs(Polarity::Set, mid, mid + 300))
+            .layers[1];
         let j = (0..hidden.len()).max_by_key(|&j| hidden[j]).unwrap();
         assert!(hidden[j] > 0);
         let mut bad = q.clone();
@@ -1305,8 +1454,83 @@ mod tests {
         assert_eq!(eval_pairs(WINDOW_US, 5).len(), 25);
     }
 
+    #[test]
+    fn input_tables_are_quantized_per_code_and_within_the_bound() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut p = random_predictor(3, &[2, 16, 16, 1]);
+        p.networks.set.input_tables = random_tables(&mut rng, 24);
+        p.networks.reset.input_tables = random_tables(&mut rng, 40);
+        let (q, s) = quantize(&p, &board(), "tables").unwrap();
+        let c = &s.comparison;
+        assert!(!c.any_saturation(), "{s}");
+        assert!(c.max_abs_log2_error <= s.bound_log2, "{s}");
+        assert!(s.bound_log2 < 0.1, "{s}");
+        let b = board();
+        let g = GoldenPredictor::new(&q);
+        let one = f64::from(1u32 << ACT_FRAC);
+        for (polarity, net) in [
+            (Polarity::Set, &p.networks.set),
+            (Polarity::Reset, &p.networks.reset),
+        ] {
+            let tables = &q.networks.get(polarity).input_tables;
+            assert_eq!(tables.len(), 2);
+            assert!(tables.iter().all(|t| t.len() == 4096));
+            // Every code's word is the float table's value at the code's reading, scaled by a
+            // power of two and rounded.
+            for (i, (t, tf)) in tables.iter().zip(&net.input_tables).enumerate() {
+                let code = 1500u16;
+                let x = (b.us_of_code(code) - net.input_mean[i]) / net.input_std[i];
+                let ratio = f64::from(t[usize::from(code)]) / one / tf.eval(x);
+                assert!(
+                    (ratio.log2() - ratio.log2().round()).abs() < 1e-3,
+                    "{ratio}"
+                );
+            }
+            // The golden model reads its inputs from the tables.
+            let (r, t) = (1400u16, 2100u16);
+            let inputs = g.inputs(polarity, r, t);
+            assert_eq!(inputs, vec![tables[0][1400], tables[1][2100]]);
+        }
+    }
+
+    #[test]
+    fn a_corrupted_input_table_is_caught_by_compare() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
+        let mut p = random_predictor(4, &[2, 8, 1]);
+        p.networks.set.input_tables = random_tables(&mut rng, 16);
+        p.networks.reset.input_tables = random_tables(&mut rng, 16);
+        let (mut q, s) = quantize(&p, &board(), "tables").unwrap();
+        let pairs = eval_pairs(WINDOW_US, 64);
+        let clean = compare(&p, &q, &board(), &pairs).unwrap();
+        assert!(clean.max_abs_log2_error <= s.bound_log2);
+        for w in &mut q.networks.set.input_tables[0] {
+            *w = w.saturating_add(300);
+        }
+        let bad = compare(&p, &q, &board(), &pairs).unwrap();
+        assert!(
+            bad.max_abs_log2_error > s.bound_log2,
+            "{} vs {}",
+            bad.max_abs_log2_error,
+            s.bound_log2
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+        /// The computed bound is a bound with input tables too.
+        #[test]
+        fn the_bound_holds_with_input_tables(seed in any::<u64>(), knots in 2usize..80) {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let mut p = random_predictor(seed, &[2, 12, 6, 1]);
+            p.networks.set.input_tables = random_tables(&mut rng, knots);
+            p.networks.reset.input_tables = random_tables(&mut rng, knots);
+            let (q, s) = quantize_with(&p, &board(), "p", &opts(48)).unwrap();
+            prop_assert!(q.validate().is_ok());
+            if !s.comparison.any_saturation() {
+                prop_assert!(s.comparison.max_abs_log2_error <= s.bound_log2, "{}", s);
+            }
+        }
 
         /// The computed bound is a bound: random shapes, weights and output scales.
         #[test]

@@ -18,10 +18,16 @@
 //!    microsiemens and returns log2 seconds.
 //! 4. **Fit** a dense network (ReLU hidden layers, linear output, He initialisation) by
 //!    mini-batch **Adam** on the mean squared error of the normalised log2 duration
-//!    (optionally weighted per row, [`TrainConfig::weight_floor`]), with a
+//!    (optionally weighted per row, [`TrainConfig::weight_floor`], by the row's relative change
+//!    or by its sensitivity, [`Weighting`]), with a
 //!    cosine learning-rate decay from [`TrainConfig::learning_rate`] to
 //!    `learning_rate * final_lr_fraction` over the run. Each epoch visits the training rows in
 //!    a fresh seeded order.
+//!    With [`TrainConfig::input_knots`], each normalised input first passes through a learned
+//!    piecewise-linear table (evenly spaced knots over the input's training range, starting as
+//!    the identity), trained by the same Adam steps: it gives the network as many breakpoints
+//!    along each input as it has knots, where a steep response (a SET out of the slow bottom
+//!    of the window) needs a duration accurate to a fraction of a percent.
 //! 5. **Keep the best epoch** (when [`TrainConfig::keep_best`] is set, the default): the
 //!    returned weights are those of the epoch with the lowest validation MSE, a checkpoint in
 //!    the style of early stopping (training still runs all epochs).
@@ -33,7 +39,7 @@
 use crate::dataset::Row;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use ouro_core::schema::{
-    DenseF, Feature, MlpF, PerPolarity, Predictor, TrainingInfo, PREDICTOR_FORMAT,
+    DenseF, Feature, InputTable, MlpF, PerPolarity, Predictor, TrainingInfo, PREDICTOR_FORMAT,
 };
 use ouro_core::Polarity;
 use rand::seq::SliceRandom;
@@ -48,6 +54,68 @@ pub const G_MIN_US: f64 = 94.4530;
 pub const G_MAX_US: f64 = 559.3002;
 /// With at least this many distinct cells the validation set holds out whole cells.
 pub const MIN_CELLS_FOR_CELL_SPLIT: usize = 10;
+
+/// The quantity a row's loss weight is `max(quantity, weight_floor)^weight_power` of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Weighting {
+    /// The row's relative change `|g_after - g_before| / g_after`.
+    Change,
+    /// The row's sensitivity `d ln(g_after) / d log2(duration)`: how far a duration error of
+    /// one unit of the network's output moves the cell's end point, relative to it. Estimated
+    /// from the data alone: `ln 2 * duration * rate(g_after) / g_after`, with the switching
+    /// rate at each conductance the median of the short moves (under 2 %) through it. A squared
+    /// error weighted by its square is the squared relative error in conductance, which is what
+    /// the `RPD_target` tolerance judges.
+    Sensitivity,
+}
+
+/// Most knots of a learned input table ([`TrainConfig::input_knots`]).
+pub const MAX_INPUT_KNOTS: usize = 1024;
+
+/// Bins of the switching-rate estimate of [`Weighting::Sensitivity`].
+const RATE_BINS: usize = 64;
+
+/// Median switching rate (microsiemens per second) in each of [`RATE_BINS`] conductance bins,
+/// from the rows that moved less than 2 %; empty bins take their nearest filled neighbour's.
+/// `None` when no row qualifies.
+fn rate_table(rows: &[Row], g_min: f64, g_max: f64) -> Option<Vec<f64>> {
+    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); RATE_BINS];
+    for r in rows {
+        let d = (r.g_after_us - r.g_before_us).abs();
+        if d > 0.0 && d < 0.02 * r.g_before_us {
+            let mid = 0.5 * (r.g_after_us + r.g_before_us);
+            bins[rate_bin(mid, g_min, g_max)].push(d / (r.width_ns * 1e-9));
+        }
+    }
+    let med: Vec<Option<f64>> = bins
+        .into_iter()
+        .map(|mut b| {
+            (!b.is_empty()).then(|| {
+                b.sort_by(f64::total_cmp);
+                b[b.len() / 2]
+            })
+        })
+        .collect();
+    let filled: Vec<usize> = (0..RATE_BINS).filter(|&i| med[i].is_some()).collect();
+    if filled.is_empty() {
+        return None;
+    }
+    Some(
+        (0..RATE_BINS)
+            .map(|i| {
+                let near = filled
+                    .iter()
+                    .min_by_key(|&&j| j.abs_diff(i))
+                    .expect("non-empty");
+                med[*near].expect("filled")
+            })
+            .collect(),
+    )
+}
+
+fn rate_bin(g: f64, g_min: f64, g_max: f64) -> usize {
+    (((g - g_min) / (g_max - g_min) * RATE_BINS as f64).max(0.0) as usize).min(RATE_BINS - 1)
+}
 
 /// Hyperparameters and data-cleaning parameters of [`train`].
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +166,12 @@ pub struct TrainConfig {
     /// Decoupled (AdamW) weight decay per unit learning rate, on weights only (default 0).
     /// Keeps the weights small, which leaves the quantized output layer more fraction bits.
     pub weight_decay: f64,
+    /// Knots of a learned piecewise-linear table in front of each network input (0: none,
+    /// the default). The table maps each normalised input through `input_knots` evenly spaced
+    /// knots over the training range, trained jointly with the network.
+    pub input_knots: usize,
+    /// What the per-row loss weight measures (default [`Weighting::Change`]).
+    pub weighting: Weighting,
     /// Fewest usable rows per polarity that training accepts (default 50).
     pub min_rows: usize,
     /// Name of the data (usually the CSV path), for error messages and provenance.
@@ -122,6 +196,8 @@ impl Default for TrainConfig {
             weight_power: 1.0,
             robust_scale: 2.0,
             weight_decay: 0.0,
+            input_knots: 0,
+            weighting: Weighting::Change,
             min_rows: 50,
             source: "<memory>".into(),
         }
@@ -305,6 +381,12 @@ impl TrainConfig {
             return bad(format!(
                 "weight_floor must be >= 0, got {}",
                 self.weight_floor
+            ));
+        }
+        if self.input_knots == 1 || self.input_knots > MAX_INPUT_KNOTS {
+            return bad(format!(
+                "input_knots must be 0 (no tables) or 2..={MAX_INPUT_KNOTS}, got {}",
+                self.input_knots
             ));
         }
         if self.min_rows < 2 {
@@ -521,6 +603,62 @@ struct Moments {
     vb: Array1<f64>,
 }
 
+/// The best epoch so far: its criterion, number, layers, validation MSE and tables.
+type Checkpoint = (f64, u32, Vec<Layer>, f64, Option<Tables>);
+
+/// Learned input tables during training: `theta[[j, k]]` is input `j`'s value at knot `k`.
+#[derive(Clone)]
+struct Tables {
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    theta: Array2<f64>,
+}
+
+impl Tables {
+    /// Identity tables over the range of each column of `x`.
+    fn identity(x: ArrayView2<'_, f64>, knots: usize) -> Self {
+        let n_in = x.ncols();
+        let lo: Vec<f64> = (0..n_in)
+            .map(|j| x.column(j).iter().copied().fold(f64::INFINITY, f64::min))
+            .collect();
+        let hi: Vec<f64> = (0..n_in)
+            .map(|j| {
+                x.column(j)
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max)
+            })
+            .collect();
+        let theta = Array2::from_shape_fn((n_in, knots), |(j, k)| {
+            lo[j] + (hi[j] - lo[j]) * k as f64 / (knots - 1) as f64
+        });
+        Self { lo, hi, theta }
+    }
+
+    fn as_schema(&self) -> Vec<InputTable> {
+        (0..self.lo.len())
+            .map(|j| InputTable {
+                lo: self.lo[j],
+                hi: self.hi[j],
+                values: self.theta.row(j).to_vec(),
+            })
+            .collect()
+    }
+
+    /// Apply to a batch; also returns each entry's (segment, fraction).
+    fn apply(&self, x: ArrayView2<'_, f64>) -> (Array2<f64>, Vec<(usize, f64)>) {
+        let tabs = self.as_schema();
+        let mut loc = Vec::with_capacity(x.len());
+        let z = Array2::from_shape_fn(x.raw_dim(), |(i, j)| {
+            let t = &tabs[j];
+            let (k, f) = t.locate(x[[i, j]]);
+            loc.push((k, f));
+            t.values[k] * (1.0 - f) + t.values[k + 1] * f
+        });
+        (z, loc)
+    }
+}
+
 const BETA1: f64 = 0.9;
 const BETA2: f64 = 0.999;
 const ADAM_EPS: f64 = 1e-8;
@@ -611,12 +749,24 @@ fn train_one(
         |idx: &[usize]| Array1::from_iter(idx.iter().map(|&i| log2_seconds(rows[i].width_ns)));
     let (mut x_train, mut x_val) = (gather_x(&train_idx), gather_x(&val_idx));
     let (mut y_train, mut y_val) = (gather_y(&train_idx), gather_y(&val_idx));
+    let rates = match cfg.weighting {
+        Weighting::Change => None,
+        Weighting::Sensitivity => rate_table(rows, cfg.g_min_us, cfg.g_max_us),
+    };
     let w_train: Option<Array1<f64>> = (cfg.weight_floor > 0.0).then(|| {
         let w = Array1::from_iter(train_idx.iter().map(|&i| {
             let r = &rows[i];
-            ((r.g_after_us - r.g_before_us).abs() / r.g_after_us)
-                .max(cfg.weight_floor)
-                .powf(cfg.weight_power)
+            let q = match &rates {
+                Some(rate) => {
+                    std::f64::consts::LN_2
+                        * r.width_ns
+                        * 1e-9
+                        * rate[rate_bin(r.g_after_us, cfg.g_min_us, cfg.g_max_us)]
+                        / r.g_after_us
+                }
+                None => (r.g_after_us - r.g_before_us).abs() / r.g_after_us,
+            };
+            q.max(cfg.weight_floor).powf(cfg.weight_power)
         }));
         let mean = w.mean().unwrap_or(1.0);
         w / mean
@@ -637,6 +787,14 @@ fn train_one(
         y.mapv_inplace(|v| (v - out_mean) / out_std);
     }
 
+    let mut tables =
+        (cfg.input_knots > 0).then(|| Tables::identity(x_train.view(), cfg.input_knots));
+    let mut tmoments = tables.as_ref().map(|t| {
+        (
+            Array2::<f64>::zeros(t.theta.raw_dim()),
+            Array2::<f64>::zeros(t.theta.raw_dim()),
+        )
+    });
     let mut layers = init_layers(2, &cfg.hidden, &mut rng);
     let mut moments: Vec<Moments> = layers
         .iter()
@@ -659,7 +817,7 @@ fn train_one(
     let mut yb = Array1::<f64>::zeros(bs);
     let mut wb = Array1::<f64>::ones(bs);
     let mut step: u64 = 0;
-    let mut best: Option<(f64, u32, Vec<Layer>, f64)> = None;
+    let mut best: Option<Checkpoint> = None;
     let mut history = Vec::with_capacity(cfg.epochs as usize);
     let robust_c2 = (cfg.robust_scale / out_std).powi(2);
     for epoch in 1..=cfg.epochs {
@@ -676,7 +834,17 @@ fn train_one(
                     wb[i] = w[r];
                 }
             }
-            let xv = xb.slice(s![..m, ..]);
+            let (zb, loc) = match &tables {
+                Some(t) => {
+                    let (z, loc) = t.apply(xb.slice(s![..m, ..]));
+                    (Some(z), loc)
+                }
+                None => (None, Vec::new()),
+            };
+            let xv = match &zb {
+                Some(z) => z.view(),
+                None => xb.slice(s![..m, ..]),
+            };
             let acts = forward(&layers, xv);
             // dL/dout for L = mean((out - y)^2).
             let out = acts.last().expect("at least one layer");
@@ -703,6 +871,19 @@ fn train_one(
                 let input = if k == 0 { xv } else { acts[k - 1].view() };
                 let gw = delta.t().dot(&input);
                 let gb = delta.sum_axis(Axis(0));
+                if k == 0 {
+                    if let (Some(t), Some((mt, vt))) = (tables.as_mut(), tmoments.as_mut()) {
+                        let gz = delta.dot(&layers[0].w);
+                        let mut gt = Array2::<f64>::zeros(t.theta.raw_dim());
+                        let n_in = gz.ncols();
+                        for (e, &(seg, f)) in loc.iter().enumerate() {
+                            let (i, j) = (e / n_in, e % n_in);
+                            gt[[j, seg]] += gz[[i, j]] * (1.0 - f);
+                            gt[[j, seg + 1]] += gz[[i, j]] * f;
+                        }
+                        adam(&mut t.theta, mt, vt, &gt, lr, c1, c2);
+                    }
+                }
                 if k > 0 {
                     let mut next = delta.dot(&layers[k].w);
                     next.zip_mut_with(&acts[k - 1], |d, &a| {
@@ -722,7 +903,9 @@ fn train_one(
             }
         }
         let train_mse = sse / n as f64 * scale;
-        let val_mse = mse(&layers, x_val.view(), &y_val) * scale;
+        let x_val_t = tables.as_ref().map(|t| t.apply(x_val.view()).0);
+        let xvv = x_val_t.as_ref().map_or(x_val.view(), |z| z.view());
+        let val_mse = mse(&layers, xvv, &y_val) * scale;
         if !(train_mse.is_finite() && val_mse.is_finite()) {
             return Err(TrainError::Diverged { polarity, epoch });
         }
@@ -734,7 +917,7 @@ fn train_one(
         // The checkpoint is chosen by the loss being minimised: the squared error, or in the
         // robust phase the Welsch loss (whose best epochs are never in the squared-error phase).
         let criterion = if robust {
-            mean_loss(&layers, x_val.view(), &y_val, |e2| {
+            mean_loss(&layers, xvv, &y_val, |e2| {
                 robust_c2 * (1.0 - (-e2 / robust_c2).exp())
             })
         } else {
@@ -743,15 +926,15 @@ fn train_one(
         if robust && epoch == cfg.epochs / 2 + 1 {
             best = None;
         }
-        let better = best.as_ref().map_or(true, |(b, _, _, _)| criterion < *b);
+        let better = best.as_ref().map_or(true, |(b, ..)| criterion < *b);
         if (cfg.keep_best && better) || (!cfg.keep_best && epoch == cfg.epochs) {
-            best = Some((criterion, epoch, layers.clone(), val_mse));
+            best = Some((criterion, epoch, layers.clone(), val_mse, tables.clone()));
         }
         if let Some(pb) = progress {
             pb.inc(1);
         }
     }
-    let (_, chosen_epoch, layers, val_mse) = best.expect("at least one epoch");
+    let (_, chosen_epoch, layers, val_mse, tables) = best.expect("at least one epoch");
     let net = MlpF {
         input_mean: in_mean,
         input_std: in_std,
@@ -764,6 +947,7 @@ fn train_one(
                 biases: l.b.to_vec(),
             })
             .collect(),
+        input_tables: tables.map_or_else(Vec::new, |t| t.as_schema()),
     };
     let report = PolarityReport {
         rows: counts,
@@ -1034,6 +1218,13 @@ mod tests {
         for (cfg, want) in [
             (
                 TrainConfig {
+                    input_knots: 1,
+                    ..quick(1, 0)
+                },
+                "input_knots",
+            ),
+            (
+                TrainConfig {
                     epochs: 0,
                     ..quick(1, 0)
                 },
@@ -1131,6 +1322,68 @@ mod tests {
         let info = pred.training.as_ref().unwrap();
         assert_eq!(info.data, "data.csv");
         assert_eq!(info.train_rows.set, report.polarities.set.train_rows);
+    }
+
+    #[test]
+    fn input_tables_and_sensitivity_weighting_train() {
+        let data = synthetic::characterize(8000, 5);
+        let cfg = TrainConfig {
+            input_knots: 12,
+            weighting: Weighting::Sensitivity,
+            ..quick(30, 7)
+        };
+        let (pred, report) = train(&data, &cfg, None).unwrap();
+        pred.validate().unwrap();
+        for (net, r) in [
+            (&pred.networks.set, &report.polarities.set),
+            (&pred.networks.reset, &report.polarities.reset),
+        ] {
+            assert_eq!(net.input_tables.len(), 2);
+            for t in &net.input_tables {
+                assert_eq!(t.values.len(), 12);
+                // Trained away from the identity it starts as.
+                let step = (t.hi - t.lo) / 11.0;
+                let moved = t
+                    .values
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| (v - (t.lo + step * k as f64)).abs())
+                    .fold(0.0, f64::max);
+                assert!(moved > 1e-3, "{t:?}");
+            }
+            // The validation MSE is unweighted; the weighting favours the sensitive rows.
+            let (first, best) = (r.epochs[0].val_mse, r.val_mse);
+            assert!(best < first / 1.5, "val mse {first} -> {best}");
+        }
+        // The saved network applies its tables.
+        let mut plain = pred.networks.set.clone();
+        plain.input_tables.clear();
+        assert_ne!(
+            plain.forward(&[200.0, 400.0]),
+            pred.networks.set.forward(&[200.0, 400.0])
+        );
+    }
+
+    #[test]
+    fn rate_table_matches_the_synthetic_truth() {
+        let data = synthetic::characterize(40_000, 3);
+        let set: Vec<Row> = data
+            .into_iter()
+            .filter(|r| r.polarity == Polarity::Set)
+            .collect();
+        let rates = rate_table(&set, G_MIN_US, G_MAX_US).unwrap();
+        assert_eq!(rates.len(), RATE_BINS);
+        // Exact rate at a conductance from a tiny pulse of the ground truth.
+        let exact = |g: f64| {
+            let dt = 1e-9;
+            (synthetic::apply(g, Polarity::Set, dt) - g) / dt
+        };
+        for bin in [8, 20, 32, 44, 56] {
+            let g = G_MIN_US + (G_MAX_US - G_MIN_US) * (bin as f64 + 0.5) / RATE_BINS as f64;
+            let ratio = rates[bin] / exact(g);
+            assert!((0.8..1.25).contains(&ratio), "bin {bin}: ratio {ratio}");
+        }
+        assert!(rate_table(&[], G_MIN_US, G_MAX_US).is_none());
     }
 
     #[test]

@@ -240,6 +240,73 @@ fn characterize_train_quantize_eval_end_to_end() {
 }
 
 #[test]
+fn balanced_data_input_tables_and_sensitivity_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let o = ouro(&[
+        "characterize",
+        "--device",
+        "nominal",
+        "--cells",
+        "400",
+        "--pulses-per-cell",
+        "20",
+        "--balance",
+        "10",
+        "--out",
+        &p("d.csv"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("at most 10 per bin"), "{}", stderr(&o));
+    let rows = std::fs::read_to_string(p("d.csv")).unwrap().lines().count() - 1;
+    assert!(rows < 400 * 20 / 2 && rows > 500, "{rows} rows");
+    let o = ouro(&[
+        "train",
+        "--data",
+        &p("d.csv"),
+        "--out",
+        &p("f.yaml"),
+        "--epochs",
+        "3",
+        "--input-knots",
+        "8",
+        "--weighting",
+        "sensitivity",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(p("f.yaml"))
+        .unwrap()
+        .contains("input_tables:"));
+    let o = ouro(&["quantize", &p("f.yaml"), "--out", &p("q.yaml")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ouro(&[
+        "eval",
+        "--predictor",
+        &p("f.yaml"),
+        "--qpredictor",
+        &p("q.yaml"),
+        "--device",
+        "nominal",
+        "--cells",
+        "30",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_one_line_error(
+        &ouro(&[
+            "train",
+            "--data",
+            &p("d.csv"),
+            "--out",
+            &p("g.yaml"),
+            "--input-knots",
+            "1",
+        ]),
+        "input_knots",
+    );
+    assert!(!Path::new(&p("g.yaml")).exists());
+}
+
+#[test]
 fn a_bad_csv_row_is_reported_with_its_line_number() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d.csv");
@@ -284,6 +351,23 @@ fn hdl_generate_writes_the_engine() {
     let v = std::fs::read_to_string(out.join(ouro_hdl::VERILOG_FILE)).unwrap();
     assert!(v.contains("module ouro_predictor("));
     assert!(out.join(ouro_hdl::LOAD_IMAGE_FILE).exists());
+    // The default predictor has no input tables; `nominal` has, and they are written too.
+    assert!(!out.join(ouro_hdl::INPUT_TABLES_FILE).exists());
+    let nominal = dir.path().join("nominal");
+    let o = ouro(&[
+        "hdl",
+        "generate",
+        "--predictor",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../predictors/nominal.q.yaml"),
+        "--lanes",
+        "2",
+        "--out",
+        nominal.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tables = std::fs::read_to_string(nominal.join(ouro_hdl::INPUT_TABLES_FILE)).unwrap();
+    assert_eq!(tables.lines().count(), 2 * 2 * 4096);
+    assert!(tables.lines().all(|l| l.len() == 4));
     assert_one_line_error(
         &ouro(&[
             "hdl",

@@ -140,20 +140,27 @@ impl GoldenPredictor {
         self.limits
     }
 
-    /// The network inputs for a reading and a target: each ADC code minus its offset, as
-    /// Q6.10 bits (features in file order).
-    pub fn inputs(&self, reading: u16, target: u16) -> Vec<i16> {
+    /// The inputs of the `polarity` network for a reading and a target (features in file
+    /// order), Q6.10 bits: each ADC code's entry in the network's input table when it has
+    /// tables, else the code minus its offset.
+    pub fn inputs(&self, polarity: Polarity, reading: u16, target: u16) -> Vec<i16> {
+        let tables = &self.q.networks.get(polarity).input_tables;
         self.q
             .features
             .iter()
             .zip(&self.q.input_offsets)
-            .map(|(f, &off)| {
+            .enumerate()
+            .map(|(i, (f, &off))| {
                 let code = match f {
                     ouro_core::schema::Feature::GNow => reading,
                     ouro_core::schema::Feature::GTarget => target,
                 };
-                // Validation guarantees this fits Signed<16>.
-                (i32::from(code) - off) as i16
+                match tables.get(i) {
+                    // Validation guarantees 2^adc_bits entries, and codes are below that.
+                    Some(t) => t[usize::from(code) & (t.len() - 1)],
+                    // Validation guarantees this fits Signed<16>.
+                    None => (i32::from(code) - off) as i16,
+                }
             })
             .collect()
     }
@@ -203,7 +210,7 @@ impl GoldenPredictor {
         runtime: Limits,
     ) -> Option<Prediction> {
         let polarity = Polarity::towards(reading, target)?;
-        let inputs = self.inputs(reading, target);
+        let inputs = self.inputs(polarity, reading, target);
         Some(self.predict_inputs(polarity, &inputs, self.limits.tighten(runtime)))
     }
 }
@@ -244,6 +251,7 @@ mod tests {
                     biases: vec![out_b],
                 },
             ],
+            input_tables: Vec::new(),
         };
         QPredictor {
             format: QPREDICTOR_FORMAT.into(),
@@ -259,6 +267,24 @@ mod tests {
             },
             quantization: None,
         }
+    }
+
+    #[test]
+    fn input_tables_replace_the_offset_and_are_validated() {
+        let mut q = tiny(0, vec![vec![1, 0]], vec![0], vec![1], 0);
+        let t0: Vec<i16> = (0..4096).map(|c| (c / 2) as i16).collect();
+        let t1: Vec<i16> = (0..4096).map(|c| -(c as i16)).collect();
+        q.networks.set.input_tables = vec![t0.clone(), t1.clone()];
+        assert!(q.validate().unwrap_err().contains("both networks"));
+        q.networks.reset.input_tables = vec![t1.clone(), t0.clone()];
+        q.validate().unwrap();
+        let g = GoldenPredictor::new(&q);
+        assert_eq!(g.inputs(Polarity::Set, 100, 301), vec![50, -301]);
+        assert_eq!(g.inputs(Polarity::Reset, 100, 31), vec![-100, 15]);
+        // The set network passes its first input through: 100 / 2.
+        assert_eq!(g.predict(100, 301).unwrap().log2_cycles, 50);
+        q.networks.reset.input_tables[1].pop();
+        assert!(q.validate().unwrap_err().contains("2^adc_bits"));
     }
 
     #[test]
@@ -325,7 +351,7 @@ mod tests {
         assert_eq!(p.cycles, 1448);
         assert_eq!(p.clamp, Clamp::None);
         assert!(g.predict(100, 100).is_none());
-        let t = g.trace(Polarity::Set, &g.inputs(2048, 2048 + 512));
+        let t = g.trace(Polarity::Set, &g.inputs(Polarity::Set, 2048, 2048 + 512));
         assert_eq!(t.layers[0], vec![0, 512]);
         // Clamp high, and run-time limits only tighten.
         let q2 = tiny(
