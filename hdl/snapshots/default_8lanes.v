@@ -24,16 +24,25 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     // Constant declarations
     localparam  one4 = 4'h1;
     localparam  zero4 = 4'h0;
+    localparam  one5 = 5'b1;
+    localparam  zero5 = 5'b0;
     localparam  one12 = 12'h1;
     localparam  zero12 = 12'h0;
     localparam  one16 = 16'h1;
     localparam  zero16 = 16'h0;
+    localparam  zero25 = 25'h0;
+    localparam  zero40 = 40'h0;
     localparam  zero48 = 48'h0;
     localparam  ones25 = 25'h1ffffff;
+    localparam  sat_pos = 16'h7fff;
+    localparam  sat_neg = 16'h8000;
+    localparam  n_lanes = 12'h8;
+    localparam  start_n1 = 1'b0;
+    localparam  start_g1 = 1'b0;
+    localparam  last_slot = 5'b111;
     localparam  pol_frac = 4'h3;
     localparam  pol_w = 12'h34;
     localparam  pol_b = 12'h5;
-    localparam  lane_wrap = 16'h80;
     localparam  syn_min = 24'h1;
     localparam  syn_max = 24'h20000;
     localparam  r_weights = 4'h0;
@@ -52,168 +61,120 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg signed [15:0] lanes$0$x;
     reg  [11:0] lanes$0$w_addr;
     reg  [11:0] lanes$0$b_addr;
-    reg  [11:0] lanes$0$a_raddr;
-    reg  lanes$0$valid_c;
-    reg  lanes$0$first_c;
-    reg  [3:0] lanes$0$frac_d;
-    reg  [24:0] lanes$0$hmask_d;
-    reg  lanes$0$relu_e;
-    reg  lanes$0$a_we_e;
-    reg  [11:0] lanes$0$a_waddr_e;
+    reg  lanes$0$valid_m;
+    reg  lanes$0$first_m;
+    reg  lanes$0$last_m;
+    reg  lanes$0$drain;
     reg  lanes$0$ld_we_w;
     reg  lanes$0$ld_we_b;
     reg  [3:0] lanes$0$ld_lane;
     reg  [11:0] lanes$0$ld_word;
     reg  [31:0] lanes$0$ld_data;
-    reg  lanes$0$sel;
-    wire  [15:0] lanes$0$a_m;
-    wire  [15:0] lanes$0$y;
+    wire  [39:0] lanes$0$g;
     reg  lanes$1$clock;
     reg signed [15:0] lanes$1$x;
     reg  [11:0] lanes$1$w_addr;
     reg  [11:0] lanes$1$b_addr;
-    reg  [11:0] lanes$1$a_raddr;
-    reg  lanes$1$valid_c;
-    reg  lanes$1$first_c;
-    reg  [3:0] lanes$1$frac_d;
-    reg  [24:0] lanes$1$hmask_d;
-    reg  lanes$1$relu_e;
-    reg  lanes$1$a_we_e;
-    reg  [11:0] lanes$1$a_waddr_e;
+    reg  lanes$1$valid_m;
+    reg  lanes$1$first_m;
+    reg  lanes$1$last_m;
+    reg  lanes$1$drain;
     reg  lanes$1$ld_we_w;
     reg  lanes$1$ld_we_b;
     reg  [3:0] lanes$1$ld_lane;
     reg  [11:0] lanes$1$ld_word;
     reg  [31:0] lanes$1$ld_data;
-    reg  lanes$1$sel;
-    wire  [15:0] lanes$1$a_m;
-    wire  [15:0] lanes$1$y;
+    wire  [39:0] lanes$1$g;
     reg  lanes$2$clock;
     reg signed [15:0] lanes$2$x;
     reg  [11:0] lanes$2$w_addr;
     reg  [11:0] lanes$2$b_addr;
-    reg  [11:0] lanes$2$a_raddr;
-    reg  lanes$2$valid_c;
-    reg  lanes$2$first_c;
-    reg  [3:0] lanes$2$frac_d;
-    reg  [24:0] lanes$2$hmask_d;
-    reg  lanes$2$relu_e;
-    reg  lanes$2$a_we_e;
-    reg  [11:0] lanes$2$a_waddr_e;
+    reg  lanes$2$valid_m;
+    reg  lanes$2$first_m;
+    reg  lanes$2$last_m;
+    reg  lanes$2$drain;
     reg  lanes$2$ld_we_w;
     reg  lanes$2$ld_we_b;
     reg  [3:0] lanes$2$ld_lane;
     reg  [11:0] lanes$2$ld_word;
     reg  [31:0] lanes$2$ld_data;
-    reg  lanes$2$sel;
-    wire  [15:0] lanes$2$a_m;
-    wire  [15:0] lanes$2$y;
+    wire  [39:0] lanes$2$g;
     reg  lanes$3$clock;
     reg signed [15:0] lanes$3$x;
     reg  [11:0] lanes$3$w_addr;
     reg  [11:0] lanes$3$b_addr;
-    reg  [11:0] lanes$3$a_raddr;
-    reg  lanes$3$valid_c;
-    reg  lanes$3$first_c;
-    reg  [3:0] lanes$3$frac_d;
-    reg  [24:0] lanes$3$hmask_d;
-    reg  lanes$3$relu_e;
-    reg  lanes$3$a_we_e;
-    reg  [11:0] lanes$3$a_waddr_e;
+    reg  lanes$3$valid_m;
+    reg  lanes$3$first_m;
+    reg  lanes$3$last_m;
+    reg  lanes$3$drain;
     reg  lanes$3$ld_we_w;
     reg  lanes$3$ld_we_b;
     reg  [3:0] lanes$3$ld_lane;
     reg  [11:0] lanes$3$ld_word;
     reg  [31:0] lanes$3$ld_data;
-    reg  lanes$3$sel;
-    wire  [15:0] lanes$3$a_m;
-    wire  [15:0] lanes$3$y;
+    wire  [39:0] lanes$3$g;
     reg  lanes$4$clock;
     reg signed [15:0] lanes$4$x;
     reg  [11:0] lanes$4$w_addr;
     reg  [11:0] lanes$4$b_addr;
-    reg  [11:0] lanes$4$a_raddr;
-    reg  lanes$4$valid_c;
-    reg  lanes$4$first_c;
-    reg  [3:0] lanes$4$frac_d;
-    reg  [24:0] lanes$4$hmask_d;
-    reg  lanes$4$relu_e;
-    reg  lanes$4$a_we_e;
-    reg  [11:0] lanes$4$a_waddr_e;
+    reg  lanes$4$valid_m;
+    reg  lanes$4$first_m;
+    reg  lanes$4$last_m;
+    reg  lanes$4$drain;
     reg  lanes$4$ld_we_w;
     reg  lanes$4$ld_we_b;
     reg  [3:0] lanes$4$ld_lane;
     reg  [11:0] lanes$4$ld_word;
     reg  [31:0] lanes$4$ld_data;
-    reg  lanes$4$sel;
-    wire  [15:0] lanes$4$a_m;
-    wire  [15:0] lanes$4$y;
+    wire  [39:0] lanes$4$g;
     reg  lanes$5$clock;
     reg signed [15:0] lanes$5$x;
     reg  [11:0] lanes$5$w_addr;
     reg  [11:0] lanes$5$b_addr;
-    reg  [11:0] lanes$5$a_raddr;
-    reg  lanes$5$valid_c;
-    reg  lanes$5$first_c;
-    reg  [3:0] lanes$5$frac_d;
-    reg  [24:0] lanes$5$hmask_d;
-    reg  lanes$5$relu_e;
-    reg  lanes$5$a_we_e;
-    reg  [11:0] lanes$5$a_waddr_e;
+    reg  lanes$5$valid_m;
+    reg  lanes$5$first_m;
+    reg  lanes$5$last_m;
+    reg  lanes$5$drain;
     reg  lanes$5$ld_we_w;
     reg  lanes$5$ld_we_b;
     reg  [3:0] lanes$5$ld_lane;
     reg  [11:0] lanes$5$ld_word;
     reg  [31:0] lanes$5$ld_data;
-    reg  lanes$5$sel;
-    wire  [15:0] lanes$5$a_m;
-    wire  [15:0] lanes$5$y;
+    wire  [39:0] lanes$5$g;
     reg  lanes$6$clock;
     reg signed [15:0] lanes$6$x;
     reg  [11:0] lanes$6$w_addr;
     reg  [11:0] lanes$6$b_addr;
-    reg  [11:0] lanes$6$a_raddr;
-    reg  lanes$6$valid_c;
-    reg  lanes$6$first_c;
-    reg  [3:0] lanes$6$frac_d;
-    reg  [24:0] lanes$6$hmask_d;
-    reg  lanes$6$relu_e;
-    reg  lanes$6$a_we_e;
-    reg  [11:0] lanes$6$a_waddr_e;
+    reg  lanes$6$valid_m;
+    reg  lanes$6$first_m;
+    reg  lanes$6$last_m;
+    reg  lanes$6$drain;
     reg  lanes$6$ld_we_w;
     reg  lanes$6$ld_we_b;
     reg  [3:0] lanes$6$ld_lane;
     reg  [11:0] lanes$6$ld_word;
     reg  [31:0] lanes$6$ld_data;
-    reg  lanes$6$sel;
-    wire  [15:0] lanes$6$a_m;
-    wire  [15:0] lanes$6$y;
+    wire  [39:0] lanes$6$g;
     reg  lanes$7$clock;
     reg signed [15:0] lanes$7$x;
     reg  [11:0] lanes$7$w_addr;
     reg  [11:0] lanes$7$b_addr;
-    reg  [11:0] lanes$7$a_raddr;
-    reg  lanes$7$valid_c;
-    reg  lanes$7$first_c;
-    reg  [3:0] lanes$7$frac_d;
-    reg  [24:0] lanes$7$hmask_d;
-    reg  lanes$7$relu_e;
-    reg  lanes$7$a_we_e;
-    reg  [11:0] lanes$7$a_waddr_e;
+    reg  lanes$7$valid_m;
+    reg  lanes$7$first_m;
+    reg  lanes$7$last_m;
+    reg  lanes$7$drain;
     reg  lanes$7$ld_we_w;
     reg  lanes$7$ld_we_b;
     reg  [3:0] lanes$7$ld_lane;
     reg  [11:0] lanes$7$ld_word;
     reg  [31:0] lanes$7$ld_data;
-    reg  lanes$7$sel;
-    wire  [15:0] lanes$7$a_m;
-    wire  [15:0] lanes$7$y;
-    reg  xram$clock;
-    reg  [5:0] xram$read_address;
-    wire  [15:0] xram$read_data;
-    reg  [5:0] xram$write_address;
-    reg  [15:0] xram$write_data;
-    reg  xram$write_enable;
+    wire  [39:0] lanes$7$g;
+    reg  act$clock;
+    reg  [11:0] act$read_address;
+    wire  [15:0] act$read_data;
+    reg  [11:0] act$write_address;
+    reg  [15:0] act$write_data;
+    reg  act$write_enable;
     reg  frac_ram$clock;
     reg  [3:0] frac_ram$read_address;
     wire  [3:0] frac_ram$read_data;
@@ -222,7 +183,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  frac_ram$write_enable;
     reg  desc$clock;
     reg  [3:0] desc$address;
-    wire  [53:0] desc$data;
+    wire  [61:0] desc$data;
     reg  exp2$clock;
     reg  [7:0] exp2$address;
     wire  [15:0] exp2$data;
@@ -241,12 +202,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [11:0] i$d;
     wire  [11:0] i$q;
     reg  i$clock;
-    reg  [15:0] i_lo$d;
-    wire  [15:0] i_lo$q;
-    reg  i_lo$clock;
-    reg  [11:0] i_hi$d;
-    wire  [11:0] i_hi$q;
-    reg  i_hi$clock;
+    reg  [11:0] ob$d;
+    wire  [11:0] ob$q;
+    reg  ob$clock;
     reg  [11:0] waddr$d;
     wire  [11:0] waddr$q;
     reg  waddr$clock;
@@ -256,6 +214,42 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [11:0] cnt$d;
     wire  [11:0] cnt$q;
     reg  cnt$clock;
+    reg  [3:0] gap_last$d;
+    wire  [3:0] gap_last$q;
+    reg  gap_last$clock;
+    reg  i_last$d;
+    wire  i_last$q;
+    reg  i_last$clock;
+    reg  g_last$d;
+    wire  g_last$q;
+    reg  g_last$clock;
+    reg  ldw_r$d;
+    wire  ldw_r$q;
+    reg  ldw_r$clock;
+    reg  ldb_r$d;
+    wire  ldb_r$q;
+    reg  ldb_r$clock;
+    reg  ldf_r$d;
+    wire  ldf_r$q;
+    reg  ldf_r$clock;
+    reg  ldl_r$d;
+    wire  ldl_r$q;
+    reg  ldl_r$clock;
+    reg  [19:0] ld_addr_r$d;
+    wire  [19:0] ld_addr_r$q;
+    reg  ld_addr_r$clock;
+    reg  [31:0] ld_data_r$d;
+    wire  [31:0] ld_data_r$q;
+    reg  ld_data_r$clock;
+    reg  in_we_r$d;
+    wire  in_we_r$q;
+    reg  in_we_r$clock;
+    reg  [5:0] in_addr_r$d;
+    wire  [5:0] in_addr_r$q;
+    reg  in_addr_r$clock;
+    reg  [15:0] in_data_r$d;
+    wire  [15:0] in_data_r$q;
+    reg  in_data_r$clock;
     reg  v_b$d;
     wire  v_b$q;
     reg  v_b$clock;
@@ -265,15 +259,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  last_b$d;
     wire  last_b$q;
     reg  last_b$clock;
-    reg  fromx_b$d;
-    wire  fromx_b$q;
-    reg  fromx_b$clock;
     reg  out_b$d;
     wire  out_b$q;
     reg  out_b$clock;
-    reg  [15:0] sel_b$d;
-    wire  [15:0] sel_b$q;
-    reg  sel_b$clock;
     reg  [11:0] wa_b$d;
     wire  [11:0] wa_b$q;
     reg  wa_b$clock;
@@ -283,9 +271,6 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [11:0] baddr_b$d;
     wire  [11:0] baddr_b$q;
     reg  baddr_b$clock;
-    reg signed [15:0] x_r$d;
-    wire signed [15:0] x_r$q;
-    reg  x_r$clock;
     reg  v_m$d;
     wire  v_m$q;
     reg  v_m$clock;
@@ -304,12 +289,6 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] frac_m$d;
     wire  [3:0] frac_m$q;
     reg  frac_m$clock;
-    reg  v_c$d;
-    wire  v_c$q;
-    reg  v_c$clock;
-    reg  first_c$d;
-    wire  first_c$q;
-    reg  first_c$clock;
     reg  last_c$d;
     wire  last_c$q;
     reg  last_c$clock;
@@ -334,15 +313,84 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [3:0] frac_d$d;
     wire  [3:0] frac_d$q;
     reg  frac_d$clock;
-    reg  last_e$d;
-    wire  last_e$q;
-    reg  last_e$clock;
-    reg  out_e$d;
-    wire  out_e$q;
-    reg  out_e$clock;
-    reg  [11:0] wa_e$d;
-    wire  [11:0] wa_e$q;
-    reg  wa_e$clock;
+    reg  [15:0] dsel$d;
+    wire  [15:0] dsel$q;
+    reg  dsel$clock;
+    reg  s0_act$d;
+    wire  s0_act$q;
+    reg  s0_act$clock;
+    reg  s0_first$d;
+    wire  s0_first$q;
+    reg  s0_first$clock;
+    reg  s0_out$d;
+    wire  s0_out$q;
+    reg  s0_out$clock;
+    reg  [4:0] s0_cnt$d;
+    wire  [4:0] s0_cnt$q;
+    reg  s0_cnt$clock;
+    reg  [11:0] s0_addr$d;
+    wire  [11:0] s0_addr$q;
+    reg  s0_addr$clock;
+    reg  [3:0] s0_frac$d;
+    wire  [3:0] s0_frac$q;
+    reg  s0_frac$clock;
+    reg  s1_act$d;
+    wire  s1_act$q;
+    reg  s1_act$clock;
+    reg  s1_first$d;
+    wire  s1_first$q;
+    reg  s1_first$clock;
+    reg  s1_out$d;
+    wire  s1_out$q;
+    reg  s1_out$clock;
+    reg  [11:0] s1_addr$d;
+    wire  [11:0] s1_addr$q;
+    reg  s1_addr$clock;
+    reg  [3:0] s1_frac$d;
+    wire  [3:0] s1_frac$q;
+    reg  s1_frac$clock;
+    reg  s2_act$d;
+    wire  s2_act$q;
+    reg  s2_act$clock;
+    reg  s2_first$d;
+    wire  s2_first$q;
+    reg  s2_first$clock;
+    reg  s2_out$d;
+    wire  s2_out$q;
+    reg  s2_out$clock;
+    reg  [11:0] s2_addr$d;
+    wire  [11:0] s2_addr$q;
+    reg  s2_addr$clock;
+    reg  [3:0] s2_frac$d;
+    wire  [3:0] s2_frac$q;
+    reg  s2_frac$clock;
+    reg  [24:0] s2_hmask$d;
+    wire  [24:0] s2_hmask$q;
+    reg  s2_hmask$clock;
+    reg  [39:0] bus_r$d;
+    wire  [39:0] bus_r$q;
+    reg  bus_r$clock;
+    reg  s3_act$d;
+    wire  s3_act$q;
+    reg  s3_act$clock;
+    reg  s3_first$d;
+    wire  s3_first$q;
+    reg  s3_first$clock;
+    reg  s3_out$d;
+    wire  s3_out$q;
+    reg  s3_out$clock;
+    reg  [11:0] s3_addr$d;
+    wire  [11:0] s3_addr$q;
+    reg  s3_addr$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
     reg  [15:0] log2_r$d;
     wire  [15:0] log2_r$q;
     reg  log2_r$clock;
@@ -355,9 +403,6 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  f6$d;
     wire  f6$q;
     reg  f6$clock;
-    reg  f7$d;
-    wire  f7$q;
-    reg  f7$clock;
     reg  lt_r$d;
     wire  lt_r$q;
     reg  lt_r$clock;
@@ -397,6 +442,15 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [23:0] tmax_r$d;
     wire  [23:0] tmax_r$q;
     reg  tmax_r$clock;
+    reg  [23:0] emin2$d;
+    wire  [23:0] emin2$q;
+    reg  emin2$clock;
+    reg  [23:0] tmax2$d;
+    wire  [23:0] tmax2$q;
+    reg  tmax2$clock;
+    reg  lim_gt$d;
+    wire  lim_gt$q;
+    reg  lim_gt$clock;
     reg  [23:0] eff_min$d;
     wire  [23:0] eff_min$q;
     reg  eff_min$clock;
@@ -407,25 +461,36 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     // Local signals
     reg  idle;
     reg  issue;
-    reg  [11:0] d_n;
-    reg  [11:0] d_g;
+    reg  [11:0] d_nm2;
+    reg  [11:0] d_gm2;
+    reg  d_n1;
+    reg  d_next_n1;
+    reg  d_next_g1;
     reg  [11:0] d_rb;
     reg  [11:0] d_wb;
-    reg  d_fromx;
     reg  d_last;
     reg  d_nogap;
-    reg  [2:0] d_gap_last;
+    reg  [3:0] d_gap_last;
+    reg  d_nopad;
+    reg  [3:0] d_pad_last;
     reg  [11:0] a_raddr;
     reg  [3:0] frac_addr;
-    reg  [15:0] x_bits;
     reg signed [15:0] x_s;
-    reg  we_ok;
-    reg  [24:0] hmask;
     reg  [3:0] region;
+    reg  [39:0] bus;
+    reg  neg;
+    reg  [24:0] smask;
+    reg  [24:0] t;
+    reg  over;
+    reg  [30:0] low;
+    reg  [15:0] sat;
+    reg  [15:0] res;
+    reg  out_now;
     reg  [4:0] int5;
     reg  [47:0] mant48;
-    reg  [47:0] raw_min;
-    reg  [47:0] raw_max;
+    reg  [23:0] raw_lo;
+    reg  [23:0] raw_hi;
+    reg  raw_big;
     reg  [23:0] emin;
     reg  [23:0] tmax;
     reg  [23:0] rt_max;
@@ -436,184 +501,136 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .x(lanes$0$x),
         .w_addr(lanes$0$w_addr),
         .b_addr(lanes$0$b_addr),
-        .a_raddr(lanes$0$a_raddr),
-        .valid_c(lanes$0$valid_c),
-        .first_c(lanes$0$first_c),
-        .frac_d(lanes$0$frac_d),
-        .hmask_d(lanes$0$hmask_d),
-        .relu_e(lanes$0$relu_e),
-        .a_we_e(lanes$0$a_we_e),
-        .a_waddr_e(lanes$0$a_waddr_e),
+        .valid_m(lanes$0$valid_m),
+        .first_m(lanes$0$first_m),
+        .last_m(lanes$0$last_m),
+        .drain(lanes$0$drain),
         .ld_we_w(lanes$0$ld_we_w),
         .ld_we_b(lanes$0$ld_we_b),
         .ld_lane(lanes$0$ld_lane),
         .ld_word(lanes$0$ld_word),
         .ld_data(lanes$0$ld_data),
-        .sel(lanes$0$sel),
-        .a_m(lanes$0$a_m),
-        .y(lanes$0$y)
+        .g(lanes$0$g)
     );
     ouro_predictor$lanes$1 lanes$1(
         .clock(lanes$1$clock),
         .x(lanes$1$x),
         .w_addr(lanes$1$w_addr),
         .b_addr(lanes$1$b_addr),
-        .a_raddr(lanes$1$a_raddr),
-        .valid_c(lanes$1$valid_c),
-        .first_c(lanes$1$first_c),
-        .frac_d(lanes$1$frac_d),
-        .hmask_d(lanes$1$hmask_d),
-        .relu_e(lanes$1$relu_e),
-        .a_we_e(lanes$1$a_we_e),
-        .a_waddr_e(lanes$1$a_waddr_e),
+        .valid_m(lanes$1$valid_m),
+        .first_m(lanes$1$first_m),
+        .last_m(lanes$1$last_m),
+        .drain(lanes$1$drain),
         .ld_we_w(lanes$1$ld_we_w),
         .ld_we_b(lanes$1$ld_we_b),
         .ld_lane(lanes$1$ld_lane),
         .ld_word(lanes$1$ld_word),
         .ld_data(lanes$1$ld_data),
-        .sel(lanes$1$sel),
-        .a_m(lanes$1$a_m),
-        .y(lanes$1$y)
+        .g(lanes$1$g)
     );
     ouro_predictor$lanes$2 lanes$2(
         .clock(lanes$2$clock),
         .x(lanes$2$x),
         .w_addr(lanes$2$w_addr),
         .b_addr(lanes$2$b_addr),
-        .a_raddr(lanes$2$a_raddr),
-        .valid_c(lanes$2$valid_c),
-        .first_c(lanes$2$first_c),
-        .frac_d(lanes$2$frac_d),
-        .hmask_d(lanes$2$hmask_d),
-        .relu_e(lanes$2$relu_e),
-        .a_we_e(lanes$2$a_we_e),
-        .a_waddr_e(lanes$2$a_waddr_e),
+        .valid_m(lanes$2$valid_m),
+        .first_m(lanes$2$first_m),
+        .last_m(lanes$2$last_m),
+        .drain(lanes$2$drain),
         .ld_we_w(lanes$2$ld_we_w),
         .ld_we_b(lanes$2$ld_we_b),
         .ld_lane(lanes$2$ld_lane),
         .ld_word(lanes$2$ld_word),
         .ld_data(lanes$2$ld_data),
-        .sel(lanes$2$sel),
-        .a_m(lanes$2$a_m),
-        .y(lanes$2$y)
+        .g(lanes$2$g)
     );
     ouro_predictor$lanes$3 lanes$3(
         .clock(lanes$3$clock),
         .x(lanes$3$x),
         .w_addr(lanes$3$w_addr),
         .b_addr(lanes$3$b_addr),
-        .a_raddr(lanes$3$a_raddr),
-        .valid_c(lanes$3$valid_c),
-        .first_c(lanes$3$first_c),
-        .frac_d(lanes$3$frac_d),
-        .hmask_d(lanes$3$hmask_d),
-        .relu_e(lanes$3$relu_e),
-        .a_we_e(lanes$3$a_we_e),
-        .a_waddr_e(lanes$3$a_waddr_e),
+        .valid_m(lanes$3$valid_m),
+        .first_m(lanes$3$first_m),
+        .last_m(lanes$3$last_m),
+        .drain(lanes$3$drain),
         .ld_we_w(lanes$3$ld_we_w),
         .ld_we_b(lanes$3$ld_we_b),
         .ld_lane(lanes$3$ld_lane),
         .ld_word(lanes$3$ld_word),
         .ld_data(lanes$3$ld_data),
-        .sel(lanes$3$sel),
-        .a_m(lanes$3$a_m),
-        .y(lanes$3$y)
+        .g(lanes$3$g)
     );
     ouro_predictor$lanes$4 lanes$4(
         .clock(lanes$4$clock),
         .x(lanes$4$x),
         .w_addr(lanes$4$w_addr),
         .b_addr(lanes$4$b_addr),
-        .a_raddr(lanes$4$a_raddr),
-        .valid_c(lanes$4$valid_c),
-        .first_c(lanes$4$first_c),
-        .frac_d(lanes$4$frac_d),
-        .hmask_d(lanes$4$hmask_d),
-        .relu_e(lanes$4$relu_e),
-        .a_we_e(lanes$4$a_we_e),
-        .a_waddr_e(lanes$4$a_waddr_e),
+        .valid_m(lanes$4$valid_m),
+        .first_m(lanes$4$first_m),
+        .last_m(lanes$4$last_m),
+        .drain(lanes$4$drain),
         .ld_we_w(lanes$4$ld_we_w),
         .ld_we_b(lanes$4$ld_we_b),
         .ld_lane(lanes$4$ld_lane),
         .ld_word(lanes$4$ld_word),
         .ld_data(lanes$4$ld_data),
-        .sel(lanes$4$sel),
-        .a_m(lanes$4$a_m),
-        .y(lanes$4$y)
+        .g(lanes$4$g)
     );
     ouro_predictor$lanes$5 lanes$5(
         .clock(lanes$5$clock),
         .x(lanes$5$x),
         .w_addr(lanes$5$w_addr),
         .b_addr(lanes$5$b_addr),
-        .a_raddr(lanes$5$a_raddr),
-        .valid_c(lanes$5$valid_c),
-        .first_c(lanes$5$first_c),
-        .frac_d(lanes$5$frac_d),
-        .hmask_d(lanes$5$hmask_d),
-        .relu_e(lanes$5$relu_e),
-        .a_we_e(lanes$5$a_we_e),
-        .a_waddr_e(lanes$5$a_waddr_e),
+        .valid_m(lanes$5$valid_m),
+        .first_m(lanes$5$first_m),
+        .last_m(lanes$5$last_m),
+        .drain(lanes$5$drain),
         .ld_we_w(lanes$5$ld_we_w),
         .ld_we_b(lanes$5$ld_we_b),
         .ld_lane(lanes$5$ld_lane),
         .ld_word(lanes$5$ld_word),
         .ld_data(lanes$5$ld_data),
-        .sel(lanes$5$sel),
-        .a_m(lanes$5$a_m),
-        .y(lanes$5$y)
+        .g(lanes$5$g)
     );
     ouro_predictor$lanes$6 lanes$6(
         .clock(lanes$6$clock),
         .x(lanes$6$x),
         .w_addr(lanes$6$w_addr),
         .b_addr(lanes$6$b_addr),
-        .a_raddr(lanes$6$a_raddr),
-        .valid_c(lanes$6$valid_c),
-        .first_c(lanes$6$first_c),
-        .frac_d(lanes$6$frac_d),
-        .hmask_d(lanes$6$hmask_d),
-        .relu_e(lanes$6$relu_e),
-        .a_we_e(lanes$6$a_we_e),
-        .a_waddr_e(lanes$6$a_waddr_e),
+        .valid_m(lanes$6$valid_m),
+        .first_m(lanes$6$first_m),
+        .last_m(lanes$6$last_m),
+        .drain(lanes$6$drain),
         .ld_we_w(lanes$6$ld_we_w),
         .ld_we_b(lanes$6$ld_we_b),
         .ld_lane(lanes$6$ld_lane),
         .ld_word(lanes$6$ld_word),
         .ld_data(lanes$6$ld_data),
-        .sel(lanes$6$sel),
-        .a_m(lanes$6$a_m),
-        .y(lanes$6$y)
+        .g(lanes$6$g)
     );
     ouro_predictor$lanes$7 lanes$7(
         .clock(lanes$7$clock),
         .x(lanes$7$x),
         .w_addr(lanes$7$w_addr),
         .b_addr(lanes$7$b_addr),
-        .a_raddr(lanes$7$a_raddr),
-        .valid_c(lanes$7$valid_c),
-        .first_c(lanes$7$first_c),
-        .frac_d(lanes$7$frac_d),
-        .hmask_d(lanes$7$hmask_d),
-        .relu_e(lanes$7$relu_e),
-        .a_we_e(lanes$7$a_we_e),
-        .a_waddr_e(lanes$7$a_waddr_e),
+        .valid_m(lanes$7$valid_m),
+        .first_m(lanes$7$first_m),
+        .last_m(lanes$7$last_m),
+        .drain(lanes$7$drain),
         .ld_we_w(lanes$7$ld_we_w),
         .ld_we_b(lanes$7$ld_we_b),
         .ld_lane(lanes$7$ld_lane),
         .ld_word(lanes$7$ld_word),
         .ld_data(lanes$7$ld_data),
-        .sel(lanes$7$sel),
-        .a_m(lanes$7$a_m),
-        .y(lanes$7$y)
+        .g(lanes$7$g)
     );
-    ouro_predictor$xram xram(
-        .clock(xram$clock),
-        .read_address(xram$read_address),
-        .read_data(xram$read_data),
-        .write_address(xram$write_address),
-        .write_data(xram$write_data),
-        .write_enable(xram$write_enable)
+    ouro_predictor$act act(
+        .clock(act$clock),
+        .read_address(act$read_address),
+        .read_data(act$read_data),
+        .write_address(act$write_address),
+        .write_data(act$write_data),
+        .write_enable(act$write_enable)
     );
     ouro_predictor$frac_ram frac_ram(
         .clock(frac_ram$clock),
@@ -658,15 +675,10 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(i$q),
         .clock(i$clock)
     );
-    ouro_predictor$i_lo i_lo(
-        .d(i_lo$d),
-        .q(i_lo$q),
-        .clock(i_lo$clock)
-    );
-    ouro_predictor$i_hi i_hi(
-        .d(i_hi$d),
-        .q(i_hi$q),
-        .clock(i_hi$clock)
+    ouro_predictor$ob ob(
+        .d(ob$d),
+        .q(ob$q),
+        .clock(ob$clock)
     );
     ouro_predictor$waddr waddr(
         .d(waddr$d),
@@ -683,6 +695,66 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(cnt$q),
         .clock(cnt$clock)
     );
+    ouro_predictor$gap_last gap_last(
+        .d(gap_last$d),
+        .q(gap_last$q),
+        .clock(gap_last$clock)
+    );
+    ouro_predictor$i_last i_last(
+        .d(i_last$d),
+        .q(i_last$q),
+        .clock(i_last$clock)
+    );
+    ouro_predictor$g_last g_last(
+        .d(g_last$d),
+        .q(g_last$q),
+        .clock(g_last$clock)
+    );
+    ouro_predictor$ldw_r ldw_r(
+        .d(ldw_r$d),
+        .q(ldw_r$q),
+        .clock(ldw_r$clock)
+    );
+    ouro_predictor$ldb_r ldb_r(
+        .d(ldb_r$d),
+        .q(ldb_r$q),
+        .clock(ldb_r$clock)
+    );
+    ouro_predictor$ldf_r ldf_r(
+        .d(ldf_r$d),
+        .q(ldf_r$q),
+        .clock(ldf_r$clock)
+    );
+    ouro_predictor$ldl_r ldl_r(
+        .d(ldl_r$d),
+        .q(ldl_r$q),
+        .clock(ldl_r$clock)
+    );
+    ouro_predictor$ld_addr_r ld_addr_r(
+        .d(ld_addr_r$d),
+        .q(ld_addr_r$q),
+        .clock(ld_addr_r$clock)
+    );
+    ouro_predictor$ld_data_r ld_data_r(
+        .d(ld_data_r$d),
+        .q(ld_data_r$q),
+        .clock(ld_data_r$clock)
+    );
+    ouro_predictor$in_we_r in_we_r(
+        .d(in_we_r$d),
+        .q(in_we_r$q),
+        .clock(in_we_r$clock)
+    );
+    ouro_predictor$in_addr_r in_addr_r(
+        .d(in_addr_r$d),
+        .q(in_addr_r$q),
+        .clock(in_addr_r$clock)
+    );
+    ouro_predictor$in_data_r in_data_r(
+        .d(in_data_r$d),
+        .q(in_data_r$q),
+        .clock(in_data_r$clock)
+    );
     ouro_predictor$v_b v_b(
         .d(v_b$d),
         .q(v_b$q),
@@ -698,20 +770,10 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(last_b$q),
         .clock(last_b$clock)
     );
-    ouro_predictor$fromx_b fromx_b(
-        .d(fromx_b$d),
-        .q(fromx_b$q),
-        .clock(fromx_b$clock)
-    );
     ouro_predictor$out_b out_b(
         .d(out_b$d),
         .q(out_b$q),
         .clock(out_b$clock)
-    );
-    ouro_predictor$sel_b sel_b(
-        .d(sel_b$d),
-        .q(sel_b$q),
-        .clock(sel_b$clock)
     );
     ouro_predictor$wa_b wa_b(
         .d(wa_b$d),
@@ -727,11 +789,6 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .d(baddr_b$d),
         .q(baddr_b$q),
         .clock(baddr_b$clock)
-    );
-    ouro_predictor$x_r x_r(
-        .d(x_r$d),
-        .q(x_r$q),
-        .clock(x_r$clock)
     );
     ouro_predictor$v_m v_m(
         .d(v_m$d),
@@ -762,16 +819,6 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .d(frac_m$d),
         .q(frac_m$q),
         .clock(frac_m$clock)
-    );
-    ouro_predictor$v_c v_c(
-        .d(v_c$d),
-        .q(v_c$q),
-        .clock(v_c$clock)
-    );
-    ouro_predictor$first_c first_c(
-        .d(first_c$d),
-        .q(first_c$q),
-        .clock(first_c$clock)
     );
     ouro_predictor$last_c last_c(
         .d(last_c$d),
@@ -813,20 +860,135 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(frac_d$q),
         .clock(frac_d$clock)
     );
-    ouro_predictor$last_e last_e(
-        .d(last_e$d),
-        .q(last_e$q),
-        .clock(last_e$clock)
+    ouro_predictor$dsel dsel(
+        .d(dsel$d),
+        .q(dsel$q),
+        .clock(dsel$clock)
     );
-    ouro_predictor$out_e out_e(
-        .d(out_e$d),
-        .q(out_e$q),
-        .clock(out_e$clock)
+    ouro_predictor$s0_act s0_act(
+        .d(s0_act$d),
+        .q(s0_act$q),
+        .clock(s0_act$clock)
     );
-    ouro_predictor$wa_e wa_e(
-        .d(wa_e$d),
-        .q(wa_e$q),
-        .clock(wa_e$clock)
+    ouro_predictor$s0_first s0_first(
+        .d(s0_first$d),
+        .q(s0_first$q),
+        .clock(s0_first$clock)
+    );
+    ouro_predictor$s0_out s0_out(
+        .d(s0_out$d),
+        .q(s0_out$q),
+        .clock(s0_out$clock)
+    );
+    ouro_predictor$s0_cnt s0_cnt(
+        .d(s0_cnt$d),
+        .q(s0_cnt$q),
+        .clock(s0_cnt$clock)
+    );
+    ouro_predictor$s0_addr s0_addr(
+        .d(s0_addr$d),
+        .q(s0_addr$q),
+        .clock(s0_addr$clock)
+    );
+    ouro_predictor$s0_frac s0_frac(
+        .d(s0_frac$d),
+        .q(s0_frac$q),
+        .clock(s0_frac$clock)
+    );
+    ouro_predictor$s1_act s1_act(
+        .d(s1_act$d),
+        .q(s1_act$q),
+        .clock(s1_act$clock)
+    );
+    ouro_predictor$s1_first s1_first(
+        .d(s1_first$d),
+        .q(s1_first$q),
+        .clock(s1_first$clock)
+    );
+    ouro_predictor$s1_out s1_out(
+        .d(s1_out$d),
+        .q(s1_out$q),
+        .clock(s1_out$clock)
+    );
+    ouro_predictor$s1_addr s1_addr(
+        .d(s1_addr$d),
+        .q(s1_addr$q),
+        .clock(s1_addr$clock)
+    );
+    ouro_predictor$s1_frac s1_frac(
+        .d(s1_frac$d),
+        .q(s1_frac$q),
+        .clock(s1_frac$clock)
+    );
+    ouro_predictor$s2_act s2_act(
+        .d(s2_act$d),
+        .q(s2_act$q),
+        .clock(s2_act$clock)
+    );
+    ouro_predictor$s2_first s2_first(
+        .d(s2_first$d),
+        .q(s2_first$q),
+        .clock(s2_first$clock)
+    );
+    ouro_predictor$s2_out s2_out(
+        .d(s2_out$d),
+        .q(s2_out$q),
+        .clock(s2_out$clock)
+    );
+    ouro_predictor$s2_addr s2_addr(
+        .d(s2_addr$d),
+        .q(s2_addr$q),
+        .clock(s2_addr$clock)
+    );
+    ouro_predictor$s2_frac s2_frac(
+        .d(s2_frac$d),
+        .q(s2_frac$q),
+        .clock(s2_frac$clock)
+    );
+    ouro_predictor$s2_hmask s2_hmask(
+        .d(s2_hmask$d),
+        .q(s2_hmask$q),
+        .clock(s2_hmask$clock)
+    );
+    ouro_predictor$bus_r bus_r(
+        .d(bus_r$d),
+        .q(bus_r$q),
+        .clock(bus_r$clock)
+    );
+    ouro_predictor$s3_act s3_act(
+        .d(s3_act$d),
+        .q(s3_act$q),
+        .clock(s3_act$clock)
+    );
+    ouro_predictor$s3_first s3_first(
+        .d(s3_first$d),
+        .q(s3_first$q),
+        .clock(s3_first$clock)
+    );
+    ouro_predictor$s3_out s3_out(
+        .d(s3_out$d),
+        .q(s3_out$q),
+        .clock(s3_out$clock)
+    );
+    ouro_predictor$s3_addr s3_addr(
+        .d(s3_addr$d),
+        .q(s3_addr$q),
+        .clock(s3_addr$clock)
+    );
+    ouro_predictor$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
     );
     ouro_predictor$log2_r log2_r(
         .d(log2_r$d),
@@ -847,11 +1009,6 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .d(f6$d),
         .q(f6$q),
         .clock(f6$clock)
-    );
-    ouro_predictor$f7 f7(
-        .d(f7$d),
-        .q(f7$q),
-        .clock(f7$clock)
     );
     ouro_predictor$lt_r lt_r(
         .d(lt_r$d),
@@ -918,6 +1075,21 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(tmax_r$q),
         .clock(tmax_r$clock)
     );
+    ouro_predictor$emin2 emin2(
+        .d(emin2$d),
+        .q(emin2$q),
+        .clock(emin2$clock)
+    );
+    ouro_predictor$tmax2 tmax2(
+        .d(tmax2$d),
+        .q(tmax2$q),
+        .clock(tmax2$clock)
+    );
+    ouro_predictor$lim_gt lim_gt(
+        .d(lim_gt$d),
+        .q(lim_gt$q),
+        .clock(lim_gt$clock)
+    );
     ouro_predictor$eff_min eff_min(
         .d(eff_min$d),
         .q(eff_min$q),
@@ -936,32 +1108,35 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         k$clock = clock;
         g$clock = clock;
         i$clock = clock;
-        i_lo$clock = clock;
-        i_hi$clock = clock;
+        ob$clock = clock;
         waddr$clock = clock;
         baddr$clock = clock;
         cnt$clock = clock;
+        gap_last$clock = clock;
+        i_last$clock = clock;
+        g_last$clock = clock;
+        ldw_r$clock = clock;
+        ldb_r$clock = clock;
+        ldf_r$clock = clock;
+        ldl_r$clock = clock;
+        ld_addr_r$clock = clock;
+        ld_data_r$clock = clock;
+        in_we_r$clock = clock;
+        in_addr_r$clock = clock;
+        in_data_r$clock = clock;
         v_b$clock = clock;
         first_b$clock = clock;
         last_b$clock = clock;
-        fromx_b$clock = clock;
         out_b$clock = clock;
-        sel_b$clock = clock;
         wa_b$clock = clock;
         waddr_b$clock = clock;
         baddr_b$clock = clock;
-        x_r$clock = clock;
         v_m$clock = clock;
         first_m$clock = clock;
         last_m$clock = clock;
         out_m$clock = clock;
         wa_m$clock = clock;
         frac_m$clock = clock;
-        last_e$clock = clock;
-        out_e$clock = clock;
-        wa_e$clock = clock;
-        v_c$clock = clock;
-        first_c$clock = clock;
         last_c$clock = clock;
         out_c$clock = clock;
         wa_c$clock = clock;
@@ -970,11 +1145,36 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         out_d$clock = clock;
         wa_d$clock = clock;
         frac_d$clock = clock;
+        dsel$clock = clock;
+        s0_act$clock = clock;
+        s0_first$clock = clock;
+        s0_out$clock = clock;
+        s0_cnt$clock = clock;
+        s0_addr$clock = clock;
+        s0_frac$clock = clock;
+        s1_act$clock = clock;
+        s1_first$clock = clock;
+        s1_out$clock = clock;
+        s1_addr$clock = clock;
+        s1_frac$clock = clock;
+        s2_act$clock = clock;
+        s2_first$clock = clock;
+        s2_out$clock = clock;
+        s2_addr$clock = clock;
+        s2_frac$clock = clock;
+        s2_hmask$clock = clock;
+        bus_r$clock = clock;
+        s3_act$clock = clock;
+        s3_first$clock = clock;
+        s3_out$clock = clock;
+        s3_addr$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
         log2_r$clock = clock;
         f4$clock = clock;
         f5$clock = clock;
         f6$clock = clock;
-        f7$clock = clock;
         lt_r$clock = clock;
         gt_r$clock = clock;
         raw24_r$clock = clock;
@@ -988,6 +1188,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         rt_max_n$clock = clock;
         emin_r$clock = clock;
         tmax_r$clock = clock;
+        emin2$clock = clock;
+        tmax2$clock = clock;
+        lim_gt$clock = clock;
         eff_min$clock = clock;
         eff_max$clock = clock;
         state$d = state$q;
@@ -995,32 +1198,35 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         k$d = k$q;
         g$d = g$q;
         i$d = i$q;
-        i_lo$d = i_lo$q;
-        i_hi$d = i_hi$q;
+        ob$d = ob$q;
         waddr$d = waddr$q;
         baddr$d = baddr$q;
         cnt$d = cnt$q;
+        gap_last$d = gap_last$q;
+        i_last$d = i_last$q;
+        g_last$d = g_last$q;
+        ldw_r$d = ldw_r$q;
+        ldb_r$d = ldb_r$q;
+        ldf_r$d = ldf_r$q;
+        ldl_r$d = ldl_r$q;
+        ld_addr_r$d = ld_addr_r$q;
+        ld_data_r$d = ld_data_r$q;
+        in_we_r$d = in_we_r$q;
+        in_addr_r$d = in_addr_r$q;
+        in_data_r$d = in_data_r$q;
         v_b$d = v_b$q;
         first_b$d = first_b$q;
         last_b$d = last_b$q;
-        fromx_b$d = fromx_b$q;
         out_b$d = out_b$q;
-        sel_b$d = sel_b$q;
         wa_b$d = wa_b$q;
         waddr_b$d = waddr_b$q;
         baddr_b$d = baddr_b$q;
-        x_r$d = x_r$q;
         v_m$d = v_m$q;
         first_m$d = first_m$q;
         last_m$d = last_m$q;
         out_m$d = out_m$q;
         wa_m$d = wa_m$q;
         frac_m$d = frac_m$q;
-        last_e$d = last_e$q;
-        out_e$d = out_e$q;
-        wa_e$d = wa_e$q;
-        v_c$d = v_c$q;
-        first_c$d = first_c$q;
         last_c$d = last_c$q;
         out_c$d = out_c$q;
         wa_c$d = wa_c$q;
@@ -1029,11 +1235,36 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         out_d$d = out_d$q;
         wa_d$d = wa_d$q;
         frac_d$d = frac_d$q;
+        dsel$d = dsel$q;
+        s0_act$d = s0_act$q;
+        s0_first$d = s0_first$q;
+        s0_out$d = s0_out$q;
+        s0_cnt$d = s0_cnt$q;
+        s0_addr$d = s0_addr$q;
+        s0_frac$d = s0_frac$q;
+        s1_act$d = s1_act$q;
+        s1_first$d = s1_first$q;
+        s1_out$d = s1_out$q;
+        s1_addr$d = s1_addr$q;
+        s1_frac$d = s1_frac$q;
+        s2_act$d = s2_act$q;
+        s2_first$d = s2_first$q;
+        s2_out$d = s2_out$q;
+        s2_addr$d = s2_addr$q;
+        s2_frac$d = s2_frac$q;
+        s2_hmask$d = s2_hmask$q;
+        bus_r$d = bus_r$q;
+        s3_act$d = s3_act$q;
+        s3_first$d = s3_first$q;
+        s3_out$d = s3_out$q;
+        s3_addr$d = s3_addr$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
         log2_r$d = log2_r$q;
         f4$d = f4$q;
         f5$d = f5$q;
         f6$d = f6$q;
-        f7$d = f7$q;
         lt_r$d = lt_r$q;
         gt_r$d = gt_r$q;
         raw24_r$d = raw24_r$q;
@@ -1047,9 +1278,12 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         rt_max_n$d = rt_max_n$q;
         emin_r$d = emin_r$q;
         tmax_r$d = tmax_r$q;
+        emin2$d = emin2$q;
+        tmax2$d = tmax2$q;
+        lim_gt$d = lim_gt$q;
         eff_min$d = eff_min$q;
         eff_max$d = eff_max$q;
-        xram$clock = clock;
+        act$clock = clock;
         frac_ram$clock = clock;
         desc$clock = clock;
         exp2$clock = clock;
@@ -1064,101 +1298,102 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         idle = state$q == EngineState$Idle;
         issue = state$q == EngineState$Issue;
         desc$address = k$q;
-        d_n = desc$data[(32'h0)+:(12)];
-        d_g = desc$data[(32'hc)+:(12)];
+        d_nm2 = desc$data[(32'h0)+:(12)];
+        d_gm2 = desc$data[(32'hc)+:(12)];
+        d_n1 = desc$data[32'h3b];
+        d_next_n1 = desc$data[32'h3c];
+        d_next_g1 = desc$data[32'h3d];
         d_rb = desc$data[(32'h18)+:(12)];
         d_wb = desc$data[(32'h24)+:(12)];
-        d_fromx = desc$data[32'h30];
-        d_last = desc$data[32'h31];
-        d_nogap = desc$data[32'h32];
-        d_gap_last = desc$data[(32'h33)+:(3)];
-        xram$write_address = in_addr;
-        xram$write_data = in_data;
-        xram$write_enable = in_we & idle;
-        we_ok = ld_we & idle;
+        d_last = desc$data[32'h30];
+        d_nogap = desc$data[32'h31];
+        d_gap_last = desc$data[(32'h32)+:(4)];
+        d_nopad = desc$data[32'h36];
+        d_pad_last = desc$data[(32'h37)+:(4)];
         region = ld_addr[(32'h10)+:(4)];
-        frac_ram$write_address = ld_addr[(32'h0)+:(4)];
-        frac_ram$write_data = ld_data[(32'h0)+:(4)];
-        frac_ram$write_enable = we_ok & (region == r_fracs);
-        if (we_ok & (region == r_limits)) begin
-            if (ld_addr[32'h0]) begin
-                rt_max_n$d = ~ld_data[(32'h0)+:(24)];
+        ldw_r$d = ld_we & (region == r_weights);
+        ldb_r$d = ld_we & (region == r_biases);
+        ldf_r$d = ld_we & (region == r_fracs);
+        ldl_r$d = ld_we & (region == r_limits);
+        ld_addr_r$d = ld_addr;
+        ld_data_r$d = ld_data;
+        in_we_r$d = in_we;
+        in_addr_r$d = in_addr;
+        in_data_r$d = in_data;
+        frac_ram$write_address = ld_addr_r$q[(32'h0)+:(4)];
+        frac_ram$write_data = ld_data_r$q[(32'h0)+:(4)];
+        frac_ram$write_enable = ldf_r$q & idle;
+        if (ldl_r$q & idle) begin
+            if (ld_addr_r$q[32'h0]) begin
+                rt_max_n$d = ~ld_data_r$q[(32'h0)+:(24)];
             end
             else begin
-                rt_min$d = ld_data[(32'h0)+:(24)];
+                rt_min$d = ld_data_r$q[(32'h0)+:(24)];
             end
         end
-        a_raddr = d_rb + i_hi$q;
+        a_raddr = d_rb + i$q;
+        act$read_address = a_raddr;
         frac_addr = k$q;
         if (pol$q) begin
             frac_addr = k$q + pol_frac;
         end
         frac_ram$read_address = frac_addr;
-        xram$read_address = i$q[(32'h0)+:(6)];
         lanes$0$w_addr = waddr_b$q;
         lanes$0$b_addr = baddr_b$q;
-        lanes$0$a_raddr = a_raddr;
-        lanes$0$ld_we_w = we_ok & (region == r_weights);
-        lanes$0$ld_we_b = we_ok & (region == r_biases);
-        lanes$0$ld_lane = ld_addr[(32'hc)+:(4)];
-        lanes$0$ld_word = ld_addr[(32'h0)+:(12)];
-        lanes$0$ld_data = ld_data;
+        lanes$0$ld_we_w = ldw_r$q & idle;
+        lanes$0$ld_we_b = ldb_r$q & idle;
+        lanes$0$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
+        lanes$0$ld_word = ld_addr_r$q[(32'h0)+:(12)];
+        lanes$0$ld_data = ld_data_r$q;
         lanes$1$w_addr = waddr_b$q;
         lanes$1$b_addr = baddr_b$q;
-        lanes$1$a_raddr = a_raddr;
-        lanes$1$ld_we_w = we_ok & (region == r_weights);
-        lanes$1$ld_we_b = we_ok & (region == r_biases);
-        lanes$1$ld_lane = ld_addr[(32'hc)+:(4)];
-        lanes$1$ld_word = ld_addr[(32'h0)+:(12)];
-        lanes$1$ld_data = ld_data;
+        lanes$1$ld_we_w = ldw_r$q & idle;
+        lanes$1$ld_we_b = ldb_r$q & idle;
+        lanes$1$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
+        lanes$1$ld_word = ld_addr_r$q[(32'h0)+:(12)];
+        lanes$1$ld_data = ld_data_r$q;
         lanes$2$w_addr = waddr_b$q;
         lanes$2$b_addr = baddr_b$q;
-        lanes$2$a_raddr = a_raddr;
-        lanes$2$ld_we_w = we_ok & (region == r_weights);
-        lanes$2$ld_we_b = we_ok & (region == r_biases);
-        lanes$2$ld_lane = ld_addr[(32'hc)+:(4)];
-        lanes$2$ld_word = ld_addr[(32'h0)+:(12)];
-        lanes$2$ld_data = ld_data;
+        lanes$2$ld_we_w = ldw_r$q & idle;
+        lanes$2$ld_we_b = ldb_r$q & idle;
+        lanes$2$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
+        lanes$2$ld_word = ld_addr_r$q[(32'h0)+:(12)];
+        lanes$2$ld_data = ld_data_r$q;
         lanes$3$w_addr = waddr_b$q;
         lanes$3$b_addr = baddr_b$q;
-        lanes$3$a_raddr = a_raddr;
-        lanes$3$ld_we_w = we_ok & (region == r_weights);
-        lanes$3$ld_we_b = we_ok & (region == r_biases);
-        lanes$3$ld_lane = ld_addr[(32'hc)+:(4)];
-        lanes$3$ld_word = ld_addr[(32'h0)+:(12)];
-        lanes$3$ld_data = ld_data;
+        lanes$3$ld_we_w = ldw_r$q & idle;
+        lanes$3$ld_we_b = ldb_r$q & idle;
+        lanes$3$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
+        lanes$3$ld_word = ld_addr_r$q[(32'h0)+:(12)];
+        lanes$3$ld_data = ld_data_r$q;
         lanes$4$w_addr = waddr_b$q;
         lanes$4$b_addr = baddr_b$q;
-        lanes$4$a_raddr = a_raddr;
-        lanes$4$ld_we_w = we_ok & (region == r_weights);
-        lanes$4$ld_we_b = we_ok & (region == r_biases);
-        lanes$4$ld_lane = ld_addr[(32'hc)+:(4)];
-        lanes$4$ld_word = ld_addr[(32'h0)+:(12)];
-        lanes$4$ld_data = ld_data;
+        lanes$4$ld_we_w = ldw_r$q & idle;
+        lanes$4$ld_we_b = ldb_r$q & idle;
+        lanes$4$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
+        lanes$4$ld_word = ld_addr_r$q[(32'h0)+:(12)];
+        lanes$4$ld_data = ld_data_r$q;
         lanes$5$w_addr = waddr_b$q;
         lanes$5$b_addr = baddr_b$q;
-        lanes$5$a_raddr = a_raddr;
-        lanes$5$ld_we_w = we_ok & (region == r_weights);
-        lanes$5$ld_we_b = we_ok & (region == r_biases);
-        lanes$5$ld_lane = ld_addr[(32'hc)+:(4)];
-        lanes$5$ld_word = ld_addr[(32'h0)+:(12)];
-        lanes$5$ld_data = ld_data;
+        lanes$5$ld_we_w = ldw_r$q & idle;
+        lanes$5$ld_we_b = ldb_r$q & idle;
+        lanes$5$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
+        lanes$5$ld_word = ld_addr_r$q[(32'h0)+:(12)];
+        lanes$5$ld_data = ld_data_r$q;
         lanes$6$w_addr = waddr_b$q;
         lanes$6$b_addr = baddr_b$q;
-        lanes$6$a_raddr = a_raddr;
-        lanes$6$ld_we_w = we_ok & (region == r_weights);
-        lanes$6$ld_we_b = we_ok & (region == r_biases);
-        lanes$6$ld_lane = ld_addr[(32'hc)+:(4)];
-        lanes$6$ld_word = ld_addr[(32'h0)+:(12)];
-        lanes$6$ld_data = ld_data;
+        lanes$6$ld_we_w = ldw_r$q & idle;
+        lanes$6$ld_we_b = ldb_r$q & idle;
+        lanes$6$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
+        lanes$6$ld_word = ld_addr_r$q[(32'h0)+:(12)];
+        lanes$6$ld_data = ld_data_r$q;
         lanes$7$w_addr = waddr_b$q;
         lanes$7$b_addr = baddr_b$q;
-        lanes$7$a_raddr = a_raddr;
-        lanes$7$ld_we_w = we_ok & (region == r_weights);
-        lanes$7$ld_we_b = we_ok & (region == r_biases);
-        lanes$7$ld_lane = ld_addr[(32'hc)+:(4)];
-        lanes$7$ld_word = ld_addr[(32'h0)+:(12)];
-        lanes$7$ld_data = ld_data;
+        lanes$7$ld_we_w = ldw_r$q & idle;
+        lanes$7$ld_we_b = ldb_r$q & idle;
+        lanes$7$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
+        lanes$7$ld_word = ld_addr_r$q[(32'h0)+:(12)];
+        lanes$7$ld_data = ld_data_r$q;
         case (state$q)
             EngineState$Idle:
                 begin
@@ -1169,8 +1404,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
                         k$d = zero4;
                         g$d = zero12;
                         i$d = zero12;
-                        i_lo$d = one16;
-                        i_hi$d = zero12;
+                        ob$d = zero12;
+                        i_last$d = start_n1;
+                        g_last$d = start_g1;
                         waddr$d = zero12;
                         baddr$d = zero12;
                         if (polarity) begin
@@ -1182,19 +1418,22 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
             EngineState$Issue:
                 begin
                     waddr$d = waddr$q + one12;
-                    if (i$q == d_n) begin
+                    if (i_last$q) begin
                         i$d = zero12;
-                        i_lo$d = one16;
-                        i_hi$d = zero12;
+                        i_last$d = d_n1;
                         baddr$d = baddr$q + one12;
-                        if (g$q == d_g) begin
+                        cnt$d = zero12;
+                        if (g_last$q) begin
                             g$d = zero12;
+                            ob$d = zero12;
+                            i_last$d = d_next_n1;
+                            g_last$d = d_next_g1;
                             if (d_last) begin
                                 state$d = EngineState$Drain;
                             end
                             else begin
                                 k$d = k$q + one4;
-                                cnt$d = zero12;
+                                gap_last$d = d_gap_last;
                                 if (~d_nogap) begin
                                     state$d = EngineState$Gap;
                                 end
@@ -1202,161 +1441,183 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
                         end
                         else begin
                             g$d = g$q + one12;
+                            g_last$d = g$q == d_gm2;
+                            ob$d = ob$q + n_lanes;
+                            gap_last$d = d_pad_last;
+                            if (~d_nopad) begin
+                                state$d = EngineState$Gap;
+                            end
                         end
                     end
                     else begin
                         i$d = i$q + one12;
-                        if (|(i_lo$q & lane_wrap)) begin
-                            i_lo$d = one16;
-                            i_hi$d = i_hi$q + one12;
-                        end
-                        else begin
-                            i_lo$d = i_lo$q << 32'h1;
-                        end
+                        i_last$d = i$q == d_nm2;
                     end
                 end
             EngineState$Gap:
                 begin
                     cnt$d = cnt$q + one12;
-                    if (cnt$q[(32'h0)+:(3)] == d_gap_last) begin
+                    if (cnt$q[(32'h0)+:(4)] == gap_last$q) begin
                         state$d = EngineState$Issue;
                     end
                 end
             EngineState$Drain:
                 begin
-                    if (f7$q) begin
+                    if (f6$q) begin
                         state$d = EngineState$Idle;
                     end
                 end
         endcase
         v_b$d = issue;
         first_b$d = i$q == zero12;
-        last_b$d = issue & (i$q == d_n);
-        fromx_b$d = d_fromx;
+        last_b$d = issue & i_last$q;
         out_b$d = d_last;
-        sel_b$d = i_lo$q;
-        if (d_fromx) begin
-            sel_b$d = zero16;
-        end
-        wa_b$d = d_wb + g$q;
+        wa_b$d = d_wb + ob$q;
         waddr_b$d = waddr$q;
         baddr_b$d = baddr$q;
-        x_bits = zero16;
-        if (fromx_b$q) begin
-            x_bits = xram$read_data;
-        end
-        lanes$0$sel = sel_b$q[0];
-        x_bits = x_bits | lanes$0$a_m;
-        lanes$1$sel = sel_b$q[1];
-        x_bits = x_bits | lanes$1$a_m;
-        lanes$2$sel = sel_b$q[2];
-        x_bits = x_bits | lanes$2$a_m;
-        lanes$3$sel = sel_b$q[3];
-        x_bits = x_bits | lanes$3$a_m;
-        lanes$4$sel = sel_b$q[4];
-        x_bits = x_bits | lanes$4$a_m;
-        lanes$5$sel = sel_b$q[5];
-        x_bits = x_bits | lanes$5$a_m;
-        lanes$6$sel = sel_b$q[6];
-        x_bits = x_bits | lanes$6$a_m;
-        lanes$7$sel = sel_b$q[7];
-        x_bits = x_bits | lanes$7$a_m;
-        x_s = $signed(x_bits);
-        x_r$d = x_s;
-        lanes$0$x = x_r$q;
-        lanes$1$x = x_r$q;
-        lanes$2$x = x_r$q;
-        lanes$3$x = x_r$q;
-        lanes$4$x = x_r$q;
-        lanes$5$x = x_r$q;
-        lanes$6$x = x_r$q;
-        lanes$7$x = x_r$q;
+        x_s = $signed(act$read_data);
+        lanes$0$x = x_s;
+        lanes$1$x = x_s;
+        lanes$2$x = x_s;
+        lanes$3$x = x_s;
+        lanes$4$x = x_s;
+        lanes$5$x = x_s;
+        lanes$6$x = x_s;
+        lanes$7$x = x_s;
         v_m$d = v_b$q;
         first_m$d = first_b$q;
         last_m$d = last_b$q;
         out_m$d = out_b$q;
         wa_m$d = wa_b$q;
         frac_m$d = frac_ram$read_data;
-        v_c$d = v_m$q;
-        first_c$d = first_m$q;
+        lanes$0$valid_m = v_m$q;
+        lanes$0$first_m = first_m$q;
+        lanes$0$last_m = last_m$q;
+        lanes$1$valid_m = v_m$q;
+        lanes$1$first_m = first_m$q;
+        lanes$1$last_m = last_m$q;
+        lanes$2$valid_m = v_m$q;
+        lanes$2$first_m = first_m$q;
+        lanes$2$last_m = last_m$q;
+        lanes$3$valid_m = v_m$q;
+        lanes$3$first_m = first_m$q;
+        lanes$3$last_m = last_m$q;
+        lanes$4$valid_m = v_m$q;
+        lanes$4$first_m = first_m$q;
+        lanes$4$last_m = last_m$q;
+        lanes$5$valid_m = v_m$q;
+        lanes$5$first_m = first_m$q;
+        lanes$5$last_m = last_m$q;
+        lanes$6$valid_m = v_m$q;
+        lanes$6$first_m = first_m$q;
+        lanes$6$last_m = last_m$q;
+        lanes$7$valid_m = v_m$q;
+        lanes$7$first_m = first_m$q;
+        lanes$7$last_m = last_m$q;
         last_c$d = last_m$q;
         out_c$d = out_m$q;
         wa_c$d = wa_m$q;
         frac_c$d = frac_m$q;
-        lanes$0$valid_c = v_c$q;
-        lanes$0$first_c = first_c$q;
-        lanes$1$valid_c = v_c$q;
-        lanes$1$first_c = first_c$q;
-        lanes$2$valid_c = v_c$q;
-        lanes$2$first_c = first_c$q;
-        lanes$3$valid_c = v_c$q;
-        lanes$3$first_c = first_c$q;
-        lanes$4$valid_c = v_c$q;
-        lanes$4$first_c = first_c$q;
-        lanes$5$valid_c = v_c$q;
-        lanes$5$first_c = first_c$q;
-        lanes$6$valid_c = v_c$q;
-        lanes$6$first_c = first_c$q;
-        lanes$7$valid_c = v_c$q;
-        lanes$7$first_c = first_c$q;
         last_d$d = last_c$q;
         out_d$d = out_c$q;
         wa_d$d = wa_c$q;
         frac_d$d = frac_c$q;
-        hmask = ones25 << frac_d$q;
-        lanes$0$frac_d = frac_d$q;
-        lanes$0$hmask_d = hmask;
-        lanes$0$relu_e = ~out_e$q;
-        lanes$0$a_we_e = last_e$q & ~out_e$q;
-        lanes$0$a_waddr_e = wa_e$q;
-        lanes$1$frac_d = frac_d$q;
-        lanes$1$hmask_d = hmask;
-        lanes$1$relu_e = ~out_e$q;
-        lanes$1$a_we_e = last_e$q & ~out_e$q;
-        lanes$1$a_waddr_e = wa_e$q;
-        lanes$2$frac_d = frac_d$q;
-        lanes$2$hmask_d = hmask;
-        lanes$2$relu_e = ~out_e$q;
-        lanes$2$a_we_e = last_e$q & ~out_e$q;
-        lanes$2$a_waddr_e = wa_e$q;
-        lanes$3$frac_d = frac_d$q;
-        lanes$3$hmask_d = hmask;
-        lanes$3$relu_e = ~out_e$q;
-        lanes$3$a_we_e = last_e$q & ~out_e$q;
-        lanes$3$a_waddr_e = wa_e$q;
-        lanes$4$frac_d = frac_d$q;
-        lanes$4$hmask_d = hmask;
-        lanes$4$relu_e = ~out_e$q;
-        lanes$4$a_we_e = last_e$q & ~out_e$q;
-        lanes$4$a_waddr_e = wa_e$q;
-        lanes$5$frac_d = frac_d$q;
-        lanes$5$hmask_d = hmask;
-        lanes$5$relu_e = ~out_e$q;
-        lanes$5$a_we_e = last_e$q & ~out_e$q;
-        lanes$5$a_waddr_e = wa_e$q;
-        lanes$6$frac_d = frac_d$q;
-        lanes$6$hmask_d = hmask;
-        lanes$6$relu_e = ~out_e$q;
-        lanes$6$a_we_e = last_e$q & ~out_e$q;
-        lanes$6$a_waddr_e = wa_e$q;
-        lanes$7$frac_d = frac_d$q;
-        lanes$7$hmask_d = hmask;
-        lanes$7$relu_e = ~out_e$q;
-        lanes$7$a_we_e = last_e$q & ~out_e$q;
-        lanes$7$a_waddr_e = wa_e$q;
-        last_e$d = last_d$q;
-        out_e$d = out_d$q;
-        wa_e$d = wa_d$q;
-        if (last_e$q & out_e$q) begin
-            log2_r$d = lanes$0$y;
+        dsel$d = dsel$q << 32'h1;
+        s0_first$d = 1'b0;
+        if (s0_act$q) begin
+            if (s0_cnt$q == zero5) begin
+                s0_act$d = 1'b0;
+            end
+            else begin
+                s0_cnt$d = s0_cnt$q - one5;
+                s0_addr$d = s0_addr$q + one12;
+            end
         end
-        f4$d = last_e$q & out_e$q;
+        if (last_d$q) begin
+            dsel$d = one16;
+            s0_act$d = 1'b1;
+            s0_first$d = 1'b1;
+            s0_out$d = out_d$q;
+            s0_cnt$d = last_slot;
+            s0_addr$d = wa_d$q;
+            s0_frac$d = frac_d$q;
+        end
+        lanes$0$drain = dsel$q[0];
+        lanes$1$drain = dsel$q[1];
+        lanes$2$drain = dsel$q[2];
+        lanes$3$drain = dsel$q[3];
+        lanes$4$drain = dsel$q[4];
+        lanes$5$drain = dsel$q[5];
+        lanes$6$drain = dsel$q[6];
+        lanes$7$drain = dsel$q[7];
+        s1_act$d = s0_act$q;
+        s1_first$d = s0_first$q;
+        s1_out$d = s0_out$q;
+        s1_addr$d = s0_addr$q;
+        s1_frac$d = s0_frac$q;
+        bus = zero40;
+        bus = bus | lanes$0$g;
+        bus = bus | lanes$1$g;
+        bus = bus | lanes$2$g;
+        bus = bus | lanes$3$g;
+        bus = bus | lanes$4$g;
+        bus = bus | lanes$5$g;
+        bus = bus | lanes$6$g;
+        bus = bus | lanes$7$g;
+        bus_r$d = bus;
+        s2_act$d = s1_act$q;
+        s2_first$d = s1_first$q;
+        s2_out$d = s1_out$q;
+        s2_addr$d = s1_addr$q;
+        s2_frac$d = s1_frac$q;
+        s2_hmask$d = ones25 << s1_frac$q;
+        neg = bus_r$q[32'h27];
+        smask = zero25;
+        if (neg) begin
+            smask = ones25;
+        end
+        t = bus_r$q[(32'hf)+:(25)] ^ smask;
+        over = |(t & s2_hmask$q);
+        low = bus_r$q[(32'h0)+:(31)] >> s2_frac$q;
+        q_low$d = low[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = neg;
+        s3_act$d = s2_act$q;
+        s3_first$d = s2_first$q;
+        s3_out$d = s2_out$q;
+        s3_addr$d = s2_addr$q;
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
+                sat = sat_neg;
+            end
+            else begin
+                sat = sat_pos;
+            end
+        end
+        res = sat;
+        if (~s3_out$q & q_neg$q) begin
+            res = zero16;
+        end
+        act$write_address = s3_addr$q;
+        act$write_data = res;
+        act$write_enable = s3_act$q & ~s3_out$q;
+        if (idle) begin
+            act$write_address = ((in_addr_r$q) & 12'hfff);
+            act$write_data = in_data_r$q;
+            act$write_enable = in_we_r$q;
+        end
+        out_now = s3_act$q & s3_out$q & s3_first$q;
+        if (out_now) begin
+            log2_r$d = res;
+        end
+        f4$d = out_now;
         f5$d = f4$q;
         f6$d = f5$q;
-        exp2$address = log2_r$q[(32'h2)+:(8)];
+        exp2$address = res[(32'h2)+:(8)];
         int5 = log2_r$q[(32'ha)+:(5)];
         mant48 = ((exp2$data) & 48'hffffffffffff);
-        if (f5$q) begin
+        if (f4$q) begin
             raw_r$d = (mant48 << int5) >> 32'hf;
             if (log2_r$q[32'hf]) begin
                 raw_r$d = zero48;
@@ -1373,18 +1634,21 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         end
         emin_r$d = emin;
         tmax_r$d = tmax;
-        eff_min$d = emin_r$q;
-        eff_max$d = tmax_r$q;
-        if (emin_r$q > tmax_r$q) begin
-            eff_max$d = emin_r$q;
+        emin2$d = emin_r$q;
+        tmax2$d = tmax_r$q;
+        lim_gt$d = emin_r$q > tmax_r$q;
+        eff_min$d = emin2$q;
+        eff_max$d = tmax2$q;
+        if (lim_gt$q) begin
+            eff_max$d = emin2$q;
         end
-        raw_min = ((eff_min$q) & 48'hffffffffffff);
-        raw_max = ((eff_max$q) & 48'hffffffffffff);
-        lt_r$d = raw_r$q < raw_min;
-        gt_r$d = raw_r$q > raw_max;
+        raw_lo = raw_r$q[(32'h0)+:(24)];
+        raw_hi = raw_r$q[(32'h18)+:(24)];
+        raw_big = |raw_hi;
+        lt_r$d = ~raw_big & (raw_lo < eff_min$q);
+        gt_r$d = raw_big | (raw_lo > eff_max$q);
         raw24_r$d = raw_r$q[(32'h0)+:(24)];
-        f7$d = f6$q;
-        if (f7$q) begin
+        if (f6$q) begin
             cycles_r$d = raw24_r$q;
             low_r$d = 1'b0;
             high_r$d = 1'b0;
@@ -1397,7 +1661,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
                 high_r$d = 1'b1;
             end
         end
-        done_r$d = f7$q;
+        done_r$d = f6$q;
         busy = ~idle;
         done = done_r$q;
         out_polarity = outpol_r$q;
@@ -1408,6 +1672,158 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     end
 
 endmodule // ouro_predictor
+
+
+module ouro_predictor$act(clock,read_address,read_data,write_address,write_data,write_enable);
+
+    // Module arguments
+    input wire  clock;
+    input wire  [11:0] read_address;
+    output reg  [15:0] read_data;
+    input wire  [11:0] write_address;
+    input wire  [15:0] write_data;
+    input wire  write_enable;
+
+    // Update code (custom)
+    reg [15:0] mem[0:127];
+    wire unused_address_bits = &{1'b0, read_address[11:7], write_address[11:7]};
+    initial begin
+       mem[0] = 16'h0;
+       mem[1] = 16'h0;
+       mem[2] = 16'h0;
+       mem[3] = 16'h0;
+       mem[4] = 16'h0;
+       mem[5] = 16'h0;
+       mem[6] = 16'h0;
+       mem[7] = 16'h0;
+       mem[8] = 16'h0;
+       mem[9] = 16'h0;
+       mem[10] = 16'h0;
+       mem[11] = 16'h0;
+       mem[12] = 16'h0;
+       mem[13] = 16'h0;
+       mem[14] = 16'h0;
+       mem[15] = 16'h0;
+       mem[16] = 16'h0;
+       mem[17] = 16'h0;
+       mem[18] = 16'h0;
+       mem[19] = 16'h0;
+       mem[20] = 16'h0;
+       mem[21] = 16'h0;
+       mem[22] = 16'h0;
+       mem[23] = 16'h0;
+       mem[24] = 16'h0;
+       mem[25] = 16'h0;
+       mem[26] = 16'h0;
+       mem[27] = 16'h0;
+       mem[28] = 16'h0;
+       mem[29] = 16'h0;
+       mem[30] = 16'h0;
+       mem[31] = 16'h0;
+       mem[32] = 16'h0;
+       mem[33] = 16'h0;
+       mem[34] = 16'h0;
+       mem[35] = 16'h0;
+       mem[36] = 16'h0;
+       mem[37] = 16'h0;
+       mem[38] = 16'h0;
+       mem[39] = 16'h0;
+       mem[40] = 16'h0;
+       mem[41] = 16'h0;
+       mem[42] = 16'h0;
+       mem[43] = 16'h0;
+       mem[44] = 16'h0;
+       mem[45] = 16'h0;
+       mem[46] = 16'h0;
+       mem[47] = 16'h0;
+       mem[48] = 16'h0;
+       mem[49] = 16'h0;
+       mem[50] = 16'h0;
+       mem[51] = 16'h0;
+       mem[52] = 16'h0;
+       mem[53] = 16'h0;
+       mem[54] = 16'h0;
+       mem[55] = 16'h0;
+       mem[56] = 16'h0;
+       mem[57] = 16'h0;
+       mem[58] = 16'h0;
+       mem[59] = 16'h0;
+       mem[60] = 16'h0;
+       mem[61] = 16'h0;
+       mem[62] = 16'h0;
+       mem[63] = 16'h0;
+       mem[64] = 16'h0;
+       mem[65] = 16'h0;
+       mem[66] = 16'h0;
+       mem[67] = 16'h0;
+       mem[68] = 16'h0;
+       mem[69] = 16'h0;
+       mem[70] = 16'h0;
+       mem[71] = 16'h0;
+       mem[72] = 16'h0;
+       mem[73] = 16'h0;
+       mem[74] = 16'h0;
+       mem[75] = 16'h0;
+       mem[76] = 16'h0;
+       mem[77] = 16'h0;
+       mem[78] = 16'h0;
+       mem[79] = 16'h0;
+       mem[80] = 16'h0;
+       mem[81] = 16'h0;
+       mem[82] = 16'h0;
+       mem[83] = 16'h0;
+       mem[84] = 16'h0;
+       mem[85] = 16'h0;
+       mem[86] = 16'h0;
+       mem[87] = 16'h0;
+       mem[88] = 16'h0;
+       mem[89] = 16'h0;
+       mem[90] = 16'h0;
+       mem[91] = 16'h0;
+       mem[92] = 16'h0;
+       mem[93] = 16'h0;
+       mem[94] = 16'h0;
+       mem[95] = 16'h0;
+       mem[96] = 16'h0;
+       mem[97] = 16'h0;
+       mem[98] = 16'h0;
+       mem[99] = 16'h0;
+       mem[100] = 16'h0;
+       mem[101] = 16'h0;
+       mem[102] = 16'h0;
+       mem[103] = 16'h0;
+       mem[104] = 16'h0;
+       mem[105] = 16'h0;
+       mem[106] = 16'h0;
+       mem[107] = 16'h0;
+       mem[108] = 16'h0;
+       mem[109] = 16'h0;
+       mem[110] = 16'h0;
+       mem[111] = 16'h0;
+       mem[112] = 16'h0;
+       mem[113] = 16'h0;
+       mem[114] = 16'h0;
+       mem[115] = 16'h0;
+       mem[116] = 16'h0;
+       mem[117] = 16'h0;
+       mem[118] = 16'h0;
+       mem[119] = 16'h0;
+       mem[120] = 16'h0;
+       mem[121] = 16'h0;
+       mem[122] = 16'h0;
+       mem[123] = 16'h0;
+       mem[124] = 16'h0;
+       mem[125] = 16'h0;
+       mem[126] = 16'h0;
+       mem[127] = 16'h0;
+    end
+    always @(posedge clock) begin
+       read_data <= mem[read_address[6:0]];
+       if (write_enable) begin
+          mem[write_address[6:0]] <= write_data;
+       end
+    end
+endmodule // ouro_predictor$act
 
 
 module ouro_predictor$baddr(d,q,clock);
@@ -1446,6 +1862,25 @@ module ouro_predictor$baddr_b(d,q,clock);
     end
 
 endmodule // ouro_predictor$baddr_b
+
+
+module ouro_predictor$bus_r(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$bus_r
 
 
 module ouro_predictor$cnt(d,q,clock);
@@ -1491,16 +1926,16 @@ module ouro_predictor$desc(clock,address,data);
     // Module arguments
     input wire  clock;
     input wire  [3:0] address;
-    output reg  [53:0] data;
+    output reg  [61:0] data;
 
     // Update code (custom)
-    reg [53:0] mem[0:3];
+    reg [61:0] mem[0:3];
     wire unused_address_bits = &{1'b0, address[3:2]};
     initial begin
-       mem[0] = 54'h1000000001001;
-       mem[1] = 54'h1400200000100f;
-       mem[2] = 54'h200000200000f;
-       mem[3] = 54'h0;
+       mem[0] = 62'h282040000000000;
+       mem[1] = 62'h204205004000000e;
+       mem[2] = 62'h4300005000000e;
+       mem[3] = 62'h0;
     end
     wire unused_clock = clock;
     always @(*) begin
@@ -1526,6 +1961,25 @@ module ouro_predictor$done_r(d,q,clock);
     end
 
 endmodule // ouro_predictor$done_r
+
+
+module ouro_predictor$dsel(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$dsel
 
 
 module ouro_predictor$eff_max(d,q,clock);
@@ -1564,6 +2018,25 @@ module ouro_predictor$eff_min(d,q,clock);
     end
 
 endmodule // ouro_predictor$eff_min
+
+
+module ouro_predictor$emin2(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$emin2
 
 
 module ouro_predictor$emin_r(d,q,clock);
@@ -1915,25 +2388,6 @@ module ouro_predictor$f6(d,q,clock);
 endmodule // ouro_predictor$f6
 
 
-module ouro_predictor$f7(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$f7
-
-
 module ouro_predictor$first_b(d,q,clock);
 
     // Module arguments
@@ -1951,25 +2405,6 @@ module ouro_predictor$first_b(d,q,clock);
     end
 
 endmodule // ouro_predictor$first_b
-
-
-module ouro_predictor$first_c(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$first_c
 
 
 module ouro_predictor$first_m(d,q,clock);
@@ -2080,25 +2515,6 @@ module ouro_predictor$frac_ram(clock,read_address,read_data,write_address,write_
 endmodule // ouro_predictor$frac_ram
 
 
-module ouro_predictor$fromx_b(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$fromx_b
-
-
 module ouro_predictor$g(d,q,clock);
 
     // Module arguments
@@ -2116,6 +2532,44 @@ module ouro_predictor$g(d,q,clock);
     end
 
 endmodule // ouro_predictor$g
+
+
+module ouro_predictor$g_last(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$g_last
+
+
+module ouro_predictor$gap_last(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$gap_last
 
 
 module ouro_predictor$gt_r(d,q,clock);
@@ -2175,26 +2629,45 @@ module ouro_predictor$i(d,q,clock);
 endmodule // ouro_predictor$i
 
 
-module ouro_predictor$i_hi(d,q,clock);
+module ouro_predictor$i_last(d,q,clock);
 
     // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
+    input wire  d;
+    output reg  q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 12'h0;
+       q = 1'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$i_hi
+endmodule // ouro_predictor$i_last
 
 
-module ouro_predictor$i_lo(d,q,clock);
+module ouro_predictor$in_addr_r(d,q,clock);
+
+    // Module arguments
+    input wire  [5:0] d;
+    output reg  [5:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 6'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$in_addr_r
+
+
+module ouro_predictor$in_data_r(d,q,clock);
 
     // Module arguments
     input wire  [15:0] d;
@@ -2210,7 +2683,26 @@ module ouro_predictor$i_lo(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$i_lo
+endmodule // ouro_predictor$in_data_r
+
+
+module ouro_predictor$in_we_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$in_we_r
 
 
 module ouro_predictor$k(d,q,clock);
@@ -2232,57 +2724,77 @@ module ouro_predictor$k(d,q,clock);
 endmodule // ouro_predictor$k
 
 
-module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,g);
 
     // Module arguments
     input wire  clock;
     input wire signed [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
-    input wire  [11:0] a_raddr;
-    input wire  valid_c;
-    input wire  first_c;
-    input wire  [3:0] frac_d;
-    input wire  [24:0] hmask_d;
-    input wire  relu_e;
-    input wire  a_we_e;
-    input wire  [11:0] a_waddr_e;
+    input wire  valid_m;
+    input wire  first_m;
+    input wire  last_m;
+    input wire  drain;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    input wire  sel;
-    output reg  [15:0] a_m;
-    output reg  [15:0] y;
+    output reg  [39:0] g;
 
     // Constant declarations
     localparam  index = 4'h0;
     localparam  sext = 40'hff00000000;
-    localparam  sat_pos = 16'h7fff;
-    localparam  sat_neg = 16'h8000;
-    localparam  zero16 = 16'h0;
     localparam  zero40 = 40'h0;
+    localparam  m20 = 21'hfffff;
+    localparam  one21 = 21'h1;
 
     // Stub signals
+    reg signed [15:0] x_m$d;
+    wire signed [15:0] x_m$q;
+    reg  x_m$clock;
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
-    reg  [15:0] q_low$d;
-    wire  [15:0] q_low$q;
-    reg  q_low$clock;
-    reg  q_over$d;
-    wire  q_over$q;
-    reg  q_over$clock;
-    reg  q_neg$d;
-    wire  q_neg$q;
-    reg  q_neg$clock;
+    reg  valid_c$d;
+    wire  valid_c$q;
+    reg  valid_c$clock;
+    reg  first_c$d;
+    wire  first_c$q;
+    reg  first_c$clock;
+    reg  last_c$d;
+    wire  last_c$q;
+    reg  last_c$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
-    reg  [39:0] acc$d;
-    wire  [39:0] acc$q;
-    reg  acc$clock;
+    reg  [20:0] acc_lo$d;
+    wire  [20:0] acc_lo$q;
+    reg  acc_lo$clock;
+    reg  valid_d$d;
+    wire  valid_d$q;
+    reg  valid_d$clock;
+    reg  first_d$d;
+    wire  first_d$q;
+    reg  first_d$clock;
+    reg  last_d$d;
+    wire  last_d$q;
+    reg  last_d$clock;
+    reg  [20:0] hi_y$d;
+    wire  [20:0] hi_y$q;
+    reg  hi_y$clock;
+    reg  [20:0] hi_b$d;
+    wire  [20:0] hi_b$q;
+    reg  hi_b$clock;
+    reg  [20:0] acc_hi$d;
+    wire  [20:0] acc_hi$q;
+    reg  acc_hi$clock;
+    reg  [39:0] hold$d;
+    wire  [39:0] hold$q;
+    reg  hold$clock;
+    reg  [39:0] gate$d;
+    wire  [39:0] gate$q;
+    reg  gate$clock;
     reg  wram$clock;
     reg  [11:0] wram$read_address;
     wire  [15:0] wram$read_data;
@@ -2295,56 +2807,97 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [11:0] bram$write_address;
     reg  [31:0] bram$write_data;
     reg  bram$write_enable;
-    reg  aram$clock;
-    reg  [11:0] aram$read_address;
-    wire  [15:0] aram$read_data;
-    reg  [11:0] aram$write_address;
-    reg  [15:0] aram$write_data;
-    reg  aram$write_enable;
 
     // Local signals
+    reg  hit_w;
+    reg  hit_b;
     reg signed [15:0] w_s;
     reg  [31:0] prod_u;
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
-    reg  [39:0] base;
-    reg  [39:0] smask;
-    reg  [39:0] t;
-    reg  [30:0] low;
-    reg  over;
-    reg  [15:0] sat;
-    reg  [15:0] res;
+    reg  [20:0] base_lo;
+    reg  [20:0] sum_lo;
+    reg  [20:0] hi_y_next;
+    reg  [20:0] base_hi;
+    reg  [20:0] sum_hi;
+    reg  [19:0] acc_hi20;
+    reg  [19:0] lo20;
 
     // Sub module instances
+    ouro_predictor$lanes$0$x_m x_m(
+        .d(x_m$d),
+        .q(x_m$q),
+        .clock(x_m$clock)
+    );
     ouro_predictor$lanes$0$prod prod(
         .d(prod$d),
         .q(prod$q),
         .clock(prod$clock)
     );
-    ouro_predictor$lanes$0$q_low q_low(
-        .d(q_low$d),
-        .q(q_low$q),
-        .clock(q_low$clock)
+    ouro_predictor$lanes$0$valid_c valid_c(
+        .d(valid_c$d),
+        .q(valid_c$q),
+        .clock(valid_c$clock)
     );
-    ouro_predictor$lanes$0$q_over q_over(
-        .d(q_over$d),
-        .q(q_over$q),
-        .clock(q_over$clock)
+    ouro_predictor$lanes$0$first_c first_c(
+        .d(first_c$d),
+        .q(first_c$q),
+        .clock(first_c$clock)
     );
-    ouro_predictor$lanes$0$q_neg q_neg(
-        .d(q_neg$d),
-        .q(q_neg$q),
-        .clock(q_neg$clock)
+    ouro_predictor$lanes$0$last_c last_c(
+        .d(last_c$d),
+        .q(last_c$q),
+        .clock(last_c$clock)
     );
     ouro_predictor$lanes$0$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
         .clock(bias_c$clock)
     );
-    ouro_predictor$lanes$0$acc acc(
-        .d(acc$d),
-        .q(acc$q),
-        .clock(acc$clock)
+    ouro_predictor$lanes$0$acc_lo acc_lo(
+        .d(acc_lo$d),
+        .q(acc_lo$q),
+        .clock(acc_lo$clock)
+    );
+    ouro_predictor$lanes$0$valid_d valid_d(
+        .d(valid_d$d),
+        .q(valid_d$q),
+        .clock(valid_d$clock)
+    );
+    ouro_predictor$lanes$0$first_d first_d(
+        .d(first_d$d),
+        .q(first_d$q),
+        .clock(first_d$clock)
+    );
+    ouro_predictor$lanes$0$last_d last_d(
+        .d(last_d$d),
+        .q(last_d$q),
+        .clock(last_d$clock)
+    );
+    ouro_predictor$lanes$0$hi_y hi_y(
+        .d(hi_y$d),
+        .q(hi_y$q),
+        .clock(hi_y$clock)
+    );
+    ouro_predictor$lanes$0$hi_b hi_b(
+        .d(hi_b$d),
+        .q(hi_b$q),
+        .clock(hi_b$clock)
+    );
+    ouro_predictor$lanes$0$acc_hi acc_hi(
+        .d(acc_hi$d),
+        .q(acc_hi$q),
+        .clock(acc_hi$clock)
+    );
+    ouro_predictor$lanes$0$hold hold(
+        .d(hold$d),
+        .q(hold$q),
+        .clock(hold$clock)
+    );
+    ouro_predictor$lanes$0$gate gate(
+        .d(gate$d),
+        .q(gate$q),
+        .clock(gate$clock)
     );
     ouro_predictor$lanes$0$wram wram(
         .clock(wram$clock),
@@ -2362,47 +2915,57 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .write_data(bram$write_data),
         .write_enable(bram$write_enable)
     );
-    ouro_predictor$lanes$0$aram aram(
-        .clock(aram$clock),
-        .read_address(aram$read_address),
-        .read_data(aram$read_data),
-        .write_address(aram$write_address),
-        .write_data(aram$write_data),
-        .write_enable(aram$write_enable)
-    );
 
     // Update code
     always @(*) begin
+        x_m$clock = clock;
         prod$clock = clock;
-        q_low$clock = clock;
-        q_over$clock = clock;
-        q_neg$clock = clock;
+        valid_c$clock = clock;
+        first_c$clock = clock;
+        last_c$clock = clock;
         bias_c$clock = clock;
-        acc$clock = clock;
+        acc_lo$clock = clock;
+        valid_d$clock = clock;
+        first_d$clock = clock;
+        last_d$clock = clock;
+        hi_y$clock = clock;
+        hi_b$clock = clock;
+        acc_hi$clock = clock;
+        hold$clock = clock;
+        gate$clock = clock;
+        x_m$d = x_m$q;
         prod$d = prod$q;
-        q_low$d = q_low$q;
-        q_over$d = q_over$q;
-        q_neg$d = q_neg$q;
+        valid_c$d = valid_c$q;
+        first_c$d = first_c$q;
+        last_c$d = last_c$q;
         bias_c$d = bias_c$q;
-        acc$d = acc$q;
+        acc_lo$d = acc_lo$q;
+        valid_d$d = valid_d$q;
+        first_d$d = first_d$q;
+        last_d$d = last_d$q;
+        hi_y$d = hi_y$q;
+        hi_b$d = hi_b$q;
+        acc_hi$d = acc_hi$q;
+        hold$d = hold$q;
+        gate$d = gate$q;
         wram$clock = clock;
         bram$clock = clock;
-        aram$clock = clock;
         wram$read_address = w_addr;
         bram$read_address = b_addr;
-        aram$read_address = a_raddr;
-        a_m = zero16;
-        if (sel) begin
-            a_m = aram$read_data;
-        end
+        hit_w = ld_we_w & (ld_lane == index);
+        hit_b = ld_we_b & (ld_lane == index);
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
-        wram$write_enable = ld_we_w & (ld_lane == index);
+        wram$write_enable = hit_w;
         bram$write_address = ld_word;
         bram$write_data = ld_data;
-        bram$write_enable = ld_we_b & (ld_lane == index);
+        bram$write_enable = hit_b;
+        x_m$d = x;
+        valid_c$d = valid_m | hit_w;
+        first_c$d = first_m | hit_w;
+        last_c$d = last_m | hit_w;
         w_s = $signed(wram$read_data);
-        prod$d = x * w_s;
+        prod$d = x_m$q * w_s;
         bias_c$d = bram$read_data;
         prod_u = $unsigned(prod$q);
         prod_ext = ((prod_u) & 40'hffffffffff);
@@ -2413,90 +2976,82 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (bias_c$q[32'h1f]) begin
             bias_ext = ((bias_c$q) & 40'hffffffffff) | sext;
         end
-        base = acc$q;
-        if (first_c) begin
-            base = bias_ext;
+        base_lo = acc_lo$q & m20;
+        if (first_c$q) begin
+            base_lo = bias_c$q[(32'h0)+:(21)] & m20;
         end
-        if (valid_c) begin
-            acc$d = base + prod_ext;
+        sum_lo = base_lo + (prod_u[(32'h0)+:(21)] & m20);
+        if (valid_c$q) begin
+            acc_lo$d = sum_lo;
         end
-        smask = zero40;
-        if (acc$q[32'h27]) begin
-            smask = ~zero40;
+        hi_y_next = prod_ext[(32'h13)+:(21)] & ~one21;
+        if (sum_lo[32'h14]) begin
+            hi_y_next = (prod_ext[(32'h13)+:(21)] & ~one21) | one21;
         end
-        t = acc$q ^ smask;
-        low = t[(32'h0)+:(31)] >> frac_d;
-        over = |(t[(32'hf)+:(25)] & hmask_d);
-        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        q_over$d = over;
-        q_neg$d = acc$q[32'h27];
-        sat = q_low$q;
-        if (q_over$q) begin
-            if (q_neg$q) begin
-                sat = sat_neg;
-            end
-            else begin
-                sat = sat_pos;
-            end
+        hi_y$d = hi_y_next;
+        hi_b$d = bias_ext[(32'h13)+:(21)] | one21;
+        valid_d$d = valid_c$q;
+        first_d$d = first_c$q;
+        last_d$d = valid_c$q & last_c$q;
+        base_hi = acc_hi$q | one21;
+        if (first_d$q) begin
+            base_hi = hi_b$q;
         end
-        res = sat;
-        if (relu_e & sat[32'hf]) begin
-            res = zero16;
+        sum_hi = base_hi + hi_y$q;
+        if (valid_d$q) begin
+            acc_hi$d = sum_hi;
         end
-        y = res;
-        aram$write_address = a_waddr_e;
-        aram$write_data = res;
-        aram$write_enable = a_we_e;
+        acc_hi20 = sum_hi[(32'h1)+:(20)];
+        lo20 = acc_lo$q[(32'h0)+:(20)];
+        if (last_d$q) begin
+            hold$d = ((lo20) & 40'hffffffffff) | (((acc_hi20) & 40'hffffffffff) << 32'h14);
+        end
+        gate$d = zero40;
+        if (drain) begin
+            gate$d = hold$q;
+        end
+        g = gate$q;
     end
 
 endmodule // ouro_predictor$lanes$0
 
 
-module ouro_predictor$lanes$0$acc(d,q,clock);
+module ouro_predictor$lanes$0$acc_hi(d,q,clock);
 
     // Module arguments
-    input wire  [39:0] d;
-    output reg  [39:0] q;
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 40'h0;
+       q = 21'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$0$acc
+endmodule // ouro_predictor$lanes$0$acc_hi
 
 
-module ouro_predictor$lanes$0$aram(clock,read_address,read_data,write_address,write_data,write_enable);
+module ouro_predictor$lanes$0$acc_lo(d,q,clock);
 
     // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
-    input wire  [11:0] read_address;
-    output reg  [15:0] read_data;
-    input wire  [11:0] write_address;
-    input wire  [15:0] write_data;
-    input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, read_address[11:2], write_address[11:2]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       q = 21'h0;
     end
+
     always @(posedge clock) begin
-       read_data <= mem[read_address[1:0]];
-       if (write_enable) begin
-          mem[write_address[1:0]] <= write_data;
-       end
+       q <= d;
     end
-endmodule // ouro_predictor$lanes$0$aram
+
+endmodule // ouro_predictor$lanes$0$acc_lo
 
 
 module ouro_predictor$lanes$0$bias_c(d,q,clock);
@@ -2558,6 +3113,158 @@ module ouro_predictor$lanes$0$bram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$0$bram
 
 
+module ouro_predictor$lanes$0$first_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$first_c
+
+
+module ouro_predictor$lanes$0$first_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$first_d
+
+
+module ouro_predictor$lanes$0$gate(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$gate
+
+
+module ouro_predictor$lanes$0$hi_b(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$hi_b
+
+
+module ouro_predictor$lanes$0$hi_y(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$hi_y
+
+
+module ouro_predictor$lanes$0$hold(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$hold
+
+
+module ouro_predictor$lanes$0$last_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$last_c
+
+
+module ouro_predictor$lanes$0$last_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$last_d
+
+
 module ouro_predictor$lanes$0$prod(d,q,clock);
 
     // Module arguments
@@ -2577,26 +3284,7 @@ module ouro_predictor$lanes$0$prod(d,q,clock);
 endmodule // ouro_predictor$lanes$0$prod
 
 
-module ouro_predictor$lanes$0$q_low(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lanes$0$q_low
-
-
-module ouro_predictor$lanes$0$q_neg(d,q,clock);
+module ouro_predictor$lanes$0$valid_c(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -2612,10 +3300,10 @@ module ouro_predictor$lanes$0$q_neg(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$0$q_neg
+endmodule // ouro_predictor$lanes$0$valid_c
 
 
-module ouro_predictor$lanes$0$q_over(d,q,clock);
+module ouro_predictor$lanes$0$valid_d(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -2631,7 +3319,7 @@ module ouro_predictor$lanes$0$q_over(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$0$q_over
+endmodule // ouro_predictor$lanes$0$valid_d
 
 
 module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -2786,57 +3474,96 @@ module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$0$wram
 
 
-module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$0$x_m(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$0$x_m
+
+
+module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,g);
 
     // Module arguments
     input wire  clock;
     input wire signed [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
-    input wire  [11:0] a_raddr;
-    input wire  valid_c;
-    input wire  first_c;
-    input wire  [3:0] frac_d;
-    input wire  [24:0] hmask_d;
-    input wire  relu_e;
-    input wire  a_we_e;
-    input wire  [11:0] a_waddr_e;
+    input wire  valid_m;
+    input wire  first_m;
+    input wire  last_m;
+    input wire  drain;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    input wire  sel;
-    output reg  [15:0] a_m;
-    output reg  [15:0] y;
+    output reg  [39:0] g;
 
     // Constant declarations
     localparam  index = 4'h1;
     localparam  sext = 40'hff00000000;
-    localparam  sat_pos = 16'h7fff;
-    localparam  sat_neg = 16'h8000;
-    localparam  zero16 = 16'h0;
     localparam  zero40 = 40'h0;
+    localparam  m20 = 21'hfffff;
+    localparam  one21 = 21'h1;
 
     // Stub signals
+    reg signed [15:0] x_m$d;
+    wire signed [15:0] x_m$q;
+    reg  x_m$clock;
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
-    reg  [15:0] q_low$d;
-    wire  [15:0] q_low$q;
-    reg  q_low$clock;
-    reg  q_over$d;
-    wire  q_over$q;
-    reg  q_over$clock;
-    reg  q_neg$d;
-    wire  q_neg$q;
-    reg  q_neg$clock;
+    reg  valid_c$d;
+    wire  valid_c$q;
+    reg  valid_c$clock;
+    reg  first_c$d;
+    wire  first_c$q;
+    reg  first_c$clock;
+    reg  last_c$d;
+    wire  last_c$q;
+    reg  last_c$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
-    reg  [39:0] acc$d;
-    wire  [39:0] acc$q;
-    reg  acc$clock;
+    reg  [20:0] acc_lo$d;
+    wire  [20:0] acc_lo$q;
+    reg  acc_lo$clock;
+    reg  valid_d$d;
+    wire  valid_d$q;
+    reg  valid_d$clock;
+    reg  first_d$d;
+    wire  first_d$q;
+    reg  first_d$clock;
+    reg  last_d$d;
+    wire  last_d$q;
+    reg  last_d$clock;
+    reg  [20:0] hi_y$d;
+    wire  [20:0] hi_y$q;
+    reg  hi_y$clock;
+    reg  [20:0] hi_b$d;
+    wire  [20:0] hi_b$q;
+    reg  hi_b$clock;
+    reg  [20:0] acc_hi$d;
+    wire  [20:0] acc_hi$q;
+    reg  acc_hi$clock;
+    reg  [39:0] hold$d;
+    wire  [39:0] hold$q;
+    reg  hold$clock;
+    reg  [39:0] gate$d;
+    wire  [39:0] gate$q;
+    reg  gate$clock;
     reg  wram$clock;
     reg  [11:0] wram$read_address;
     wire  [15:0] wram$read_data;
@@ -2849,56 +3576,97 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [11:0] bram$write_address;
     reg  [31:0] bram$write_data;
     reg  bram$write_enable;
-    reg  aram$clock;
-    reg  [11:0] aram$read_address;
-    wire  [15:0] aram$read_data;
-    reg  [11:0] aram$write_address;
-    reg  [15:0] aram$write_data;
-    reg  aram$write_enable;
 
     // Local signals
+    reg  hit_w;
+    reg  hit_b;
     reg signed [15:0] w_s;
     reg  [31:0] prod_u;
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
-    reg  [39:0] base;
-    reg  [39:0] smask;
-    reg  [39:0] t;
-    reg  [30:0] low;
-    reg  over;
-    reg  [15:0] sat;
-    reg  [15:0] res;
+    reg  [20:0] base_lo;
+    reg  [20:0] sum_lo;
+    reg  [20:0] hi_y_next;
+    reg  [20:0] base_hi;
+    reg  [20:0] sum_hi;
+    reg  [19:0] acc_hi20;
+    reg  [19:0] lo20;
 
     // Sub module instances
+    ouro_predictor$lanes$1$x_m x_m(
+        .d(x_m$d),
+        .q(x_m$q),
+        .clock(x_m$clock)
+    );
     ouro_predictor$lanes$1$prod prod(
         .d(prod$d),
         .q(prod$q),
         .clock(prod$clock)
     );
-    ouro_predictor$lanes$1$q_low q_low(
-        .d(q_low$d),
-        .q(q_low$q),
-        .clock(q_low$clock)
+    ouro_predictor$lanes$1$valid_c valid_c(
+        .d(valid_c$d),
+        .q(valid_c$q),
+        .clock(valid_c$clock)
     );
-    ouro_predictor$lanes$1$q_over q_over(
-        .d(q_over$d),
-        .q(q_over$q),
-        .clock(q_over$clock)
+    ouro_predictor$lanes$1$first_c first_c(
+        .d(first_c$d),
+        .q(first_c$q),
+        .clock(first_c$clock)
     );
-    ouro_predictor$lanes$1$q_neg q_neg(
-        .d(q_neg$d),
-        .q(q_neg$q),
-        .clock(q_neg$clock)
+    ouro_predictor$lanes$1$last_c last_c(
+        .d(last_c$d),
+        .q(last_c$q),
+        .clock(last_c$clock)
     );
     ouro_predictor$lanes$1$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
         .clock(bias_c$clock)
     );
-    ouro_predictor$lanes$1$acc acc(
-        .d(acc$d),
-        .q(acc$q),
-        .clock(acc$clock)
+    ouro_predictor$lanes$1$acc_lo acc_lo(
+        .d(acc_lo$d),
+        .q(acc_lo$q),
+        .clock(acc_lo$clock)
+    );
+    ouro_predictor$lanes$1$valid_d valid_d(
+        .d(valid_d$d),
+        .q(valid_d$q),
+        .clock(valid_d$clock)
+    );
+    ouro_predictor$lanes$1$first_d first_d(
+        .d(first_d$d),
+        .q(first_d$q),
+        .clock(first_d$clock)
+    );
+    ouro_predictor$lanes$1$last_d last_d(
+        .d(last_d$d),
+        .q(last_d$q),
+        .clock(last_d$clock)
+    );
+    ouro_predictor$lanes$1$hi_y hi_y(
+        .d(hi_y$d),
+        .q(hi_y$q),
+        .clock(hi_y$clock)
+    );
+    ouro_predictor$lanes$1$hi_b hi_b(
+        .d(hi_b$d),
+        .q(hi_b$q),
+        .clock(hi_b$clock)
+    );
+    ouro_predictor$lanes$1$acc_hi acc_hi(
+        .d(acc_hi$d),
+        .q(acc_hi$q),
+        .clock(acc_hi$clock)
+    );
+    ouro_predictor$lanes$1$hold hold(
+        .d(hold$d),
+        .q(hold$q),
+        .clock(hold$clock)
+    );
+    ouro_predictor$lanes$1$gate gate(
+        .d(gate$d),
+        .q(gate$q),
+        .clock(gate$clock)
     );
     ouro_predictor$lanes$1$wram wram(
         .clock(wram$clock),
@@ -2916,47 +3684,57 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .write_data(bram$write_data),
         .write_enable(bram$write_enable)
     );
-    ouro_predictor$lanes$1$aram aram(
-        .clock(aram$clock),
-        .read_address(aram$read_address),
-        .read_data(aram$read_data),
-        .write_address(aram$write_address),
-        .write_data(aram$write_data),
-        .write_enable(aram$write_enable)
-    );
 
     // Update code
     always @(*) begin
+        x_m$clock = clock;
         prod$clock = clock;
-        q_low$clock = clock;
-        q_over$clock = clock;
-        q_neg$clock = clock;
+        valid_c$clock = clock;
+        first_c$clock = clock;
+        last_c$clock = clock;
         bias_c$clock = clock;
-        acc$clock = clock;
+        acc_lo$clock = clock;
+        valid_d$clock = clock;
+        first_d$clock = clock;
+        last_d$clock = clock;
+        hi_y$clock = clock;
+        hi_b$clock = clock;
+        acc_hi$clock = clock;
+        hold$clock = clock;
+        gate$clock = clock;
+        x_m$d = x_m$q;
         prod$d = prod$q;
-        q_low$d = q_low$q;
-        q_over$d = q_over$q;
-        q_neg$d = q_neg$q;
+        valid_c$d = valid_c$q;
+        first_c$d = first_c$q;
+        last_c$d = last_c$q;
         bias_c$d = bias_c$q;
-        acc$d = acc$q;
+        acc_lo$d = acc_lo$q;
+        valid_d$d = valid_d$q;
+        first_d$d = first_d$q;
+        last_d$d = last_d$q;
+        hi_y$d = hi_y$q;
+        hi_b$d = hi_b$q;
+        acc_hi$d = acc_hi$q;
+        hold$d = hold$q;
+        gate$d = gate$q;
         wram$clock = clock;
         bram$clock = clock;
-        aram$clock = clock;
         wram$read_address = w_addr;
         bram$read_address = b_addr;
-        aram$read_address = a_raddr;
-        a_m = zero16;
-        if (sel) begin
-            a_m = aram$read_data;
-        end
+        hit_w = ld_we_w & (ld_lane == index);
+        hit_b = ld_we_b & (ld_lane == index);
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
-        wram$write_enable = ld_we_w & (ld_lane == index);
+        wram$write_enable = hit_w;
         bram$write_address = ld_word;
         bram$write_data = ld_data;
-        bram$write_enable = ld_we_b & (ld_lane == index);
+        bram$write_enable = hit_b;
+        x_m$d = x;
+        valid_c$d = valid_m | hit_w;
+        first_c$d = first_m | hit_w;
+        last_c$d = last_m | hit_w;
         w_s = $signed(wram$read_data);
-        prod$d = x * w_s;
+        prod$d = x_m$q * w_s;
         bias_c$d = bram$read_data;
         prod_u = $unsigned(prod$q);
         prod_ext = ((prod_u) & 40'hffffffffff);
@@ -2967,90 +3745,82 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (bias_c$q[32'h1f]) begin
             bias_ext = ((bias_c$q) & 40'hffffffffff) | sext;
         end
-        base = acc$q;
-        if (first_c) begin
-            base = bias_ext;
+        base_lo = acc_lo$q & m20;
+        if (first_c$q) begin
+            base_lo = bias_c$q[(32'h0)+:(21)] & m20;
         end
-        if (valid_c) begin
-            acc$d = base + prod_ext;
+        sum_lo = base_lo + (prod_u[(32'h0)+:(21)] & m20);
+        if (valid_c$q) begin
+            acc_lo$d = sum_lo;
         end
-        smask = zero40;
-        if (acc$q[32'h27]) begin
-            smask = ~zero40;
+        hi_y_next = prod_ext[(32'h13)+:(21)] & ~one21;
+        if (sum_lo[32'h14]) begin
+            hi_y_next = (prod_ext[(32'h13)+:(21)] & ~one21) | one21;
         end
-        t = acc$q ^ smask;
-        low = t[(32'h0)+:(31)] >> frac_d;
-        over = |(t[(32'hf)+:(25)] & hmask_d);
-        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        q_over$d = over;
-        q_neg$d = acc$q[32'h27];
-        sat = q_low$q;
-        if (q_over$q) begin
-            if (q_neg$q) begin
-                sat = sat_neg;
-            end
-            else begin
-                sat = sat_pos;
-            end
+        hi_y$d = hi_y_next;
+        hi_b$d = bias_ext[(32'h13)+:(21)] | one21;
+        valid_d$d = valid_c$q;
+        first_d$d = first_c$q;
+        last_d$d = valid_c$q & last_c$q;
+        base_hi = acc_hi$q | one21;
+        if (first_d$q) begin
+            base_hi = hi_b$q;
         end
-        res = sat;
-        if (relu_e & sat[32'hf]) begin
-            res = zero16;
+        sum_hi = base_hi + hi_y$q;
+        if (valid_d$q) begin
+            acc_hi$d = sum_hi;
         end
-        y = res;
-        aram$write_address = a_waddr_e;
-        aram$write_data = res;
-        aram$write_enable = a_we_e;
+        acc_hi20 = sum_hi[(32'h1)+:(20)];
+        lo20 = acc_lo$q[(32'h0)+:(20)];
+        if (last_d$q) begin
+            hold$d = ((lo20) & 40'hffffffffff) | (((acc_hi20) & 40'hffffffffff) << 32'h14);
+        end
+        gate$d = zero40;
+        if (drain) begin
+            gate$d = hold$q;
+        end
+        g = gate$q;
     end
 
 endmodule // ouro_predictor$lanes$1
 
 
-module ouro_predictor$lanes$1$acc(d,q,clock);
+module ouro_predictor$lanes$1$acc_hi(d,q,clock);
 
     // Module arguments
-    input wire  [39:0] d;
-    output reg  [39:0] q;
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 40'h0;
+       q = 21'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$1$acc
+endmodule // ouro_predictor$lanes$1$acc_hi
 
 
-module ouro_predictor$lanes$1$aram(clock,read_address,read_data,write_address,write_data,write_enable);
+module ouro_predictor$lanes$1$acc_lo(d,q,clock);
 
     // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
-    input wire  [11:0] read_address;
-    output reg  [15:0] read_data;
-    input wire  [11:0] write_address;
-    input wire  [15:0] write_data;
-    input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, read_address[11:2], write_address[11:2]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       q = 21'h0;
     end
+
     always @(posedge clock) begin
-       read_data <= mem[read_address[1:0]];
-       if (write_enable) begin
-          mem[write_address[1:0]] <= write_data;
-       end
+       q <= d;
     end
-endmodule // ouro_predictor$lanes$1$aram
+
+endmodule // ouro_predictor$lanes$1$acc_lo
 
 
 module ouro_predictor$lanes$1$bias_c(d,q,clock);
@@ -3112,6 +3882,158 @@ module ouro_predictor$lanes$1$bram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$1$bram
 
 
+module ouro_predictor$lanes$1$first_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$first_c
+
+
+module ouro_predictor$lanes$1$first_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$first_d
+
+
+module ouro_predictor$lanes$1$gate(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$gate
+
+
+module ouro_predictor$lanes$1$hi_b(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$hi_b
+
+
+module ouro_predictor$lanes$1$hi_y(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$hi_y
+
+
+module ouro_predictor$lanes$1$hold(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$hold
+
+
+module ouro_predictor$lanes$1$last_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$last_c
+
+
+module ouro_predictor$lanes$1$last_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$last_d
+
+
 module ouro_predictor$lanes$1$prod(d,q,clock);
 
     // Module arguments
@@ -3131,26 +4053,7 @@ module ouro_predictor$lanes$1$prod(d,q,clock);
 endmodule // ouro_predictor$lanes$1$prod
 
 
-module ouro_predictor$lanes$1$q_low(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lanes$1$q_low
-
-
-module ouro_predictor$lanes$1$q_neg(d,q,clock);
+module ouro_predictor$lanes$1$valid_c(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -3166,10 +4069,10 @@ module ouro_predictor$lanes$1$q_neg(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$1$q_neg
+endmodule // ouro_predictor$lanes$1$valid_c
 
 
-module ouro_predictor$lanes$1$q_over(d,q,clock);
+module ouro_predictor$lanes$1$valid_d(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -3185,7 +4088,7 @@ module ouro_predictor$lanes$1$q_over(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$1$q_over
+endmodule // ouro_predictor$lanes$1$valid_d
 
 
 module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -3340,57 +4243,96 @@ module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$1$wram
 
 
-module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$1$x_m(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$1$x_m
+
+
+module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,g);
 
     // Module arguments
     input wire  clock;
     input wire signed [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
-    input wire  [11:0] a_raddr;
-    input wire  valid_c;
-    input wire  first_c;
-    input wire  [3:0] frac_d;
-    input wire  [24:0] hmask_d;
-    input wire  relu_e;
-    input wire  a_we_e;
-    input wire  [11:0] a_waddr_e;
+    input wire  valid_m;
+    input wire  first_m;
+    input wire  last_m;
+    input wire  drain;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    input wire  sel;
-    output reg  [15:0] a_m;
-    output reg  [15:0] y;
+    output reg  [39:0] g;
 
     // Constant declarations
     localparam  index = 4'h2;
     localparam  sext = 40'hff00000000;
-    localparam  sat_pos = 16'h7fff;
-    localparam  sat_neg = 16'h8000;
-    localparam  zero16 = 16'h0;
     localparam  zero40 = 40'h0;
+    localparam  m20 = 21'hfffff;
+    localparam  one21 = 21'h1;
 
     // Stub signals
+    reg signed [15:0] x_m$d;
+    wire signed [15:0] x_m$q;
+    reg  x_m$clock;
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
-    reg  [15:0] q_low$d;
-    wire  [15:0] q_low$q;
-    reg  q_low$clock;
-    reg  q_over$d;
-    wire  q_over$q;
-    reg  q_over$clock;
-    reg  q_neg$d;
-    wire  q_neg$q;
-    reg  q_neg$clock;
+    reg  valid_c$d;
+    wire  valid_c$q;
+    reg  valid_c$clock;
+    reg  first_c$d;
+    wire  first_c$q;
+    reg  first_c$clock;
+    reg  last_c$d;
+    wire  last_c$q;
+    reg  last_c$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
-    reg  [39:0] acc$d;
-    wire  [39:0] acc$q;
-    reg  acc$clock;
+    reg  [20:0] acc_lo$d;
+    wire  [20:0] acc_lo$q;
+    reg  acc_lo$clock;
+    reg  valid_d$d;
+    wire  valid_d$q;
+    reg  valid_d$clock;
+    reg  first_d$d;
+    wire  first_d$q;
+    reg  first_d$clock;
+    reg  last_d$d;
+    wire  last_d$q;
+    reg  last_d$clock;
+    reg  [20:0] hi_y$d;
+    wire  [20:0] hi_y$q;
+    reg  hi_y$clock;
+    reg  [20:0] hi_b$d;
+    wire  [20:0] hi_b$q;
+    reg  hi_b$clock;
+    reg  [20:0] acc_hi$d;
+    wire  [20:0] acc_hi$q;
+    reg  acc_hi$clock;
+    reg  [39:0] hold$d;
+    wire  [39:0] hold$q;
+    reg  hold$clock;
+    reg  [39:0] gate$d;
+    wire  [39:0] gate$q;
+    reg  gate$clock;
     reg  wram$clock;
     reg  [11:0] wram$read_address;
     wire  [15:0] wram$read_data;
@@ -3403,56 +4345,97 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [11:0] bram$write_address;
     reg  [31:0] bram$write_data;
     reg  bram$write_enable;
-    reg  aram$clock;
-    reg  [11:0] aram$read_address;
-    wire  [15:0] aram$read_data;
-    reg  [11:0] aram$write_address;
-    reg  [15:0] aram$write_data;
-    reg  aram$write_enable;
 
     // Local signals
+    reg  hit_w;
+    reg  hit_b;
     reg signed [15:0] w_s;
     reg  [31:0] prod_u;
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
-    reg  [39:0] base;
-    reg  [39:0] smask;
-    reg  [39:0] t;
-    reg  [30:0] low;
-    reg  over;
-    reg  [15:0] sat;
-    reg  [15:0] res;
+    reg  [20:0] base_lo;
+    reg  [20:0] sum_lo;
+    reg  [20:0] hi_y_next;
+    reg  [20:0] base_hi;
+    reg  [20:0] sum_hi;
+    reg  [19:0] acc_hi20;
+    reg  [19:0] lo20;
 
     // Sub module instances
+    ouro_predictor$lanes$2$x_m x_m(
+        .d(x_m$d),
+        .q(x_m$q),
+        .clock(x_m$clock)
+    );
     ouro_predictor$lanes$2$prod prod(
         .d(prod$d),
         .q(prod$q),
         .clock(prod$clock)
     );
-    ouro_predictor$lanes$2$q_low q_low(
-        .d(q_low$d),
-        .q(q_low$q),
-        .clock(q_low$clock)
+    ouro_predictor$lanes$2$valid_c valid_c(
+        .d(valid_c$d),
+        .q(valid_c$q),
+        .clock(valid_c$clock)
     );
-    ouro_predictor$lanes$2$q_over q_over(
-        .d(q_over$d),
-        .q(q_over$q),
-        .clock(q_over$clock)
+    ouro_predictor$lanes$2$first_c first_c(
+        .d(first_c$d),
+        .q(first_c$q),
+        .clock(first_c$clock)
     );
-    ouro_predictor$lanes$2$q_neg q_neg(
-        .d(q_neg$d),
-        .q(q_neg$q),
-        .clock(q_neg$clock)
+    ouro_predictor$lanes$2$last_c last_c(
+        .d(last_c$d),
+        .q(last_c$q),
+        .clock(last_c$clock)
     );
     ouro_predictor$lanes$2$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
         .clock(bias_c$clock)
     );
-    ouro_predictor$lanes$2$acc acc(
-        .d(acc$d),
-        .q(acc$q),
-        .clock(acc$clock)
+    ouro_predictor$lanes$2$acc_lo acc_lo(
+        .d(acc_lo$d),
+        .q(acc_lo$q),
+        .clock(acc_lo$clock)
+    );
+    ouro_predictor$lanes$2$valid_d valid_d(
+        .d(valid_d$d),
+        .q(valid_d$q),
+        .clock(valid_d$clock)
+    );
+    ouro_predictor$lanes$2$first_d first_d(
+        .d(first_d$d),
+        .q(first_d$q),
+        .clock(first_d$clock)
+    );
+    ouro_predictor$lanes$2$last_d last_d(
+        .d(last_d$d),
+        .q(last_d$q),
+        .clock(last_d$clock)
+    );
+    ouro_predictor$lanes$2$hi_y hi_y(
+        .d(hi_y$d),
+        .q(hi_y$q),
+        .clock(hi_y$clock)
+    );
+    ouro_predictor$lanes$2$hi_b hi_b(
+        .d(hi_b$d),
+        .q(hi_b$q),
+        .clock(hi_b$clock)
+    );
+    ouro_predictor$lanes$2$acc_hi acc_hi(
+        .d(acc_hi$d),
+        .q(acc_hi$q),
+        .clock(acc_hi$clock)
+    );
+    ouro_predictor$lanes$2$hold hold(
+        .d(hold$d),
+        .q(hold$q),
+        .clock(hold$clock)
+    );
+    ouro_predictor$lanes$2$gate gate(
+        .d(gate$d),
+        .q(gate$q),
+        .clock(gate$clock)
     );
     ouro_predictor$lanes$2$wram wram(
         .clock(wram$clock),
@@ -3470,47 +4453,57 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .write_data(bram$write_data),
         .write_enable(bram$write_enable)
     );
-    ouro_predictor$lanes$2$aram aram(
-        .clock(aram$clock),
-        .read_address(aram$read_address),
-        .read_data(aram$read_data),
-        .write_address(aram$write_address),
-        .write_data(aram$write_data),
-        .write_enable(aram$write_enable)
-    );
 
     // Update code
     always @(*) begin
+        x_m$clock = clock;
         prod$clock = clock;
-        q_low$clock = clock;
-        q_over$clock = clock;
-        q_neg$clock = clock;
+        valid_c$clock = clock;
+        first_c$clock = clock;
+        last_c$clock = clock;
         bias_c$clock = clock;
-        acc$clock = clock;
+        acc_lo$clock = clock;
+        valid_d$clock = clock;
+        first_d$clock = clock;
+        last_d$clock = clock;
+        hi_y$clock = clock;
+        hi_b$clock = clock;
+        acc_hi$clock = clock;
+        hold$clock = clock;
+        gate$clock = clock;
+        x_m$d = x_m$q;
         prod$d = prod$q;
-        q_low$d = q_low$q;
-        q_over$d = q_over$q;
-        q_neg$d = q_neg$q;
+        valid_c$d = valid_c$q;
+        first_c$d = first_c$q;
+        last_c$d = last_c$q;
         bias_c$d = bias_c$q;
-        acc$d = acc$q;
+        acc_lo$d = acc_lo$q;
+        valid_d$d = valid_d$q;
+        first_d$d = first_d$q;
+        last_d$d = last_d$q;
+        hi_y$d = hi_y$q;
+        hi_b$d = hi_b$q;
+        acc_hi$d = acc_hi$q;
+        hold$d = hold$q;
+        gate$d = gate$q;
         wram$clock = clock;
         bram$clock = clock;
-        aram$clock = clock;
         wram$read_address = w_addr;
         bram$read_address = b_addr;
-        aram$read_address = a_raddr;
-        a_m = zero16;
-        if (sel) begin
-            a_m = aram$read_data;
-        end
+        hit_w = ld_we_w & (ld_lane == index);
+        hit_b = ld_we_b & (ld_lane == index);
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
-        wram$write_enable = ld_we_w & (ld_lane == index);
+        wram$write_enable = hit_w;
         bram$write_address = ld_word;
         bram$write_data = ld_data;
-        bram$write_enable = ld_we_b & (ld_lane == index);
+        bram$write_enable = hit_b;
+        x_m$d = x;
+        valid_c$d = valid_m | hit_w;
+        first_c$d = first_m | hit_w;
+        last_c$d = last_m | hit_w;
         w_s = $signed(wram$read_data);
-        prod$d = x * w_s;
+        prod$d = x_m$q * w_s;
         bias_c$d = bram$read_data;
         prod_u = $unsigned(prod$q);
         prod_ext = ((prod_u) & 40'hffffffffff);
@@ -3521,90 +4514,82 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (bias_c$q[32'h1f]) begin
             bias_ext = ((bias_c$q) & 40'hffffffffff) | sext;
         end
-        base = acc$q;
-        if (first_c) begin
-            base = bias_ext;
+        base_lo = acc_lo$q & m20;
+        if (first_c$q) begin
+            base_lo = bias_c$q[(32'h0)+:(21)] & m20;
         end
-        if (valid_c) begin
-            acc$d = base + prod_ext;
+        sum_lo = base_lo + (prod_u[(32'h0)+:(21)] & m20);
+        if (valid_c$q) begin
+            acc_lo$d = sum_lo;
         end
-        smask = zero40;
-        if (acc$q[32'h27]) begin
-            smask = ~zero40;
+        hi_y_next = prod_ext[(32'h13)+:(21)] & ~one21;
+        if (sum_lo[32'h14]) begin
+            hi_y_next = (prod_ext[(32'h13)+:(21)] & ~one21) | one21;
         end
-        t = acc$q ^ smask;
-        low = t[(32'h0)+:(31)] >> frac_d;
-        over = |(t[(32'hf)+:(25)] & hmask_d);
-        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        q_over$d = over;
-        q_neg$d = acc$q[32'h27];
-        sat = q_low$q;
-        if (q_over$q) begin
-            if (q_neg$q) begin
-                sat = sat_neg;
-            end
-            else begin
-                sat = sat_pos;
-            end
+        hi_y$d = hi_y_next;
+        hi_b$d = bias_ext[(32'h13)+:(21)] | one21;
+        valid_d$d = valid_c$q;
+        first_d$d = first_c$q;
+        last_d$d = valid_c$q & last_c$q;
+        base_hi = acc_hi$q | one21;
+        if (first_d$q) begin
+            base_hi = hi_b$q;
         end
-        res = sat;
-        if (relu_e & sat[32'hf]) begin
-            res = zero16;
+        sum_hi = base_hi + hi_y$q;
+        if (valid_d$q) begin
+            acc_hi$d = sum_hi;
         end
-        y = res;
-        aram$write_address = a_waddr_e;
-        aram$write_data = res;
-        aram$write_enable = a_we_e;
+        acc_hi20 = sum_hi[(32'h1)+:(20)];
+        lo20 = acc_lo$q[(32'h0)+:(20)];
+        if (last_d$q) begin
+            hold$d = ((lo20) & 40'hffffffffff) | (((acc_hi20) & 40'hffffffffff) << 32'h14);
+        end
+        gate$d = zero40;
+        if (drain) begin
+            gate$d = hold$q;
+        end
+        g = gate$q;
     end
 
 endmodule // ouro_predictor$lanes$2
 
 
-module ouro_predictor$lanes$2$acc(d,q,clock);
+module ouro_predictor$lanes$2$acc_hi(d,q,clock);
 
     // Module arguments
-    input wire  [39:0] d;
-    output reg  [39:0] q;
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 40'h0;
+       q = 21'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$2$acc
+endmodule // ouro_predictor$lanes$2$acc_hi
 
 
-module ouro_predictor$lanes$2$aram(clock,read_address,read_data,write_address,write_data,write_enable);
+module ouro_predictor$lanes$2$acc_lo(d,q,clock);
 
     // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
-    input wire  [11:0] read_address;
-    output reg  [15:0] read_data;
-    input wire  [11:0] write_address;
-    input wire  [15:0] write_data;
-    input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, read_address[11:2], write_address[11:2]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       q = 21'h0;
     end
+
     always @(posedge clock) begin
-       read_data <= mem[read_address[1:0]];
-       if (write_enable) begin
-          mem[write_address[1:0]] <= write_data;
-       end
+       q <= d;
     end
-endmodule // ouro_predictor$lanes$2$aram
+
+endmodule // ouro_predictor$lanes$2$acc_lo
 
 
 module ouro_predictor$lanes$2$bias_c(d,q,clock);
@@ -3666,6 +4651,158 @@ module ouro_predictor$lanes$2$bram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$2$bram
 
 
+module ouro_predictor$lanes$2$first_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$first_c
+
+
+module ouro_predictor$lanes$2$first_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$first_d
+
+
+module ouro_predictor$lanes$2$gate(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$gate
+
+
+module ouro_predictor$lanes$2$hi_b(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$hi_b
+
+
+module ouro_predictor$lanes$2$hi_y(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$hi_y
+
+
+module ouro_predictor$lanes$2$hold(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$hold
+
+
+module ouro_predictor$lanes$2$last_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$last_c
+
+
+module ouro_predictor$lanes$2$last_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$last_d
+
+
 module ouro_predictor$lanes$2$prod(d,q,clock);
 
     // Module arguments
@@ -3685,26 +4822,7 @@ module ouro_predictor$lanes$2$prod(d,q,clock);
 endmodule // ouro_predictor$lanes$2$prod
 
 
-module ouro_predictor$lanes$2$q_low(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lanes$2$q_low
-
-
-module ouro_predictor$lanes$2$q_neg(d,q,clock);
+module ouro_predictor$lanes$2$valid_c(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -3720,10 +4838,10 @@ module ouro_predictor$lanes$2$q_neg(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$2$q_neg
+endmodule // ouro_predictor$lanes$2$valid_c
 
 
-module ouro_predictor$lanes$2$q_over(d,q,clock);
+module ouro_predictor$lanes$2$valid_d(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -3739,7 +4857,7 @@ module ouro_predictor$lanes$2$q_over(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$2$q_over
+endmodule // ouro_predictor$lanes$2$valid_d
 
 
 module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -3894,57 +5012,96 @@ module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$2$wram
 
 
-module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$2$x_m(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$2$x_m
+
+
+module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,g);
 
     // Module arguments
     input wire  clock;
     input wire signed [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
-    input wire  [11:0] a_raddr;
-    input wire  valid_c;
-    input wire  first_c;
-    input wire  [3:0] frac_d;
-    input wire  [24:0] hmask_d;
-    input wire  relu_e;
-    input wire  a_we_e;
-    input wire  [11:0] a_waddr_e;
+    input wire  valid_m;
+    input wire  first_m;
+    input wire  last_m;
+    input wire  drain;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    input wire  sel;
-    output reg  [15:0] a_m;
-    output reg  [15:0] y;
+    output reg  [39:0] g;
 
     // Constant declarations
     localparam  index = 4'h3;
     localparam  sext = 40'hff00000000;
-    localparam  sat_pos = 16'h7fff;
-    localparam  sat_neg = 16'h8000;
-    localparam  zero16 = 16'h0;
     localparam  zero40 = 40'h0;
+    localparam  m20 = 21'hfffff;
+    localparam  one21 = 21'h1;
 
     // Stub signals
+    reg signed [15:0] x_m$d;
+    wire signed [15:0] x_m$q;
+    reg  x_m$clock;
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
-    reg  [15:0] q_low$d;
-    wire  [15:0] q_low$q;
-    reg  q_low$clock;
-    reg  q_over$d;
-    wire  q_over$q;
-    reg  q_over$clock;
-    reg  q_neg$d;
-    wire  q_neg$q;
-    reg  q_neg$clock;
+    reg  valid_c$d;
+    wire  valid_c$q;
+    reg  valid_c$clock;
+    reg  first_c$d;
+    wire  first_c$q;
+    reg  first_c$clock;
+    reg  last_c$d;
+    wire  last_c$q;
+    reg  last_c$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
-    reg  [39:0] acc$d;
-    wire  [39:0] acc$q;
-    reg  acc$clock;
+    reg  [20:0] acc_lo$d;
+    wire  [20:0] acc_lo$q;
+    reg  acc_lo$clock;
+    reg  valid_d$d;
+    wire  valid_d$q;
+    reg  valid_d$clock;
+    reg  first_d$d;
+    wire  first_d$q;
+    reg  first_d$clock;
+    reg  last_d$d;
+    wire  last_d$q;
+    reg  last_d$clock;
+    reg  [20:0] hi_y$d;
+    wire  [20:0] hi_y$q;
+    reg  hi_y$clock;
+    reg  [20:0] hi_b$d;
+    wire  [20:0] hi_b$q;
+    reg  hi_b$clock;
+    reg  [20:0] acc_hi$d;
+    wire  [20:0] acc_hi$q;
+    reg  acc_hi$clock;
+    reg  [39:0] hold$d;
+    wire  [39:0] hold$q;
+    reg  hold$clock;
+    reg  [39:0] gate$d;
+    wire  [39:0] gate$q;
+    reg  gate$clock;
     reg  wram$clock;
     reg  [11:0] wram$read_address;
     wire  [15:0] wram$read_data;
@@ -3957,56 +5114,97 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [11:0] bram$write_address;
     reg  [31:0] bram$write_data;
     reg  bram$write_enable;
-    reg  aram$clock;
-    reg  [11:0] aram$read_address;
-    wire  [15:0] aram$read_data;
-    reg  [11:0] aram$write_address;
-    reg  [15:0] aram$write_data;
-    reg  aram$write_enable;
 
     // Local signals
+    reg  hit_w;
+    reg  hit_b;
     reg signed [15:0] w_s;
     reg  [31:0] prod_u;
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
-    reg  [39:0] base;
-    reg  [39:0] smask;
-    reg  [39:0] t;
-    reg  [30:0] low;
-    reg  over;
-    reg  [15:0] sat;
-    reg  [15:0] res;
+    reg  [20:0] base_lo;
+    reg  [20:0] sum_lo;
+    reg  [20:0] hi_y_next;
+    reg  [20:0] base_hi;
+    reg  [20:0] sum_hi;
+    reg  [19:0] acc_hi20;
+    reg  [19:0] lo20;
 
     // Sub module instances
+    ouro_predictor$lanes$3$x_m x_m(
+        .d(x_m$d),
+        .q(x_m$q),
+        .clock(x_m$clock)
+    );
     ouro_predictor$lanes$3$prod prod(
         .d(prod$d),
         .q(prod$q),
         .clock(prod$clock)
     );
-    ouro_predictor$lanes$3$q_low q_low(
-        .d(q_low$d),
-        .q(q_low$q),
-        .clock(q_low$clock)
+    ouro_predictor$lanes$3$valid_c valid_c(
+        .d(valid_c$d),
+        .q(valid_c$q),
+        .clock(valid_c$clock)
     );
-    ouro_predictor$lanes$3$q_over q_over(
-        .d(q_over$d),
-        .q(q_over$q),
-        .clock(q_over$clock)
+    ouro_predictor$lanes$3$first_c first_c(
+        .d(first_c$d),
+        .q(first_c$q),
+        .clock(first_c$clock)
     );
-    ouro_predictor$lanes$3$q_neg q_neg(
-        .d(q_neg$d),
-        .q(q_neg$q),
-        .clock(q_neg$clock)
+    ouro_predictor$lanes$3$last_c last_c(
+        .d(last_c$d),
+        .q(last_c$q),
+        .clock(last_c$clock)
     );
     ouro_predictor$lanes$3$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
         .clock(bias_c$clock)
     );
-    ouro_predictor$lanes$3$acc acc(
-        .d(acc$d),
-        .q(acc$q),
-        .clock(acc$clock)
+    ouro_predictor$lanes$3$acc_lo acc_lo(
+        .d(acc_lo$d),
+        .q(acc_lo$q),
+        .clock(acc_lo$clock)
+    );
+    ouro_predictor$lanes$3$valid_d valid_d(
+        .d(valid_d$d),
+        .q(valid_d$q),
+        .clock(valid_d$clock)
+    );
+    ouro_predictor$lanes$3$first_d first_d(
+        .d(first_d$d),
+        .q(first_d$q),
+        .clock(first_d$clock)
+    );
+    ouro_predictor$lanes$3$last_d last_d(
+        .d(last_d$d),
+        .q(last_d$q),
+        .clock(last_d$clock)
+    );
+    ouro_predictor$lanes$3$hi_y hi_y(
+        .d(hi_y$d),
+        .q(hi_y$q),
+        .clock(hi_y$clock)
+    );
+    ouro_predictor$lanes$3$hi_b hi_b(
+        .d(hi_b$d),
+        .q(hi_b$q),
+        .clock(hi_b$clock)
+    );
+    ouro_predictor$lanes$3$acc_hi acc_hi(
+        .d(acc_hi$d),
+        .q(acc_hi$q),
+        .clock(acc_hi$clock)
+    );
+    ouro_predictor$lanes$3$hold hold(
+        .d(hold$d),
+        .q(hold$q),
+        .clock(hold$clock)
+    );
+    ouro_predictor$lanes$3$gate gate(
+        .d(gate$d),
+        .q(gate$q),
+        .clock(gate$clock)
     );
     ouro_predictor$lanes$3$wram wram(
         .clock(wram$clock),
@@ -4024,47 +5222,57 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .write_data(bram$write_data),
         .write_enable(bram$write_enable)
     );
-    ouro_predictor$lanes$3$aram aram(
-        .clock(aram$clock),
-        .read_address(aram$read_address),
-        .read_data(aram$read_data),
-        .write_address(aram$write_address),
-        .write_data(aram$write_data),
-        .write_enable(aram$write_enable)
-    );
 
     // Update code
     always @(*) begin
+        x_m$clock = clock;
         prod$clock = clock;
-        q_low$clock = clock;
-        q_over$clock = clock;
-        q_neg$clock = clock;
+        valid_c$clock = clock;
+        first_c$clock = clock;
+        last_c$clock = clock;
         bias_c$clock = clock;
-        acc$clock = clock;
+        acc_lo$clock = clock;
+        valid_d$clock = clock;
+        first_d$clock = clock;
+        last_d$clock = clock;
+        hi_y$clock = clock;
+        hi_b$clock = clock;
+        acc_hi$clock = clock;
+        hold$clock = clock;
+        gate$clock = clock;
+        x_m$d = x_m$q;
         prod$d = prod$q;
-        q_low$d = q_low$q;
-        q_over$d = q_over$q;
-        q_neg$d = q_neg$q;
+        valid_c$d = valid_c$q;
+        first_c$d = first_c$q;
+        last_c$d = last_c$q;
         bias_c$d = bias_c$q;
-        acc$d = acc$q;
+        acc_lo$d = acc_lo$q;
+        valid_d$d = valid_d$q;
+        first_d$d = first_d$q;
+        last_d$d = last_d$q;
+        hi_y$d = hi_y$q;
+        hi_b$d = hi_b$q;
+        acc_hi$d = acc_hi$q;
+        hold$d = hold$q;
+        gate$d = gate$q;
         wram$clock = clock;
         bram$clock = clock;
-        aram$clock = clock;
         wram$read_address = w_addr;
         bram$read_address = b_addr;
-        aram$read_address = a_raddr;
-        a_m = zero16;
-        if (sel) begin
-            a_m = aram$read_data;
-        end
+        hit_w = ld_we_w & (ld_lane == index);
+        hit_b = ld_we_b & (ld_lane == index);
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
-        wram$write_enable = ld_we_w & (ld_lane == index);
+        wram$write_enable = hit_w;
         bram$write_address = ld_word;
         bram$write_data = ld_data;
-        bram$write_enable = ld_we_b & (ld_lane == index);
+        bram$write_enable = hit_b;
+        x_m$d = x;
+        valid_c$d = valid_m | hit_w;
+        first_c$d = first_m | hit_w;
+        last_c$d = last_m | hit_w;
         w_s = $signed(wram$read_data);
-        prod$d = x * w_s;
+        prod$d = x_m$q * w_s;
         bias_c$d = bram$read_data;
         prod_u = $unsigned(prod$q);
         prod_ext = ((prod_u) & 40'hffffffffff);
@@ -4075,90 +5283,82 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (bias_c$q[32'h1f]) begin
             bias_ext = ((bias_c$q) & 40'hffffffffff) | sext;
         end
-        base = acc$q;
-        if (first_c) begin
-            base = bias_ext;
+        base_lo = acc_lo$q & m20;
+        if (first_c$q) begin
+            base_lo = bias_c$q[(32'h0)+:(21)] & m20;
         end
-        if (valid_c) begin
-            acc$d = base + prod_ext;
+        sum_lo = base_lo + (prod_u[(32'h0)+:(21)] & m20);
+        if (valid_c$q) begin
+            acc_lo$d = sum_lo;
         end
-        smask = zero40;
-        if (acc$q[32'h27]) begin
-            smask = ~zero40;
+        hi_y_next = prod_ext[(32'h13)+:(21)] & ~one21;
+        if (sum_lo[32'h14]) begin
+            hi_y_next = (prod_ext[(32'h13)+:(21)] & ~one21) | one21;
         end
-        t = acc$q ^ smask;
-        low = t[(32'h0)+:(31)] >> frac_d;
-        over = |(t[(32'hf)+:(25)] & hmask_d);
-        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        q_over$d = over;
-        q_neg$d = acc$q[32'h27];
-        sat = q_low$q;
-        if (q_over$q) begin
-            if (q_neg$q) begin
-                sat = sat_neg;
-            end
-            else begin
-                sat = sat_pos;
-            end
+        hi_y$d = hi_y_next;
+        hi_b$d = bias_ext[(32'h13)+:(21)] | one21;
+        valid_d$d = valid_c$q;
+        first_d$d = first_c$q;
+        last_d$d = valid_c$q & last_c$q;
+        base_hi = acc_hi$q | one21;
+        if (first_d$q) begin
+            base_hi = hi_b$q;
         end
-        res = sat;
-        if (relu_e & sat[32'hf]) begin
-            res = zero16;
+        sum_hi = base_hi + hi_y$q;
+        if (valid_d$q) begin
+            acc_hi$d = sum_hi;
         end
-        y = res;
-        aram$write_address = a_waddr_e;
-        aram$write_data = res;
-        aram$write_enable = a_we_e;
+        acc_hi20 = sum_hi[(32'h1)+:(20)];
+        lo20 = acc_lo$q[(32'h0)+:(20)];
+        if (last_d$q) begin
+            hold$d = ((lo20) & 40'hffffffffff) | (((acc_hi20) & 40'hffffffffff) << 32'h14);
+        end
+        gate$d = zero40;
+        if (drain) begin
+            gate$d = hold$q;
+        end
+        g = gate$q;
     end
 
 endmodule // ouro_predictor$lanes$3
 
 
-module ouro_predictor$lanes$3$acc(d,q,clock);
+module ouro_predictor$lanes$3$acc_hi(d,q,clock);
 
     // Module arguments
-    input wire  [39:0] d;
-    output reg  [39:0] q;
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 40'h0;
+       q = 21'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$3$acc
+endmodule // ouro_predictor$lanes$3$acc_hi
 
 
-module ouro_predictor$lanes$3$aram(clock,read_address,read_data,write_address,write_data,write_enable);
+module ouro_predictor$lanes$3$acc_lo(d,q,clock);
 
     // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
-    input wire  [11:0] read_address;
-    output reg  [15:0] read_data;
-    input wire  [11:0] write_address;
-    input wire  [15:0] write_data;
-    input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, read_address[11:2], write_address[11:2]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       q = 21'h0;
     end
+
     always @(posedge clock) begin
-       read_data <= mem[read_address[1:0]];
-       if (write_enable) begin
-          mem[write_address[1:0]] <= write_data;
-       end
+       q <= d;
     end
-endmodule // ouro_predictor$lanes$3$aram
+
+endmodule // ouro_predictor$lanes$3$acc_lo
 
 
 module ouro_predictor$lanes$3$bias_c(d,q,clock);
@@ -4220,6 +5420,158 @@ module ouro_predictor$lanes$3$bram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$3$bram
 
 
+module ouro_predictor$lanes$3$first_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$first_c
+
+
+module ouro_predictor$lanes$3$first_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$first_d
+
+
+module ouro_predictor$lanes$3$gate(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$gate
+
+
+module ouro_predictor$lanes$3$hi_b(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$hi_b
+
+
+module ouro_predictor$lanes$3$hi_y(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$hi_y
+
+
+module ouro_predictor$lanes$3$hold(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$hold
+
+
+module ouro_predictor$lanes$3$last_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$last_c
+
+
+module ouro_predictor$lanes$3$last_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$last_d
+
+
 module ouro_predictor$lanes$3$prod(d,q,clock);
 
     // Module arguments
@@ -4239,26 +5591,7 @@ module ouro_predictor$lanes$3$prod(d,q,clock);
 endmodule // ouro_predictor$lanes$3$prod
 
 
-module ouro_predictor$lanes$3$q_low(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lanes$3$q_low
-
-
-module ouro_predictor$lanes$3$q_neg(d,q,clock);
+module ouro_predictor$lanes$3$valid_c(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -4274,10 +5607,10 @@ module ouro_predictor$lanes$3$q_neg(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$3$q_neg
+endmodule // ouro_predictor$lanes$3$valid_c
 
 
-module ouro_predictor$lanes$3$q_over(d,q,clock);
+module ouro_predictor$lanes$3$valid_d(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -4293,7 +5626,7 @@ module ouro_predictor$lanes$3$q_over(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$3$q_over
+endmodule // ouro_predictor$lanes$3$valid_d
 
 
 module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -4448,57 +5781,96 @@ module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$3$wram
 
 
-module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$3$x_m(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$3$x_m
+
+
+module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,g);
 
     // Module arguments
     input wire  clock;
     input wire signed [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
-    input wire  [11:0] a_raddr;
-    input wire  valid_c;
-    input wire  first_c;
-    input wire  [3:0] frac_d;
-    input wire  [24:0] hmask_d;
-    input wire  relu_e;
-    input wire  a_we_e;
-    input wire  [11:0] a_waddr_e;
+    input wire  valid_m;
+    input wire  first_m;
+    input wire  last_m;
+    input wire  drain;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    input wire  sel;
-    output reg  [15:0] a_m;
-    output reg  [15:0] y;
+    output reg  [39:0] g;
 
     // Constant declarations
     localparam  index = 4'h4;
     localparam  sext = 40'hff00000000;
-    localparam  sat_pos = 16'h7fff;
-    localparam  sat_neg = 16'h8000;
-    localparam  zero16 = 16'h0;
     localparam  zero40 = 40'h0;
+    localparam  m20 = 21'hfffff;
+    localparam  one21 = 21'h1;
 
     // Stub signals
+    reg signed [15:0] x_m$d;
+    wire signed [15:0] x_m$q;
+    reg  x_m$clock;
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
-    reg  [15:0] q_low$d;
-    wire  [15:0] q_low$q;
-    reg  q_low$clock;
-    reg  q_over$d;
-    wire  q_over$q;
-    reg  q_over$clock;
-    reg  q_neg$d;
-    wire  q_neg$q;
-    reg  q_neg$clock;
+    reg  valid_c$d;
+    wire  valid_c$q;
+    reg  valid_c$clock;
+    reg  first_c$d;
+    wire  first_c$q;
+    reg  first_c$clock;
+    reg  last_c$d;
+    wire  last_c$q;
+    reg  last_c$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
-    reg  [39:0] acc$d;
-    wire  [39:0] acc$q;
-    reg  acc$clock;
+    reg  [20:0] acc_lo$d;
+    wire  [20:0] acc_lo$q;
+    reg  acc_lo$clock;
+    reg  valid_d$d;
+    wire  valid_d$q;
+    reg  valid_d$clock;
+    reg  first_d$d;
+    wire  first_d$q;
+    reg  first_d$clock;
+    reg  last_d$d;
+    wire  last_d$q;
+    reg  last_d$clock;
+    reg  [20:0] hi_y$d;
+    wire  [20:0] hi_y$q;
+    reg  hi_y$clock;
+    reg  [20:0] hi_b$d;
+    wire  [20:0] hi_b$q;
+    reg  hi_b$clock;
+    reg  [20:0] acc_hi$d;
+    wire  [20:0] acc_hi$q;
+    reg  acc_hi$clock;
+    reg  [39:0] hold$d;
+    wire  [39:0] hold$q;
+    reg  hold$clock;
+    reg  [39:0] gate$d;
+    wire  [39:0] gate$q;
+    reg  gate$clock;
     reg  wram$clock;
     reg  [11:0] wram$read_address;
     wire  [15:0] wram$read_data;
@@ -4511,56 +5883,97 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [11:0] bram$write_address;
     reg  [31:0] bram$write_data;
     reg  bram$write_enable;
-    reg  aram$clock;
-    reg  [11:0] aram$read_address;
-    wire  [15:0] aram$read_data;
-    reg  [11:0] aram$write_address;
-    reg  [15:0] aram$write_data;
-    reg  aram$write_enable;
 
     // Local signals
+    reg  hit_w;
+    reg  hit_b;
     reg signed [15:0] w_s;
     reg  [31:0] prod_u;
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
-    reg  [39:0] base;
-    reg  [39:0] smask;
-    reg  [39:0] t;
-    reg  [30:0] low;
-    reg  over;
-    reg  [15:0] sat;
-    reg  [15:0] res;
+    reg  [20:0] base_lo;
+    reg  [20:0] sum_lo;
+    reg  [20:0] hi_y_next;
+    reg  [20:0] base_hi;
+    reg  [20:0] sum_hi;
+    reg  [19:0] acc_hi20;
+    reg  [19:0] lo20;
 
     // Sub module instances
+    ouro_predictor$lanes$4$x_m x_m(
+        .d(x_m$d),
+        .q(x_m$q),
+        .clock(x_m$clock)
+    );
     ouro_predictor$lanes$4$prod prod(
         .d(prod$d),
         .q(prod$q),
         .clock(prod$clock)
     );
-    ouro_predictor$lanes$4$q_low q_low(
-        .d(q_low$d),
-        .q(q_low$q),
-        .clock(q_low$clock)
+    ouro_predictor$lanes$4$valid_c valid_c(
+        .d(valid_c$d),
+        .q(valid_c$q),
+        .clock(valid_c$clock)
     );
-    ouro_predictor$lanes$4$q_over q_over(
-        .d(q_over$d),
-        .q(q_over$q),
-        .clock(q_over$clock)
+    ouro_predictor$lanes$4$first_c first_c(
+        .d(first_c$d),
+        .q(first_c$q),
+        .clock(first_c$clock)
     );
-    ouro_predictor$lanes$4$q_neg q_neg(
-        .d(q_neg$d),
-        .q(q_neg$q),
-        .clock(q_neg$clock)
+    ouro_predictor$lanes$4$last_c last_c(
+        .d(last_c$d),
+        .q(last_c$q),
+        .clock(last_c$clock)
     );
     ouro_predictor$lanes$4$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
         .clock(bias_c$clock)
     );
-    ouro_predictor$lanes$4$acc acc(
-        .d(acc$d),
-        .q(acc$q),
-        .clock(acc$clock)
+    ouro_predictor$lanes$4$acc_lo acc_lo(
+        .d(acc_lo$d),
+        .q(acc_lo$q),
+        .clock(acc_lo$clock)
+    );
+    ouro_predictor$lanes$4$valid_d valid_d(
+        .d(valid_d$d),
+        .q(valid_d$q),
+        .clock(valid_d$clock)
+    );
+    ouro_predictor$lanes$4$first_d first_d(
+        .d(first_d$d),
+        .q(first_d$q),
+        .clock(first_d$clock)
+    );
+    ouro_predictor$lanes$4$last_d last_d(
+        .d(last_d$d),
+        .q(last_d$q),
+        .clock(last_d$clock)
+    );
+    ouro_predictor$lanes$4$hi_y hi_y(
+        .d(hi_y$d),
+        .q(hi_y$q),
+        .clock(hi_y$clock)
+    );
+    ouro_predictor$lanes$4$hi_b hi_b(
+        .d(hi_b$d),
+        .q(hi_b$q),
+        .clock(hi_b$clock)
+    );
+    ouro_predictor$lanes$4$acc_hi acc_hi(
+        .d(acc_hi$d),
+        .q(acc_hi$q),
+        .clock(acc_hi$clock)
+    );
+    ouro_predictor$lanes$4$hold hold(
+        .d(hold$d),
+        .q(hold$q),
+        .clock(hold$clock)
+    );
+    ouro_predictor$lanes$4$gate gate(
+        .d(gate$d),
+        .q(gate$q),
+        .clock(gate$clock)
     );
     ouro_predictor$lanes$4$wram wram(
         .clock(wram$clock),
@@ -4578,47 +5991,57 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .write_data(bram$write_data),
         .write_enable(bram$write_enable)
     );
-    ouro_predictor$lanes$4$aram aram(
-        .clock(aram$clock),
-        .read_address(aram$read_address),
-        .read_data(aram$read_data),
-        .write_address(aram$write_address),
-        .write_data(aram$write_data),
-        .write_enable(aram$write_enable)
-    );
 
     // Update code
     always @(*) begin
+        x_m$clock = clock;
         prod$clock = clock;
-        q_low$clock = clock;
-        q_over$clock = clock;
-        q_neg$clock = clock;
+        valid_c$clock = clock;
+        first_c$clock = clock;
+        last_c$clock = clock;
         bias_c$clock = clock;
-        acc$clock = clock;
+        acc_lo$clock = clock;
+        valid_d$clock = clock;
+        first_d$clock = clock;
+        last_d$clock = clock;
+        hi_y$clock = clock;
+        hi_b$clock = clock;
+        acc_hi$clock = clock;
+        hold$clock = clock;
+        gate$clock = clock;
+        x_m$d = x_m$q;
         prod$d = prod$q;
-        q_low$d = q_low$q;
-        q_over$d = q_over$q;
-        q_neg$d = q_neg$q;
+        valid_c$d = valid_c$q;
+        first_c$d = first_c$q;
+        last_c$d = last_c$q;
         bias_c$d = bias_c$q;
-        acc$d = acc$q;
+        acc_lo$d = acc_lo$q;
+        valid_d$d = valid_d$q;
+        first_d$d = first_d$q;
+        last_d$d = last_d$q;
+        hi_y$d = hi_y$q;
+        hi_b$d = hi_b$q;
+        acc_hi$d = acc_hi$q;
+        hold$d = hold$q;
+        gate$d = gate$q;
         wram$clock = clock;
         bram$clock = clock;
-        aram$clock = clock;
         wram$read_address = w_addr;
         bram$read_address = b_addr;
-        aram$read_address = a_raddr;
-        a_m = zero16;
-        if (sel) begin
-            a_m = aram$read_data;
-        end
+        hit_w = ld_we_w & (ld_lane == index);
+        hit_b = ld_we_b & (ld_lane == index);
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
-        wram$write_enable = ld_we_w & (ld_lane == index);
+        wram$write_enable = hit_w;
         bram$write_address = ld_word;
         bram$write_data = ld_data;
-        bram$write_enable = ld_we_b & (ld_lane == index);
+        bram$write_enable = hit_b;
+        x_m$d = x;
+        valid_c$d = valid_m | hit_w;
+        first_c$d = first_m | hit_w;
+        last_c$d = last_m | hit_w;
         w_s = $signed(wram$read_data);
-        prod$d = x * w_s;
+        prod$d = x_m$q * w_s;
         bias_c$d = bram$read_data;
         prod_u = $unsigned(prod$q);
         prod_ext = ((prod_u) & 40'hffffffffff);
@@ -4629,90 +6052,82 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (bias_c$q[32'h1f]) begin
             bias_ext = ((bias_c$q) & 40'hffffffffff) | sext;
         end
-        base = acc$q;
-        if (first_c) begin
-            base = bias_ext;
+        base_lo = acc_lo$q & m20;
+        if (first_c$q) begin
+            base_lo = bias_c$q[(32'h0)+:(21)] & m20;
         end
-        if (valid_c) begin
-            acc$d = base + prod_ext;
+        sum_lo = base_lo + (prod_u[(32'h0)+:(21)] & m20);
+        if (valid_c$q) begin
+            acc_lo$d = sum_lo;
         end
-        smask = zero40;
-        if (acc$q[32'h27]) begin
-            smask = ~zero40;
+        hi_y_next = prod_ext[(32'h13)+:(21)] & ~one21;
+        if (sum_lo[32'h14]) begin
+            hi_y_next = (prod_ext[(32'h13)+:(21)] & ~one21) | one21;
         end
-        t = acc$q ^ smask;
-        low = t[(32'h0)+:(31)] >> frac_d;
-        over = |(t[(32'hf)+:(25)] & hmask_d);
-        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        q_over$d = over;
-        q_neg$d = acc$q[32'h27];
-        sat = q_low$q;
-        if (q_over$q) begin
-            if (q_neg$q) begin
-                sat = sat_neg;
-            end
-            else begin
-                sat = sat_pos;
-            end
+        hi_y$d = hi_y_next;
+        hi_b$d = bias_ext[(32'h13)+:(21)] | one21;
+        valid_d$d = valid_c$q;
+        first_d$d = first_c$q;
+        last_d$d = valid_c$q & last_c$q;
+        base_hi = acc_hi$q | one21;
+        if (first_d$q) begin
+            base_hi = hi_b$q;
         end
-        res = sat;
-        if (relu_e & sat[32'hf]) begin
-            res = zero16;
+        sum_hi = base_hi + hi_y$q;
+        if (valid_d$q) begin
+            acc_hi$d = sum_hi;
         end
-        y = res;
-        aram$write_address = a_waddr_e;
-        aram$write_data = res;
-        aram$write_enable = a_we_e;
+        acc_hi20 = sum_hi[(32'h1)+:(20)];
+        lo20 = acc_lo$q[(32'h0)+:(20)];
+        if (last_d$q) begin
+            hold$d = ((lo20) & 40'hffffffffff) | (((acc_hi20) & 40'hffffffffff) << 32'h14);
+        end
+        gate$d = zero40;
+        if (drain) begin
+            gate$d = hold$q;
+        end
+        g = gate$q;
     end
 
 endmodule // ouro_predictor$lanes$4
 
 
-module ouro_predictor$lanes$4$acc(d,q,clock);
+module ouro_predictor$lanes$4$acc_hi(d,q,clock);
 
     // Module arguments
-    input wire  [39:0] d;
-    output reg  [39:0] q;
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 40'h0;
+       q = 21'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$4$acc
+endmodule // ouro_predictor$lanes$4$acc_hi
 
 
-module ouro_predictor$lanes$4$aram(clock,read_address,read_data,write_address,write_data,write_enable);
+module ouro_predictor$lanes$4$acc_lo(d,q,clock);
 
     // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
-    input wire  [11:0] read_address;
-    output reg  [15:0] read_data;
-    input wire  [11:0] write_address;
-    input wire  [15:0] write_data;
-    input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, read_address[11:2], write_address[11:2]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       q = 21'h0;
     end
+
     always @(posedge clock) begin
-       read_data <= mem[read_address[1:0]];
-       if (write_enable) begin
-          mem[write_address[1:0]] <= write_data;
-       end
+       q <= d;
     end
-endmodule // ouro_predictor$lanes$4$aram
+
+endmodule // ouro_predictor$lanes$4$acc_lo
 
 
 module ouro_predictor$lanes$4$bias_c(d,q,clock);
@@ -4774,6 +6189,158 @@ module ouro_predictor$lanes$4$bram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$4$bram
 
 
+module ouro_predictor$lanes$4$first_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$first_c
+
+
+module ouro_predictor$lanes$4$first_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$first_d
+
+
+module ouro_predictor$lanes$4$gate(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$gate
+
+
+module ouro_predictor$lanes$4$hi_b(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$hi_b
+
+
+module ouro_predictor$lanes$4$hi_y(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$hi_y
+
+
+module ouro_predictor$lanes$4$hold(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$hold
+
+
+module ouro_predictor$lanes$4$last_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$last_c
+
+
+module ouro_predictor$lanes$4$last_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$last_d
+
+
 module ouro_predictor$lanes$4$prod(d,q,clock);
 
     // Module arguments
@@ -4793,26 +6360,7 @@ module ouro_predictor$lanes$4$prod(d,q,clock);
 endmodule // ouro_predictor$lanes$4$prod
 
 
-module ouro_predictor$lanes$4$q_low(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lanes$4$q_low
-
-
-module ouro_predictor$lanes$4$q_neg(d,q,clock);
+module ouro_predictor$lanes$4$valid_c(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -4828,10 +6376,10 @@ module ouro_predictor$lanes$4$q_neg(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$4$q_neg
+endmodule // ouro_predictor$lanes$4$valid_c
 
 
-module ouro_predictor$lanes$4$q_over(d,q,clock);
+module ouro_predictor$lanes$4$valid_d(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -4847,7 +6395,7 @@ module ouro_predictor$lanes$4$q_over(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$4$q_over
+endmodule // ouro_predictor$lanes$4$valid_d
 
 
 module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -5002,57 +6550,96 @@ module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$4$wram
 
 
-module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$4$x_m(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$4$x_m
+
+
+module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,g);
 
     // Module arguments
     input wire  clock;
     input wire signed [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
-    input wire  [11:0] a_raddr;
-    input wire  valid_c;
-    input wire  first_c;
-    input wire  [3:0] frac_d;
-    input wire  [24:0] hmask_d;
-    input wire  relu_e;
-    input wire  a_we_e;
-    input wire  [11:0] a_waddr_e;
+    input wire  valid_m;
+    input wire  first_m;
+    input wire  last_m;
+    input wire  drain;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    input wire  sel;
-    output reg  [15:0] a_m;
-    output reg  [15:0] y;
+    output reg  [39:0] g;
 
     // Constant declarations
     localparam  index = 4'h5;
     localparam  sext = 40'hff00000000;
-    localparam  sat_pos = 16'h7fff;
-    localparam  sat_neg = 16'h8000;
-    localparam  zero16 = 16'h0;
     localparam  zero40 = 40'h0;
+    localparam  m20 = 21'hfffff;
+    localparam  one21 = 21'h1;
 
     // Stub signals
+    reg signed [15:0] x_m$d;
+    wire signed [15:0] x_m$q;
+    reg  x_m$clock;
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
-    reg  [15:0] q_low$d;
-    wire  [15:0] q_low$q;
-    reg  q_low$clock;
-    reg  q_over$d;
-    wire  q_over$q;
-    reg  q_over$clock;
-    reg  q_neg$d;
-    wire  q_neg$q;
-    reg  q_neg$clock;
+    reg  valid_c$d;
+    wire  valid_c$q;
+    reg  valid_c$clock;
+    reg  first_c$d;
+    wire  first_c$q;
+    reg  first_c$clock;
+    reg  last_c$d;
+    wire  last_c$q;
+    reg  last_c$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
-    reg  [39:0] acc$d;
-    wire  [39:0] acc$q;
-    reg  acc$clock;
+    reg  [20:0] acc_lo$d;
+    wire  [20:0] acc_lo$q;
+    reg  acc_lo$clock;
+    reg  valid_d$d;
+    wire  valid_d$q;
+    reg  valid_d$clock;
+    reg  first_d$d;
+    wire  first_d$q;
+    reg  first_d$clock;
+    reg  last_d$d;
+    wire  last_d$q;
+    reg  last_d$clock;
+    reg  [20:0] hi_y$d;
+    wire  [20:0] hi_y$q;
+    reg  hi_y$clock;
+    reg  [20:0] hi_b$d;
+    wire  [20:0] hi_b$q;
+    reg  hi_b$clock;
+    reg  [20:0] acc_hi$d;
+    wire  [20:0] acc_hi$q;
+    reg  acc_hi$clock;
+    reg  [39:0] hold$d;
+    wire  [39:0] hold$q;
+    reg  hold$clock;
+    reg  [39:0] gate$d;
+    wire  [39:0] gate$q;
+    reg  gate$clock;
     reg  wram$clock;
     reg  [11:0] wram$read_address;
     wire  [15:0] wram$read_data;
@@ -5065,56 +6652,97 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [11:0] bram$write_address;
     reg  [31:0] bram$write_data;
     reg  bram$write_enable;
-    reg  aram$clock;
-    reg  [11:0] aram$read_address;
-    wire  [15:0] aram$read_data;
-    reg  [11:0] aram$write_address;
-    reg  [15:0] aram$write_data;
-    reg  aram$write_enable;
 
     // Local signals
+    reg  hit_w;
+    reg  hit_b;
     reg signed [15:0] w_s;
     reg  [31:0] prod_u;
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
-    reg  [39:0] base;
-    reg  [39:0] smask;
-    reg  [39:0] t;
-    reg  [30:0] low;
-    reg  over;
-    reg  [15:0] sat;
-    reg  [15:0] res;
+    reg  [20:0] base_lo;
+    reg  [20:0] sum_lo;
+    reg  [20:0] hi_y_next;
+    reg  [20:0] base_hi;
+    reg  [20:0] sum_hi;
+    reg  [19:0] acc_hi20;
+    reg  [19:0] lo20;
 
     // Sub module instances
+    ouro_predictor$lanes$5$x_m x_m(
+        .d(x_m$d),
+        .q(x_m$q),
+        .clock(x_m$clock)
+    );
     ouro_predictor$lanes$5$prod prod(
         .d(prod$d),
         .q(prod$q),
         .clock(prod$clock)
     );
-    ouro_predictor$lanes$5$q_low q_low(
-        .d(q_low$d),
-        .q(q_low$q),
-        .clock(q_low$clock)
+    ouro_predictor$lanes$5$valid_c valid_c(
+        .d(valid_c$d),
+        .q(valid_c$q),
+        .clock(valid_c$clock)
     );
-    ouro_predictor$lanes$5$q_over q_over(
-        .d(q_over$d),
-        .q(q_over$q),
-        .clock(q_over$clock)
+    ouro_predictor$lanes$5$first_c first_c(
+        .d(first_c$d),
+        .q(first_c$q),
+        .clock(first_c$clock)
     );
-    ouro_predictor$lanes$5$q_neg q_neg(
-        .d(q_neg$d),
-        .q(q_neg$q),
-        .clock(q_neg$clock)
+    ouro_predictor$lanes$5$last_c last_c(
+        .d(last_c$d),
+        .q(last_c$q),
+        .clock(last_c$clock)
     );
     ouro_predictor$lanes$5$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
         .clock(bias_c$clock)
     );
-    ouro_predictor$lanes$5$acc acc(
-        .d(acc$d),
-        .q(acc$q),
-        .clock(acc$clock)
+    ouro_predictor$lanes$5$acc_lo acc_lo(
+        .d(acc_lo$d),
+        .q(acc_lo$q),
+        .clock(acc_lo$clock)
+    );
+    ouro_predictor$lanes$5$valid_d valid_d(
+        .d(valid_d$d),
+        .q(valid_d$q),
+        .clock(valid_d$clock)
+    );
+    ouro_predictor$lanes$5$first_d first_d(
+        .d(first_d$d),
+        .q(first_d$q),
+        .clock(first_d$clock)
+    );
+    ouro_predictor$lanes$5$last_d last_d(
+        .d(last_d$d),
+        .q(last_d$q),
+        .clock(last_d$clock)
+    );
+    ouro_predictor$lanes$5$hi_y hi_y(
+        .d(hi_y$d),
+        .q(hi_y$q),
+        .clock(hi_y$clock)
+    );
+    ouro_predictor$lanes$5$hi_b hi_b(
+        .d(hi_b$d),
+        .q(hi_b$q),
+        .clock(hi_b$clock)
+    );
+    ouro_predictor$lanes$5$acc_hi acc_hi(
+        .d(acc_hi$d),
+        .q(acc_hi$q),
+        .clock(acc_hi$clock)
+    );
+    ouro_predictor$lanes$5$hold hold(
+        .d(hold$d),
+        .q(hold$q),
+        .clock(hold$clock)
+    );
+    ouro_predictor$lanes$5$gate gate(
+        .d(gate$d),
+        .q(gate$q),
+        .clock(gate$clock)
     );
     ouro_predictor$lanes$5$wram wram(
         .clock(wram$clock),
@@ -5132,47 +6760,57 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .write_data(bram$write_data),
         .write_enable(bram$write_enable)
     );
-    ouro_predictor$lanes$5$aram aram(
-        .clock(aram$clock),
-        .read_address(aram$read_address),
-        .read_data(aram$read_data),
-        .write_address(aram$write_address),
-        .write_data(aram$write_data),
-        .write_enable(aram$write_enable)
-    );
 
     // Update code
     always @(*) begin
+        x_m$clock = clock;
         prod$clock = clock;
-        q_low$clock = clock;
-        q_over$clock = clock;
-        q_neg$clock = clock;
+        valid_c$clock = clock;
+        first_c$clock = clock;
+        last_c$clock = clock;
         bias_c$clock = clock;
-        acc$clock = clock;
+        acc_lo$clock = clock;
+        valid_d$clock = clock;
+        first_d$clock = clock;
+        last_d$clock = clock;
+        hi_y$clock = clock;
+        hi_b$clock = clock;
+        acc_hi$clock = clock;
+        hold$clock = clock;
+        gate$clock = clock;
+        x_m$d = x_m$q;
         prod$d = prod$q;
-        q_low$d = q_low$q;
-        q_over$d = q_over$q;
-        q_neg$d = q_neg$q;
+        valid_c$d = valid_c$q;
+        first_c$d = first_c$q;
+        last_c$d = last_c$q;
         bias_c$d = bias_c$q;
-        acc$d = acc$q;
+        acc_lo$d = acc_lo$q;
+        valid_d$d = valid_d$q;
+        first_d$d = first_d$q;
+        last_d$d = last_d$q;
+        hi_y$d = hi_y$q;
+        hi_b$d = hi_b$q;
+        acc_hi$d = acc_hi$q;
+        hold$d = hold$q;
+        gate$d = gate$q;
         wram$clock = clock;
         bram$clock = clock;
-        aram$clock = clock;
         wram$read_address = w_addr;
         bram$read_address = b_addr;
-        aram$read_address = a_raddr;
-        a_m = zero16;
-        if (sel) begin
-            a_m = aram$read_data;
-        end
+        hit_w = ld_we_w & (ld_lane == index);
+        hit_b = ld_we_b & (ld_lane == index);
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
-        wram$write_enable = ld_we_w & (ld_lane == index);
+        wram$write_enable = hit_w;
         bram$write_address = ld_word;
         bram$write_data = ld_data;
-        bram$write_enable = ld_we_b & (ld_lane == index);
+        bram$write_enable = hit_b;
+        x_m$d = x;
+        valid_c$d = valid_m | hit_w;
+        first_c$d = first_m | hit_w;
+        last_c$d = last_m | hit_w;
         w_s = $signed(wram$read_data);
-        prod$d = x * w_s;
+        prod$d = x_m$q * w_s;
         bias_c$d = bram$read_data;
         prod_u = $unsigned(prod$q);
         prod_ext = ((prod_u) & 40'hffffffffff);
@@ -5183,90 +6821,82 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (bias_c$q[32'h1f]) begin
             bias_ext = ((bias_c$q) & 40'hffffffffff) | sext;
         end
-        base = acc$q;
-        if (first_c) begin
-            base = bias_ext;
+        base_lo = acc_lo$q & m20;
+        if (first_c$q) begin
+            base_lo = bias_c$q[(32'h0)+:(21)] & m20;
         end
-        if (valid_c) begin
-            acc$d = base + prod_ext;
+        sum_lo = base_lo + (prod_u[(32'h0)+:(21)] & m20);
+        if (valid_c$q) begin
+            acc_lo$d = sum_lo;
         end
-        smask = zero40;
-        if (acc$q[32'h27]) begin
-            smask = ~zero40;
+        hi_y_next = prod_ext[(32'h13)+:(21)] & ~one21;
+        if (sum_lo[32'h14]) begin
+            hi_y_next = (prod_ext[(32'h13)+:(21)] & ~one21) | one21;
         end
-        t = acc$q ^ smask;
-        low = t[(32'h0)+:(31)] >> frac_d;
-        over = |(t[(32'hf)+:(25)] & hmask_d);
-        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        q_over$d = over;
-        q_neg$d = acc$q[32'h27];
-        sat = q_low$q;
-        if (q_over$q) begin
-            if (q_neg$q) begin
-                sat = sat_neg;
-            end
-            else begin
-                sat = sat_pos;
-            end
+        hi_y$d = hi_y_next;
+        hi_b$d = bias_ext[(32'h13)+:(21)] | one21;
+        valid_d$d = valid_c$q;
+        first_d$d = first_c$q;
+        last_d$d = valid_c$q & last_c$q;
+        base_hi = acc_hi$q | one21;
+        if (first_d$q) begin
+            base_hi = hi_b$q;
         end
-        res = sat;
-        if (relu_e & sat[32'hf]) begin
-            res = zero16;
+        sum_hi = base_hi + hi_y$q;
+        if (valid_d$q) begin
+            acc_hi$d = sum_hi;
         end
-        y = res;
-        aram$write_address = a_waddr_e;
-        aram$write_data = res;
-        aram$write_enable = a_we_e;
+        acc_hi20 = sum_hi[(32'h1)+:(20)];
+        lo20 = acc_lo$q[(32'h0)+:(20)];
+        if (last_d$q) begin
+            hold$d = ((lo20) & 40'hffffffffff) | (((acc_hi20) & 40'hffffffffff) << 32'h14);
+        end
+        gate$d = zero40;
+        if (drain) begin
+            gate$d = hold$q;
+        end
+        g = gate$q;
     end
 
 endmodule // ouro_predictor$lanes$5
 
 
-module ouro_predictor$lanes$5$acc(d,q,clock);
+module ouro_predictor$lanes$5$acc_hi(d,q,clock);
 
     // Module arguments
-    input wire  [39:0] d;
-    output reg  [39:0] q;
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 40'h0;
+       q = 21'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$5$acc
+endmodule // ouro_predictor$lanes$5$acc_hi
 
 
-module ouro_predictor$lanes$5$aram(clock,read_address,read_data,write_address,write_data,write_enable);
+module ouro_predictor$lanes$5$acc_lo(d,q,clock);
 
     // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
-    input wire  [11:0] read_address;
-    output reg  [15:0] read_data;
-    input wire  [11:0] write_address;
-    input wire  [15:0] write_data;
-    input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, read_address[11:2], write_address[11:2]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       q = 21'h0;
     end
+
     always @(posedge clock) begin
-       read_data <= mem[read_address[1:0]];
-       if (write_enable) begin
-          mem[write_address[1:0]] <= write_data;
-       end
+       q <= d;
     end
-endmodule // ouro_predictor$lanes$5$aram
+
+endmodule // ouro_predictor$lanes$5$acc_lo
 
 
 module ouro_predictor$lanes$5$bias_c(d,q,clock);
@@ -5328,6 +6958,158 @@ module ouro_predictor$lanes$5$bram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$5$bram
 
 
+module ouro_predictor$lanes$5$first_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$first_c
+
+
+module ouro_predictor$lanes$5$first_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$first_d
+
+
+module ouro_predictor$lanes$5$gate(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$gate
+
+
+module ouro_predictor$lanes$5$hi_b(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$hi_b
+
+
+module ouro_predictor$lanes$5$hi_y(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$hi_y
+
+
+module ouro_predictor$lanes$5$hold(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$hold
+
+
+module ouro_predictor$lanes$5$last_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$last_c
+
+
+module ouro_predictor$lanes$5$last_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$last_d
+
+
 module ouro_predictor$lanes$5$prod(d,q,clock);
 
     // Module arguments
@@ -5347,26 +7129,7 @@ module ouro_predictor$lanes$5$prod(d,q,clock);
 endmodule // ouro_predictor$lanes$5$prod
 
 
-module ouro_predictor$lanes$5$q_low(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lanes$5$q_low
-
-
-module ouro_predictor$lanes$5$q_neg(d,q,clock);
+module ouro_predictor$lanes$5$valid_c(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -5382,10 +7145,10 @@ module ouro_predictor$lanes$5$q_neg(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$5$q_neg
+endmodule // ouro_predictor$lanes$5$valid_c
 
 
-module ouro_predictor$lanes$5$q_over(d,q,clock);
+module ouro_predictor$lanes$5$valid_d(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -5401,7 +7164,7 @@ module ouro_predictor$lanes$5$q_over(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$5$q_over
+endmodule // ouro_predictor$lanes$5$valid_d
 
 
 module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -5556,57 +7319,96 @@ module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$5$wram
 
 
-module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$5$x_m(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$5$x_m
+
+
+module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,g);
 
     // Module arguments
     input wire  clock;
     input wire signed [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
-    input wire  [11:0] a_raddr;
-    input wire  valid_c;
-    input wire  first_c;
-    input wire  [3:0] frac_d;
-    input wire  [24:0] hmask_d;
-    input wire  relu_e;
-    input wire  a_we_e;
-    input wire  [11:0] a_waddr_e;
+    input wire  valid_m;
+    input wire  first_m;
+    input wire  last_m;
+    input wire  drain;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    input wire  sel;
-    output reg  [15:0] a_m;
-    output reg  [15:0] y;
+    output reg  [39:0] g;
 
     // Constant declarations
     localparam  index = 4'h6;
     localparam  sext = 40'hff00000000;
-    localparam  sat_pos = 16'h7fff;
-    localparam  sat_neg = 16'h8000;
-    localparam  zero16 = 16'h0;
     localparam  zero40 = 40'h0;
+    localparam  m20 = 21'hfffff;
+    localparam  one21 = 21'h1;
 
     // Stub signals
+    reg signed [15:0] x_m$d;
+    wire signed [15:0] x_m$q;
+    reg  x_m$clock;
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
-    reg  [15:0] q_low$d;
-    wire  [15:0] q_low$q;
-    reg  q_low$clock;
-    reg  q_over$d;
-    wire  q_over$q;
-    reg  q_over$clock;
-    reg  q_neg$d;
-    wire  q_neg$q;
-    reg  q_neg$clock;
+    reg  valid_c$d;
+    wire  valid_c$q;
+    reg  valid_c$clock;
+    reg  first_c$d;
+    wire  first_c$q;
+    reg  first_c$clock;
+    reg  last_c$d;
+    wire  last_c$q;
+    reg  last_c$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
-    reg  [39:0] acc$d;
-    wire  [39:0] acc$q;
-    reg  acc$clock;
+    reg  [20:0] acc_lo$d;
+    wire  [20:0] acc_lo$q;
+    reg  acc_lo$clock;
+    reg  valid_d$d;
+    wire  valid_d$q;
+    reg  valid_d$clock;
+    reg  first_d$d;
+    wire  first_d$q;
+    reg  first_d$clock;
+    reg  last_d$d;
+    wire  last_d$q;
+    reg  last_d$clock;
+    reg  [20:0] hi_y$d;
+    wire  [20:0] hi_y$q;
+    reg  hi_y$clock;
+    reg  [20:0] hi_b$d;
+    wire  [20:0] hi_b$q;
+    reg  hi_b$clock;
+    reg  [20:0] acc_hi$d;
+    wire  [20:0] acc_hi$q;
+    reg  acc_hi$clock;
+    reg  [39:0] hold$d;
+    wire  [39:0] hold$q;
+    reg  hold$clock;
+    reg  [39:0] gate$d;
+    wire  [39:0] gate$q;
+    reg  gate$clock;
     reg  wram$clock;
     reg  [11:0] wram$read_address;
     wire  [15:0] wram$read_data;
@@ -5619,56 +7421,97 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [11:0] bram$write_address;
     reg  [31:0] bram$write_data;
     reg  bram$write_enable;
-    reg  aram$clock;
-    reg  [11:0] aram$read_address;
-    wire  [15:0] aram$read_data;
-    reg  [11:0] aram$write_address;
-    reg  [15:0] aram$write_data;
-    reg  aram$write_enable;
 
     // Local signals
+    reg  hit_w;
+    reg  hit_b;
     reg signed [15:0] w_s;
     reg  [31:0] prod_u;
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
-    reg  [39:0] base;
-    reg  [39:0] smask;
-    reg  [39:0] t;
-    reg  [30:0] low;
-    reg  over;
-    reg  [15:0] sat;
-    reg  [15:0] res;
+    reg  [20:0] base_lo;
+    reg  [20:0] sum_lo;
+    reg  [20:0] hi_y_next;
+    reg  [20:0] base_hi;
+    reg  [20:0] sum_hi;
+    reg  [19:0] acc_hi20;
+    reg  [19:0] lo20;
 
     // Sub module instances
+    ouro_predictor$lanes$6$x_m x_m(
+        .d(x_m$d),
+        .q(x_m$q),
+        .clock(x_m$clock)
+    );
     ouro_predictor$lanes$6$prod prod(
         .d(prod$d),
         .q(prod$q),
         .clock(prod$clock)
     );
-    ouro_predictor$lanes$6$q_low q_low(
-        .d(q_low$d),
-        .q(q_low$q),
-        .clock(q_low$clock)
+    ouro_predictor$lanes$6$valid_c valid_c(
+        .d(valid_c$d),
+        .q(valid_c$q),
+        .clock(valid_c$clock)
     );
-    ouro_predictor$lanes$6$q_over q_over(
-        .d(q_over$d),
-        .q(q_over$q),
-        .clock(q_over$clock)
+    ouro_predictor$lanes$6$first_c first_c(
+        .d(first_c$d),
+        .q(first_c$q),
+        .clock(first_c$clock)
     );
-    ouro_predictor$lanes$6$q_neg q_neg(
-        .d(q_neg$d),
-        .q(q_neg$q),
-        .clock(q_neg$clock)
+    ouro_predictor$lanes$6$last_c last_c(
+        .d(last_c$d),
+        .q(last_c$q),
+        .clock(last_c$clock)
     );
     ouro_predictor$lanes$6$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
         .clock(bias_c$clock)
     );
-    ouro_predictor$lanes$6$acc acc(
-        .d(acc$d),
-        .q(acc$q),
-        .clock(acc$clock)
+    ouro_predictor$lanes$6$acc_lo acc_lo(
+        .d(acc_lo$d),
+        .q(acc_lo$q),
+        .clock(acc_lo$clock)
+    );
+    ouro_predictor$lanes$6$valid_d valid_d(
+        .d(valid_d$d),
+        .q(valid_d$q),
+        .clock(valid_d$clock)
+    );
+    ouro_predictor$lanes$6$first_d first_d(
+        .d(first_d$d),
+        .q(first_d$q),
+        .clock(first_d$clock)
+    );
+    ouro_predictor$lanes$6$last_d last_d(
+        .d(last_d$d),
+        .q(last_d$q),
+        .clock(last_d$clock)
+    );
+    ouro_predictor$lanes$6$hi_y hi_y(
+        .d(hi_y$d),
+        .q(hi_y$q),
+        .clock(hi_y$clock)
+    );
+    ouro_predictor$lanes$6$hi_b hi_b(
+        .d(hi_b$d),
+        .q(hi_b$q),
+        .clock(hi_b$clock)
+    );
+    ouro_predictor$lanes$6$acc_hi acc_hi(
+        .d(acc_hi$d),
+        .q(acc_hi$q),
+        .clock(acc_hi$clock)
+    );
+    ouro_predictor$lanes$6$hold hold(
+        .d(hold$d),
+        .q(hold$q),
+        .clock(hold$clock)
+    );
+    ouro_predictor$lanes$6$gate gate(
+        .d(gate$d),
+        .q(gate$q),
+        .clock(gate$clock)
     );
     ouro_predictor$lanes$6$wram wram(
         .clock(wram$clock),
@@ -5686,47 +7529,57 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .write_data(bram$write_data),
         .write_enable(bram$write_enable)
     );
-    ouro_predictor$lanes$6$aram aram(
-        .clock(aram$clock),
-        .read_address(aram$read_address),
-        .read_data(aram$read_data),
-        .write_address(aram$write_address),
-        .write_data(aram$write_data),
-        .write_enable(aram$write_enable)
-    );
 
     // Update code
     always @(*) begin
+        x_m$clock = clock;
         prod$clock = clock;
-        q_low$clock = clock;
-        q_over$clock = clock;
-        q_neg$clock = clock;
+        valid_c$clock = clock;
+        first_c$clock = clock;
+        last_c$clock = clock;
         bias_c$clock = clock;
-        acc$clock = clock;
+        acc_lo$clock = clock;
+        valid_d$clock = clock;
+        first_d$clock = clock;
+        last_d$clock = clock;
+        hi_y$clock = clock;
+        hi_b$clock = clock;
+        acc_hi$clock = clock;
+        hold$clock = clock;
+        gate$clock = clock;
+        x_m$d = x_m$q;
         prod$d = prod$q;
-        q_low$d = q_low$q;
-        q_over$d = q_over$q;
-        q_neg$d = q_neg$q;
+        valid_c$d = valid_c$q;
+        first_c$d = first_c$q;
+        last_c$d = last_c$q;
         bias_c$d = bias_c$q;
-        acc$d = acc$q;
+        acc_lo$d = acc_lo$q;
+        valid_d$d = valid_d$q;
+        first_d$d = first_d$q;
+        last_d$d = last_d$q;
+        hi_y$d = hi_y$q;
+        hi_b$d = hi_b$q;
+        acc_hi$d = acc_hi$q;
+        hold$d = hold$q;
+        gate$d = gate$q;
         wram$clock = clock;
         bram$clock = clock;
-        aram$clock = clock;
         wram$read_address = w_addr;
         bram$read_address = b_addr;
-        aram$read_address = a_raddr;
-        a_m = zero16;
-        if (sel) begin
-            a_m = aram$read_data;
-        end
+        hit_w = ld_we_w & (ld_lane == index);
+        hit_b = ld_we_b & (ld_lane == index);
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
-        wram$write_enable = ld_we_w & (ld_lane == index);
+        wram$write_enable = hit_w;
         bram$write_address = ld_word;
         bram$write_data = ld_data;
-        bram$write_enable = ld_we_b & (ld_lane == index);
+        bram$write_enable = hit_b;
+        x_m$d = x;
+        valid_c$d = valid_m | hit_w;
+        first_c$d = first_m | hit_w;
+        last_c$d = last_m | hit_w;
         w_s = $signed(wram$read_data);
-        prod$d = x * w_s;
+        prod$d = x_m$q * w_s;
         bias_c$d = bram$read_data;
         prod_u = $unsigned(prod$q);
         prod_ext = ((prod_u) & 40'hffffffffff);
@@ -5737,90 +7590,82 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (bias_c$q[32'h1f]) begin
             bias_ext = ((bias_c$q) & 40'hffffffffff) | sext;
         end
-        base = acc$q;
-        if (first_c) begin
-            base = bias_ext;
+        base_lo = acc_lo$q & m20;
+        if (first_c$q) begin
+            base_lo = bias_c$q[(32'h0)+:(21)] & m20;
         end
-        if (valid_c) begin
-            acc$d = base + prod_ext;
+        sum_lo = base_lo + (prod_u[(32'h0)+:(21)] & m20);
+        if (valid_c$q) begin
+            acc_lo$d = sum_lo;
         end
-        smask = zero40;
-        if (acc$q[32'h27]) begin
-            smask = ~zero40;
+        hi_y_next = prod_ext[(32'h13)+:(21)] & ~one21;
+        if (sum_lo[32'h14]) begin
+            hi_y_next = (prod_ext[(32'h13)+:(21)] & ~one21) | one21;
         end
-        t = acc$q ^ smask;
-        low = t[(32'h0)+:(31)] >> frac_d;
-        over = |(t[(32'hf)+:(25)] & hmask_d);
-        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        q_over$d = over;
-        q_neg$d = acc$q[32'h27];
-        sat = q_low$q;
-        if (q_over$q) begin
-            if (q_neg$q) begin
-                sat = sat_neg;
-            end
-            else begin
-                sat = sat_pos;
-            end
+        hi_y$d = hi_y_next;
+        hi_b$d = bias_ext[(32'h13)+:(21)] | one21;
+        valid_d$d = valid_c$q;
+        first_d$d = first_c$q;
+        last_d$d = valid_c$q & last_c$q;
+        base_hi = acc_hi$q | one21;
+        if (first_d$q) begin
+            base_hi = hi_b$q;
         end
-        res = sat;
-        if (relu_e & sat[32'hf]) begin
-            res = zero16;
+        sum_hi = base_hi + hi_y$q;
+        if (valid_d$q) begin
+            acc_hi$d = sum_hi;
         end
-        y = res;
-        aram$write_address = a_waddr_e;
-        aram$write_data = res;
-        aram$write_enable = a_we_e;
+        acc_hi20 = sum_hi[(32'h1)+:(20)];
+        lo20 = acc_lo$q[(32'h0)+:(20)];
+        if (last_d$q) begin
+            hold$d = ((lo20) & 40'hffffffffff) | (((acc_hi20) & 40'hffffffffff) << 32'h14);
+        end
+        gate$d = zero40;
+        if (drain) begin
+            gate$d = hold$q;
+        end
+        g = gate$q;
     end
 
 endmodule // ouro_predictor$lanes$6
 
 
-module ouro_predictor$lanes$6$acc(d,q,clock);
+module ouro_predictor$lanes$6$acc_hi(d,q,clock);
 
     // Module arguments
-    input wire  [39:0] d;
-    output reg  [39:0] q;
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 40'h0;
+       q = 21'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$6$acc
+endmodule // ouro_predictor$lanes$6$acc_hi
 
 
-module ouro_predictor$lanes$6$aram(clock,read_address,read_data,write_address,write_data,write_enable);
+module ouro_predictor$lanes$6$acc_lo(d,q,clock);
 
     // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
-    input wire  [11:0] read_address;
-    output reg  [15:0] read_data;
-    input wire  [11:0] write_address;
-    input wire  [15:0] write_data;
-    input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, read_address[11:2], write_address[11:2]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       q = 21'h0;
     end
+
     always @(posedge clock) begin
-       read_data <= mem[read_address[1:0]];
-       if (write_enable) begin
-          mem[write_address[1:0]] <= write_data;
-       end
+       q <= d;
     end
-endmodule // ouro_predictor$lanes$6$aram
+
+endmodule // ouro_predictor$lanes$6$acc_lo
 
 
 module ouro_predictor$lanes$6$bias_c(d,q,clock);
@@ -5882,6 +7727,158 @@ module ouro_predictor$lanes$6$bram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$6$bram
 
 
+module ouro_predictor$lanes$6$first_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$first_c
+
+
+module ouro_predictor$lanes$6$first_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$first_d
+
+
+module ouro_predictor$lanes$6$gate(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$gate
+
+
+module ouro_predictor$lanes$6$hi_b(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$hi_b
+
+
+module ouro_predictor$lanes$6$hi_y(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$hi_y
+
+
+module ouro_predictor$lanes$6$hold(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$hold
+
+
+module ouro_predictor$lanes$6$last_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$last_c
+
+
+module ouro_predictor$lanes$6$last_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$last_d
+
+
 module ouro_predictor$lanes$6$prod(d,q,clock);
 
     // Module arguments
@@ -5901,26 +7898,7 @@ module ouro_predictor$lanes$6$prod(d,q,clock);
 endmodule // ouro_predictor$lanes$6$prod
 
 
-module ouro_predictor$lanes$6$q_low(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lanes$6$q_low
-
-
-module ouro_predictor$lanes$6$q_neg(d,q,clock);
+module ouro_predictor$lanes$6$valid_c(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -5936,10 +7914,10 @@ module ouro_predictor$lanes$6$q_neg(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$6$q_neg
+endmodule // ouro_predictor$lanes$6$valid_c
 
 
-module ouro_predictor$lanes$6$q_over(d,q,clock);
+module ouro_predictor$lanes$6$valid_d(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -5955,7 +7933,7 @@ module ouro_predictor$lanes$6$q_over(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$6$q_over
+endmodule // ouro_predictor$lanes$6$valid_d
 
 
 module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -6110,57 +8088,96 @@ module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$6$wram
 
 
-module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac_d,hmask_d,relu_e,a_we_e,a_waddr_e,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,sel,a_m,y);
+module ouro_predictor$lanes$6$x_m(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$6$x_m
+
+
+module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,g);
 
     // Module arguments
     input wire  clock;
     input wire signed [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
-    input wire  [11:0] a_raddr;
-    input wire  valid_c;
-    input wire  first_c;
-    input wire  [3:0] frac_d;
-    input wire  [24:0] hmask_d;
-    input wire  relu_e;
-    input wire  a_we_e;
-    input wire  [11:0] a_waddr_e;
+    input wire  valid_m;
+    input wire  first_m;
+    input wire  last_m;
+    input wire  drain;
     input wire  ld_we_w;
     input wire  ld_we_b;
     input wire  [3:0] ld_lane;
     input wire  [11:0] ld_word;
     input wire  [31:0] ld_data;
-    input wire  sel;
-    output reg  [15:0] a_m;
-    output reg  [15:0] y;
+    output reg  [39:0] g;
 
     // Constant declarations
     localparam  index = 4'h7;
     localparam  sext = 40'hff00000000;
-    localparam  sat_pos = 16'h7fff;
-    localparam  sat_neg = 16'h8000;
-    localparam  zero16 = 16'h0;
     localparam  zero40 = 40'h0;
+    localparam  m20 = 21'hfffff;
+    localparam  one21 = 21'h1;
 
     // Stub signals
+    reg signed [15:0] x_m$d;
+    wire signed [15:0] x_m$q;
+    reg  x_m$clock;
     reg signed [31:0] prod$d;
     wire signed [31:0] prod$q;
     reg  prod$clock;
-    reg  [15:0] q_low$d;
-    wire  [15:0] q_low$q;
-    reg  q_low$clock;
-    reg  q_over$d;
-    wire  q_over$q;
-    reg  q_over$clock;
-    reg  q_neg$d;
-    wire  q_neg$q;
-    reg  q_neg$clock;
+    reg  valid_c$d;
+    wire  valid_c$q;
+    reg  valid_c$clock;
+    reg  first_c$d;
+    wire  first_c$q;
+    reg  first_c$clock;
+    reg  last_c$d;
+    wire  last_c$q;
+    reg  last_c$clock;
     reg  [31:0] bias_c$d;
     wire  [31:0] bias_c$q;
     reg  bias_c$clock;
-    reg  [39:0] acc$d;
-    wire  [39:0] acc$q;
-    reg  acc$clock;
+    reg  [20:0] acc_lo$d;
+    wire  [20:0] acc_lo$q;
+    reg  acc_lo$clock;
+    reg  valid_d$d;
+    wire  valid_d$q;
+    reg  valid_d$clock;
+    reg  first_d$d;
+    wire  first_d$q;
+    reg  first_d$clock;
+    reg  last_d$d;
+    wire  last_d$q;
+    reg  last_d$clock;
+    reg  [20:0] hi_y$d;
+    wire  [20:0] hi_y$q;
+    reg  hi_y$clock;
+    reg  [20:0] hi_b$d;
+    wire  [20:0] hi_b$q;
+    reg  hi_b$clock;
+    reg  [20:0] acc_hi$d;
+    wire  [20:0] acc_hi$q;
+    reg  acc_hi$clock;
+    reg  [39:0] hold$d;
+    wire  [39:0] hold$q;
+    reg  hold$clock;
+    reg  [39:0] gate$d;
+    wire  [39:0] gate$q;
+    reg  gate$clock;
     reg  wram$clock;
     reg  [11:0] wram$read_address;
     wire  [15:0] wram$read_data;
@@ -6173,56 +8190,97 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
     reg  [11:0] bram$write_address;
     reg  [31:0] bram$write_data;
     reg  bram$write_enable;
-    reg  aram$clock;
-    reg  [11:0] aram$read_address;
-    wire  [15:0] aram$read_data;
-    reg  [11:0] aram$write_address;
-    reg  [15:0] aram$write_data;
-    reg  aram$write_enable;
 
     // Local signals
+    reg  hit_w;
+    reg  hit_b;
     reg signed [15:0] w_s;
     reg  [31:0] prod_u;
     reg  [39:0] prod_ext;
     reg  [39:0] bias_ext;
-    reg  [39:0] base;
-    reg  [39:0] smask;
-    reg  [39:0] t;
-    reg  [30:0] low;
-    reg  over;
-    reg  [15:0] sat;
-    reg  [15:0] res;
+    reg  [20:0] base_lo;
+    reg  [20:0] sum_lo;
+    reg  [20:0] hi_y_next;
+    reg  [20:0] base_hi;
+    reg  [20:0] sum_hi;
+    reg  [19:0] acc_hi20;
+    reg  [19:0] lo20;
 
     // Sub module instances
+    ouro_predictor$lanes$7$x_m x_m(
+        .d(x_m$d),
+        .q(x_m$q),
+        .clock(x_m$clock)
+    );
     ouro_predictor$lanes$7$prod prod(
         .d(prod$d),
         .q(prod$q),
         .clock(prod$clock)
     );
-    ouro_predictor$lanes$7$q_low q_low(
-        .d(q_low$d),
-        .q(q_low$q),
-        .clock(q_low$clock)
+    ouro_predictor$lanes$7$valid_c valid_c(
+        .d(valid_c$d),
+        .q(valid_c$q),
+        .clock(valid_c$clock)
     );
-    ouro_predictor$lanes$7$q_over q_over(
-        .d(q_over$d),
-        .q(q_over$q),
-        .clock(q_over$clock)
+    ouro_predictor$lanes$7$first_c first_c(
+        .d(first_c$d),
+        .q(first_c$q),
+        .clock(first_c$clock)
     );
-    ouro_predictor$lanes$7$q_neg q_neg(
-        .d(q_neg$d),
-        .q(q_neg$q),
-        .clock(q_neg$clock)
+    ouro_predictor$lanes$7$last_c last_c(
+        .d(last_c$d),
+        .q(last_c$q),
+        .clock(last_c$clock)
     );
     ouro_predictor$lanes$7$bias_c bias_c(
         .d(bias_c$d),
         .q(bias_c$q),
         .clock(bias_c$clock)
     );
-    ouro_predictor$lanes$7$acc acc(
-        .d(acc$d),
-        .q(acc$q),
-        .clock(acc$clock)
+    ouro_predictor$lanes$7$acc_lo acc_lo(
+        .d(acc_lo$d),
+        .q(acc_lo$q),
+        .clock(acc_lo$clock)
+    );
+    ouro_predictor$lanes$7$valid_d valid_d(
+        .d(valid_d$d),
+        .q(valid_d$q),
+        .clock(valid_d$clock)
+    );
+    ouro_predictor$lanes$7$first_d first_d(
+        .d(first_d$d),
+        .q(first_d$q),
+        .clock(first_d$clock)
+    );
+    ouro_predictor$lanes$7$last_d last_d(
+        .d(last_d$d),
+        .q(last_d$q),
+        .clock(last_d$clock)
+    );
+    ouro_predictor$lanes$7$hi_y hi_y(
+        .d(hi_y$d),
+        .q(hi_y$q),
+        .clock(hi_y$clock)
+    );
+    ouro_predictor$lanes$7$hi_b hi_b(
+        .d(hi_b$d),
+        .q(hi_b$q),
+        .clock(hi_b$clock)
+    );
+    ouro_predictor$lanes$7$acc_hi acc_hi(
+        .d(acc_hi$d),
+        .q(acc_hi$q),
+        .clock(acc_hi$clock)
+    );
+    ouro_predictor$lanes$7$hold hold(
+        .d(hold$d),
+        .q(hold$q),
+        .clock(hold$clock)
+    );
+    ouro_predictor$lanes$7$gate gate(
+        .d(gate$d),
+        .q(gate$q),
+        .clock(gate$clock)
     );
     ouro_predictor$lanes$7$wram wram(
         .clock(wram$clock),
@@ -6240,47 +8298,57 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         .write_data(bram$write_data),
         .write_enable(bram$write_enable)
     );
-    ouro_predictor$lanes$7$aram aram(
-        .clock(aram$clock),
-        .read_address(aram$read_address),
-        .read_data(aram$read_data),
-        .write_address(aram$write_address),
-        .write_data(aram$write_data),
-        .write_enable(aram$write_enable)
-    );
 
     // Update code
     always @(*) begin
+        x_m$clock = clock;
         prod$clock = clock;
-        q_low$clock = clock;
-        q_over$clock = clock;
-        q_neg$clock = clock;
+        valid_c$clock = clock;
+        first_c$clock = clock;
+        last_c$clock = clock;
         bias_c$clock = clock;
-        acc$clock = clock;
+        acc_lo$clock = clock;
+        valid_d$clock = clock;
+        first_d$clock = clock;
+        last_d$clock = clock;
+        hi_y$clock = clock;
+        hi_b$clock = clock;
+        acc_hi$clock = clock;
+        hold$clock = clock;
+        gate$clock = clock;
+        x_m$d = x_m$q;
         prod$d = prod$q;
-        q_low$d = q_low$q;
-        q_over$d = q_over$q;
-        q_neg$d = q_neg$q;
+        valid_c$d = valid_c$q;
+        first_c$d = first_c$q;
+        last_c$d = last_c$q;
         bias_c$d = bias_c$q;
-        acc$d = acc$q;
+        acc_lo$d = acc_lo$q;
+        valid_d$d = valid_d$q;
+        first_d$d = first_d$q;
+        last_d$d = last_d$q;
+        hi_y$d = hi_y$q;
+        hi_b$d = hi_b$q;
+        acc_hi$d = acc_hi$q;
+        hold$d = hold$q;
+        gate$d = gate$q;
         wram$clock = clock;
         bram$clock = clock;
-        aram$clock = clock;
         wram$read_address = w_addr;
         bram$read_address = b_addr;
-        aram$read_address = a_raddr;
-        a_m = zero16;
-        if (sel) begin
-            a_m = aram$read_data;
-        end
+        hit_w = ld_we_w & (ld_lane == index);
+        hit_b = ld_we_b & (ld_lane == index);
         wram$write_address = ld_word;
         wram$write_data = ld_data[(32'h0)+:(16)];
-        wram$write_enable = ld_we_w & (ld_lane == index);
+        wram$write_enable = hit_w;
         bram$write_address = ld_word;
         bram$write_data = ld_data;
-        bram$write_enable = ld_we_b & (ld_lane == index);
+        bram$write_enable = hit_b;
+        x_m$d = x;
+        valid_c$d = valid_m | hit_w;
+        first_c$d = first_m | hit_w;
+        last_c$d = last_m | hit_w;
         w_s = $signed(wram$read_data);
-        prod$d = x * w_s;
+        prod$d = x_m$q * w_s;
         bias_c$d = bram$read_data;
         prod_u = $unsigned(prod$q);
         prod_ext = ((prod_u) & 40'hffffffffff);
@@ -6291,90 +8359,82 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,a_raddr,valid_c,first_c,frac
         if (bias_c$q[32'h1f]) begin
             bias_ext = ((bias_c$q) & 40'hffffffffff) | sext;
         end
-        base = acc$q;
-        if (first_c) begin
-            base = bias_ext;
+        base_lo = acc_lo$q & m20;
+        if (first_c$q) begin
+            base_lo = bias_c$q[(32'h0)+:(21)] & m20;
         end
-        if (valid_c) begin
-            acc$d = base + prod_ext;
+        sum_lo = base_lo + (prod_u[(32'h0)+:(21)] & m20);
+        if (valid_c$q) begin
+            acc_lo$d = sum_lo;
         end
-        smask = zero40;
-        if (acc$q[32'h27]) begin
-            smask = ~zero40;
+        hi_y_next = prod_ext[(32'h13)+:(21)] & ~one21;
+        if (sum_lo[32'h14]) begin
+            hi_y_next = (prod_ext[(32'h13)+:(21)] & ~one21) | one21;
         end
-        t = acc$q ^ smask;
-        low = t[(32'h0)+:(31)] >> frac_d;
-        over = |(t[(32'hf)+:(25)] & hmask_d);
-        q_low$d = low[(32'h0)+:(16)] ^ smask[(32'h0)+:(16)];
-        q_over$d = over;
-        q_neg$d = acc$q[32'h27];
-        sat = q_low$q;
-        if (q_over$q) begin
-            if (q_neg$q) begin
-                sat = sat_neg;
-            end
-            else begin
-                sat = sat_pos;
-            end
+        hi_y$d = hi_y_next;
+        hi_b$d = bias_ext[(32'h13)+:(21)] | one21;
+        valid_d$d = valid_c$q;
+        first_d$d = first_c$q;
+        last_d$d = valid_c$q & last_c$q;
+        base_hi = acc_hi$q | one21;
+        if (first_d$q) begin
+            base_hi = hi_b$q;
         end
-        res = sat;
-        if (relu_e & sat[32'hf]) begin
-            res = zero16;
+        sum_hi = base_hi + hi_y$q;
+        if (valid_d$q) begin
+            acc_hi$d = sum_hi;
         end
-        y = res;
-        aram$write_address = a_waddr_e;
-        aram$write_data = res;
-        aram$write_enable = a_we_e;
+        acc_hi20 = sum_hi[(32'h1)+:(20)];
+        lo20 = acc_lo$q[(32'h0)+:(20)];
+        if (last_d$q) begin
+            hold$d = ((lo20) & 40'hffffffffff) | (((acc_hi20) & 40'hffffffffff) << 32'h14);
+        end
+        gate$d = zero40;
+        if (drain) begin
+            gate$d = hold$q;
+        end
+        g = gate$q;
     end
 
 endmodule // ouro_predictor$lanes$7
 
 
-module ouro_predictor$lanes$7$acc(d,q,clock);
+module ouro_predictor$lanes$7$acc_hi(d,q,clock);
 
     // Module arguments
-    input wire  [39:0] d;
-    output reg  [39:0] q;
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 40'h0;
+       q = 21'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$7$acc
+endmodule // ouro_predictor$lanes$7$acc_hi
 
 
-module ouro_predictor$lanes$7$aram(clock,read_address,read_data,write_address,write_data,write_enable);
+module ouro_predictor$lanes$7$acc_lo(d,q,clock);
 
     // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
     input wire  clock;
-    input wire  [11:0] read_address;
-    output reg  [15:0] read_data;
-    input wire  [11:0] write_address;
-    input wire  [15:0] write_data;
-    input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, read_address[11:2], write_address[11:2]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       q = 21'h0;
     end
+
     always @(posedge clock) begin
-       read_data <= mem[read_address[1:0]];
-       if (write_enable) begin
-          mem[write_address[1:0]] <= write_data;
-       end
+       q <= d;
     end
-endmodule // ouro_predictor$lanes$7$aram
+
+endmodule // ouro_predictor$lanes$7$acc_lo
 
 
 module ouro_predictor$lanes$7$bias_c(d,q,clock);
@@ -6436,6 +8496,158 @@ module ouro_predictor$lanes$7$bram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$7$bram
 
 
+module ouro_predictor$lanes$7$first_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$first_c
+
+
+module ouro_predictor$lanes$7$first_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$first_d
+
+
+module ouro_predictor$lanes$7$gate(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$gate
+
+
+module ouro_predictor$lanes$7$hi_b(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$hi_b
+
+
+module ouro_predictor$lanes$7$hi_y(d,q,clock);
+
+    // Module arguments
+    input wire  [20:0] d;
+    output reg  [20:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 21'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$hi_y
+
+
+module ouro_predictor$lanes$7$hold(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$hold
+
+
+module ouro_predictor$lanes$7$last_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$last_c
+
+
+module ouro_predictor$lanes$7$last_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$last_d
+
+
 module ouro_predictor$lanes$7$prod(d,q,clock);
 
     // Module arguments
@@ -6455,26 +8667,7 @@ module ouro_predictor$lanes$7$prod(d,q,clock);
 endmodule // ouro_predictor$lanes$7$prod
 
 
-module ouro_predictor$lanes$7$q_low(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lanes$7$q_low
-
-
-module ouro_predictor$lanes$7$q_neg(d,q,clock);
+module ouro_predictor$lanes$7$valid_c(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -6490,10 +8683,10 @@ module ouro_predictor$lanes$7$q_neg(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$7$q_neg
+endmodule // ouro_predictor$lanes$7$valid_c
 
 
-module ouro_predictor$lanes$7$q_over(d,q,clock);
+module ouro_predictor$lanes$7$valid_d(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -6509,7 +8702,7 @@ module ouro_predictor$lanes$7$q_over(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$lanes$7$q_over
+endmodule // ouro_predictor$lanes$7$valid_d
 
 
 module ouro_predictor$lanes$7$wram(clock,read_address,read_data,write_address,write_data,write_enable);
@@ -6664,6 +8857,25 @@ module ouro_predictor$lanes$7$wram(clock,read_address,read_data,write_address,wr
 endmodule // ouro_predictor$lanes$7$wram
 
 
+module ouro_predictor$lanes$7$x_m(d,q,clock);
+
+    // Module arguments
+    input wire signed [15:0] d;
+    output reg signed [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lanes$7$x_m
+
+
 module ouro_predictor$last_b(d,q,clock);
 
     // Module arguments
@@ -6721,25 +8933,6 @@ module ouro_predictor$last_d(d,q,clock);
 endmodule // ouro_predictor$last_d
 
 
-module ouro_predictor$last_e(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$last_e
-
-
 module ouro_predictor$last_m(d,q,clock);
 
     // Module arguments
@@ -6757,6 +8950,139 @@ module ouro_predictor$last_m(d,q,clock);
     end
 
 endmodule // ouro_predictor$last_m
+
+
+module ouro_predictor$ld_addr_r(d,q,clock);
+
+    // Module arguments
+    input wire  [19:0] d;
+    output reg  [19:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 20'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ld_addr_r
+
+
+module ouro_predictor$ld_data_r(d,q,clock);
+
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ld_data_r
+
+
+module ouro_predictor$ldb_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ldb_r
+
+
+module ouro_predictor$ldf_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ldf_r
+
+
+module ouro_predictor$ldl_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ldl_r
+
+
+module ouro_predictor$ldw_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ldw_r
+
+
+module ouro_predictor$lim_gt(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$lim_gt
 
 
 module ouro_predictor$log2_r(d,q,clock);
@@ -6816,6 +9142,25 @@ module ouro_predictor$lt_r(d,q,clock);
 endmodule // ouro_predictor$lt_r
 
 
+module ouro_predictor$ob(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ob
+
+
 module ouro_predictor$out_b(d,q,clock);
 
     // Module arguments
@@ -6873,25 +9218,6 @@ module ouro_predictor$out_d(d,q,clock);
 endmodule // ouro_predictor$out_d
 
 
-module ouro_predictor$out_e(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$out_e
-
-
 module ouro_predictor$out_m(d,q,clock);
 
     // Module arguments
@@ -6947,6 +9273,63 @@ module ouro_predictor$pol(d,q,clock);
     end
 
 endmodule // ouro_predictor$pol
+
+
+module ouro_predictor$q_low(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$q_low
+
+
+module ouro_predictor$q_neg(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$q_neg
+
+
+module ouro_predictor$q_over(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$q_over
 
 
 module ouro_predictor$raw24_r(d,q,clock);
@@ -7025,23 +9408,403 @@ module ouro_predictor$rt_min(d,q,clock);
 endmodule // ouro_predictor$rt_min
 
 
-module ouro_predictor$sel_b(d,q,clock);
+module ouro_predictor$s0_act(d,q,clock);
 
     // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
+    input wire  d;
+    output reg  q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 16'h0;
+       q = 1'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$sel_b
+endmodule // ouro_predictor$s0_act
+
+
+module ouro_predictor$s0_addr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s0_addr
+
+
+module ouro_predictor$s0_cnt(d,q,clock);
+
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s0_cnt
+
+
+module ouro_predictor$s0_first(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s0_first
+
+
+module ouro_predictor$s0_frac(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s0_frac
+
+
+module ouro_predictor$s0_out(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s0_out
+
+
+module ouro_predictor$s1_act(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s1_act
+
+
+module ouro_predictor$s1_addr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s1_addr
+
+
+module ouro_predictor$s1_first(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s1_first
+
+
+module ouro_predictor$s1_frac(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s1_frac
+
+
+module ouro_predictor$s1_out(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s1_out
+
+
+module ouro_predictor$s2_act(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s2_act
+
+
+module ouro_predictor$s2_addr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s2_addr
+
+
+module ouro_predictor$s2_first(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s2_first
+
+
+module ouro_predictor$s2_frac(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s2_frac
+
+
+module ouro_predictor$s2_hmask(d,q,clock);
+
+    // Module arguments
+    input wire  [24:0] d;
+    output reg  [24:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 25'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s2_hmask
+
+
+module ouro_predictor$s2_out(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s2_out
+
+
+module ouro_predictor$s3_act(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s3_act
+
+
+module ouro_predictor$s3_addr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s3_addr
+
+
+module ouro_predictor$s3_first(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s3_first
+
+
+module ouro_predictor$s3_out(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$s3_out
 
 
 module ouro_predictor$state(d,q,clock);
@@ -7067,6 +9830,25 @@ module ouro_predictor$state(d,q,clock);
     end
 
 endmodule // ouro_predictor$state
+
+
+module ouro_predictor$tmax2(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$tmax2
 
 
 module ouro_predictor$tmax_r(d,q,clock);
@@ -7105,25 +9887,6 @@ module ouro_predictor$v_b(d,q,clock);
     end
 
 endmodule // ouro_predictor$v_b
-
-
-module ouro_predictor$v_c(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$v_c
 
 
 module ouro_predictor$v_m(d,q,clock);
@@ -7202,25 +9965,6 @@ module ouro_predictor$wa_d(d,q,clock);
 endmodule // ouro_predictor$wa_d
 
 
-module ouro_predictor$wa_e(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$wa_e
-
-
 module ouro_predictor$wa_m(d,q,clock);
 
     // Module arguments
@@ -7276,48 +10020,3 @@ module ouro_predictor$waddr_b(d,q,clock);
     end
 
 endmodule // ouro_predictor$waddr_b
-
-
-module ouro_predictor$x_r(d,q,clock);
-
-    // Module arguments
-    input wire signed [15:0] d;
-    output reg signed [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$x_r
-
-
-module ouro_predictor$xram(clock,read_address,read_data,write_address,write_data,write_enable);
-
-    // Module arguments
-    input wire  clock;
-    input wire  [5:0] read_address;
-    output reg  [15:0] read_data;
-    input wire  [5:0] write_address;
-    input wire  [15:0] write_data;
-    input wire  write_enable;
-
-    // Update code (custom)
-    reg [15:0] mem[0:1];
-    wire unused_address_bits = &{1'b0, read_address[5:1], write_address[5:1]};
-    initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-    end
-    always @(posedge clock) begin
-       read_data <= mem[read_address[0:0]];
-       if (write_enable) begin
-          mem[write_address[0:0]] <= write_data;
-       end
-    end
-endmodule // ouro_predictor$xram

@@ -19,17 +19,21 @@ pub const LOAD_ADDR_BITS: usize = 20;
 pub const LOAD_DATA_BITS: usize = 32;
 /// Width of the input port's address (network input index).
 pub const INPUT_ADDR_BITS: usize = 6;
-/// Pipeline distance of the write-back: a group's results can be read by an issue at least
-/// this many cycles after (not counting) its last issue, plus one (activation read, broadcast
-/// register, product, accumulate, shift; saturation and write-back). The idle cycles between
-/// two layers are only those the next layer needs to not read a result before it is written:
-/// see [`EngineShape::gap_after`].
-pub const LAYER_GAP: usize = 5;
-/// Edges from the last issue of the output layer to `done`: the five pipeline stages
-/// (activation read, broadcast register, product, accumulate, shift), saturation into
-/// `log2_cycles`, the exp2 table read, the shift, the clamp (compare, select), and the edge that
-/// raises `done`.
-pub const TAIL_CYCLES: usize = 10;
+/// Write-back distance: the result of lane `l` of a group is written to the activation RAM on
+/// the edge `WRITE_BACK + l` after (not counting) the group's last issue, so an issue that reads
+/// it must come at least that many cycles after the last issue (its read happens on the next
+/// edge). The stages: activation read, the lanes' input register, product, accumulate (low
+/// half), accumulate (high half) into the lane's hold register, the drain register of slot `l`,
+/// the shared bus register, the requantizer's shift and overflow test, and its saturation and
+/// ReLU into the write port.
+pub const WRITE_BACK: usize = 9;
+/// Edges from the last issue of the output layer to `done`: `WRITE_BACK` (the result is
+/// requantized into `log2_cycles` together with the exp2 table read), the exp2 shift, the clamp's
+/// compare, and its select together with the edge that raises `done`.
+pub const TAIL_CYCLES: usize = WRITE_BACK + 3;
+/// Words of the activation RAM reserved for the network inputs (the input port's address is 6
+/// bits); the hidden layers' two ping-pong regions follow.
+pub const INPUT_REGION: usize = 1 << INPUT_ADDR_BITS;
 
 /// Load-port regions (address bits `[19:16]`).
 pub mod region {
@@ -123,7 +127,7 @@ impl EngineShape {
         (0..k).map(|j| self.groups(j)).sum()
     }
 
-    /// Largest group count of a hidden layer (the size of one activation-bank region).
+    /// Largest group count of a hidden layer.
     pub fn max_hidden_groups(&self) -> usize {
         (0..self.n_layers() - 1)
             .map(|k| self.groups(k))
@@ -131,17 +135,25 @@ impl EngineShape {
             .unwrap_or(1)
     }
 
-    /// Words of each lane's activation bank: two regions (ping-pong between layers).
+    /// Words of one hidden-layer region of the activation RAM: every lane of every group of the
+    /// largest hidden layer writes one (the spare lanes of a last group write words nobody reads).
+    pub fn act_region(&self) -> usize {
+        self.max_hidden_groups() * self.lanes
+    }
+
+    /// Words of the (one, shared) activation RAM: the input region, then two hidden regions
+    /// (ping-pong between layers).
     pub fn act_depth(&self) -> usize {
-        2 * self.max_hidden_groups()
+        INPUT_REGION + 2 * self.act_region()
     }
 
-    /// Activation-bank region base that layer `k` writes (hidden layers only).
+    /// Activation-RAM word where layer `k` (a hidden layer) writes its output 0; output `o` is at
+    /// `act_write_base(k) + o`.
     pub fn act_write_base(&self, k: usize) -> usize {
-        (k % 2) * self.max_hidden_groups()
+        INPUT_REGION + (k % 2) * self.act_region()
     }
 
-    /// Activation-bank region base that layer `k >= 1` reads.
+    /// Activation-RAM word where layer `k` reads its input 0: the input region for `k = 0`.
     pub fn act_read_base(&self, k: usize) -> usize {
         if k == 0 {
             0
@@ -150,24 +162,36 @@ impl EngineShape {
         }
     }
 
-    /// Idle cycles between layer `k` (not the last) and layer `k + 1`. Layer `k + 1` issues
-    /// input `i` of its first group `i` cycles after it starts, and input `i` is output `i` of
-    /// layer `k`, in group `i / lanes`; group `g` of layer `k` (`n = in_k` inputs, `G` groups)
-    /// issues its last input at `(g + 1) * n - 1` and its results can be read from
-    /// `LAYER_GAP + 1` cycles later. So the gap is
-    /// `max(0, max_g (LAYER_GAP + (g + 1 - G) * n - g * lanes))` (at most `LAYER_GAP`).
-    pub fn gap_after(&self, k: usize) -> usize {
-        let n = self.layers[k].1;
-        let groups = self.groups(k);
-        (0..groups)
-            .map(|g| (LAYER_GAP + (g + 1) * n).saturating_sub(groups * n + g * self.lanes))
-            .max()
-            .unwrap_or(0)
+    /// Idle cycles before each group of layer `k` but its first: a group's results leave the
+    /// lanes' hold registers one lane per cycle through the shared requantizer, so the last
+    /// issues of two consecutive groups must be at least `lanes` cycles apart:
+    /// `max(0, lanes - in_k)`.
+    pub fn group_pad(&self, k: usize) -> usize {
+        self.lanes.saturating_sub(self.layers[k].1)
     }
 
-    /// Issue cycles of one prediction: one per (group, input) pair, plus the gaps.
+    /// Idle cycles between layer `k` (not the last) and layer `k + 1`. Layer `k + 1` issues
+    /// input `i` of its first group `i` cycles after it starts, and input `i` is output `i` of
+    /// layer `k`, lane `i % lanes` of group `i / lanes`, written `WRITE_BACK + i % lanes` edges
+    /// after that group's last issue. Groups of layer `k` end at least `lanes` cycles apart, so
+    /// the first output of the last group (`G = ceil(out_k / lanes)` groups) is the binding one:
+    /// `WRITE_BACK - 1 - (G - 1) * lanes` idle cycles. And the first group of layer `k + 1` must
+    /// end at least `lanes` cycles after the last of layer `k` (`lanes - in_{k+1}`, as
+    /// `group_pad`). So the gap is `max(0, WRITE_BACK - 1 - (G - 1) * lanes, lanes - in_{k+1})`.
+    pub fn gap_after(&self, k: usize) -> usize {
+        let g = self.groups(k);
+        (WRITE_BACK - 1)
+            .saturating_sub((g - 1) * self.lanes)
+            .max(self.lanes.saturating_sub(self.layers[k + 1].1))
+    }
+
+    /// Issue cycles of one prediction: one per (group, input) pair, plus the idle cycles
+    /// between groups and between layers.
     pub fn issue_cycles(&self) -> usize {
         self.weight_words_per_net()
+            + (0..self.n_layers())
+                .map(|k| (self.groups(k) - 1) * self.group_pad(k))
+                .sum::<usize>()
             + (0..self.n_layers() - 1)
                 .map(|k| self.gap_after(k))
                 .sum::<usize>()
@@ -175,7 +199,8 @@ impl EngineShape {
 
     /// The fixed latency in clock cycles: `done` is high after this many rising edges
     /// counted from (and including) the edge that samples `start`:
-    /// `sum_k ceil(out_k / lanes) * in_k + sum_{k < layers - 1} gap_after(k) + 10`.
+    /// `sum_k G_k * in_k + sum_k (G_k - 1) * group_pad(k) + sum_{k < layers - 1} gap_after(k)
+    /// + 12`, with `G_k = ceil(out_k / lanes)`.
     pub fn latency_cycles(&self) -> usize {
         self.issue_cycles() + TAIL_CYCLES
     }
@@ -300,14 +325,20 @@ mod tests {
 
     #[test]
     fn latency_formula_for_the_default_shape() {
-        // 1 lane: 16 groups of 2 inputs, then 16 of 16: no gaps needed.
+        // 1 lane: 16 groups of 2 inputs, then 16 of 16: no idle cycles needed.
+        assert_eq!(shape(1).group_pad(0), 0);
         assert_eq!(shape(1).gap_after(0), 0);
-        assert_eq!(shape(1).latency_cycles(), 32 + 256 + 16 + 10);
-        // 8 lanes: group 0 of the first layer ends at cycle 1, layer 1 would read its outputs
-        // from cycle 4: 3 idle cycles; the second layer's last group is read 8 cycles late.
-        assert_eq!(shape(8).gap_after(0), 3);
+        assert_eq!(shape(1).latency_cycles(), 32 + 256 + 16 + 12);
+        // 8 lanes: the two groups of the 2-input first layer must end 8 cycles apart (6 idle
+        // cycles between them); the next layer reads the first output of a layer's last group
+        // 8 cycles into it, when it can: no idle cycles between layers.
+        assert_eq!(shape(8).group_pad(0), 6);
+        assert_eq!(shape(8).group_pad(1), 0);
+        assert_eq!(shape(8).gap_after(0), 0);
         assert_eq!(shape(8).gap_after(1), 0);
-        assert_eq!(shape(8).latency_cycles(), 4 + 32 + 16 + 3 + 10);
+        assert_eq!(shape(8).latency_cycles(), 4 + 32 + 16 + 6 + 12);
+        assert_eq!(shape(4).latency_cycles(), 8 + 64 + 16 + 3 * 2 + 12);
+        assert_eq!(shape(2).latency_cycles(), 16 + 128 + 16 + 12);
         // A 4-input (history) network fits without redesign.
         let s4 = EngineShape {
             inputs: 4,
@@ -315,10 +346,10 @@ mod tests {
             lanes: 3,
         };
         s4.check().unwrap();
-        // 3 groups of 4 inputs; the last one's first output (input 6) is read 6 cycles into
-        // layer 1, one cycle after it can be read: no gap.
-        assert_eq!(s4.gap_after(0), 0);
-        assert_eq!(s4.latency_cycles(), 3 * 4 + 8 + 10);
+        // 3 groups of 4 inputs; the last one's first output (input 6) would be read 6 cycles
+        // into layer 1, 2 cycles before it is written (9 edges after its group's last issue).
+        assert_eq!(s4.gap_after(0), 2);
+        assert_eq!(s4.latency_cycles(), 3 * 4 + 8 + 2 + 12);
     }
 
     #[test]

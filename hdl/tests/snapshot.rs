@@ -62,7 +62,8 @@ fn rejects_unsupported_configurations() {
 }
 
 /// DESIGN section 7's trap: `$signed(a * b)` is evaluated at 16 bits in Verilog. Every product
-/// in the generated Verilog must be a bare `x * w_s` assigned to the 32-bit `prod$d`.
+/// in the generated Verilog must be a bare `x_m$q * w_s` (the lane's registered activation times
+/// its weight) assigned to the 32-bit `prod$d`.
 #[test]
 fn products_are_never_wrapped_in_a_cast() {
     let (q, _) = default_predictor().unwrap();
@@ -70,7 +71,11 @@ fn products_are_never_wrapped_in_a_cast() {
     let products: Vec<&str> = text.lines().filter(|l| l.contains(" * ")).collect();
     assert_eq!(products.len(), 3, "one multiply per lane: {products:?}");
     for l in products {
-        assert_eq!(l.trim(), "prod$d = x * w_s;", "a product must not be cast");
+        assert_eq!(
+            l.trim(),
+            "prod$d = x_m$q * w_s;",
+            "a product must not be cast"
+        );
     }
     // And the register it lands in is 32 bits, signed.
     assert!(text.contains("reg signed [31:0] prod$d;"));

@@ -48,8 +48,9 @@ fn load(m: &mut Model, addr: u32, data: u32) {
 fn set_limits(m: &mut Model, rt: Limits) {
     load(m, LIMIT_MIN_ADDR, rt.min_cycles.min(0xFF_FFFF));
     load(m, LIMIT_MAX_ADDR, rt.max_cycles.min(0xFF_FFFF));
-    // The effective limits are registered two cycles after a write (a prediction started at
-    // once would still use them, 7 or more cycles later; the ticks keep the test independent).
+    // The effective limits are registered five cycles after a write is presented (the load
+    // port's register, the limit register, then three stages; a prediction started at once
+    // would still use them, 10 or more cycles later; the ticks keep the test independent).
     m.tick();
     m.tick();
 }
