@@ -92,8 +92,13 @@ pub struct InputTable {
 impl InputTable {
     /// Segment index and fraction of `x`, clamped to the table.
     pub fn locate(&self, x: f64) -> (usize, f64) {
-        let segs = self.values.len() - 1;
-        let s = ((x - self.lo) / (self.hi - self.lo) * segs as f64).clamp(0.0, segs as f64);
+        Self::locate_on(self.lo, self.hi, self.values.len(), x)
+    }
+
+    /// [`locate`](Self::locate) for a table of `knots` knots from `lo` to `hi`.
+    pub fn locate_on(lo: f64, hi: f64, knots: usize, x: f64) -> (usize, f64) {
+        let segs = knots - 1;
+        let s = ((x - lo) / (hi - lo) * segs as f64).clamp(0.0, segs as f64);
         let i = (s.floor() as usize).min(segs - 1);
         (i, s - i as f64)
     }

@@ -645,15 +645,15 @@ impl Tables {
             .collect()
     }
 
-    /// Apply to a batch; also returns each entry's (segment, fraction).
+    /// Apply to a batch; also returns each entry's (segment, fraction), row-major. The same
+    /// interpolation as [`InputTable::eval`].
     fn apply(&self, x: ArrayView2<'_, f64>) -> (Array2<f64>, Vec<(usize, f64)>) {
-        let tabs = self.as_schema();
+        let knots = self.theta.ncols();
         let mut loc = Vec::with_capacity(x.len());
         let z = Array2::from_shape_fn(x.raw_dim(), |(i, j)| {
-            let t = &tabs[j];
-            let (k, f) = t.locate(x[[i, j]]);
+            let (k, f) = InputTable::locate_on(self.lo[j], self.hi[j], knots, x[[i, j]]);
             loc.push((k, f));
-            t.values[k] * (1.0 - f) + t.values[k + 1] * f
+            self.theta[[j, k]] * (1.0 - f) + self.theta[[j, k + 1]] * f
         });
         (z, loc)
     }
