@@ -40,9 +40,9 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     localparam  start_n1 = 1'b0;
     localparam  start_g1 = 1'b0;
     localparam  last_slot = 5'b111;
-    localparam  pol_frac = 4'h3;
-    localparam  pol_w = 12'h34;
-    localparam  pol_b = 12'h5;
+    localparam  pol_frac = 4'h2;
+    localparam  pol_w = 12'h14;
+    localparam  pol_b = 12'h3;
     localparam  syn_min = 24'h1;
     localparam  syn_max = 24'h20000;
     localparam  r_weights = 4'h0;
@@ -1929,17 +1929,15 @@ module ouro_predictor$desc(clock,address,data);
     output reg  [61:0] data;
 
     // Update code (custom)
-    reg [61:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, address[3:2]};
+    reg [61:0] mem[0:1];
+    wire unused_address_bits = &{1'b0, address[3:1]};
     initial begin
-       mem[0] = 62'h282040000000000;
-       mem[1] = 62'h204205004000000e;
-       mem[2] = 62'h4300005000000e;
-       mem[3] = 62'h0;
+       mem[0] = 62'h2282040000000000;
+       mem[1] = 62'h4300004000000e;
     end
     wire unused_clock = clock;
     always @(*) begin
-       data = mem[address[1:0]];
+       data = mem[address[0:0]];
     end
 endmodule // ouro_predictor$desc
 
@@ -2494,22 +2492,18 @@ module ouro_predictor$frac_ram(clock,read_address,read_data,write_address,write_
     input wire  write_enable;
 
     // Update code (custom)
-    reg [3:0] mem[0:7];
-    wire unused_address_bits = &{1'b0, read_address[3:3], write_address[3:3]};
+    reg [3:0] mem[0:3];
+    wire unused_address_bits = &{1'b0, read_address[3:2], write_address[3:2]};
     initial begin
        mem[0] = 4'ha;
        mem[1] = 4'hf;
-       mem[2] = 4'hf;
-       mem[3] = 4'ha;
-       mem[4] = 4'hf;
-       mem[5] = 4'hf;
-       mem[6] = 4'h0;
-       mem[7] = 4'h0;
+       mem[2] = 4'hb;
+       mem[3] = 4'he;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[2:0]];
+       read_data <= mem[read_address[1:0]];
        if (write_enable) begin
-          mem[write_address[2:0]] <= write_data;
+          mem[write_address[1:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$frac_ram
@@ -3084,30 +3078,22 @@ module ouro_predictor$lanes$0$bram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [31:0] mem[0:15];
-    wire unused_address_bits = &{1'b0, read_address[11:4], write_address[11:4]};
+    reg [31:0] mem[0:7];
+    wire unused_address_bits = &{1'b0, read_address[11:3], write_address[11:3]};
     initial begin
-       mem[0] = 32'h3f9e0f;
-       mem[1] = 32'hffcfc871;
-       mem[2] = 32'hfc142eb5;
-       mem[3] = 32'h755f570;
-       mem[4] = 32'h17c6181a;
-       mem[5] = 32'h914f0b;
-       mem[6] = 32'hffd5ec7f;
-       mem[7] = 32'hfd4d044e;
-       mem[8] = 32'he7fa9cc4;
-       mem[9] = 32'h18d6a801;
-       mem[10] = 32'h0;
-       mem[11] = 32'h0;
-       mem[12] = 32'h0;
-       mem[13] = 32'h0;
-       mem[14] = 32'h0;
-       mem[15] = 32'h0;
+       mem[0] = 32'h35d1f2;
+       mem[1] = 32'hffe9b3bc;
+       mem[2] = 32'h1327f315;
+       mem[3] = 32'hd45c6f;
+       mem[4] = 32'hffd995a9;
+       mem[5] = 32'hbb796e8;
+       mem[6] = 32'h0;
+       mem[7] = 32'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[3:0]];
+       read_data <= mem[read_address[2:0]];
        if (write_enable) begin
-          mem[write_address[3:0]] <= write_data;
+          mem[write_address[2:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$0$bram
@@ -3333,63 +3319,63 @@ module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:127];
-    wire unused_address_bits = &{1'b0, read_address[11:7], write_address[11:7]};
+    reg [15:0] mem[0:63];
+    wire unused_address_bits = &{1'b0, read_address[11:6], write_address[11:6]};
     initial begin
-       mem[0] = 16'h5abc;
-       mem[1] = 16'ha761;
+       mem[0] = 16'h5e0d;
+       mem[1] = 16'ha543;
        mem[2] = 16'h0;
        mem[3] = 16'h0;
-       mem[4] = 16'h0;
-       mem[5] = 16'h0;
-       mem[6] = 16'h0;
-       mem[7] = 16'h0;
+       mem[4] = 16'hdbe5;
+       mem[5] = 16'h28f1;
+       mem[6] = 16'hd374;
+       mem[7] = 16'h1f2e;
        mem[8] = 16'h0;
-       mem[9] = 16'h0;
-       mem[10] = 16'h0;
-       mem[11] = 16'h0;
+       mem[9] = 16'he095;
+       mem[10] = 16'hcf24;
+       mem[11] = 16'he24e;
        mem[12] = 16'h0;
-       mem[13] = 16'h0;
+       mem[13] = 16'h829;
        mem[14] = 16'h0;
-       mem[15] = 16'h0;
+       mem[15] = 16'h2c59;
        mem[16] = 16'h0;
-       mem[17] = 16'h0;
+       mem[17] = 16'hdb23;
        mem[18] = 16'h0;
-       mem[19] = 16'h0;
-       mem[20] = 16'h2d69;
-       mem[21] = 16'h0;
-       mem[22] = 16'he199;
+       mem[19] = 16'h11db;
+       mem[20] = 16'hf748;
+       mem[21] = 16'h1d99;
+       mem[22] = 16'h0;
        mem[23] = 16'h0;
-       mem[24] = 16'he41a;
-       mem[25] = 16'he06;
-       mem[26] = 16'hdbe;
-       mem[27] = 16'h47f;
-       mem[28] = 16'h0;
-       mem[29] = 16'heaf6;
+       mem[24] = 16'he33e;
+       mem[25] = 16'hbbe;
+       mem[26] = 16'h0;
+       mem[27] = 16'h0;
+       mem[28] = 16'hd5ed;
+       mem[29] = 16'hbbdc;
        mem[30] = 16'h0;
-       mem[31] = 16'h0;
-       mem[32] = 16'hc5ec;
-       mem[33] = 16'h0;
+       mem[31] = 16'h5392;
+       mem[32] = 16'h0;
+       mem[33] = 16'h16de;
        mem[34] = 16'h0;
-       mem[35] = 16'he15;
-       mem[36] = 16'h0;
+       mem[35] = 16'h0;
+       mem[36] = 16'hb97;
        mem[37] = 16'h0;
-       mem[38] = 16'h0;
-       mem[39] = 16'h0;
-       mem[40] = 16'hc1de;
+       mem[38] = 16'he3a9;
+       mem[39] = 16'hea28;
+       mem[40] = 16'h0;
        mem[41] = 16'h0;
        mem[42] = 16'h0;
        mem[43] = 16'h0;
-       mem[44] = 16'hbbab;
-       mem[45] = 16'hbd33;
+       mem[44] = 16'h0;
+       mem[45] = 16'h0;
        mem[46] = 16'h0;
        mem[47] = 16'h0;
        mem[48] = 16'h0;
        mem[49] = 16'h0;
        mem[50] = 16'h0;
        mem[51] = 16'h0;
-       mem[52] = 16'hf940;
-       mem[53] = 16'h1309;
+       mem[52] = 16'h0;
+       mem[53] = 16'h0;
        mem[54] = 16'h0;
        mem[55] = 16'h0;
        mem[56] = 16'h0;
@@ -3400,75 +3386,11 @@ module ouro_predictor$lanes$0$wram(clock,read_address,read_data,write_address,wr
        mem[61] = 16'h0;
        mem[62] = 16'h0;
        mem[63] = 16'h0;
-       mem[64] = 16'h0;
-       mem[65] = 16'h0;
-       mem[66] = 16'h0;
-       mem[67] = 16'h0;
-       mem[68] = 16'h0;
-       mem[69] = 16'h0;
-       mem[70] = 16'h0;
-       mem[71] = 16'h0;
-       mem[72] = 16'h0;
-       mem[73] = 16'h0;
-       mem[74] = 16'h0;
-       mem[75] = 16'h0;
-       mem[76] = 16'h0;
-       mem[77] = 16'h0;
-       mem[78] = 16'h0;
-       mem[79] = 16'h0;
-       mem[80] = 16'h0;
-       mem[81] = 16'h0;
-       mem[82] = 16'h0;
-       mem[83] = 16'h0;
-       mem[84] = 16'h0;
-       mem[85] = 16'h0;
-       mem[86] = 16'h0;
-       mem[87] = 16'h0;
-       mem[88] = 16'h0;
-       mem[89] = 16'he627;
-       mem[90] = 16'h0;
-       mem[91] = 16'he4fc;
-       mem[92] = 16'he485;
-       mem[93] = 16'h0;
-       mem[94] = 16'h0;
-       mem[95] = 16'h0;
-       mem[96] = 16'h0;
-       mem[97] = 16'h0;
-       mem[98] = 16'h0;
-       mem[99] = 16'hcd4f;
-       mem[100] = 16'h0;
-       mem[101] = 16'h0;
-       mem[102] = 16'he4bb;
-       mem[103] = 16'h0;
-       mem[104] = 16'h0;
-       mem[105] = 16'h0;
-       mem[106] = 16'h0;
-       mem[107] = 16'h0;
-       mem[108] = 16'h0;
-       mem[109] = 16'h0;
-       mem[110] = 16'h0;
-       mem[111] = 16'h0;
-       mem[112] = 16'h0;
-       mem[113] = 16'h0;
-       mem[114] = 16'h0;
-       mem[115] = 16'h0;
-       mem[116] = 16'h0;
-       mem[117] = 16'h0;
-       mem[118] = 16'h0;
-       mem[119] = 16'h0;
-       mem[120] = 16'h0;
-       mem[121] = 16'h0;
-       mem[122] = 16'h0;
-       mem[123] = 16'h0;
-       mem[124] = 16'h0;
-       mem[125] = 16'h0;
-       mem[126] = 16'h0;
-       mem[127] = 16'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[6:0]];
+       read_data <= mem[read_address[5:0]];
        if (write_enable) begin
-          mem[write_address[6:0]] <= write_data;
+          mem[write_address[5:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$0$wram
@@ -3853,30 +3775,22 @@ module ouro_predictor$lanes$1$bram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [31:0] mem[0:15];
-    wire unused_address_bits = &{1'b0, read_address[11:4], write_address[11:4]};
+    reg [31:0] mem[0:7];
+    wire unused_address_bits = &{1'b0, read_address[11:3], write_address[11:3]};
     initial begin
-       mem[0] = 32'hff7ce568;
-       mem[1] = 32'hff441891;
-       mem[2] = 32'hfca63a6c;
-       mem[3] = 32'hf90205e5;
-       mem[4] = 32'h0;
-       mem[5] = 32'hff722f1b;
-       mem[6] = 32'h15d68c;
-       mem[7] = 32'h5fe19d9;
-       mem[8] = 32'hfab20686;
-       mem[9] = 32'h0;
-       mem[10] = 32'h0;
-       mem[11] = 32'h0;
-       mem[12] = 32'h0;
-       mem[13] = 32'h0;
-       mem[14] = 32'h0;
-       mem[15] = 32'h0;
+       mem[0] = 32'hffe7517a;
+       mem[1] = 32'hff739fe9;
+       mem[2] = 32'h0;
+       mem[3] = 32'hff12196f;
+       mem[4] = 32'h4e351f;
+       mem[5] = 32'h0;
+       mem[6] = 32'h0;
+       mem[7] = 32'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[3:0]];
+       read_data <= mem[read_address[2:0]];
        if (write_enable) begin
-          mem[write_address[3:0]] <= write_data;
+          mem[write_address[2:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$1$bram
@@ -4102,13 +4016,13 @@ module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:127];
-    wire unused_address_bits = &{1'b0, read_address[11:7], write_address[11:7]};
+    reg [15:0] mem[0:63];
+    wire unused_address_bits = &{1'b0, read_address[11:6], write_address[11:6]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h110;
-       mem[3] = 16'h3891;
+       mem[0] = 16'hf227;
+       mem[1] = 16'hf0d1;
+       mem[2] = 16'h564;
+       mem[3] = 16'h40ca;
        mem[4] = 16'h0;
        mem[5] = 16'h0;
        mem[6] = 16'h0;
@@ -4125,22 +4039,22 @@ module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,wr
        mem[17] = 16'h0;
        mem[18] = 16'h0;
        mem[19] = 16'h0;
-       mem[20] = 16'h622c;
-       mem[21] = 16'h0;
-       mem[22] = 16'hfe78;
-       mem[23] = 16'h0;
-       mem[24] = 16'hdbf5;
-       mem[25] = 16'h1479;
-       mem[26] = 16'h146a;
-       mem[27] = 16'h1436;
+       mem[20] = 16'hda06;
+       mem[21] = 16'hc4f5;
+       mem[22] = 16'hac5;
+       mem[23] = 16'h1f6e;
+       mem[24] = 16'h0;
+       mem[25] = 16'h0;
+       mem[26] = 16'h0;
+       mem[27] = 16'h0;
        mem[28] = 16'h0;
-       mem[29] = 16'hfab1;
+       mem[29] = 16'h0;
        mem[30] = 16'h0;
        mem[31] = 16'h0;
-       mem[32] = 16'hbc70;
+       mem[32] = 16'h0;
        mem[33] = 16'h0;
        mem[34] = 16'h0;
-       mem[35] = 16'h149d;
+       mem[35] = 16'h0;
        mem[36] = 16'h0;
        mem[37] = 16'h0;
        mem[38] = 16'h0;
@@ -4157,87 +4071,23 @@ module ouro_predictor$lanes$1$wram(clock,read_address,read_data,write_address,wr
        mem[49] = 16'h0;
        mem[50] = 16'h0;
        mem[51] = 16'h0;
-       mem[52] = 16'hefae;
-       mem[53] = 16'hd7a2;
-       mem[54] = 16'he17;
-       mem[55] = 16'h117e;
-       mem[56] = 16'h20a6;
-       mem[57] = 16'hde9f;
+       mem[52] = 16'h0;
+       mem[53] = 16'h0;
+       mem[54] = 16'h0;
+       mem[55] = 16'h0;
+       mem[56] = 16'h0;
+       mem[57] = 16'h0;
        mem[58] = 16'h0;
-       mem[59] = 16'hee0c;
-       mem[60] = 16'h20b2;
-       mem[61] = 16'h205f;
-       mem[62] = 16'hee36;
-       mem[63] = 16'hdd6b;
-       mem[64] = 16'h0;
-       mem[65] = 16'habc1;
-       mem[66] = 16'hee73;
-       mem[67] = 16'h0;
-       mem[68] = 16'h0;
-       mem[69] = 16'hf821;
-       mem[70] = 16'h1c44;
-       mem[71] = 16'h208f;
-       mem[72] = 16'h0;
-       mem[73] = 16'h0;
-       mem[74] = 16'h0;
-       mem[75] = 16'h0;
-       mem[76] = 16'h0;
-       mem[77] = 16'h0;
-       mem[78] = 16'h0;
-       mem[79] = 16'h0;
-       mem[80] = 16'h0;
-       mem[81] = 16'h0;
-       mem[82] = 16'h0;
-       mem[83] = 16'h0;
-       mem[84] = 16'h0;
-       mem[85] = 16'h0;
-       mem[86] = 16'h0;
-       mem[87] = 16'h0;
-       mem[88] = 16'h0;
-       mem[89] = 16'h0;
-       mem[90] = 16'h0;
-       mem[91] = 16'h0;
-       mem[92] = 16'h0;
-       mem[93] = 16'h0;
-       mem[94] = 16'h0;
-       mem[95] = 16'h0;
-       mem[96] = 16'h0;
-       mem[97] = 16'h0;
-       mem[98] = 16'h0;
-       mem[99] = 16'h0;
-       mem[100] = 16'h0;
-       mem[101] = 16'h0;
-       mem[102] = 16'h0;
-       mem[103] = 16'h0;
-       mem[104] = 16'h0;
-       mem[105] = 16'h0;
-       mem[106] = 16'h0;
-       mem[107] = 16'h0;
-       mem[108] = 16'h0;
-       mem[109] = 16'h0;
-       mem[110] = 16'h0;
-       mem[111] = 16'h0;
-       mem[112] = 16'h0;
-       mem[113] = 16'h0;
-       mem[114] = 16'h0;
-       mem[115] = 16'h0;
-       mem[116] = 16'h0;
-       mem[117] = 16'h0;
-       mem[118] = 16'h0;
-       mem[119] = 16'h0;
-       mem[120] = 16'h0;
-       mem[121] = 16'h0;
-       mem[122] = 16'h0;
-       mem[123] = 16'h0;
-       mem[124] = 16'h0;
-       mem[125] = 16'h0;
-       mem[126] = 16'h0;
-       mem[127] = 16'h0;
+       mem[59] = 16'h0;
+       mem[60] = 16'h0;
+       mem[61] = 16'h0;
+       mem[62] = 16'h0;
+       mem[63] = 16'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[6:0]];
+       read_data <= mem[read_address[5:0]];
        if (write_enable) begin
-          mem[write_address[6:0]] <= write_data;
+          mem[write_address[5:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$1$wram
@@ -4622,30 +4472,22 @@ module ouro_predictor$lanes$2$bram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [31:0] mem[0:15];
-    wire unused_address_bits = &{1'b0, read_address[11:4], write_address[11:4]};
+    reg [31:0] mem[0:7];
+    wire unused_address_bits = &{1'b0, read_address[11:3], write_address[11:3]};
     initial begin
-       mem[0] = 32'hff3dac53;
-       mem[1] = 32'hff770b0a;
-       mem[2] = 32'hfd4887e7;
-       mem[3] = 32'hfc2491fe;
-       mem[4] = 32'h0;
-       mem[5] = 32'hffed3e90;
-       mem[6] = 32'hfea1be3f;
-       mem[7] = 32'hffcfdd67;
-       mem[8] = 32'hfd24f773;
-       mem[9] = 32'h0;
-       mem[10] = 32'h0;
-       mem[11] = 32'h0;
-       mem[12] = 32'h0;
-       mem[13] = 32'h0;
-       mem[14] = 32'h0;
-       mem[15] = 32'h0;
+       mem[0] = 32'h680877;
+       mem[1] = 32'hfff142df;
+       mem[2] = 32'h0;
+       mem[3] = 32'hffd5c7b3;
+       mem[4] = 32'hffdf5eb5;
+       mem[5] = 32'h0;
+       mem[6] = 32'h0;
+       mem[7] = 32'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[3:0]];
+       read_data <= mem[read_address[2:0]];
        if (write_enable) begin
-          mem[write_address[3:0]] <= write_data;
+          mem[write_address[2:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$2$bram
@@ -4871,11 +4713,11 @@ module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:127];
-    wire unused_address_bits = &{1'b0, read_address[11:7], write_address[11:7]};
+    reg [15:0] mem[0:63];
+    wire unused_address_bits = &{1'b0, read_address[11:6], write_address[11:6]};
     initial begin
-       mem[0] = 16'hc32;
-       mem[1] = 16'h3b48;
+       mem[0] = 16'h3fd;
+       mem[1] = 16'hee95;
        mem[2] = 16'h0;
        mem[3] = 16'h0;
        mem[4] = 16'h0;
@@ -4928,8 +4770,8 @@ module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,wr
        mem[51] = 16'h0;
        mem[52] = 16'h0;
        mem[53] = 16'h0;
-       mem[54] = 16'hfd5a;
-       mem[55] = 16'haf5f;
+       mem[54] = 16'h0;
+       mem[55] = 16'h0;
        mem[56] = 16'h0;
        mem[57] = 16'h0;
        mem[58] = 16'h0;
@@ -4938,75 +4780,11 @@ module ouro_predictor$lanes$2$wram(clock,read_address,read_data,write_address,wr
        mem[61] = 16'h0;
        mem[62] = 16'h0;
        mem[63] = 16'h0;
-       mem[64] = 16'h0;
-       mem[65] = 16'h0;
-       mem[66] = 16'h0;
-       mem[67] = 16'h0;
-       mem[68] = 16'h0;
-       mem[69] = 16'h0;
-       mem[70] = 16'h0;
-       mem[71] = 16'h0;
-       mem[72] = 16'h0;
-       mem[73] = 16'h0;
-       mem[74] = 16'h0;
-       mem[75] = 16'h0;
-       mem[76] = 16'h0;
-       mem[77] = 16'h0;
-       mem[78] = 16'h0;
-       mem[79] = 16'h0;
-       mem[80] = 16'h0;
-       mem[81] = 16'h0;
-       mem[82] = 16'h0;
-       mem[83] = 16'h0;
-       mem[84] = 16'h0;
-       mem[85] = 16'h0;
-       mem[86] = 16'h0;
-       mem[87] = 16'h0;
-       mem[88] = 16'h0;
-       mem[89] = 16'h0;
-       mem[90] = 16'h0;
-       mem[91] = 16'h0;
-       mem[92] = 16'h0;
-       mem[93] = 16'h0;
-       mem[94] = 16'h0;
-       mem[95] = 16'h0;
-       mem[96] = 16'h0;
-       mem[97] = 16'h0;
-       mem[98] = 16'h0;
-       mem[99] = 16'h0;
-       mem[100] = 16'h0;
-       mem[101] = 16'h0;
-       mem[102] = 16'h0;
-       mem[103] = 16'h0;
-       mem[104] = 16'h0;
-       mem[105] = 16'h0;
-       mem[106] = 16'h0;
-       mem[107] = 16'h0;
-       mem[108] = 16'h0;
-       mem[109] = 16'h0;
-       mem[110] = 16'h0;
-       mem[111] = 16'h0;
-       mem[112] = 16'h0;
-       mem[113] = 16'h0;
-       mem[114] = 16'h0;
-       mem[115] = 16'h0;
-       mem[116] = 16'h0;
-       mem[117] = 16'h0;
-       mem[118] = 16'h0;
-       mem[119] = 16'h0;
-       mem[120] = 16'h0;
-       mem[121] = 16'h0;
-       mem[122] = 16'h0;
-       mem[123] = 16'h0;
-       mem[124] = 16'h0;
-       mem[125] = 16'h0;
-       mem[126] = 16'h0;
-       mem[127] = 16'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[6:0]];
+       read_data <= mem[read_address[5:0]];
        if (write_enable) begin
-          mem[write_address[6:0]] <= write_data;
+          mem[write_address[5:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$2$wram
@@ -5391,30 +5169,22 @@ module ouro_predictor$lanes$3$bram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [31:0] mem[0:15];
-    wire unused_address_bits = &{1'b0, read_address[11:4], write_address[11:4]};
+    reg [31:0] mem[0:7];
+    wire unused_address_bits = &{1'b0, read_address[11:3], write_address[11:3]};
     initial begin
-       mem[0] = 32'hff84aa04;
-       mem[1] = 32'hff7406a1;
-       mem[2] = 32'hffa35432;
-       mem[3] = 32'hfc4006a8;
-       mem[4] = 32'h0;
-       mem[5] = 32'hfeb85876;
-       mem[6] = 32'hffb428dc;
-       mem[7] = 32'h595636c;
-       mem[8] = 32'hed710858;
-       mem[9] = 32'h0;
-       mem[10] = 32'h0;
-       mem[11] = 32'h0;
-       mem[12] = 32'h0;
-       mem[13] = 32'h0;
-       mem[14] = 32'h0;
-       mem[15] = 32'h0;
+       mem[0] = 32'h72d01;
+       mem[1] = 32'hfff0bb16;
+       mem[2] = 32'h0;
+       mem[3] = 32'hffd5caad;
+       mem[4] = 32'hfff05c3b;
+       mem[5] = 32'h0;
+       mem[6] = 32'h0;
+       mem[7] = 32'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[3:0]];
+       read_data <= mem[read_address[2:0]];
        if (write_enable) begin
-          mem[write_address[3:0]] <= write_data;
+          mem[write_address[2:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$3$bram
@@ -5640,13 +5410,13 @@ module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:127];
-    wire unused_address_bits = &{1'b0, read_address[11:7], write_address[11:7]};
+    reg [15:0] mem[0:63];
+    wire unused_address_bits = &{1'b0, read_address[11:6], write_address[11:6]};
     initial begin
-       mem[0] = 16'h0;
-       mem[1] = 16'h0;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       mem[0] = 16'hf543;
+       mem[1] = 16'hf012;
+       mem[2] = 16'hefca;
+       mem[3] = 16'hf212;
        mem[4] = 16'h0;
        mem[5] = 16'h0;
        mem[6] = 16'h0;
@@ -5695,87 +5465,23 @@ module ouro_predictor$lanes$3$wram(clock,read_address,read_data,write_address,wr
        mem[49] = 16'h0;
        mem[50] = 16'h0;
        mem[51] = 16'h0;
-       mem[52] = 16'hf2ca;
-       mem[53] = 16'haf59;
+       mem[52] = 16'h0;
+       mem[53] = 16'h0;
        mem[54] = 16'h0;
        mem[55] = 16'h0;
-       mem[56] = 16'h20e0;
-       mem[57] = 16'hddd4;
+       mem[56] = 16'h0;
+       mem[57] = 16'h0;
        mem[58] = 16'h0;
-       mem[59] = 16'hed71;
-       mem[60] = 16'h20f7;
-       mem[61] = 16'h20a2;
-       mem[62] = 16'hed9f;
-       mem[63] = 16'hdd1c;
-       mem[64] = 16'h0;
-       mem[65] = 16'had29;
-       mem[66] = 16'hedd5;
-       mem[67] = 16'h0;
-       mem[68] = 16'h0;
-       mem[69] = 16'hf85f;
-       mem[70] = 16'h1c85;
-       mem[71] = 16'h20d7;
-       mem[72] = 16'h2670;
-       mem[73] = 16'h10bd;
-       mem[74] = 16'h0;
-       mem[75] = 16'hfb62;
-       mem[76] = 16'h257b;
-       mem[77] = 16'h26b4;
-       mem[78] = 16'hf763;
-       mem[79] = 16'he41b;
-       mem[80] = 16'h0;
-       mem[81] = 16'hf078;
-       mem[82] = 16'hf5f5;
-       mem[83] = 16'h0;
-       mem[84] = 16'h0;
-       mem[85] = 16'hdd08;
-       mem[86] = 16'h765f;
-       mem[87] = 16'h2641;
-       mem[88] = 16'h0;
-       mem[89] = 16'h0;
-       mem[90] = 16'h0;
-       mem[91] = 16'h0;
-       mem[92] = 16'h0;
-       mem[93] = 16'h0;
-       mem[94] = 16'h0;
-       mem[95] = 16'h0;
-       mem[96] = 16'h0;
-       mem[97] = 16'h0;
-       mem[98] = 16'h0;
-       mem[99] = 16'h0;
-       mem[100] = 16'h0;
-       mem[101] = 16'h0;
-       mem[102] = 16'h0;
-       mem[103] = 16'h0;
-       mem[104] = 16'h0;
-       mem[105] = 16'h0;
-       mem[106] = 16'h0;
-       mem[107] = 16'h0;
-       mem[108] = 16'h0;
-       mem[109] = 16'h0;
-       mem[110] = 16'h0;
-       mem[111] = 16'h0;
-       mem[112] = 16'h0;
-       mem[113] = 16'h0;
-       mem[114] = 16'h0;
-       mem[115] = 16'h0;
-       mem[116] = 16'h0;
-       mem[117] = 16'h0;
-       mem[118] = 16'h0;
-       mem[119] = 16'h0;
-       mem[120] = 16'h0;
-       mem[121] = 16'h0;
-       mem[122] = 16'h0;
-       mem[123] = 16'h0;
-       mem[124] = 16'h0;
-       mem[125] = 16'h0;
-       mem[126] = 16'h0;
-       mem[127] = 16'h0;
+       mem[59] = 16'h0;
+       mem[60] = 16'h0;
+       mem[61] = 16'h0;
+       mem[62] = 16'h0;
+       mem[63] = 16'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[6:0]];
+       read_data <= mem[read_address[5:0]];
        if (write_enable) begin
-          mem[write_address[6:0]] <= write_data;
+          mem[write_address[5:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$3$wram
@@ -6160,30 +5866,22 @@ module ouro_predictor$lanes$4$bram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [31:0] mem[0:15];
-    wire unused_address_bits = &{1'b0, read_address[11:4], write_address[11:4]};
+    reg [31:0] mem[0:7];
+    wire unused_address_bits = &{1'b0, read_address[11:3], write_address[11:3]};
     initial begin
-       mem[0] = 32'hffc79a05;
-       mem[1] = 32'hffc58380;
-       mem[2] = 32'h81fee5e;
-       mem[3] = 32'hfc826ac3;
-       mem[4] = 32'h0;
-       mem[5] = 32'h8f0272;
-       mem[6] = 32'hff85a5d5;
-       mem[7] = 32'h5aa489b;
-       mem[8] = 32'hfe47b074;
-       mem[9] = 32'h0;
-       mem[10] = 32'h0;
-       mem[11] = 32'h0;
-       mem[12] = 32'h0;
-       mem[13] = 32'h0;
-       mem[14] = 32'h0;
-       mem[15] = 32'h0;
+       mem[0] = 32'hffb2eede;
+       mem[1] = 32'hffd7f748;
+       mem[2] = 32'h0;
+       mem[3] = 32'he9a148;
+       mem[4] = 32'hff0d0b90;
+       mem[5] = 32'h0;
+       mem[6] = 32'h0;
+       mem[7] = 32'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[3:0]];
+       read_data <= mem[read_address[2:0]];
        if (write_enable) begin
-          mem[write_address[3:0]] <= write_data;
+          mem[write_address[2:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$4$bram
@@ -6409,33 +6107,33 @@ module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:127];
-    wire unused_address_bits = &{1'b0, read_address[11:7], write_address[11:7]};
+    reg [15:0] mem[0:63];
+    wire unused_address_bits = &{1'b0, read_address[11:6], write_address[11:6]};
     initial begin
-       mem[0] = 16'h6ce;
-       mem[1] = 16'h1a81;
-       mem[2] = 16'he5a7;
-       mem[3] = 16'hf697;
-       mem[4] = 16'h2d78;
+       mem[0] = 16'h0;
+       mem[1] = 16'h0;
+       mem[2] = 16'h0;
+       mem[3] = 16'h0;
+       mem[4] = 16'h0;
        mem[5] = 16'h0;
-       mem[6] = 16'he15f;
+       mem[6] = 16'h0;
        mem[7] = 16'h0;
-       mem[8] = 16'he412;
-       mem[9] = 16'hd7b;
-       mem[10] = 16'hd3d;
-       mem[11] = 16'h47b;
+       mem[8] = 16'h0;
+       mem[9] = 16'h0;
+       mem[10] = 16'h0;
+       mem[11] = 16'h0;
        mem[12] = 16'h0;
-       mem[13] = 16'heb40;
+       mem[13] = 16'h0;
        mem[14] = 16'h0;
        mem[15] = 16'h0;
-       mem[16] = 16'hcabe;
+       mem[16] = 16'h0;
        mem[17] = 16'h0;
        mem[18] = 16'h0;
-       mem[19] = 16'hd88;
-       mem[20] = 16'h0;
-       mem[21] = 16'h0;
-       mem[22] = 16'h0;
-       mem[23] = 16'h0;
+       mem[19] = 16'h0;
+       mem[20] = 16'hfcd5;
+       mem[21] = 16'h24d2;
+       mem[22] = 16'hf8e5;
+       mem[23] = 16'hb7ea;
        mem[24] = 16'h0;
        mem[25] = 16'h0;
        mem[26] = 16'h0;
@@ -6464,87 +6162,23 @@ module ouro_predictor$lanes$4$wram(clock,read_address,read_data,write_address,wr
        mem[49] = 16'h0;
        mem[50] = 16'h0;
        mem[51] = 16'h0;
-       mem[52] = 16'hf97d;
-       mem[53] = 16'h12ea;
+       mem[52] = 16'h0;
+       mem[53] = 16'h0;
        mem[54] = 16'h0;
        mem[55] = 16'h0;
-       mem[56] = 16'h2084;
-       mem[57] = 16'hdd71;
+       mem[56] = 16'h0;
+       mem[57] = 16'h0;
        mem[58] = 16'h0;
-       mem[59] = 16'hed5b;
-       mem[60] = 16'h20a6;
-       mem[61] = 16'h204d;
-       mem[62] = 16'heda0;
-       mem[63] = 16'hdd6a;
-       mem[64] = 16'h0;
-       mem[65] = 16'habdf;
-       mem[66] = 16'hedc8;
-       mem[67] = 16'h0;
-       mem[68] = 16'h0;
-       mem[69] = 16'hf88a;
-       mem[70] = 16'h1c88;
-       mem[71] = 16'h2086;
-       mem[72] = 16'h0;
-       mem[73] = 16'h0;
-       mem[74] = 16'h0;
-       mem[75] = 16'h0;
-       mem[76] = 16'h0;
-       mem[77] = 16'h0;
-       mem[78] = 16'h0;
-       mem[79] = 16'h0;
-       mem[80] = 16'h0;
-       mem[81] = 16'h0;
-       mem[82] = 16'h0;
-       mem[83] = 16'h0;
-       mem[84] = 16'h0;
-       mem[85] = 16'h0;
-       mem[86] = 16'h0;
-       mem[87] = 16'h0;
-       mem[88] = 16'h0;
-       mem[89] = 16'h0;
-       mem[90] = 16'h0;
-       mem[91] = 16'h0;
-       mem[92] = 16'h0;
-       mem[93] = 16'h0;
-       mem[94] = 16'h0;
-       mem[95] = 16'h0;
-       mem[96] = 16'h0;
-       mem[97] = 16'h0;
-       mem[98] = 16'h0;
-       mem[99] = 16'h0;
-       mem[100] = 16'h0;
-       mem[101] = 16'h0;
-       mem[102] = 16'h0;
-       mem[103] = 16'h0;
-       mem[104] = 16'h0;
-       mem[105] = 16'h0;
-       mem[106] = 16'h0;
-       mem[107] = 16'h0;
-       mem[108] = 16'h0;
-       mem[109] = 16'h0;
-       mem[110] = 16'h0;
-       mem[111] = 16'h0;
-       mem[112] = 16'h0;
-       mem[113] = 16'h0;
-       mem[114] = 16'h0;
-       mem[115] = 16'h0;
-       mem[116] = 16'h0;
-       mem[117] = 16'h0;
-       mem[118] = 16'h0;
-       mem[119] = 16'h0;
-       mem[120] = 16'h0;
-       mem[121] = 16'h0;
-       mem[122] = 16'h0;
-       mem[123] = 16'h0;
-       mem[124] = 16'h0;
-       mem[125] = 16'h0;
-       mem[126] = 16'h0;
-       mem[127] = 16'h0;
+       mem[59] = 16'h0;
+       mem[60] = 16'h0;
+       mem[61] = 16'h0;
+       mem[62] = 16'h0;
+       mem[63] = 16'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[6:0]];
+       read_data <= mem[read_address[5:0]];
        if (write_enable) begin
-          mem[write_address[6:0]] <= write_data;
+          mem[write_address[5:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$4$wram
@@ -6929,30 +6563,22 @@ module ouro_predictor$lanes$5$bram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [31:0] mem[0:15];
-    wire unused_address_bits = &{1'b0, read_address[11:4], write_address[11:4]};
+    reg [31:0] mem[0:7];
+    wire unused_address_bits = &{1'b0, read_address[11:3], write_address[11:3]};
     initial begin
-       mem[0] = 32'ha0286a;
-       mem[1] = 32'hffce2611;
-       mem[2] = 32'hfee92d5b;
-       mem[3] = 32'hfeb3577a;
-       mem[4] = 32'h0;
-       mem[5] = 32'h92867b;
-       mem[6] = 32'hff553643;
-       mem[7] = 32'hfaa7fc82;
-       mem[8] = 32'hfcafd72c;
-       mem[9] = 32'h0;
-       mem[10] = 32'h0;
-       mem[11] = 32'h0;
-       mem[12] = 32'h0;
-       mem[13] = 32'h0;
-       mem[14] = 32'h0;
-       mem[15] = 32'h0;
+       mem[0] = 32'h5ee341;
+       mem[1] = 32'h39ee05;
+       mem[2] = 32'h0;
+       mem[3] = 32'h30c50a;
+       mem[4] = 32'hffd659c6;
+       mem[5] = 32'h0;
+       mem[6] = 32'h0;
+       mem[7] = 32'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[3:0]];
+       read_data <= mem[read_address[2:0]];
        if (write_enable) begin
-          mem[write_address[3:0]] <= write_data;
+          mem[write_address[2:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$5$bram
@@ -7178,13 +6804,13 @@ module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:127];
-    wire unused_address_bits = &{1'b0, read_address[11:7], write_address[11:7]};
+    reg [15:0] mem[0:63];
+    wire unused_address_bits = &{1'b0, read_address[11:6], write_address[11:6]};
     initial begin
-       mem[0] = 16'hdc5;
-       mem[1] = 16'hede3;
-       mem[2] = 16'h0;
-       mem[3] = 16'h0;
+       mem[0] = 16'h5c3;
+       mem[1] = 16'hf163;
+       mem[2] = 16'h5cb4;
+       mem[3] = 16'ha5e8;
        mem[4] = 16'h0;
        mem[5] = 16'h0;
        mem[6] = 16'h0;
@@ -7201,8 +6827,8 @@ module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,wr
        mem[17] = 16'h0;
        mem[18] = 16'h0;
        mem[19] = 16'h0;
-       mem[20] = 16'h0;
-       mem[21] = 16'h0;
+       mem[20] = 16'hce37;
+       mem[21] = 16'h31f2;
        mem[22] = 16'h0;
        mem[23] = 16'h0;
        mem[24] = 16'h0;
@@ -7233,10 +6859,10 @@ module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,wr
        mem[49] = 16'h0;
        mem[50] = 16'h0;
        mem[51] = 16'h0;
-       mem[52] = 16'hf923;
-       mem[53] = 16'h131b;
-       mem[54] = 16'h4381;
-       mem[55] = 16'h123;
+       mem[52] = 16'h0;
+       mem[53] = 16'h0;
+       mem[54] = 16'h0;
+       mem[55] = 16'h0;
        mem[56] = 16'h0;
        mem[57] = 16'h0;
        mem[58] = 16'h0;
@@ -7245,75 +6871,11 @@ module ouro_predictor$lanes$5$wram(clock,read_address,read_data,write_address,wr
        mem[61] = 16'h0;
        mem[62] = 16'h0;
        mem[63] = 16'h0;
-       mem[64] = 16'h0;
-       mem[65] = 16'h0;
-       mem[66] = 16'h0;
-       mem[67] = 16'h0;
-       mem[68] = 16'h0;
-       mem[69] = 16'h0;
-       mem[70] = 16'h0;
-       mem[71] = 16'h0;
-       mem[72] = 16'h0;
-       mem[73] = 16'h0;
-       mem[74] = 16'h0;
-       mem[75] = 16'h0;
-       mem[76] = 16'h0;
-       mem[77] = 16'h0;
-       mem[78] = 16'h0;
-       mem[79] = 16'h0;
-       mem[80] = 16'h0;
-       mem[81] = 16'h0;
-       mem[82] = 16'h0;
-       mem[83] = 16'h0;
-       mem[84] = 16'h0;
-       mem[85] = 16'h0;
-       mem[86] = 16'h0;
-       mem[87] = 16'h0;
-       mem[88] = 16'h0;
-       mem[89] = 16'h0;
-       mem[90] = 16'h0;
-       mem[91] = 16'h0;
-       mem[92] = 16'h0;
-       mem[93] = 16'h0;
-       mem[94] = 16'h0;
-       mem[95] = 16'h0;
-       mem[96] = 16'h0;
-       mem[97] = 16'h0;
-       mem[98] = 16'h0;
-       mem[99] = 16'h0;
-       mem[100] = 16'h0;
-       mem[101] = 16'h0;
-       mem[102] = 16'h0;
-       mem[103] = 16'h0;
-       mem[104] = 16'h0;
-       mem[105] = 16'h0;
-       mem[106] = 16'h0;
-       mem[107] = 16'h0;
-       mem[108] = 16'h0;
-       mem[109] = 16'h0;
-       mem[110] = 16'h0;
-       mem[111] = 16'h0;
-       mem[112] = 16'h0;
-       mem[113] = 16'h0;
-       mem[114] = 16'h0;
-       mem[115] = 16'h0;
-       mem[116] = 16'h0;
-       mem[117] = 16'h0;
-       mem[118] = 16'h0;
-       mem[119] = 16'h0;
-       mem[120] = 16'h0;
-       mem[121] = 16'h0;
-       mem[122] = 16'h0;
-       mem[123] = 16'h0;
-       mem[124] = 16'h0;
-       mem[125] = 16'h0;
-       mem[126] = 16'h0;
-       mem[127] = 16'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[6:0]];
+       read_data <= mem[read_address[5:0]];
        if (write_enable) begin
-          mem[write_address[6:0]] <= write_data;
+          mem[write_address[5:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$5$wram
@@ -7698,30 +7260,22 @@ module ouro_predictor$lanes$6$bram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [31:0] mem[0:15];
-    wire unused_address_bits = &{1'b0, read_address[11:4], write_address[11:4]};
+    reg [31:0] mem[0:7];
+    wire unused_address_bits = &{1'b0, read_address[11:3], write_address[11:3]};
     initial begin
-       mem[0] = 32'h9f0d8d;
-       mem[1] = 32'hffbf9239;
-       mem[2] = 32'hfc36eff0;
-       mem[3] = 32'hfd56a05d;
-       mem[4] = 32'h0;
-       mem[5] = 32'hfea36c50;
-       mem[6] = 32'h5ce08f;
-       mem[7] = 32'hff549f14;
-       mem[8] = 32'h5a95238;
-       mem[9] = 32'h0;
-       mem[10] = 32'h0;
-       mem[11] = 32'h0;
-       mem[12] = 32'h0;
-       mem[13] = 32'h0;
-       mem[14] = 32'h0;
-       mem[15] = 32'h0;
+       mem[0] = 32'h6aac4f;
+       mem[1] = 32'hfff02be3;
+       mem[2] = 32'h0;
+       mem[3] = 32'hffd8e2ae;
+       mem[4] = 32'hce45e6;
+       mem[5] = 32'h0;
+       mem[6] = 32'h0;
+       mem[7] = 32'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[3:0]];
+       read_data <= mem[read_address[2:0]];
        if (write_enable) begin
-          mem[write_address[3:0]] <= write_data;
+          mem[write_address[2:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$6$bram
@@ -7947,11 +7501,11 @@ module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:127];
-    wire unused_address_bits = &{1'b0, read_address[11:7], write_address[11:7]};
+    reg [15:0] mem[0:63];
+    wire unused_address_bits = &{1'b0, read_address[11:6], write_address[11:6]};
     initial begin
-       mem[0] = 16'hd85;
-       mem[1] = 16'hedda;
+       mem[0] = 16'h42c;
+       mem[1] = 16'hee43;
        mem[2] = 16'h0;
        mem[3] = 16'h0;
        mem[4] = 16'h0;
@@ -7972,8 +7526,8 @@ module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,wr
        mem[19] = 16'h0;
        mem[20] = 16'h0;
        mem[21] = 16'h0;
-       mem[22] = 16'h0;
-       mem[23] = 16'h0;
+       mem[22] = 16'hfb2d;
+       mem[23] = 16'h1f14;
        mem[24] = 16'h0;
        mem[25] = 16'h0;
        mem[26] = 16'h0;
@@ -8002,10 +7556,10 @@ module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,wr
        mem[49] = 16'h0;
        mem[50] = 16'h0;
        mem[51] = 16'h0;
-       mem[52] = 16'hfd0f;
-       mem[53] = 16'haf31;
-       mem[54] = 16'ha77d;
-       mem[55] = 16'h552c;
+       mem[52] = 16'h0;
+       mem[53] = 16'h0;
+       mem[54] = 16'h0;
+       mem[55] = 16'h0;
        mem[56] = 16'h0;
        mem[57] = 16'h0;
        mem[58] = 16'h0;
@@ -8014,75 +7568,11 @@ module ouro_predictor$lanes$6$wram(clock,read_address,read_data,write_address,wr
        mem[61] = 16'h0;
        mem[62] = 16'h0;
        mem[63] = 16'h0;
-       mem[64] = 16'h0;
-       mem[65] = 16'h0;
-       mem[66] = 16'h0;
-       mem[67] = 16'h0;
-       mem[68] = 16'h0;
-       mem[69] = 16'h0;
-       mem[70] = 16'h0;
-       mem[71] = 16'h0;
-       mem[72] = 16'h20ef;
-       mem[73] = 16'hddd8;
-       mem[74] = 16'h0;
-       mem[75] = 16'hedab;
-       mem[76] = 16'h211b;
-       mem[77] = 16'h20c0;
-       mem[78] = 16'heddf;
-       mem[79] = 16'hdc89;
-       mem[80] = 16'h0;
-       mem[81] = 16'hac57;
-       mem[82] = 16'hedff;
-       mem[83] = 16'h0;
-       mem[84] = 16'h0;
-       mem[85] = 16'hf846;
-       mem[86] = 16'h1c94;
-       mem[87] = 16'h20f6;
-       mem[88] = 16'h0;
-       mem[89] = 16'h0;
-       mem[90] = 16'h0;
-       mem[91] = 16'h0;
-       mem[92] = 16'h0;
-       mem[93] = 16'h0;
-       mem[94] = 16'h0;
-       mem[95] = 16'h0;
-       mem[96] = 16'h0;
-       mem[97] = 16'h0;
-       mem[98] = 16'h0;
-       mem[99] = 16'h0;
-       mem[100] = 16'h0;
-       mem[101] = 16'h0;
-       mem[102] = 16'h0;
-       mem[103] = 16'h0;
-       mem[104] = 16'h0;
-       mem[105] = 16'h0;
-       mem[106] = 16'h0;
-       mem[107] = 16'h0;
-       mem[108] = 16'h0;
-       mem[109] = 16'h0;
-       mem[110] = 16'h0;
-       mem[111] = 16'h0;
-       mem[112] = 16'h0;
-       mem[113] = 16'h0;
-       mem[114] = 16'h0;
-       mem[115] = 16'h0;
-       mem[116] = 16'h0;
-       mem[117] = 16'h0;
-       mem[118] = 16'h0;
-       mem[119] = 16'h0;
-       mem[120] = 16'h0;
-       mem[121] = 16'h0;
-       mem[122] = 16'h0;
-       mem[123] = 16'h0;
-       mem[124] = 16'h0;
-       mem[125] = 16'h0;
-       mem[126] = 16'h0;
-       mem[127] = 16'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[6:0]];
+       read_data <= mem[read_address[5:0]];
        if (write_enable) begin
-          mem[write_address[6:0]] <= write_data;
+          mem[write_address[5:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$6$wram
@@ -8467,30 +7957,22 @@ module ouro_predictor$lanes$7$bram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [31:0] mem[0:15];
-    wire unused_address_bits = &{1'b0, read_address[11:4], write_address[11:4]};
+    reg [31:0] mem[0:7];
+    wire unused_address_bits = &{1'b0, read_address[11:3], write_address[11:3]};
     initial begin
-       mem[0] = 32'hc135ad;
-       mem[1] = 32'h9dd043;
-       mem[2] = 32'hfcf511ff;
-       mem[3] = 32'hfe18e725;
-       mem[4] = 32'h0;
-       mem[5] = 32'hffc7a549;
-       mem[6] = 32'h912dab;
-       mem[7] = 32'hfca60ada;
-       mem[8] = 32'hfbe82e40;
-       mem[9] = 32'h0;
-       mem[10] = 32'h0;
-       mem[11] = 32'h0;
-       mem[12] = 32'h0;
-       mem[13] = 32'h0;
-       mem[14] = 32'h0;
-       mem[15] = 32'h0;
+       mem[0] = 32'h77d3db;
+       mem[1] = 32'hffb682ea;
+       mem[2] = 32'h0;
+       mem[3] = 32'h33f638;
+       mem[4] = 32'hcf317b;
+       mem[5] = 32'h0;
+       mem[6] = 32'h0;
+       mem[7] = 32'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[3:0]];
+       read_data <= mem[read_address[2:0]];
        if (write_enable) begin
-          mem[write_address[3:0]] <= write_data;
+          mem[write_address[2:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$7$bram
@@ -8716,13 +8198,13 @@ module ouro_predictor$lanes$7$wram(clock,read_address,read_data,write_address,wr
     input wire  write_enable;
 
     // Update code (custom)
-    reg [15:0] mem[0:127];
-    wire unused_address_bits = &{1'b0, read_address[11:7], write_address[11:7]};
+    reg [15:0] mem[0:63];
+    wire unused_address_bits = &{1'b0, read_address[11:6], write_address[11:6]};
     initial begin
-       mem[0] = 16'h20d9;
-       mem[1] = 16'he09e;
-       mem[2] = 16'he9c;
-       mem[3] = 16'hecd7;
+       mem[0] = 16'h5c01;
+       mem[1] = 16'haac4;
+       mem[2] = 16'h3b1;
+       mem[3] = 16'h218d;
        mem[4] = 16'h0;
        mem[5] = 16'h0;
        mem[6] = 16'h0;
@@ -8739,10 +8221,10 @@ module ouro_predictor$lanes$7$wram(clock,read_address,read_data,write_address,wr
        mem[17] = 16'h0;
        mem[18] = 16'h0;
        mem[19] = 16'h0;
-       mem[20] = 16'h0;
-       mem[21] = 16'h0;
-       mem[22] = 16'h0;
-       mem[23] = 16'h0;
+       mem[20] = 16'hefd;
+       mem[21] = 16'h171b;
+       mem[22] = 16'hf6cc;
+       mem[23] = 16'h1d0a;
        mem[24] = 16'h0;
        mem[25] = 16'h0;
        mem[26] = 16'h0;
@@ -8771,10 +8253,10 @@ module ouro_predictor$lanes$7$wram(clock,read_address,read_data,write_address,wr
        mem[49] = 16'h0;
        mem[50] = 16'h0;
        mem[51] = 16'h0;
-       mem[52] = 16'h1c49;
-       mem[53] = 16'h1059;
-       mem[54] = 16'hf93c;
-       mem[55] = 16'h1315;
+       mem[52] = 16'h0;
+       mem[53] = 16'h0;
+       mem[54] = 16'h0;
+       mem[55] = 16'h0;
        mem[56] = 16'h0;
        mem[57] = 16'h0;
        mem[58] = 16'h0;
@@ -8783,75 +8265,11 @@ module ouro_predictor$lanes$7$wram(clock,read_address,read_data,write_address,wr
        mem[61] = 16'h0;
        mem[62] = 16'h0;
        mem[63] = 16'h0;
-       mem[64] = 16'h0;
-       mem[65] = 16'h0;
-       mem[66] = 16'h0;
-       mem[67] = 16'h0;
-       mem[68] = 16'h0;
-       mem[69] = 16'h0;
-       mem[70] = 16'h0;
-       mem[71] = 16'h0;
-       mem[72] = 16'h0;
-       mem[73] = 16'h0;
-       mem[74] = 16'h0;
-       mem[75] = 16'h0;
-       mem[76] = 16'h0;
-       mem[77] = 16'h0;
-       mem[78] = 16'h0;
-       mem[79] = 16'h0;
-       mem[80] = 16'h0;
-       mem[81] = 16'h0;
-       mem[82] = 16'h0;
-       mem[83] = 16'h0;
-       mem[84] = 16'h0;
-       mem[85] = 16'h0;
-       mem[86] = 16'h0;
-       mem[87] = 16'h0;
-       mem[88] = 16'h0;
-       mem[89] = 16'h0;
-       mem[90] = 16'h0;
-       mem[91] = 16'h0;
-       mem[92] = 16'h0;
-       mem[93] = 16'h0;
-       mem[94] = 16'h0;
-       mem[95] = 16'h0;
-       mem[96] = 16'h0;
-       mem[97] = 16'h0;
-       mem[98] = 16'h0;
-       mem[99] = 16'h0;
-       mem[100] = 16'h0;
-       mem[101] = 16'h0;
-       mem[102] = 16'h0;
-       mem[103] = 16'h0;
-       mem[104] = 16'h0;
-       mem[105] = 16'h0;
-       mem[106] = 16'h0;
-       mem[107] = 16'h0;
-       mem[108] = 16'h0;
-       mem[109] = 16'h0;
-       mem[110] = 16'h0;
-       mem[111] = 16'h0;
-       mem[112] = 16'h0;
-       mem[113] = 16'h0;
-       mem[114] = 16'h0;
-       mem[115] = 16'h0;
-       mem[116] = 16'h0;
-       mem[117] = 16'h0;
-       mem[118] = 16'h0;
-       mem[119] = 16'h0;
-       mem[120] = 16'h0;
-       mem[121] = 16'h0;
-       mem[122] = 16'h0;
-       mem[123] = 16'h0;
-       mem[124] = 16'h0;
-       mem[125] = 16'h0;
-       mem[126] = 16'h0;
-       mem[127] = 16'h0;
     end
     always @(posedge clock) begin
-       read_data <= mem[read_address[6:0]];
+       read_data <= mem[read_address[5:0]];
        if (write_enable) begin
-          mem[write_address[6:0]] <= write_data;
+          mem[write_address[5:0]] <= write_data;
        end
     end
 endmodule // ouro_predictor$lanes$7$wram

@@ -155,14 +155,21 @@ pub struct Config {
 }
 
 /// The configurations co-simulated by `ouro-verilated`: the default predictor with
-/// [`DEFAULT_LANES`] lanes, a 4-input (history) network with 3 lanes (so that a layer's outputs
-/// do not divide evenly into lanes), and a deeper network with 2 lanes.
+/// [`DEFAULT_LANES`] lanes, a two-hidden-layer 2 -> 16 -> 16 -> 1 network with as many lanes
+/// (the shape of the `nominal` and `c2c` predictors, and of the default one before it), a
+/// 4-input (history) network with 3 lanes (so that a layer's outputs do not divide evenly into
+/// lanes), and a deeper network with 2 lanes.
 pub fn test_configs() -> Result<Vec<Config>, HdlError> {
     let (q, _) = default_predictor()?;
     Ok(vec![
         Config {
             name: "default",
             q,
+            lanes: DEFAULT_LANES,
+        },
+        Config {
+            name: "wide",
+            q: random_predictor(0x1616_0002, 2, &[16, 16]),
             lanes: DEFAULT_LANES,
         },
         Config {

@@ -3,13 +3,14 @@
 # lane count, synthesize the default predictor's engine inside hdl/synth/bench_top.v (a
 # shift-register wrapper, since the engine has more ports than the package has pins) and run
 # nextpnr-ice40; prints the reported maximum frequency. Usage: hdl/synth/fmax.sh [lanes...]
-# SEED=<n> sets nextpnr's placement seed (default 1).
+# SEED=<n> sets nextpnr's placement seed (default 1); PREDICTOR=<q.yaml> measures that predictor's
+# engine instead of the default one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-target/synth}
 lanes=${*:-1 2 4 8}
 for l in $lanes; do
-  cargo run -q -p ouro-hdl --example generate -- "$l" "$out/l$l" >/dev/null
+  cargo run -q -p ouro-hdl --example generate -- "$l" "$out/l$l" ${PREDICTOR:+"$PREDICTOR"} >/dev/null
   yosys -q -p "read_verilog $out/l$l/ouro_predictor.v hdl/synth/bench_top.v; synth_ice40 -dsp -top bench_top -json $out/l$l/bench.json" >"$out/l$l/bench_yosys.log" 2>&1
   nextpnr-ice40 --up5k --package sg48 --json "$out/l$l/bench.json" --freq 12 --seed "${SEED:-1}" >"$out/l$l/nextpnr.log" 2>&1 || true
   fmax=$(grep -o "Max frequency for clock '[^']*': [0-9.]* MHz" "$out/l$l/nextpnr.log" | tail -1 | sed 's/.*: //')

@@ -353,6 +353,11 @@ fn default_config_is_bit_exact() {
 }
 
 #[test]
+fn wide_config_is_bit_exact() {
+    cosim("wide", VECTORS);
+}
+
+#[test]
 fn hist4_config_is_bit_exact() {
     cosim("hist4", VECTORS);
 }
