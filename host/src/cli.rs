@@ -452,9 +452,22 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
         Some(p) => QPredictor::load(p).cli()?,
         None => crate::defaults::qpredictor(),
     };
+    let shape = ouro_hdl::EngineShape::new(&q, a.lanes).cli()?;
     let files = ouro_hdl::generate(&q, a.lanes, &a.out).cli()?;
     for f in files {
         note!("wrote {}", f.display());
     }
+    let sizes: Vec<String> = std::iter::once(shape.inputs)
+        .chain(shape.layers.iter().map(|l| l.0))
+        .map(|n| n.to_string())
+        .collect();
+    let cycles = shape.latency_cycles();
+    note!(
+        "engine: {} per polarity, {} lanes, {cycles} cycles per prediction ({:.2} us at {} MHz)",
+        sizes.join("-"),
+        a.lanes,
+        cycles as f64 * 1e6 / q.clock_hz as f64,
+        q.clock_hz as f64 / 1e6,
+    );
     Ok(())
 }

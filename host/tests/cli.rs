@@ -348,6 +348,11 @@ fn hdl_generate_writes_the_engine() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("engine: 2-16-1 per polarity, 4 lanes, 42 cycles per prediction"),
+        "{}",
+        stderr(&o)
+    );
     let v = std::fs::read_to_string(out.join(ouro_hdl::VERILOG_FILE)).unwrap();
     assert!(v.contains("module ouro_predictor("));
     assert!(out.join(ouro_hdl::LOAD_IMAGE_FILE).exists());
