@@ -436,6 +436,12 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [23:0] rt_max_n$d;
     wire  [23:0] rt_max_n$q;
     reg  rt_max_n$clock;
+    reg  min_gt$d;
+    wire  min_gt$q;
+    reg  min_gt$clock;
+    reg  max_lt$d;
+    wire  max_lt$q;
+    reg  max_lt$clock;
     reg  [23:0] emin_r$d;
     wire  [23:0] emin_r$q;
     reg  emin_r$clock;
@@ -1065,6 +1071,16 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .q(rt_max_n$q),
         .clock(rt_max_n$clock)
     );
+    ouro_predictor$min_gt min_gt(
+        .d(min_gt$d),
+        .q(min_gt$q),
+        .clock(min_gt$clock)
+    );
+    ouro_predictor$max_lt max_lt(
+        .d(max_lt$d),
+        .q(max_lt$q),
+        .clock(max_lt$clock)
+    );
     ouro_predictor$emin_r emin_r(
         .d(emin_r$d),
         .q(emin_r$q),
@@ -1186,6 +1202,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         outpol_r$clock = clock;
         rt_min$clock = clock;
         rt_max_n$clock = clock;
+        min_gt$clock = clock;
+        max_lt$clock = clock;
         emin_r$clock = clock;
         tmax_r$clock = clock;
         emin2$clock = clock;
@@ -1276,6 +1294,8 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         outpol_r$d = outpol_r$q;
         rt_min$d = rt_min$q;
         rt_max_n$d = rt_max_n$q;
+        min_gt$d = min_gt$q;
+        max_lt$d = max_lt$q;
         emin_r$d = emin_r$q;
         tmax_r$d = tmax_r$q;
         emin2$d = emin2$q;
@@ -1624,12 +1644,14 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
             end
         end
         rt_max = ~rt_max_n$q;
+        min_gt$d = rt_min$q > syn_min;
+        max_lt$d = rt_max < syn_max;
         emin = syn_min;
-        if (rt_min$q > syn_min) begin
+        if (min_gt$q) begin
             emin = rt_min$q;
         end
         tmax = syn_max;
-        if (rt_max < syn_max) begin
+        if (max_lt$q) begin
             tmax = rt_max;
         end
         emin_r$d = emin;
@@ -8558,6 +8580,44 @@ module ouro_predictor$lt_r(d,q,clock);
     end
 
 endmodule // ouro_predictor$lt_r
+
+
+module ouro_predictor$max_lt(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$max_lt
+
+
+module ouro_predictor$min_gt(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$min_gt
 
 
 module ouro_predictor$ob(d,q,clock);

@@ -422,6 +422,8 @@ pub struct PredictorEngine {
     outpol_r: DFF<bool>,
     rt_min: DFF<Bits<CYCLE_BITS_USIZE>>,
     rt_max_n: DFF<Bits<CYCLE_BITS_USIZE>>,
+    min_gt: DFF<bool>,
+    max_lt: DFF<bool>,
     emin_r: DFF<Bits<CYCLE_BITS_USIZE>>,
     tmax_r: DFF<Bits<CYCLE_BITS_USIZE>>,
     emin2: DFF<Bits<CYCLE_BITS_USIZE>>,
@@ -642,6 +644,8 @@ impl PredictorEngine {
             outpol_r: Default::default(),
             rt_min: Default::default(),
             rt_max_n: Default::default(),
+            min_gt: Default::default(),
+            max_lt: Default::default(),
             emin_r: Default::default(),
             tmax_r: Default::default(),
             emin2: Default::default(),
@@ -705,8 +709,8 @@ impl Logic for PredictorEngine {
             s0_first, s0_out, s0_cnt, s0_addr, s0_frac, s1_act, s1_first, s1_out, s1_addr, s1_frac,
             s2_act, s2_first, s2_out, s2_addr, s2_frac, s2_hmask, bus_r, s3_act, s3_first, s3_out,
             s3_addr, q_low, q_over, q_neg, log2_r, f4, f5, f6, lt_r, gt_r, raw24_r, raw_r,
-            cycles_r, low_r, high_r, done_r, outpol_r, rt_min, rt_max_n, emin_r, tmax_r, emin2,
-            tmax2, lim_gt, eff_min, eff_max
+            cycles_r, low_r, high_r, done_r, outpol_r, rt_min, rt_max_n, min_gt, max_lt, emin_r,
+            tmax_r, emin2, tmax2, lim_gt, eff_min, eff_max
         );
         clock!(self, clock, act, frac_ram, desc, exp2);
         for l in 0..self.lanes.len() {
@@ -984,18 +988,22 @@ impl Logic for PredictorEngine {
             }
         }
         // Effective limits: the run-time registers may only tighten the synthesized ones.
+        // Four register stages (compare with the synthesized limits, select, compare the two,
+        // select), so that no comparison is in series with a multiplexer: the limits only
+        // change on a load-port write while idle, at least 10 cycles before a clamp uses them.
+        // Between a write and the second stage a selected limit can mix the new value with the
+        // old comparison for one cycle; it has settled long before it is used.
         self.rt_max.next = !self.rt_max_n.q.val();
+        self.min_gt.d.next = self.rt_min.q.val() > self.syn_min.val();
+        self.max_lt.d.next = self.rt_max.val() < self.syn_max.val();
         self.emin.next = self.syn_min.val();
-        if self.rt_min.q.val() > self.syn_min.val() {
+        if self.min_gt.q.val() {
             self.emin.next = self.rt_min.q.val();
         }
         self.tmax.next = self.syn_max.val();
-        if self.rt_max.val() < self.syn_max.val() {
+        if self.max_lt.q.val() {
             self.tmax.next = self.rt_max.val();
         }
-        // Three register stages (select, compare, select; the limits only change on a
-        // load-port write while idle, at least 10 cycles before a clamp uses them), to keep the
-        // comparisons off the critical path.
         self.emin_r.d.next = self.emin.val();
         self.tmax_r.d.next = self.tmax.val();
         self.emin2.d.next = self.emin_r.q.val();

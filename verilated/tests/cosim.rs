@@ -48,8 +48,8 @@ fn load(m: &mut Model, addr: u32, data: u32) {
 fn set_limits(m: &mut Model, rt: Limits) {
     load(m, LIMIT_MIN_ADDR, rt.min_cycles.min(0xFF_FFFF));
     load(m, LIMIT_MAX_ADDR, rt.max_cycles.min(0xFF_FFFF));
-    // The effective limits are registered five cycles after a write is presented (the load
-    // port's register, the limit register, then three stages; a prediction started at once
+    // The effective limits are registered six cycles after a write is presented (the load
+    // port's register, the limit register, then four stages; a prediction started at once
     // would still use them, 10 or more cycles later; the ticks keep the test independent).
     m.tick();
     m.tick();
@@ -423,6 +423,66 @@ fn negative_test_a_corrupted_expectation_fails_the_check() {
     bad.log2_cycles = bad.log2_cycles.wrapping_add(1);
     assert!(check(&bad, cfg.latency, &got).is_err());
     assert!(check(&expected, cfg.latency + 1, &got).is_err());
+}
+
+#[test]
+fn limits_written_in_the_cycle_before_start_apply_to_that_prediction() {
+    if !require_verilator("limit timing") {
+        return;
+    }
+    // docs/HDL.md: a load-port write presented up to the cycle before the one that raises
+    // `start` counts, for the run-time limits too (they take effect 6 cycles after the write,
+    // the clamp uses them at least 10 cycles after `start`). Every configuration, both limits,
+    // each in turn tightening below or above the unclamped duration, and back.
+    for cfg in ouro_verilated::CONFIGS {
+        let g = GoldenPredictor::new(&predictor(cfg.predictor_yaml, cfg.name));
+        let syn = g.limits();
+        let mut m = cfg.model().expect("model");
+        // Inputs whose duration the synthesized limits leave alone, with room on both sides.
+        let n = g.qpredictor().features.len();
+        let mut rng = XorShift::new(0x11_0175);
+        let x = (0..10_000)
+            .map(|_| random_inputs(&mut rng, &g, n))
+            .find(|x| {
+                let p = g.predict_inputs(Polarity::Set, x, syn);
+                p.clamp == Clamp::None && p.cycles > 2
+            })
+            .expect("an unclamped prediction");
+        // Inputs written (they stay), and the unclamped result with the synthesized limits.
+        let free = run(&mut m, Polarity::Set, &x);
+        let c = free.cycles;
+        let loose = Limits {
+            min_cycles: 0,
+            max_cycles: 0xFF_FFFF,
+        };
+        let tight = [
+            Limits {
+                min_cycles: c + 10,
+                max_cycles: 0xFF_FFFF,
+            },
+            Limits {
+                min_cycles: 0,
+                max_cycles: c - 1,
+            },
+            loose,
+        ];
+        for rt in tight {
+            load(&mut m, LIMIT_MIN_ADDR, rt.min_cycles);
+            load(&mut m, LIMIT_MAX_ADDR, rt.max_cycles);
+            // No input writes: `run` raises `start` in the very next cycle.
+            let got = run(&mut m, Polarity::Set, &[]);
+            let want = g.predict_inputs(Polarity::Set, &x, syn.tighten(rt));
+            check(&want, cfg.latency, &got)
+                .unwrap_or_else(|e| panic!("{}: run-time limits {rt:?}: {e}", cfg.name));
+            // The tightened limits really move the result (else the test would prove nothing).
+            assert_eq!(
+                want.cycles != c,
+                rt != loose,
+                "{}: {rt:?} against {c} cycles",
+                cfg.name
+            );
+        }
+    }
 }
 
 #[test]
