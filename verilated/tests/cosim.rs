@@ -450,6 +450,12 @@ fn limits_written_in_the_cycle_before_start_apply_to_that_prediction() {
             .expect("an unclamped prediction");
         // Inputs written (they stay), and the unclamped result with the synthesized limits.
         let free = run(&mut m, Polarity::Set, &x);
+        check(
+            &g.predict_inputs(Polarity::Set, &x, syn),
+            cfg.latency,
+            &free,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", cfg.name));
         let c = free.cycles;
         let loose = Limits {
             min_cycles: 0,
