@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 pub mod board;
+pub mod dataset;
+pub mod progress;
 pub mod qformat;
 pub mod schema;
 pub mod units;

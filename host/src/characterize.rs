@@ -1,25 +1,14 @@
 //! Characterization: random pulses on aged cells, recorded as `(g_before, polarity, width,
-//! g_after)` rows -- the training data of the predictor (DESIGN section 2, step 1).
+//! g_after)` rows -- the training data of the predictor.
 
-use crate::dataset::Row;
-use crate::error::CliError;
+use crate::HostError;
+use ouro_core::dataset::Row;
+use ouro_core::progress::Progress;
 use ouro_core::Polarity;
-use ouro_sim::device::{cell_seed, Cell, DeviceConfig};
+use ouro_sim::device::{aged_cell, cell_seed, DeviceConfig, Start};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
-
-/// Where each recorded pulse starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Start {
-    /// Each pulse starts from a state drawn uniformly in conductance over the window (as if the
-    /// board first programmed the cell there); the cell's parameters keep walking. Covers the
-    /// whole window evenly: the default.
-    Uniform,
-    /// Each pulse starts where the previous one left the cell (a plain random walk). The S-shaped
-    /// response then leaves almost every state near the two ends of the window.
-    Walk,
-}
 
 /// What to characterize.
 #[derive(Debug, Clone)]
@@ -62,17 +51,19 @@ impl CharacterizeConfig {
         }
     }
 
-    fn validate(&self) -> Result<(), CliError> {
+    fn validate(&self) -> Result<(), HostError> {
         if self.cells == 0 || self.pulses_per_cell == 0 {
-            return Err(CliError(
+            return Err(HostError::Setting(
                 "--cells and --pulses-per-cell must be at least 1".into(),
             ));
         }
         if self.balance == Some(0) {
-            return Err(CliError("--balance must be at least 1 row per bin".into()));
+            return Err(HostError::Setting(
+                "--balance must be at least 1 row per bin".into(),
+            ));
         }
         if !(self.min_width_s > 0.0 && self.min_width_s <= self.max_width_s) {
-            return Err(CliError(format!(
+            return Err(HostError::Setting(format!(
                 "width range {}..{} is empty: --min-width must not exceed --max-width",
                 ouro_core::units::format_duration(self.min_width_s),
                 ouro_core::units::format_duration(self.max_width_s)
@@ -91,22 +82,17 @@ fn pulse_rng(seed: u64, i: usize) -> Xoshiro256PlusPlus {
 pub fn run(
     device: &DeviceConfig,
     cfg: &CharacterizeConfig,
-    progress: Option<&indicatif::ProgressBar>,
-) -> Result<Vec<Row>, CliError> {
+    progress: Option<&dyn Progress>,
+) -> Result<Vec<Row>, HostError> {
     cfg.validate()?;
     let (lo, hi) = (cfg.min_width_s.ln(), cfg.max_width_s.ln());
-    let (glo, ghi) = ouro_sim::device::window_conductance_us();
-    let one_cell = |i: usize| -> Vec<Row> {
-        let mut cell = Cell::new(device, cell_seed(cfg.seed, i as u64));
+    let (glo, ghi) = device.window_us();
+    let one_cell = |i: usize| -> Result<Vec<Row>, HostError> {
         let mut rng = pulse_rng(cfg.seed, i);
-        cell.age(cfg.age_pulses, &mut rng);
+        let mut cell = aged_cell(device, cfg.seed, i, cfg.age_pulses, &mut rng);
         let rows = (0..cfg.pulses_per_cell)
             .map(|_| {
-                if cfg.start == Start::Uniform {
-                    let g = glo + (ghi - glo) * rng.random::<f64>();
-                    cell.set_conductance_us(g.clamp(glo, ghi))
-                        .expect("inside the window");
-                }
+                cfg.start.place(device, &mut cell, &mut rng)?;
                 let polarity = if rng.random::<bool>() {
                     Polarity::Set
                 } else {
@@ -114,22 +100,25 @@ pub fn run(
                 };
                 let width_s = (lo + (hi - lo) * rng.random::<f64>()).exp();
                 let r = cell.apply_pulse(polarity, width_s);
-                Row {
+                Ok(Row {
                     cell: i as u32,
                     g_before_us: r.g_before_us,
                     polarity,
                     width_ns: width_s * 1e9,
                     g_after_us: r.g_after_us,
-                }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<Row>, HostError>>()?;
         if let Some(pb) = progress {
-            pb.inc(1);
+            pb.advance(1);
         }
-        rows
+        Ok(rows)
     };
     let Some(cap) = cfg.balance else {
-        let per_cell: Vec<Vec<Row>> = (0..cfg.cells).into_par_iter().map(one_cell).collect();
+        let per_cell: Vec<Vec<Row>> = (0..cfg.cells)
+            .into_par_iter()
+            .map(one_cell)
+            .collect::<Result<_, _>>()?;
         return Ok(per_cell.into_iter().flatten().collect());
     };
     // Balanced: simulate in chunks of cells and filter each chunk in cell order, so that memory
@@ -138,7 +127,10 @@ pub fn run(
     let mut kept = Vec::new();
     for start in (0..cfg.cells).step_by(BALANCE_CHUNK) {
         let end = (start + BALANCE_CHUNK).min(cfg.cells);
-        let per_cell: Vec<Vec<Row>> = (start..end).into_par_iter().map(one_cell).collect();
+        let per_cell: Vec<Vec<Row>> = (start..end)
+            .into_par_iter()
+            .map(one_cell)
+            .collect::<Result<_, _>>()?;
         kept.extend(balance(
             per_cell.into_iter().flatten(),
             cap,
@@ -227,6 +219,9 @@ mod tests {
             balance: Some(0),
             ..CharacterizeConfig::new(2, 2, 3)
         };
-        assert!(run(&d, &zero, None).unwrap_err().0.contains("--balance"));
+        assert!(run(&d, &zero, None)
+            .unwrap_err()
+            .to_string()
+            .contains("--balance"));
     }
 }

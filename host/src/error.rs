@@ -1,41 +1,19 @@
-//! The CLI's error: one line that names the problem and the fix; `main` prints it and exits
-//! non-zero.
+//! Errors of the host library (characterization and evaluation). Each message is one line that
+//! names the problem and the fix; the CLI prints it as it is.
 
-use std::fmt;
+use ouro_sim::device::DeviceError;
 
-/// A one-line, user-facing error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CliError(pub String);
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Never more than one line, whatever the source said.
-        f.write_str(&ouro_core::yaml::one_line(&self.0))
-    }
-}
-
-impl std::error::Error for CliError {}
-
-impl CliError {
-    /// An error from any displayable message.
-    pub fn new(message: impl fmt::Display) -> Self {
-        Self(message.to_string())
-    }
-}
-
-/// Convert any displayable error into a [`CliError`] (`?`-friendly).
-pub trait OrCli<T> {
-    /// Map the error to its one-line message.
-    fn cli(self) -> Result<T, CliError>;
-    /// Map the error, prefixed with some context.
-    fn cli_ctx(self, context: &str) -> Result<T, CliError>;
-}
-
-impl<T, E: fmt::Display> OrCli<T> for Result<T, E> {
-    fn cli(self) -> Result<T, CliError> {
-        self.map_err(CliError::new)
-    }
-    fn cli_ctx(self, context: &str) -> Result<T, CliError> {
-        self.map_err(|e| CliError(format!("{context}: {e}")))
-    }
+/// What can go wrong in characterization or evaluation.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// A setting is out of range; the message names the setting (as its command-line flag) and
+    /// the valid range.
+    #[error("{0}")]
+    Setting(String),
+    /// The quantized predictor does not fit the board.
+    #[error("{0}")]
+    Mismatch(String),
+    /// The device model refused a state.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
 }

@@ -1,17 +1,18 @@
 //! One-shot programming accuracy: every method programs the same aged cells, from the same
 //! states, to the same targets, and we count how many land within each tolerance of both
-//! metrics (DESIGN section 5).
+//! metrics (`RPD_target` and `RPD_update`, see [`rpd`]).
 //!
 //! Every method runs on the same simulated board: it sees the cell through the ADC (read noise
 //! and quantisation), times its pulse in whole clock cycles, and is held to the board's pulse
 //! limits. Only the oracle knows the cell's true state and present parameters.
 
-use crate::error::CliError;
+use crate::HostError;
 use ouro_core::board::BoardConfig;
+use ouro_core::progress::Progress;
 use ouro_core::schema::{Predictor, QPredictor};
 use ouro_core::Polarity;
-use ouro_sim::device::{self, cell_seed, Cell, DeviceConfig, DeviceParams};
-use ouro_sim::golden::GoldenPredictor;
+use ouro_nn::golden::GoldenPredictor;
+use ouro_sim::device::{self, aged_cell, cell_seed, Cell, DeviceConfig, DeviceParams, Start};
 use ouro_sim::readout::read_code;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -68,7 +69,7 @@ pub struct EvalConfig {
     /// Targets are drawn uniformly from this range, microsiemens (default: the whole window).
     pub target_range_us: (f64, f64),
     /// Where each cell starts.
-    pub start: crate::characterize::Start,
+    pub start: Start,
 }
 
 impl EvalConfig {
@@ -79,21 +80,21 @@ impl EvalConfig {
             seed,
             age_pulses: 20,
             target_range_us: device::window_conductance_us(),
-            start: crate::characterize::Start::Uniform,
+            start: Start::Uniform,
         }
     }
 
     /// Check the target range lies inside the device window.
-    pub fn validate(&self) -> Result<(), CliError> {
+    pub fn validate(&self) -> Result<(), HostError> {
         let (lo, hi) = device::window_conductance_us();
         let (a, b) = self.target_range_us;
         if !(a.is_finite() && b.is_finite() && a < b && a >= lo && b <= hi) {
-            return Err(CliError(format!(
+            return Err(HostError::Setting(format!(
                 "target range {a}..{b} uS is outside the device window [{lo:.4}, {hi:.4}] uS: pick targets inside it"
             )));
         }
         if self.cells == 0 {
-            return Err(CliError("--cells must be at least 1".into()));
+            return Err(HostError::Setting("--cells must be at least 1".into()));
         }
         Ok(())
     }
@@ -156,15 +157,15 @@ impl<'a> Programmer<'a> {
         board: &'a BoardConfig,
         float: &'a Predictor,
         fixed: &QPredictor,
-    ) -> Result<Self, CliError> {
+    ) -> Result<Self, HostError> {
         if fixed.clock_hz != board.clock_hz {
-            return Err(CliError(format!(
+            return Err(HostError::Mismatch(format!(
                 "the quantized predictor was built for a {} Hz clock but the board runs at {} Hz: re-run `ouro quantize` with this board",
                 fixed.clock_hz, board.clock_hz
             )));
         }
         if fixed.adc_bits != board.adc.bits {
-            return Err(CliError(format!(
+            return Err(HostError::Mismatch(format!(
                 "the quantized predictor expects {}-bit ADC codes but the board has a {}-bit ADC: re-run `ouro quantize` with this board",
                 fixed.adc_bits, board.adc.bits
             )));
@@ -269,21 +270,15 @@ fn eval_rng(seed: u64, i: usize) -> Xoshiro256PlusPlus {
 pub fn run(
     prog: &Programmer<'_>,
     cfg: &EvalConfig,
-    progress: Option<&indicatif::ProgressBar>,
-) -> Result<Vec<CellResult>, CliError> {
+    progress: Option<&dyn Progress>,
+) -> Result<Vec<CellResult>, HostError> {
     cfg.validate()?;
     let results = (0..cfg.cells)
         .into_par_iter()
         .map(|i| {
-            let mut cell = Cell::new(prog.device, cell_seed(cfg.seed, i as u64));
             let mut rng = eval_rng(cfg.seed, i);
-            cell.age(cfg.age_pulses, &mut rng);
-            if cfg.start == crate::characterize::Start::Uniform {
-                let (lo, hi) = device::window_conductance_us();
-                let g = lo + (hi - lo) * rng.random::<f64>();
-                cell.set_conductance_us(g.clamp(lo, hi))
-                    .expect("inside the window");
-            }
+            let mut cell = aged_cell(prog.device, cfg.seed, i, cfg.age_pulses, &mut rng);
+            cfg.start.place(prog.device, &mut cell, &mut rng)?;
             let (a, b) = cfg.target_range_us;
             let g_target_us = a + (b - a) * rng.random::<f64>();
             let code_now = read_code(prog.board, cell.conductance_us(), &mut rng);
@@ -292,16 +287,16 @@ pub fn run(
                 .map(|&m| prog.shoot(&cell, prog.choose(m, &cell, code_now, g_target_us)))
                 .collect();
             if let Some(pb) = progress {
-                pb.inc(1);
+                pb.advance(1);
             }
-            CellResult {
+            Ok(CellResult {
                 cell: i,
                 g_before_us: cell.conductance_us(),
                 g_target_us,
                 shots,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, HostError>>()?;
     Ok(results)
 }
 
@@ -390,8 +385,8 @@ mod tests {
     fn oracle_is_nearly_exact_on_nominal_cells() {
         let device = DeviceConfig::load("nominal").unwrap();
         let board = BoardConfig::default_board();
-        let float = crate::defaults::predictor();
-        let fixed = crate::defaults::qpredictor();
+        let float = ouro_nn::defaults::predictor();
+        let fixed = ouro_nn::defaults::qpredictor();
         let prog = Programmer::new(&device, &board, &float, &fixed).unwrap();
         let res = run(&prog, &EvalConfig::new(200, 3), None).unwrap();
         let f = summarize(&res);

@@ -1,11 +1,10 @@
-//! What a user does with ouro: characterize cells, train and quantize the pulse predictor,
-//! evaluate programming against baselines. The `ouro` binary is a thin layer over [`cli`].
+//! The host side of ouro: the two experiments that need both the device and the predictor --
+//! characterization (the training data) and one-shot evaluation against baselines. The `ouro`
+//! binary (`src/main.rs`, `src/cli/`) is a thin layer over this and the other libraries; later
+//! the board link lands here too.
 
 pub mod characterize;
-pub mod cli;
-pub mod dataset;
-pub mod defaults;
 pub mod error;
 pub mod eval;
-pub mod quantize;
-pub mod train;
+
+pub use error::HostError;

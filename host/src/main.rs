@@ -2,8 +2,9 @@
 //! one-shot programming, generate gateware. Every error is one line on stderr and a non-zero
 //! exit; no command leaves a partial output file.
 
+mod cli;
+
 use clap::{Args, Parser, Subcommand};
-use ouro_host::cli;
 use std::io::Write as _;
 use std::process::ExitCode;
 

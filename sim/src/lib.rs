@@ -1,6 +1,5 @@
 //! What models the world: memristor device physics (simplified JART VCM v1b), cell arrays, the
-//! board's read path, and the bit-accurate golden model of the predictor.
+//! board's read path. The predictor itself (and its golden model) is `ouro-nn`.
 
 pub mod device;
-pub mod golden;
 pub mod readout;

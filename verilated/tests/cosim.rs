@@ -1,9 +1,9 @@
 //! Co-simulation: the generated Verilog, run in Verilator, against the bit-accurate golden model
-//! (`ouro_sim::golden`), output for output and with exactly the documented latency.
+//! (`ouro_nn::golden`), output for output and with exactly the documented latency.
 
 use ouro_core::schema::QPredictor;
 use ouro_core::Polarity;
-use ouro_sim::golden::{Clamp, GoldenPredictor, Limits, Prediction};
+use ouro_nn::golden::{Clamp, GoldenPredictor, Limits, Prediction};
 use ouro_verilated::{require_verilator, ConfigInfo, Model, LIMIT_MAX_ADDR, LIMIT_MIN_ADDR};
 
 /// A deterministic xorshift generator.

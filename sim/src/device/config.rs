@@ -120,6 +120,17 @@ impl DeviceConfig {
         Self::load(name).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// The conductance window (microsiemens) of this device as its board reads it: the states
+    /// `N_WINDOW_MIN..N_WINDOW_MAX` read at this configuration's read voltage. The one window every
+    /// start state, target and reading of this device is checked against.
+    pub fn window_us(&self) -> (f64, f64) {
+        use super::jart::{conductance_at_us, N_WINDOW_MAX, N_WINDOW_MIN};
+        (
+            conductance_at_us(N_WINDOW_MIN, self.read_voltage_v),
+            conductance_at_us(N_WINDOW_MAX, self.read_voltage_v),
+        )
+    }
+
     /// The amplitude (volts) of a pulse of `polarity`.
     pub fn amplitude_v(&self, polarity: ouro_core::Polarity) -> f64 {
         match polarity {

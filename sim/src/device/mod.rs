@@ -5,16 +5,19 @@
 //! - [`integrate`]: the reference, authors' Euler and production integrators, `time_to_reach`;
 //! - [`variability`]: device-to-device and cycle-to-cycle variation ("realistic mixed");
 //! - [`config`]: the YAML device configuration and the shipped presets;
-//! - [`cell`]: cells and arrays of cells that combine all of the above.
+//! - [`cell`]: cells and arrays of cells that combine all of the above;
+//! - [`start`]: ageing a cell and placing it where a run starts.
 
 pub mod cell;
 pub mod config;
 pub mod integrate;
 pub mod jart;
+pub mod start;
 pub mod variability;
 
 pub use cell::{cell_seed, Cell, CellArray, PulseReport};
 pub use config::DeviceConfig;
+pub use start::{aged_cell, Start};
 pub use variability::{C2cModel, D2dModel};
 
 pub use integrate::{apply_pulse, time_to_reach, Integrator, PulseOutcome};

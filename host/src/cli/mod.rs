@@ -1,16 +1,22 @@
-//! The `ouro` commands, as library functions (so that tests can call them) with their clap
-//! arguments. Each returns a one-line [`CliError`] on bad input and writes output files
-//! atomically, so a failure never leaves a partial file.
+//! The `ouro` commands with their clap arguments. Each returns a one-line [`CliError`] on bad
+//! input and writes output files atomically, so a failure never leaves a partial file. The
+//! command-line enums live here and map onto the libraries' own types: no library depends on
+//! clap.
 
-use crate::error::{CliError, OrCli};
-use crate::{characterize as chz, eval as ev};
-use clap::Args;
+mod error;
+
+use clap::{Args, ValueEnum};
+pub use error::CliError;
+use error::OrCli;
 use ouro_core::board::BoardConfig;
+use ouro_core::progress::Progress;
 use ouro_core::schema::{Predictor, QPredictor};
 use ouro_core::units::{format_duration, parse_duration};
 use ouro_core::yaml;
 use ouro_core::Polarity;
-use ouro_sim::device::{self, Cell, DeviceConfig, DeviceParams};
+use ouro_host::{characterize as chz, eval as ev};
+use ouro_nn::train::Weighting;
+use ouro_sim::device::{self, Cell, DeviceConfig, DeviceParams, Start};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,7 +29,26 @@ fn load_board(spec: &str) -> Result<BoardConfig, CliError> {
     BoardConfig::load(spec).cli()
 }
 
-fn progress(len: usize, what: &str) -> indicatif::ProgressBar {
+/// A terminal progress bar that the libraries drive through [`Progress`].
+#[derive(Debug)]
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn set_total(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+impl Bar {
+    fn finish_and_clear(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+fn progress(len: usize, what: &str) -> Bar {
     let pb = indicatif::ProgressBar::new(len as u64);
     pb.set_style(
         indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({eta})")
@@ -31,7 +56,43 @@ fn progress(len: usize, what: &str) -> indicatif::ProgressBar {
             .progress_chars("=> "),
     );
     pb.set_message(what.to_string());
-    pb
+    Bar(pb)
+}
+
+/// `--start`: where each recorded pulse or programming starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StartArg {
+    /// A state drawn uniformly over the window (after ageing).
+    Uniform,
+    /// Where the previous pulse (or the ageing history) left the cell.
+    Walk,
+}
+
+impl From<StartArg> for Start {
+    fn from(a: StartArg) -> Self {
+        match a {
+            StartArg::Uniform => Start::Uniform,
+            StartArg::Walk => Start::Walk,
+        }
+    }
+}
+
+/// `--weighting`: what a training row's loss weight measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeightingArg {
+    /// The row's relative change.
+    Change,
+    /// The sensitivity of the end point to the duration, estimated from the data.
+    Sensitivity,
+}
+
+impl From<WeightingArg> for Weighting {
+    fn from(a: WeightingArg) -> Self {
+        match a {
+            WeightingArg::Change => Weighting::Change,
+            WeightingArg::Sensitivity => Weighting::Sensitivity,
+        }
+    }
 }
 
 /// Status for the user on stderr. A closed stderr (`2>&1 | head`) is not worth dying for: the
@@ -182,7 +243,7 @@ pub struct CharacterizeArgs {
     /// Where each recorded pulse starts: `uniform` (a state drawn uniformly over the window) or
     /// `walk` (where the previous pulse left the cell).
     #[arg(long, value_enum, default_value = "uniform")]
-    pub start: chz::Start,
+    pub start: StartArg,
     /// Keep at most this many rows per (polarity, reading before, reading after) bin, 20 x 20
     /// bins over the window: an even design over all moves (apply many pulses, keep few)
     #[arg(long)]
@@ -199,12 +260,12 @@ pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
     cfg.min_width_s = parse_duration(&a.min_width).map_err(CliError)?;
     cfg.max_width_s = parse_duration(&a.max_width).map_err(CliError)?;
     cfg.age_pulses = a.age_pulses;
-    cfg.start = a.start;
+    cfg.start = a.start.into();
     cfg.balance = a.balance;
     let pb = progress(a.cells, "characterize");
     let rows = chz::run(&d, &cfg, Some(&pb))?;
     pb.finish_and_clear();
-    crate::dataset::write_csv(&a.out, &rows).cli()?;
+    ouro_core::dataset::write_csv(&a.out, &rows).cli()?;
     note!(
         "wrote {} rows ({}{} cells x {} pulses, {} .. {}) to {}",
         rows.len(),
@@ -262,13 +323,13 @@ pub struct TrainArgs {
     /// What the row weight measures: the relative change, or the sensitivity of the end point to
     /// the duration (estimated from the data)
     #[arg(long, value_enum, default_value = "change")]
-    pub weighting: crate::train::Weighting,
+    pub weighting: WeightingArg,
 }
 
 /// `ouro train`.
 pub fn train(a: &TrainArgs) -> Result<(), CliError> {
-    let rows = crate::dataset::read_csv(&a.data).cli()?;
-    let cfg = crate::train::TrainConfig {
+    let rows = ouro_core::dataset::read_csv(&a.data).cli()?;
+    let cfg = ouro_nn::train::TrainConfig {
         epochs: a.epochs,
         hidden: a.hidden.clone(),
         seed: a.seed,
@@ -279,13 +340,13 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
         robust_scale: a.robust_scale,
         weight_decay: a.weight_decay,
         input_knots: a.input_knots,
-        weighting: a.weighting,
+        weighting: a.weighting.into(),
         source: a.data.display().to_string(),
         ..Default::default()
     };
     cfg.validate().cli()?;
     let pb = progress(a.epochs as usize * 2, "train");
-    let (mut predictor, report) = crate::train::train(&rows, &cfg, Some(&pb)).cli()?;
+    let (mut predictor, report) = ouro_nn::train::train(&rows, &cfg, Some(&pb)).cli()?;
     pb.finish_and_clear();
     if let Some(t) = predictor.training.as_mut() {
         t.data = a.data.display().to_string();
@@ -314,7 +375,7 @@ pub fn quantize(a: &QuantizeArgs) -> Result<(), CliError> {
     let p = Predictor::load(&a.predictor).cli()?;
     let board = load_board(&a.board)?;
     let (q, report) =
-        crate::quantize::quantize(&p, &board, &a.predictor.display().to_string()).cli()?;
+        ouro_nn::quantize::quantize(&p, &board, &a.predictor.display().to_string()).cli()?;
     note!("{report}");
     yaml::save(&a.out, &q).cli()?;
     note!("wrote {}", a.out.display());
@@ -349,7 +410,7 @@ pub struct EvalArgs {
     /// Where each cell starts: `uniform` (aged, then a state drawn uniformly over the window) or
     /// `walk` (the state the ageing history left, mostly near the ends of the window).
     #[arg(long, value_enum, default_value = "uniform")]
-    pub start: chz::Start,
+    pub start: StartArg,
     /// Target range in uS, `LO,HI` (default: the whole window).
     #[arg(long, value_delimiter = ',')]
     pub target_range_us: Option<Vec<f64>>,
@@ -365,15 +426,15 @@ pub struct EvalArgs {
 fn eval_predictors(a: &EvalArgs, board: &BoardConfig) -> Result<(Predictor, QPredictor), CliError> {
     let float = match &a.predictor {
         Some(p) => Predictor::load(p).cli()?,
-        None => crate::defaults::predictor(),
+        None => ouro_nn::defaults::predictor(),
     };
     let fixed = match (&a.qpredictor, &a.predictor) {
         (Some(q), _) => QPredictor::load(q).cli()?,
-        (None, None) if board.clock_hz == crate::defaults::qpredictor().clock_hz => {
-            crate::defaults::qpredictor()
+        (None, None) if board.clock_hz == ouro_nn::defaults::qpredictor().clock_hz => {
+            ouro_nn::defaults::qpredictor()
         }
         (None, _) => {
-            crate::quantize::quantize(&float, board, "float predictor")
+            ouro_nn::quantize::quantize(&float, board, "float predictor")
                 .cli()?
                 .0
         }
@@ -388,7 +449,7 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
     let (float, fixed) = eval_predictors(a, &board)?;
     let mut cfg = ev::EvalConfig::new(a.cells, a.seed);
     cfg.age_pulses = a.age_pulses;
-    cfg.start = a.start;
+    cfg.start = a.start.into();
     if let Some(r) = &a.target_range_us {
         let [lo, hi] = r[..] else {
             return Err(CliError(
@@ -450,7 +511,7 @@ pub struct HdlGenerateArgs {
 pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
     let q = match &a.predictor {
         Some(p) => QPredictor::load(p).cli()?,
-        None => crate::defaults::qpredictor(),
+        None => ouro_nn::defaults::qpredictor(),
     };
     let shape = ouro_hdl::EngineShape::new(&q, a.lanes).cli()?;
     let files = ouro_hdl::generate(&q, a.lanes, &a.out).cli()?;

@@ -3,7 +3,7 @@
 //!
 //! The arithmetic is the one of [`ouro_core::qformat`] (documented in `docs/FIXED_POINT.md`);
 //! the fixed side of every measurement is the bit-accurate golden model
-//! [`ouro_sim::golden::GoldenPredictor`], never a re-implementation.
+//! [`crate::golden::GoldenPredictor`], never a re-implementation.
 //!
 //! # What is folded where
 //!
@@ -77,13 +77,13 @@
 //! the range (a unit saturated at the bottom is zero after ReLU either way); the output layer
 //! counts both ends.
 
+use crate::golden::{Clamp, GoldenPredictor};
 use ouro_core::board::BoardConfig;
 use ouro_core::qformat::{self, ACT_FRAC, EXP2_INDEX_BITS, EXP2_MANT_FRAC, MAX_WEIGHT_FRAC};
 use ouro_core::schema::{
     DenseQ, Feature, MlpF, MlpQ, PerPolarity, Predictor, QPredictor, QuantReport, QPREDICTOR_FORMAT,
 };
 use ouro_core::Polarity;
-use ouro_sim::golden::{Clamp, GoldenPredictor};
 use std::fmt;
 
 /// The conductance window of the device, microsiemens, rounded (tests use it; the default

@@ -36,8 +36,8 @@
 //! sequential f64 (`ndarray`'s matrix products are single-threaded and deterministic) and the
 //! only parallelism is the two independent networks.
 
-use crate::dataset::Row;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+use ouro_core::dataset::Row;
 use ouro_core::schema::{
     DenseF, Feature, InputTable, MlpF, PerPolarity, Predictor, TrainingInfo, PREDICTOR_FORMAT,
 };
@@ -56,7 +56,7 @@ pub const G_MAX_US: f64 = 559.3002;
 pub const MIN_CELLS_FOR_CELL_SPLIT: usize = 10;
 
 /// The quantity a row's loss weight is `max(quantity, weight_floor)^weight_power` of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weighting {
     /// The row's relative change `|g_after - g_before| / g_after`.
     Change,
@@ -309,7 +309,7 @@ pub enum TrainError {
     },
     /// The data file could not be read.
     #[error(transparent)]
-    Data(#[from] crate::dataset::DatasetError),
+    Data(#[from] ouro_core::dataset::DatasetError),
 }
 
 impl TrainConfig {
@@ -434,7 +434,7 @@ pub fn log2_seconds(width_ns: f64) -> f64 {
 pub fn train(
     rows: &[Row],
     cfg: &TrainConfig,
-    progress: Option<&indicatif::ProgressBar>,
+    progress: Option<&dyn ouro_core::progress::Progress>,
 ) -> Result<(Predictor, TrainReport), TrainError> {
     cfg.validate()?;
     let prepared = [Polarity::Set, Polarity::Reset].map(|p| {
@@ -463,7 +463,7 @@ pub fn train(
         }
     }
     if let Some(pb) = progress {
-        pb.set_length(2 * u64::from(cfg.epochs));
+        pb.set_total(2 * u64::from(cfg.epochs));
     }
     let base = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
     let mut reset_rng = base.clone();
@@ -522,9 +522,9 @@ pub fn train(
 pub fn train_file(
     path: &Path,
     cfg: &TrainConfig,
-    progress: Option<&indicatif::ProgressBar>,
+    progress: Option<&dyn ouro_core::progress::Progress>,
 ) -> Result<(Predictor, TrainReport), TrainError> {
-    let rows = crate::dataset::read_csv(path)?;
+    let rows = ouro_core::dataset::read_csv(path)?;
     let cfg = TrainConfig {
         source: path.display().to_string(),
         ..cfg.clone()
@@ -732,7 +732,7 @@ fn train_one(
     counts: RowCounts,
     cfg: &TrainConfig,
     mut rng: Xoshiro256PlusPlus,
-    progress: Option<&indicatif::ProgressBar>,
+    progress: Option<&dyn ouro_core::progress::Progress>,
 ) -> Result<(MlpF, PolarityReport), TrainError> {
     let (train_idx, val_idx, split_by_cell) = split(rows, cfg.val_fraction, &mut rng);
     let gather_x = |idx: &[usize]| {
@@ -931,7 +931,7 @@ fn train_one(
             best = Some((criterion, epoch, layers.clone(), val_mse, tables.clone()));
         }
         if let Some(pb) = progress {
-            pb.inc(1);
+            pb.advance(1);
         }
     }
     let (_, chosen_epoch, layers, val_mse, tables) = best.expect("at least one epoch");
@@ -994,7 +994,7 @@ pub mod synthetic {
     //! like the JART model's S-shaped curves.
 
     use super::{G_MAX_US, G_MIN_US};
-    use crate::dataset::Row;
+    use ouro_core::dataset::Row;
     use ouro_core::Polarity;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
@@ -1295,14 +1295,14 @@ mod tests {
     #[test]
     fn training_reduces_validation_loss_and_ticks_progress() {
         let data = synthetic::characterize(8000, 5);
-        let pb = indicatif::ProgressBar::hidden();
+        let pb = ouro_core::progress::Counter::default();
         // Squared error throughout, so that the validation MSE is the loss being minimised.
         let cfg = TrainConfig {
             robust_scale: 0.0,
             ..quick(30, 7)
         };
         let (pred, report) = train(&data, &cfg, Some(&pb)).unwrap();
-        assert_eq!(pb.position(), 60);
+        assert_eq!((pb.done(), pb.total()), (60, 60));
         pred.validate().unwrap();
         for r in [&report.polarities.set, &report.polarities.reset] {
             assert_eq!(r.epochs.len(), 30);
@@ -1422,7 +1422,7 @@ mod tests {
     fn train_file_names_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.csv");
-        crate::dataset::write_csv(&path, &synthetic::characterize(3000, 9)).unwrap();
+        ouro_core::dataset::write_csv(&path, &synthetic::characterize(3000, 9)).unwrap();
         let (pred, _) = train_file(&path, &quick(2, 0), None).unwrap();
         assert_eq!(pred.training.unwrap().data, path.display().to_string());
         let e = train_file(&dir.path().join("none.csv"), &quick(2, 0), None)

@@ -10,7 +10,7 @@
 //! The parser is hand-written and strict: every error is one line naming the file, the line
 //! number and the problem.
 
-use ouro_core::Polarity;
+use crate::Polarity;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -87,7 +87,7 @@ pub fn format_row(row: &Row) -> String {
 /// Streams rows to a characterization CSV: the header on creation, then one line per row.
 ///
 /// ```
-/// use ouro_host::dataset::{CsvWriter, Row};
+/// use ouro_core::dataset::{CsvWriter, Row};
 /// use ouro_core::Polarity;
 /// let mut w = CsvWriter::new(Vec::new()).unwrap();
 /// w.write_row(&Row { cell: 17, g_before_us: 231.402118, polarity: Polarity::Set,
@@ -129,10 +129,10 @@ pub fn write_csv(path: &Path, rows: &[Row]) -> Result<(), DatasetError> {
         text.push_str(&format_row(r));
         text.push('\n');
     }
-    ouro_core::yaml::write_atomic(path, &text).map_err(|e| DatasetError::Write {
+    crate::yaml::write_atomic(path, &text).map_err(|e| DatasetError::Write {
         path: path.display().to_string(),
         source: std::io::Error::other(match e {
-            ouro_core::yaml::YamlError::Write { message, .. } => message,
+            crate::yaml::YamlError::Write { message, .. } => message,
             other => other.to_string(),
         }),
     })

@@ -1,7 +1,7 @@
 //! Train on the synthetic ground truth and print speed and accuracy:
-//! `cargo run --release -p ouro-host --example train_synthetic -- ROWS EPOCHS H1,H2 [LR]`.
+//! `cargo run --release -p ouro-nn --example train_synthetic -- ROWS EPOCHS H1,H2 [LR]`.
 
-use ouro_host::train::{synthetic, train, TrainConfig};
+use ouro_nn::train::{synthetic, train, TrainConfig};
 use std::time::Instant;
 
 fn main() {

@@ -1,8 +1,8 @@
-//! Training speed on synthetic characterization data: `cargo bench -p ouro-host --bench train`.
+//! Training speed on synthetic characterization data: `cargo bench -p ouro-nn --bench train`.
 //! The goal is 100 epochs on 100,000 rows in under 30 s with the default network.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ouro_host::train::{synthetic, train, TrainConfig};
+use ouro_nn::train::{synthetic, train, TrainConfig};
 use std::hint::black_box;
 use std::time::Duration;
 
