@@ -1,11 +1,11 @@
-//! Build script of the Verilator harness (DESIGN section 8): generate the engine's Verilog for
+//! Build script of the Verilator harness: generate the engine's Verilog for
 //! every test configuration through `ouro-hdl`, run `verilator --cc`, compile each model and the
 //! Verilator runtime with `cc`, and link a C shim generated from the top module's port list.
 //! Without Verilator it prints one `cargo:warning` line and generates the same Rust API with no
 //! models behind it (the tests then skip loudly, or fail under `OURO_REQUIRE_VERILATOR=1`).
 
-use ouro_hdl::configs::{random_predictor, test_configs};
 use ouro_hdl::layout::{limit_write, EngineShape, MemImage};
+use ouro_testkit::configs::{random_predictor, test_configs};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,7 +64,8 @@ fn rust_type(width: usize) -> &'static str {
 }
 
 /// The Verilator executable: `$OURO_VERILATOR` when set (e.g. a newer build, or a name that
-/// does not exist to try the build without Verilator), else `verilator` from `PATH`.
+/// does not exist to try the build without Verilator), else `verilator` from `PATH` (the same
+/// rule as `ouro_verilated::lint::verilator_bin`).
 fn verilator_bin() -> String {
     std::env::var("OURO_VERILATOR").unwrap_or_else(|_| "verilator".into())
 }
@@ -267,10 +268,8 @@ fn main() {
     println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
     println!("cargo:rerun-if-env-changed=OURO_VERILATOR");
     println!("cargo:rustc-check-cfg=cfg(ouro_verilator)");
-    let default_path = ouro_hdl::configs::default_predictor_path();
-    println!("cargo:rerun-if-changed={}", default_path.display());
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    let configs = test_configs().expect("test configurations");
+    let configs = test_configs();
 
     let root = verilator_root();
     let version = verilator_version();

@@ -24,6 +24,29 @@ pub enum Feature {
     GTarget,
 }
 
+impl Feature {
+    /// This feature's value for a cell that reads `now` and should reach `target`, in whatever
+    /// unit both are given (microsiemens for the float network, ADC codes for the fixed one).
+    pub fn of<T>(self, now: T, target: T) -> T {
+        match self {
+            Self::GNow => now,
+            Self::GTarget => target,
+        }
+    }
+
+    /// The network inputs for `features` (in file order): the one feature-to-input mapping of
+    /// the float network, the quantizer and the golden model.
+    ///
+    /// ```
+    /// use ouro_core::schema::Feature;
+    /// let f = [Feature::GTarget, Feature::GNow];
+    /// assert_eq!(Feature::inputs(&f, 120.0, 300.0), vec![300.0, 120.0]);
+    /// ```
+    pub fn inputs<T: Copy>(features: &[Feature], now: T, target: T) -> Vec<T> {
+        features.iter().map(|f| f.of(now, target)).collect()
+    }
+}
+
 /// One network per polarity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -405,14 +428,7 @@ impl Predictor {
         g_target_us: f64,
     ) -> Option<(crate::Polarity, f64)> {
         let p = crate::Polarity::towards(g_now_us, g_target_us)?;
-        let inputs: Vec<f64> = self
-            .features
-            .iter()
-            .map(|f| match f {
-                Feature::GNow => g_now_us,
-                Feature::GTarget => g_target_us,
-            })
-            .collect();
+        let inputs = Feature::inputs(&self.features, g_now_us, g_target_us);
         Some((p, self.networks.get(p).forward(&inputs)))
     }
 }

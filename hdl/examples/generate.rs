@@ -12,10 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ouro_core::schema::QPredictor::load(std::path::Path::new(&path))?,
             path,
         ),
-        None => {
-            let (q, name) = ouro_hdl::configs::default_predictor()?;
-            (q, name.to_string())
-        }
+        None => (ouro_nn::defaults::qpredictor(), "default".to_string()),
     };
     let shape = ouro_hdl::EngineShape::new(&q, lanes)?;
     for f in ouro_hdl::generate(&q, lanes, &out)? {

@@ -3,7 +3,6 @@
 //! equal bit for bit is `ouro_nn::golden`; the proof is the Verilator co-simulation in
 //! `ouro-verilated`.
 
-pub mod configs;
 pub mod engine;
 pub mod layout;
 pub mod mem;
@@ -14,6 +13,9 @@ use std::path::{Path, PathBuf};
 
 pub use engine::PredictorEngine;
 pub use layout::{EngineShape, MemImage};
+
+/// MAC lanes of the default build (one per iCE40UP5K SB_MAC16).
+pub const DEFAULT_LANES: usize = 8;
 
 /// Name of the engine's Verilog module.
 pub const TOP_MODULE: &str = "ouro_predictor";

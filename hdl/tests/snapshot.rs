@@ -2,12 +2,12 @@
 //! any change in the gateware is a reviewed diff. `OURO_UPDATE_SNAPSHOTS=1 cargo test -p
 //! ouro-hdl --test snapshot` rewrites it.
 
-use ouro_hdl::configs::{default_predictor, DEFAULT_LANES};
+use ouro_hdl::DEFAULT_LANES;
 use std::path::PathBuf;
 
 #[test]
 fn default_verilog_matches_the_snapshot() {
-    let (q, name) = default_predictor().unwrap();
+    let (q, name) = (ouro_nn::defaults::qpredictor(), "default");
     let text = ouro_hdl::verilog(&q, DEFAULT_LANES).unwrap();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("snapshots")
@@ -42,7 +42,7 @@ fn default_verilog_matches_the_snapshot() {
 
 #[test]
 fn generate_writes_verilog_and_load_image() {
-    let (q, _) = default_predictor().unwrap();
+    let q = ouro_nn::defaults::qpredictor();
     let dir = std::env::temp_dir().join(format!("ouro-hdl-gen-{}", std::process::id()));
     let files = ouro_hdl::generate(&q, 2, &dir).unwrap();
     assert_eq!(files.len(), 2);
@@ -56,7 +56,7 @@ fn generate_writes_verilog_and_load_image() {
 
 #[test]
 fn rejects_unsupported_configurations() {
-    let (q, _) = default_predictor().unwrap();
+    let q = ouro_nn::defaults::qpredictor();
     assert!(ouro_hdl::verilog(&q, 0).is_err());
     assert!(ouro_hdl::verilog(&q, 17).is_err());
 }
@@ -66,7 +66,7 @@ fn rejects_unsupported_configurations() {
 /// its weight) assigned to the 32-bit `prod$d`.
 #[test]
 fn products_are_never_wrapped_in_a_cast() {
-    let (q, _) = default_predictor().unwrap();
+    let q = ouro_nn::defaults::qpredictor();
     let text = ouro_hdl::verilog(&q, 3).unwrap();
     let products: Vec<&str> = text.lines().filter(|l| l.contains(" * ")).collect();
     assert_eq!(products.len(), 3, "one multiply per lane: {products:?}");

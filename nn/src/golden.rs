@@ -151,10 +151,7 @@ impl GoldenPredictor {
             .zip(&self.q.input_offsets)
             .enumerate()
             .map(|(i, (f, &off))| {
-                let code = match f {
-                    ouro_core::schema::Feature::GNow => reading,
-                    ouro_core::schema::Feature::GTarget => target,
-                };
+                let code = f.of(reading, target);
                 match tables.get(i) {
                     // Validation guarantees 2^adc_bits entries, and codes are below that.
                     Some(t) => t[usize::from(code) & (t.len() - 1)],

@@ -4,6 +4,9 @@
 //! compared with). The shipped default weights are embedded in [`defaults`].
 
 pub mod defaults;
+pub mod error;
 pub mod golden;
 pub mod quantize;
 pub mod train;
+
+pub use error::NnError;

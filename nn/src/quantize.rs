@@ -68,7 +68,7 @@
 //! # Saturation
 //!
 //! A weight that cannot be represented in `i16` even with `weight_frac = 0` (or a bias outside
-//! `i32`) is an error ([`QuantError::WeightRange`], [`QuantError::BiasRange`]). Saturation of
+//! `i32`) is an error ([`NnError::WeightRange`], [`NnError::BiasRange`]). Saturation of
 //! activations is **not** an error: it is counted per layer on the evaluation set
 //! ([`Comparison::saturated`]) and flagged by [`Comparison::any_saturation`]; the caller (the
 //! CLI) decides whether to refuse the file. Independently, interval arithmetic over the
@@ -78,6 +78,7 @@
 //! counts both ends.
 
 use crate::golden::{Clamp, GoldenPredictor};
+use crate::NnError;
 use ouro_core::board::BoardConfig;
 use ouro_core::qformat::{self, ACT_FRAC, EXP2_INDEX_BITS, EXP2_MANT_FRAC, MAX_WEIGHT_FRAC};
 use ouro_core::schema::{
@@ -121,49 +122,6 @@ impl Default for QuantOptions {
             window_us: ouro_sim::device::window_conductance_us(),
         }
     }
-}
-
-/// Why a predictor could not be quantized or compared.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum QuantError {
-    /// The float predictor is malformed.
-    #[error("invalid float predictor: {0}")]
-    Predictor(String),
-    /// The board description is malformed.
-    #[error("invalid board: {0}")]
-    Board(String),
-    /// The options are unusable.
-    #[error("invalid quantization options: {0}")]
-    Options(String),
-    /// A weight does not fit `i16` even with no fraction bits.
-    #[error(
-        "network {network} layer {layer}: a folded weight of {value:.4e} does not fit 16 bits \
-         even with weight_frac 0 (the network is badly conditioned; retrain with weight decay)"
-    )]
-    WeightRange {
-        /// The network.
-        network: Polarity,
-        /// The layer, input first.
-        layer: usize,
-        /// The largest folded weight, in magnitude.
-        value: f64,
-    },
-    /// A bias does not fit `i32` even with no fraction bits.
-    #[error(
-        "network {network} layer {layer}: a folded bias of {value:.4e} does not fit 32 bits \
-         at the product scale even with weight_frac 0"
-    )]
-    BiasRange {
-        /// The network.
-        network: Polarity,
-        /// The layer, input first.
-        layer: usize,
-        /// The largest folded bias, in magnitude.
-        value: f64,
-    },
-    /// The float and the quantized predictor, or the board, do not belong together.
-    #[error("cannot compare: {0}")]
-    Mismatch(String),
 }
 
 /// The measured difference between a float predictor and a quantized one.
@@ -371,7 +329,7 @@ pub fn quantize(
     p: &Predictor,
     board: &BoardConfig,
     source_name: &str,
-) -> Result<(QPredictor, QuantSummary), QuantError> {
+) -> Result<(QPredictor, QuantSummary), NnError> {
     quantize_with(p, board, source_name, &QuantOptions::default())
 }
 
@@ -381,12 +339,12 @@ pub fn quantize_with(
     board: &BoardConfig,
     source_name: &str,
     opts: &QuantOptions,
-) -> Result<(QPredictor, QuantSummary), QuantError> {
-    p.validate().map_err(QuantError::Predictor)?;
-    board.validate().map_err(QuantError::Board)?;
+) -> Result<(QPredictor, QuantSummary), NnError> {
+    p.validate().map_err(NnError::Predictor)?;
+    board.validate().map_err(NnError::Board)?;
     let increasing = opts.window_us.0 < opts.window_us.1;
     if opts.grid_points < 2 || !increasing {
-        return Err(QuantError::Options(format!(
+        return Err(NnError::Options(format!(
             "need grid_points >= 2 and an increasing window, got {} and {:?}",
             opts.grid_points, opts.window_us
         )));
@@ -430,7 +388,7 @@ pub fn quantize_with(
         quantization: None,
     };
     q.validate()
-        .map_err(|m| QuantError::Predictor(format!("the quantized predictor is invalid: {m}")))?;
+        .map_err(|m| NnError::Predictor(format!("the quantized predictor is invalid: {m}")))?;
     let comparison = compare(p, &q, board, &eval_pairs(opts.window_us, opts.grid_points))?;
     let summary = QuantSummary {
         source: source_name.to_string(),
@@ -455,16 +413,16 @@ pub fn compare(
     q: &QPredictor,
     board: &BoardConfig,
     pairs: &[(f64, f64)],
-) -> Result<Comparison, QuantError> {
-    q.validate().map_err(QuantError::Mismatch)?;
+) -> Result<Comparison, NnError> {
+    q.validate().map_err(NnError::Mismatch)?;
     if q.features != p.features {
-        return Err(QuantError::Mismatch(format!(
+        return Err(NnError::Mismatch(format!(
             "features differ: float {:?}, quantized {:?}",
             p.features, q.features
         )));
     }
     if q.adc_bits != board.adc.bits {
-        return Err(QuantError::Mismatch(format!(
+        return Err(NnError::Mismatch(format!(
             "the quantized predictor expects {}-bit ADC codes, the board has {} bits",
             q.adc_bits, board.adc.bits
         )));
@@ -478,7 +436,7 @@ pub fn compare(
     if float_shapes(&p.networks.set) != q.networks.set.shapes()
         || float_shapes(&p.networks.reset) != q.networks.reset.shapes()
     {
-        return Err(QuantError::Mismatch(
+        return Err(NnError::Mismatch(
             "the float and quantized networks have different shapes".into(),
         ));
     }
@@ -520,14 +478,11 @@ pub fn compare(
         let (raw, _, clamp) = golden.duration(log2_bits, limits);
         let fixed = f64::from(log2_bits) / one;
 
-        let float_inputs: Vec<f64> = p
-            .features
-            .iter()
-            .map(|f| match f {
-                Feature::GNow => board.us_of_code(reading),
-                Feature::GTarget => board.us_of_code(target),
-            })
-            .collect();
+        let float_inputs = Feature::inputs(
+            &p.features,
+            board.us_of_code(reading),
+            board.us_of_code(target),
+        );
         let float = p.networks.get(polarity).forward(&float_inputs) + log2_clock;
         let err = (fixed - float).abs();
         if err > c.max_abs_log2_error || c.worst_codes.is_none() {
@@ -581,7 +536,7 @@ struct Fold<'a> {
 
 impl Fold<'_> {
     /// Quantize one network: the fixed network, per-layer facts and the output's error bound.
-    fn network(&self, polarity: Polarity, net: &MlpF) -> Result<NetworkQ, QuantError> {
+    fn network(&self, polarity: Polarity, net: &MlpF) -> Result<NetworkQ, NnError> {
         let n_layers = net.layers.len();
         let last = n_layers - 1;
         let log2_clock = (self.board.clock_hz as f64).log2();
@@ -599,14 +554,11 @@ impl Fold<'_> {
                 if Polarity::towards(a, b) != Some(polarity) {
                     continue;
                 }
-                let inputs: Vec<f64> = self
-                    .features
-                    .iter()
-                    .map(|f| match f {
-                        Feature::GNow => self.board.us_of_code(a),
-                        Feature::GTarget => self.board.us_of_code(b),
-                    })
-                    .collect();
+                let inputs = Feature::inputs(
+                    self.features,
+                    self.board.us_of_code(a),
+                    self.board.us_of_code(b),
+                );
                 let outs = net.layer_outputs(&inputs);
                 for (m, outs) in max_act.iter_mut().zip(&outs[..last]) {
                     for (m, v) in m.iter_mut().zip(outs) {
@@ -710,7 +662,7 @@ impl Fold<'_> {
         net: &MlpF,
         exps: &[Vec<i32>],
         tables: Option<&InputWords>,
-    ) -> Result<Vec<Folded>, QuantError> {
+    ) -> Result<Vec<Folded>, NnError> {
         let last = net.layers.len() - 1;
         let k = self.board.codes_per_us();
         let one = f64::from(1u32 << ACT_FRAC);
@@ -1016,7 +968,7 @@ fn quantize_layer(
     layer: usize,
     w: &[Vec<f64>],
     b: &[f64],
-) -> Result<DenseQ, QuantError> {
+) -> Result<DenseQ, NnError> {
     let max_w = w.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
     let max_b = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let fits_w = |wf: u32| {
@@ -1040,13 +992,13 @@ fn quantize_layer(
         .find(|&wf| fits_w(wf) && fits_b(wf))
     else {
         return Err(if !fits_w(0) {
-            QuantError::WeightRange {
+            NnError::WeightRange {
                 network,
                 layer,
                 value: max_w,
             }
         } else {
-            QuantError::BiasRange {
+            NnError::BiasRange {
                 network,
                 layer,
                 value: max_b,
@@ -1329,7 +1281,7 @@ mod tests {
         assert!(
             matches!(
                 e,
-                QuantError::WeightRange {
+                NnError::WeightRange {
                     network: Polarity::Reset,
                     layer: 1,
                     ..
@@ -1422,13 +1374,13 @@ mod tests {
         other.adc.bits = 10;
         assert!(matches!(
             compare(&p, &q, &other, &[]),
-            Err(QuantError::Mismatch(_))
+            Err(NnError::Mismatch(_))
         ));
         let mut p3 = p.clone();
         p3.networks.set = random_mlp(&mut Xoshiro256PlusPlus::seed_from_u64(1), &[2, 3, 1]);
         assert!(matches!(
             compare(&p3, &q, &b, &[]),
-            Err(QuantError::Mismatch(_))
+            Err(NnError::Mismatch(_))
         ));
     }
 
@@ -1438,11 +1390,11 @@ mod tests {
         p.format = "nope".into();
         assert!(matches!(
             quantize(&p, &board(), "p"),
-            Err(QuantError::Predictor(_))
+            Err(NnError::Predictor(_))
         ));
         assert!(matches!(
             quantize_with(&hand_predictor(), &board(), "p", &opts(1)),
-            Err(QuantError::Options(_))
+            Err(NnError::Options(_))
         ));
     }
 

@@ -36,6 +36,7 @@
 //! sequential f64 (`ndarray`'s matrix products are single-threaded and deterministic) and the
 //! only parallelism is the two independent networks.
 
+use crate::NnError;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use ouro_core::dataset::Row;
 use ouro_core::schema::{
@@ -281,41 +282,10 @@ impl std::fmt::Display for TrainReport {
     }
 }
 
-/// Why training could not run. Every message is one line.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    /// Too few usable rows of one polarity.
-    #[error("{message}")]
-    TooFewRows {
-        /// The polarity.
-        polarity: Polarity,
-        /// How the rows were counted.
-        counts: RowCounts,
-        /// The full message.
-        message: String,
-    },
-    /// A hyperparameter is out of range.
-    #[error("invalid training configuration: {0}")]
-    Config(String),
-    /// The loss became NaN or infinite.
-    #[error(
-        "training of the {polarity} network diverged at epoch {epoch}: lower the learning rate"
-    )]
-    Diverged {
-        /// The polarity.
-        polarity: Polarity,
-        /// 1-based epoch.
-        epoch: u32,
-    },
-    /// The data file could not be read.
-    #[error(transparent)]
-    Data(#[from] ouro_core::dataset::DatasetError),
-}
-
 impl TrainConfig {
     /// Check the ranges of every field.
-    pub fn validate(&self) -> Result<(), TrainError> {
-        let bad = |m: String| Err(TrainError::Config(m));
+    pub fn validate(&self) -> Result<(), NnError> {
+        let bad = |m: String| Err(NnError::Config(m));
         let max = ouro_core::qformat::MAX_FANIN;
         if self.epochs == 0 {
             return bad("epochs must be at least 1".into());
@@ -360,19 +330,19 @@ impl TrainConfig {
             ));
         }
         if !(self.weight_power.is_finite() && (0.0..=4.0).contains(&self.weight_power)) {
-            return Err(TrainError::Config(format!(
+            return Err(NnError::Config(format!(
                 "weight_power must be in 0..=4, got {}",
                 self.weight_power
             )));
         }
         if !(self.weight_decay.is_finite() && (0.0..1.0).contains(&self.weight_decay)) {
-            return Err(TrainError::Config(format!(
+            return Err(NnError::Config(format!(
                 "weight_decay must be in [0, 1), got {}",
                 self.weight_decay
             )));
         }
         if !(self.robust_scale.is_finite() && self.robust_scale >= 0.0) {
-            return Err(TrainError::Config(format!(
+            return Err(NnError::Config(format!(
                 "robust_scale must be >= 0 (0: squared error), got {}",
                 self.robust_scale
             )));
@@ -435,7 +405,7 @@ pub fn train(
     rows: &[Row],
     cfg: &TrainConfig,
     progress: Option<&dyn ouro_core::progress::Progress>,
-) -> Result<(Predictor, TrainReport), TrainError> {
+) -> Result<(Predictor, TrainReport), NnError> {
     cfg.validate()?;
     let prepared = [Polarity::Set, Polarity::Reset].map(|p| {
         let (kept, counts) = filter_rows(rows, p, cfg);
@@ -452,7 +422,7 @@ pub fn train(
                     counts.kept, cfg.min_rows
                 )
             };
-            return Err(TrainError::TooFewRows {
+            return Err(NnError::TooFewRows {
                 polarity: *p,
                 counts: *counts,
                 message: format!(
@@ -523,7 +493,7 @@ pub fn train_file(
     path: &Path,
     cfg: &TrainConfig,
     progress: Option<&dyn ouro_core::progress::Progress>,
-) -> Result<(Predictor, TrainReport), TrainError> {
+) -> Result<(Predictor, TrainReport), NnError> {
     let rows = ouro_core::dataset::read_csv(path)?;
     let cfg = TrainConfig {
         source: path.display().to_string(),
@@ -733,7 +703,7 @@ fn train_one(
     cfg: &TrainConfig,
     mut rng: Xoshiro256PlusPlus,
     progress: Option<&dyn ouro_core::progress::Progress>,
-) -> Result<(MlpF, PolarityReport), TrainError> {
+) -> Result<(MlpF, PolarityReport), NnError> {
     let (train_idx, val_idx, split_by_cell) = split(rows, cfg.val_fraction, &mut rng);
     let gather_x = |idx: &[usize]| {
         Array2::from_shape_fn((idx.len(), 2), |(i, j)| {
@@ -907,7 +877,7 @@ fn train_one(
         let xvv = x_val_t.as_ref().map_or(x_val.view(), |z| z.view());
         let val_mse = mse(&layers, xvv, &y_val) * scale;
         if !(train_mse.is_finite() && val_mse.is_finite()) {
-            return Err(TrainError::Diverged { polarity, epoch });
+            return Err(NnError::Diverged { polarity, epoch });
         }
         history.push(EpochStats {
             epoch,

@@ -1,10 +1,13 @@
-//! The Verilator harness around the generated predictor engine (DESIGN section 8).
+//! The Verilator harness around the generated predictor engine, as a library that any test
+//! can call: load a model, drive it, check it against the golden model.
 //!
 //! The build script generates the Verilog of every configuration in
-//! `ouro_hdl::configs::test_configs` through `ouro-hdl`, verilates it, compiles the model and the
-//! Verilator runtime with `cc`, and links a C shim generated from the top module's port list.
+//! `ouro_testkit::configs::test_configs` through `ouro-hdl`, verilates it, compiles the model and
+//! the Verilator runtime with `cc`, and links a C shim generated from the top module's port list.
 //! [`Model`] is the safe wrapper: [`Model::tick`], typed `set_*`/`get_*` methods for every port,
-//! and an optional VCD trace ([`Model::trace_to`]).
+//! and an optional VCD trace ([`Model::trace_to`]). [`drive`] adds what a sequencer does
+//! ([`Model::load`], [`Model::set_runtime_limits`], [`Model::predict`]) and the one comparison
+//! with the golden model ([`check`]); [`lint`] runs `verilator --lint-only -Wall`.
 //!
 //! **Without Verilator** the crate still builds (the build prints one `cargo:warning`), but no
 //! configuration has a model: [`verilator_available`] is false, and [`require_verilator`] makes a
@@ -13,6 +16,11 @@
 
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::Path;
+
+pub mod drive;
+pub mod lint;
+
+pub use drive::{check, parse_load_image, read_load_image, Mismatch, Outcome};
 
 include!(concat!(env!("OUT_DIR"), "/models.rs"));
 

@@ -3,161 +3,19 @@
 
 use ouro_core::schema::QPredictor;
 use ouro_core::Polarity;
-use ouro_nn::golden::{Clamp, GoldenPredictor, Limits, Prediction};
-use ouro_verilated::{require_verilator, ConfigInfo, Model, LIMIT_MAX_ADDR, LIMIT_MIN_ADDR};
-
-/// A deterministic xorshift generator.
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> Self {
-        Self(seed | 1)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
-    }
-}
+use ouro_nn::golden::{Clamp, GoldenPredictor, Limits};
+use ouro_testkit::rng::seeded;
+use ouro_testkit::vectors::{
+    corner_inputs, output_can_saturate, output_saturating_inputs, random_inputs,
+};
+use ouro_verilated::{check, require_verilator, ConfigInfo, Model, LIMIT_MAX_ADDR, LIMIT_MIN_ADDR};
+use rand::Rng;
 
 /// Random vectors per configuration.
 const VECTORS: usize = 100_000;
 
-/// What the engine reported for one prediction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Got {
-    polarity: Polarity,
-    log2_cycles: i16,
-    cycles: u32,
-    clamp: Clamp,
-    latency: usize,
-}
-
-fn load(m: &mut Model, addr: u32, data: u32) {
-    m.set_ld_we(true);
-    m.set_ld_addr(addr);
-    m.set_ld_data(data);
-    m.tick();
-    m.set_ld_we(false);
-}
-
-fn set_limits(m: &mut Model, rt: Limits) {
-    load(m, LIMIT_MIN_ADDR, rt.min_cycles.min(0xFF_FFFF));
-    load(m, LIMIT_MAX_ADDR, rt.max_cycles.min(0xFF_FFFF));
-    // The effective limits are registered six cycles after a write is presented (the load
-    // port's register, the limit register, then four stages; a prediction started at once
-    // would still use them, 10 or more cycles later; the ticks keep the test independent).
-    m.tick();
-    m.tick();
-}
-
-fn run(m: &mut Model, polarity: Polarity, inputs: &[i16]) -> Got {
-    for (i, &x) in inputs.iter().enumerate() {
-        m.set_in_we(true);
-        m.set_in_addr(i as u8);
-        m.set_in_data(x as u16);
-        m.tick();
-    }
-    m.set_in_we(false);
-    m.set_polarity(polarity == Polarity::Reset);
-    m.set_start(true);
-    m.tick();
-    m.set_start(false);
-    assert!(m.get_busy(), "busy after the start edge");
-    let mut latency = 1;
-    while !m.get_done() {
-        assert!(!m.get_done());
-        m.tick();
-        latency += 1;
-        assert!(latency < 100_000, "no done");
-    }
-    assert!(!m.get_busy(), "not busy once done");
-    let clamp = match (m.get_clamp_low(), m.get_clamp_high()) {
-        (false, false) => Clamp::None,
-        (true, false) => Clamp::Low,
-        (false, true) => Clamp::High,
-        (true, true) => panic!("both clamp flags"),
-    };
-    let got = Got {
-        polarity: if m.get_out_polarity() {
-            Polarity::Reset
-        } else {
-            Polarity::Set
-        },
-        log2_cycles: m.get_log2_cycles() as i16,
-        cycles: m.get_cycles(),
-        clamp,
-        latency,
-    };
-    // done is a one-cycle pulse; the outputs hold.
-    m.tick();
-    assert!(!m.get_done(), "done lasts one cycle");
-    assert_eq!(m.get_cycles(), got.cycles, "outputs hold after done");
-    got
-}
-
-/// The comparison every test uses; `Err` names the first mismatch.
-fn check(expected: &Prediction, latency: usize, got: &Got) -> Result<(), String> {
-    let want = Got {
-        polarity: expected.polarity,
-        log2_cycles: expected.log2_cycles,
-        cycles: expected.cycles,
-        clamp: expected.clamp,
-        latency,
-    };
-    if want == *got {
-        Ok(())
-    } else {
-        Err(format!("expected {want:?}, engine gave {got:?}"))
-    }
-}
-
 fn predictor(yaml: &str, name: &str) -> QPredictor {
     QPredictor::from_yaml_str(yaml, name).expect("embedded predictor")
-}
-
-/// Random inputs: ADC-like codes, full-scale words, or small values.
-fn random_inputs(rng: &mut XorShift, g: &GoldenPredictor, n: usize) -> Vec<i16> {
-    match rng.next_u64() % 4 {
-        0 => {
-            let r = rng.range(0, 4095) as u16;
-            let t = rng.range(0, 4095) as u16;
-            let mut v = g.inputs(Polarity::towards(r, t).unwrap_or(Polarity::Set), r, t);
-            v.resize(n, 0);
-            for x in v.iter_mut().skip(2) {
-                *x = rng.range(-2048, 2047) as i16;
-            }
-            v
-        }
-        1 => (0..n).map(|_| rng.next_u64() as i16).collect(),
-        2 => (0..n).map(|_| rng.range(-64, 64) as i16).collect(),
-        _ => (0..n).map(|_| rng.range(-4096, 4096) as i16).collect(),
-    }
-}
-
-fn corner_inputs(n: usize) -> Vec<Vec<i16>> {
-    let mut v = vec![
-        vec![0; n],
-        vec![i16::MAX; n],
-        vec![i16::MIN; n],
-        vec![1; n],
-        vec![-1; n],
-    ];
-    for i in 0..n {
-        for val in [i16::MAX, i16::MIN, 2047, -2048] {
-            let mut x = vec![0; n];
-            x[i] = val;
-            v.push(x);
-            let mut y = vec![if val > 0 { i16::MIN } else { i16::MAX }; n];
-            y[i] = val;
-            v.push(y);
-        }
-    }
-    v
 }
 
 #[derive(Debug, Default)]
@@ -179,7 +37,7 @@ fn cosim(name: &str, vectors: usize) {
     let g = GoldenPredictor::new(&q);
     let n = q.features.len();
     let mut m = cfg.model().expect("model");
-    let mut rng = XorShift::new(0xC051_0000 ^ cfg.lanes as u64);
+    let mut rng = seeded(0xC051_0000 ^ cfg.lanes as u64);
     let mut cov = Coverage {
         sat_hi: vec![0; q.shapes().len()],
         ..Default::default()
@@ -187,7 +45,7 @@ fn cosim(name: &str, vectors: usize) {
     let mut count = 0;
     let mut one = |m: &mut Model, pol: Polarity, x: &[i16], limits: Limits, rt: Limits| {
         let expected = g.predict_inputs(pol, x, limits.tighten(rt));
-        let got = run(m, pol, x);
+        let got = m.predict(pol, x);
         if let Err(e) = check(&expected, cfg.latency, &got) {
             panic!("{name}: inputs {x:?} {pol}, run-time limits {rt:?}: {e}");
         }
@@ -217,7 +75,7 @@ fn cosim(name: &str, vectors: usize) {
     }
     for _ in 0..vectors {
         let x = random_inputs(&mut rng, &g, n);
-        let pol = if rng.next_u64() & 1 == 0 {
+        let pol = if rng.random::<bool>() {
             Polarity::Set
         } else {
             Polarity::Reset
@@ -245,7 +103,7 @@ fn cosim(name: &str, vectors: usize) {
         },
     ];
     for rt in rts {
-        set_limits(&mut m, rt);
+        m.set_runtime_limits(rt);
         for _ in 0..2000 {
             let x = random_inputs(&mut rng, &g, n);
             one(&mut m, Polarity::Set, &x, syn, rt);
@@ -286,67 +144,6 @@ fn cosim(name: &str, vectors: usize) {
     }
 }
 
-/// Up to 8 (polarity, inputs) pairs per polarity and direction whose output saturates, from a
-/// grid of 9 words per input over the whole 16-bit range (at most 9^4 points).
-fn output_saturating_inputs(g: &GoldenPredictor, n: usize) -> Vec<(Polarity, Vec<i16>)> {
-    let words: Vec<i16> = (0..9)
-        .map(|k| (k * 8192 - 32768).min(32767) as i16)
-        .collect();
-    let dims = n.min(4);
-    let mut found = Vec::new();
-    for pol in [Polarity::Set, Polarity::Reset] {
-        let (mut hi, mut lo) = (0, 0);
-        for idx in 0..9usize.pow(dims as u32) {
-            let mut x = vec![0i16; n];
-            let mut r = idx;
-            for v in x.iter_mut().take(dims) {
-                *v = words[r % 9];
-                r /= 9;
-            }
-            let out = g.trace(pol, &x).layers.last().unwrap()[0];
-            if (out == i16::MAX && hi < 8) || (out == i16::MIN && lo < 8) {
-                hi += usize::from(out == i16::MAX);
-                lo += usize::from(out == i16::MIN);
-                found.push((pol, x));
-            }
-        }
-    }
-    found
-}
-
-/// Whether any input words can drive either network's output beyond Q6.10: interval
-/// arithmetic over the whole input box, layer by layer, in the engine's integer arithmetic (floor
-/// shift, saturation, ReLU on hidden layers). `false` proves the output cannot saturate.
-fn output_can_saturate(q: &QPredictor) -> bool {
-    [&q.networks.set, &q.networks.reset].iter().any(|net| {
-        let n = q.features.len();
-        let mut lo = vec![i64::from(i16::MIN); n];
-        let mut hi = vec![i64::from(i16::MAX); n];
-        let last = net.layers.len() - 1;
-        for (k, l) in net.layers.iter().enumerate() {
-            let (mut nlo, mut nhi) = (Vec::new(), Vec::new());
-            for (row, &b) in l.weights.iter().zip(&l.biases) {
-                let (mut a, mut z) = (i64::from(b), i64::from(b));
-                for ((&w, &xl), &xh) in row.iter().zip(&lo).zip(&hi) {
-                    let (p, r) = (i64::from(w) * xl, i64::from(w) * xh);
-                    a += p.min(r);
-                    z += p.max(r);
-                }
-                if k == last {
-                    return (z >> l.weight_frac) > i64::from(i16::MAX)
-                        || (a >> l.weight_frac) < i64::from(i16::MIN);
-                }
-                let sat = |v: i64| (v >> l.weight_frac).clamp(0, i64::from(i16::MAX));
-                nlo.push(sat(a));
-                nhi.push(sat(z));
-            }
-            lo = nlo;
-            hi = nhi;
-        }
-        unreachable!("the last layer returns")
-    })
-}
-
 #[test]
 fn default_config_is_bit_exact() {
     cosim("default", VECTORS);
@@ -377,11 +174,11 @@ fn reloaded_weights_change_outputs_as_golden_predicts() {
         let new = GoldenPredictor::new(&predictor(cfg.reload_yaml, cfg.name));
         let n = old.qpredictor().features.len();
         let mut m = cfg.model().expect("model");
-        let mut rng = XorShift::new(0x2E10_AD00);
+        let mut rng = seeded(0x2E10_AD00);
         let xs: Vec<Vec<i16>> = (0..500).map(|_| random_inputs(&mut rng, &old, n)).collect();
         let mut changed = 0;
         for &(a, d) in cfg.reload_writes {
-            load(&mut m, a, d);
+            m.load(a, d);
         }
         for (j, x) in xs.iter().enumerate() {
             let pol = if j % 2 == 0 {
@@ -389,7 +186,7 @@ fn reloaded_weights_change_outputs_as_golden_predicts() {
             } else {
                 Polarity::Reset
             };
-            let got = run(&mut m, pol, x);
+            let got = m.predict(pol, x);
             let want = new.predict_inputs(pol, x, new.limits());
             check(&want, cfg.latency, &got).unwrap_or_else(|e| panic!("{}: {e}", cfg.name));
             changed += usize::from(
@@ -413,7 +210,7 @@ fn negative_test_a_corrupted_expectation_fails_the_check() {
     let g = GoldenPredictor::new(&predictor(cfg.predictor_yaml, cfg.name));
     let mut m = cfg.model().unwrap();
     let x = vec![300, -200];
-    let got = run(&mut m, Polarity::Set, &x);
+    let got = m.predict(Polarity::Set, &x);
     let expected = g.predict_inputs(Polarity::Set, &x, g.limits());
     check(&expected, cfg.latency, &got).unwrap();
     let mut bad = expected;
@@ -440,7 +237,7 @@ fn limits_written_in_the_cycle_before_start_apply_to_that_prediction() {
         let mut m = cfg.model().expect("model");
         // Inputs whose duration the synthesized limits leave alone, with room on both sides.
         let n = g.qpredictor().features.len();
-        let mut rng = XorShift::new(0x11_0175);
+        let mut rng = seeded(0x11_0175);
         let x = (0..10_000)
             .map(|_| random_inputs(&mut rng, &g, n))
             .find(|x| {
@@ -449,7 +246,7 @@ fn limits_written_in_the_cycle_before_start_apply_to_that_prediction() {
             })
             .expect("an unclamped prediction");
         // Inputs written (they stay), and the unclamped result with the synthesized limits.
-        let free = run(&mut m, Polarity::Set, &x);
+        let free = m.predict(Polarity::Set, &x);
         check(
             &g.predict_inputs(Polarity::Set, &x, syn),
             cfg.latency,
@@ -473,10 +270,10 @@ fn limits_written_in_the_cycle_before_start_apply_to_that_prediction() {
             loose,
         ];
         for rt in tight {
-            load(&mut m, LIMIT_MIN_ADDR, rt.min_cycles);
-            load(&mut m, LIMIT_MAX_ADDR, rt.max_cycles);
+            m.load(LIMIT_MIN_ADDR, rt.min_cycles);
+            m.load(LIMIT_MAX_ADDR, rt.max_cycles);
             // No input writes: `run` raises `start` in the very next cycle.
-            let got = run(&mut m, Polarity::Set, &[]);
+            let got = m.predict(Polarity::Set, &[]);
             let want = g.predict_inputs(Polarity::Set, &x, syn.tighten(rt));
             check(&want, cfg.latency, &got)
                 .unwrap_or_else(|e| panic!("{}: run-time limits {rt:?}: {e}", cfg.name));
@@ -502,7 +299,7 @@ fn vcd_trace_is_written() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("hist4.vcd");
     m.trace_to(&path).unwrap();
-    run(&mut m, Polarity::Set, &[1, 2, 3, 4]);
+    m.predict(Polarity::Set, &[1, 2, 3, 4]);
     m.trace_close();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("$enddefinitions") && text.contains("cycles"));

@@ -2,6 +2,7 @@
 //! the default configuration, including writing the inputs through the input port.
 //! `cargo test -p ouro-verilated --test throughput -- --ignored --nocapture`
 
+use ouro_core::schema::QPredictor;
 use ouro_verilated::{require_verilator, ConfigInfo};
 use std::time::Instant;
 
@@ -15,7 +16,10 @@ fn verilated_predictions_per_second() {
         let cfg = ConfigInfo::get(cfg.name).unwrap();
         let mut m = cfg.model().unwrap();
         let n = 20_000u32;
-        let inputs = if cfg.name == "hist4" { 4 } else { 2 };
+        let inputs = QPredictor::from_yaml_str(cfg.predictor_yaml, cfg.name)
+            .expect("embedded predictor")
+            .features
+            .len();
         let t0 = Instant::now();
         for k in 0..n {
             for i in 0..inputs {

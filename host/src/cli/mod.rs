@@ -500,7 +500,7 @@ pub struct HdlGenerateArgs {
     #[arg(long)]
     pub predictor: Option<PathBuf>,
     /// MAC lanes (multipliers, one SB_MAC16 each).
-    #[arg(long, default_value_t = ouro_hdl::configs::DEFAULT_LANES)]
+    #[arg(long, default_value_t = ouro_hdl::DEFAULT_LANES)]
     pub lanes: usize,
     /// Output directory (created if missing).
     #[arg(long)]

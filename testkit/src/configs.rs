@@ -1,64 +1,40 @@
-//! The engine configurations that the tests, the snapshot and the benchmarks build: the
+//! The engine configurations that the Verilator harness builds and the tests run: the shipped
 //! default predictor and random-weight predictors of other shapes.
 //!
-//! The default configuration runs the shipped default weights, `predictors/default.q.yaml`
-//! (made by the commands in `predictors/README.md`).
+//! The default configuration runs the shipped default weights (`predictors/default.q.yaml`,
+//! embedded in `ouro_nn::defaults`; made by the commands in `predictors/README.md`).
 
-use crate::HdlError;
+use crate::rng::{range, seeded};
 use ouro_core::schema::{DenseQ, Feature, MlpQ, PerPolarity, QPredictor, QPREDICTOR_FORMAT};
-use std::path::PathBuf;
+use ouro_hdl::DEFAULT_LANES;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// MAC lanes of the default build (one per iCE40UP5K SB_MAC16).
-pub const DEFAULT_LANES: usize = 8;
-
-/// A deterministic xorshift generator (no dependency; the same stream on every platform).
-#[derive(Debug, Clone)]
-pub struct XorShift(u64);
-
-impl XorShift {
-    /// A generator from a seed (any value; 0 is remapped).
-    pub fn new(seed: u64) -> Self {
-        Self(seed ^ 0x9E37_79B9_7F4A_7C15 | 1)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// A value in `lo..=hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
-    }
-}
-
-fn random_net(rng: &mut XorShift, inputs: usize, hidden: &[usize]) -> MlpQ {
+fn random_net(rng: &mut Xoshiro256PlusPlus, inputs: usize, hidden: &[usize]) -> MlpQ {
     let mut layers = Vec::new();
     let mut fan_in = inputs;
     let sizes: Vec<usize> = hidden.iter().copied().chain([1]).collect();
     for (k, &outs) in sizes.iter().enumerate() {
         let last = k + 1 == sizes.len();
-        let weight_frac = rng.range(6, 13) as u32;
+        let weight_frac = range(rng, 6, 13) as u32;
         // Weight magnitudes of about 1/4 to 2 (in real units): ADC-scale inputs mostly stay in
         // range, full-scale inputs saturate.
-        let wbits = rng.range(weight_frac as i64 - 2, weight_frac as i64 + 1) as u32;
+        let wbits = range(rng, weight_frac as i64 - 2, weight_frac as i64 + 1) as u32;
         let wmax = (1i64 << wbits) - 1;
         let mut weights: Vec<Vec<i16>> = (0..outs)
-            .map(|_| (0..fan_in).map(|_| rng.range(-wmax, wmax) as i16).collect())
+            .map(|_| {
+                (0..fan_in)
+                    .map(|_| range(rng, -wmax, wmax) as i16)
+                    .collect()
+            })
             .collect();
         let bscale = 10 + weight_frac;
         let mut biases: Vec<i32> = (0..outs)
             .map(|_| {
                 if last {
                     // Centre the output (log2 cycles) around 2^6..2^16 cycles.
-                    (rng.range(6, 16) << bscale) as i32
+                    (range(rng, 6, 16) << bscale) as i32
                 } else {
-                    rng.range(-(1 << (bscale + 1)), 1 << (bscale + 1)) as i32
+                    range(rng, -(1 << (bscale + 1)), 1 << (bscale + 1)) as i32
                 }
             })
             .collect();
@@ -70,7 +46,7 @@ fn random_net(rng: &mut XorShift, inputs: usize, hidden: &[usize]) -> MlpQ {
         if last {
             let small = (1i64 << (weight_frac - 3)) - 1;
             for w in weights[0].iter_mut() {
-                *w = rng.range(-small, small) as i16;
+                *w = range(rng, -small, small) as i16;
             }
             weights[0][0] = big;
             if fan_in > 1 {
@@ -105,7 +81,7 @@ fn random_net(rng: &mut XorShift, inputs: usize, hidden: &[usize]) -> MlpQ {
 /// A random-weight predictor with `inputs` inputs and the given hidden layer sizes (both
 /// polarities random, same shape), clamp limits 4 .. 100000 cycles.
 pub fn random_predictor(seed: u64, inputs: usize, hidden: &[usize]) -> QPredictor {
-    let mut rng = XorShift::new(seed);
+    let mut rng = seeded(seed);
     let set = random_net(&mut rng, inputs, hidden);
     let reset = random_net(&mut rng, inputs, hidden);
     let features = (0..inputs)
@@ -130,19 +106,6 @@ pub fn random_predictor(seed: u64, inputs: usize, hidden: &[usize]) -> QPredicto
     }
 }
 
-/// Where the shipped default weights live (relative to the workspace root).
-pub fn default_predictor_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../predictors/default.q.yaml")
-}
-
-/// The shipped default predictor and its configuration name (`default`). A missing or invalid
-/// file is an error, never a silent substitute.
-pub fn default_predictor() -> Result<(QPredictor, &'static str), HdlError> {
-    let q = QPredictor::load(&default_predictor_path())
-        .map_err(|e| HdlError::Predictor(e.to_string()))?;
-    Ok((q, "default"))
-}
-
 /// A named engine configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -159,9 +122,9 @@ pub struct Config {
 /// (the shape of the `nominal` and `c2c` predictors, and of the default one before it), a
 /// 4-input (history) network with 3 lanes (so that a layer's outputs do not divide evenly into
 /// lanes), and a deeper network with 2 lanes.
-pub fn test_configs() -> Result<Vec<Config>, HdlError> {
-    let (q, _) = default_predictor()?;
-    Ok(vec![
+pub fn test_configs() -> Vec<Config> {
+    let q = ouro_nn::defaults::qpredictor();
+    vec![
         Config {
             name: "default",
             q,
@@ -182,7 +145,7 @@ pub fn test_configs() -> Result<Vec<Config>, HdlError> {
             q: random_predictor(0xDEE9_0003, 2, &[10, 6, 5]),
             lanes: 2,
         },
-    ])
+    ]
 }
 
 #[cfg(test)]
@@ -191,9 +154,9 @@ mod tests {
 
     #[test]
     fn random_predictors_validate() {
-        for c in test_configs().unwrap() {
+        for c in test_configs() {
             c.q.validate().unwrap();
-            crate::EngineShape::new(&c.q, c.lanes).unwrap();
+            ouro_hdl::EngineShape::new(&c.q, c.lanes).unwrap();
         }
     }
 }
