@@ -379,60 +379,6 @@ fn check_shapes(name: &str, n_in: usize, shapes: &[(usize, usize)]) -> Result<()
     Ok(())
 }
 
-impl MlpF {
-    /// Every layer's outputs for raw inputs (hidden ones after ReLU, the last in normalised
-    /// units): what [`forward`](Self::forward) computes, layer by layer.
-    pub fn layer_outputs(&self, inputs: &[f64]) -> Vec<Vec<f64>> {
-        let mut x: Vec<f64> = inputs
-            .iter()
-            .zip(self.input_mean.iter().zip(&self.input_std))
-            .map(|(v, (m, s))| (v - m) / s)
-            .collect();
-        for (v, t) in x.iter_mut().zip(&self.input_tables) {
-            *v = t.eval(*v);
-        }
-        let last = self.layers.len() - 1;
-        let mut out = Vec::with_capacity(self.layers.len());
-        for (k, layer) in self.layers.iter().enumerate() {
-            x = layer
-                .weights
-                .iter()
-                .zip(&layer.biases)
-                .map(|(row, b)| {
-                    let v = row.iter().zip(&x).map(|(w, xi)| w * xi).sum::<f64>() + b;
-                    if k < last {
-                        v.max(0.0)
-                    } else {
-                        v
-                    }
-                })
-                .collect();
-            out.push(x.clone());
-        }
-        out
-    }
-
-    /// Evaluate in floating point: raw inputs in, de-normalised output (log2 seconds) out.
-    pub fn forward(&self, inputs: &[f64]) -> f64 {
-        let out = self.layer_outputs(inputs);
-        out[out.len() - 1][0] * self.output_std + self.output_mean
-    }
-}
-
-impl Predictor {
-    /// The float prediction for a cell reading `g_now_us` and a target `g_target_us`: the
-    /// polarity and log2 of the duration in seconds, or `None` when they are equal.
-    pub fn predict_log2_seconds(
-        &self,
-        g_now_us: f64,
-        g_target_us: f64,
-    ) -> Option<(crate::Polarity, f64)> {
-        let p = crate::Polarity::towards(g_now_us, g_target_us)?;
-        let inputs = Feature::inputs(&self.features, g_now_us, g_target_us);
-        Some((p, self.networks.get(p).forward(&inputs)))
-    }
-}
-
 impl MlpQ {
     /// `(outputs, inputs)` of each layer.
     pub fn shapes(&self) -> Vec<(usize, usize)> {
@@ -589,8 +535,6 @@ mod tests {
         };
         // Doubles the first input, negates the second.
         let n = net(vec![double(vec![-4.0, 4.0]), double(vec![2.0, 0.0, -2.0])]);
-        // Inputs normalise to 1.0 and -0.5: 2.0 - 0.5 = 1.5.
-        assert!((n.layer_outputs(&[400.0, 250.0])[0][0] - 1.5).abs() < 1e-12);
         let mut p = Predictor {
             format: PREDICTOR_FORMAT.into(),
             features: vec![Feature::GNow, Feature::GTarget],

@@ -12,6 +12,7 @@ use ouro_core::progress::Progress;
 use ouro_core::schema::{Predictor, QPredictor};
 use ouro_core::Polarity;
 use ouro_nn::golden::GoldenPredictor;
+use ouro_nn::network::FloatPredictor;
 use ouro_sim::device::{self, aged_cell, cell_seed, Cell, DeviceConfig, DeviceParams, Start};
 use ouro_sim::readout::read_code;
 use rand::{Rng, SeedableRng};

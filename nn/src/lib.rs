@@ -6,6 +6,7 @@
 pub mod defaults;
 pub mod error;
 pub mod golden;
+pub mod network;
 pub mod quantize;
 pub mod train;
 

@@ -78,6 +78,7 @@
 //! counts both ends.
 
 use crate::golden::{Clamp, GoldenPredictor};
+use crate::network::FloatNetwork;
 use crate::NnError;
 use ouro_core::board::BoardConfig;
 use ouro_core::qformat::{self, ACT_FRAC, EXP2_INDEX_BITS, EXP2_MANT_FRAC, MAX_WEIGHT_FRAC};

@@ -964,6 +964,7 @@ pub mod synthetic {
     //! like the JART model's S-shaped curves.
 
     use super::{G_MAX_US, G_MIN_US};
+    use crate::network::FloatPredictor;
     use ouro_core::dataset::Row;
     use ouro_core::Polarity;
     use rand::{Rng, SeedableRng};
@@ -1106,6 +1107,7 @@ pub mod synthetic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::FloatNetwork;
 
     fn quick(epochs: u32, seed: u64) -> TrainConfig {
         TrainConfig {
