@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use std::io::Write as _;
 use std::process::ExitCode;
 
-/// FPGA co-design toolkit for fast memristor programming with a neural pulse predictor.
+/// Fast memristor programming with a neural pulse predictor: simulate cells, characterize them,
+/// train and quantize the predictor, evaluate one-shot programming against baselines, and
+/// generate the predictor engine's Verilog.
 #[derive(Debug, Parser)]
-#[command(name = "ouro", version, about, propagate_version = true)]
+#[command(name = "ouro", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

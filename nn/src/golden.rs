@@ -303,32 +303,65 @@ mod tests {
             neuron(&[Act::from_bits(-32768)], &[-32768], 0, 15).to_bits(),
             32767
         );
-        let mut s = 0x9e3779b97f4a7c15u64;
-        let mut next = || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        };
-        for _ in 0..20_000 {
-            let n = (next() % 8 + 1) as usize;
-            let x: Vec<i16> = (0..n).map(|_| next() as i16).collect();
-            let w: Vec<i16> = (0..n).map(|_| next() as i16).collect();
-            let b = next() as i32;
-            let f = (next() % 16) as u32;
-            let xa: Vec<Act> = x.iter().map(|&v| Act::from_bits(v)).collect();
-            assert_eq!(neuron(&xa, &w, b, f).to_bits(), neuron_int(&x, &w, b, f));
-        }
+        assert_eq!(sweep_mismatches(neuron_int), 0);
+    }
+
+    /// Random neurons (1 to 8 inputs, any words, biases and fracs) on which the golden
+    /// `neuron` and `reference` disagree, out of 20,000.
+    fn sweep_mismatches(reference: fn(&[i16], &[i16], i32, u32) -> i16) -> usize {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x9e37_79b9);
+        (0..20_000)
+            .filter(|_| {
+                let n = rng.random_range(1..=8usize);
+                let x: Vec<i16> = (0..n).map(|_| rng.random()).collect();
+                let w: Vec<i16> = (0..n).map(|_| rng.random()).collect();
+                let b: i32 = rng.random();
+                let f = rng.random_range(0..16u32);
+                let xa: Vec<Act> = x.iter().map(|&v| Act::from_bits(v)).collect();
+                neuron(&xa, &w, b, f).to_bits() != reference(&x, &w, b, f)
+            })
+            .count()
     }
 
     #[test]
-    fn negative_test_a_corrupted_expectation_is_caught() {
-        // The comparison used above must be able to fail: corrupt one expected value.
-        let x = [Act::from_bits(1000), Act::from_bits(-77)];
-        let got = neuron(&x, &[300, -5], 12, 3).to_bits();
-        let expected = neuron_int(&[1000, -77], &[300, -5], 12, 3);
-        assert_eq!(got, expected);
-        assert_ne!(got, expected.wrapping_add(1));
+    fn negative_test_the_sweep_catches_wrong_arithmetic() {
+        // The comparison above must be able to fail: each plausible mistake in the arithmetic,
+        // as a reference, disagrees with the golden neuron somewhere in the sweep.
+        fn acc(x: &[i16], w: &[i16], b: i32) -> i64 {
+            i64::from(b)
+                + x.iter()
+                    .zip(w)
+                    .map(|(&x, &w)| i64::from(x) * i64::from(w))
+                    .sum::<i64>()
+        }
+        // Rounding towards zero instead of the floor of an arithmetic shift.
+        fn truncating(x: &[i16], w: &[i16], b: i32, f: u32) -> i16 {
+            (acc(x, w, b) / (1i64 << f)).clamp(-32768, 32767) as i16
+        }
+        // Products wrapped to 16 bits, as Verilog's `$signed(a*b)` of 16-bit operands would.
+        fn product16(x: &[i16], w: &[i16], b: i32, f: u32) -> i16 {
+            let p: i64 = x
+                .iter()
+                .zip(w)
+                .map(|(&x, &w)| i64::from(x.wrapping_mul(w)))
+                .sum();
+            ((i64::from(b) + p) >> f).clamp(-32768, 32767) as i16
+        }
+        // Wrapping instead of saturating to 16 bits.
+        fn wrapping(x: &[i16], w: &[i16], b: i32, f: u32) -> i16 {
+            (acc(x, w, b) >> f) as i16
+        }
+        for (name, mutant) in [
+            (
+                "truncating shift",
+                truncating as fn(&[i16], &[i16], i32, u32) -> i16,
+            ),
+            ("16-bit products", product16),
+            ("wrapping output", wrapping),
+        ] {
+            assert!(sweep_mismatches(mutant) > 0, "{name} was not caught");
+        }
     }
 
     #[test]
