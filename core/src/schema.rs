@@ -1,8 +1,9 @@
 //! Weight files: the float predictor written by `ouro train` and the quantized predictor
 //! written by `ouro quantize` (read by the golden model and by the gateware generator).
 //!
-//! Both hold one network per polarity (DESIGN section 6): the polarity comes from comparing the
-//! reading with the target, and selects the network.
+//! Both hold one network per polarity: the polarity comes from comparing the reading with the
+//! target, and selects the network (SET and RESET switch by different mechanisms, so each gets
+//! its own weights).
 
 use crate::qformat::{MAX_FANIN, MAX_WEIGHT_FRAC};
 use crate::yaml::{self, YamlError};

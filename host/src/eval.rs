@@ -136,7 +136,9 @@ pub struct Fraction {
     pub fraction: f64,
 }
 
-/// `RPD_target` and `RPD_update` of a shot (DESIGN section 5).
+/// `RPD_target = (G_after - G_target) / G_target`, the error relative to the target, and
+/// `RPD_update = (G_after - G_target) / (G_target - G_before)`, the error relative to the
+/// requested change (the stricter reading). Both are always reported.
 pub fn rpd(g_before: f64, g_target: f64, g_after: f64) -> (f64, f64) {
     let err = g_after - g_target;
     (err / g_target, err / (g_target - g_before))

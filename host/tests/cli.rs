@@ -47,7 +47,8 @@ fn device_curve_prints_the_csv() {
     assert_eq!(lines[0], "pulse,g_us");
     assert_eq!(lines.len(), 4);
     let g = |l: &str| l.split(',').nth(1).unwrap().parse::<f64>().unwrap();
-    // DESIGN section 4 anchor: one 1 us SET from N = 0.4 (353.0118 uS) raises G by 3.2792 uS.
+    // The model's anchor (docs/DEVICE.md): one 1 us SET from N = 0.4 (353.0118 uS) raises G by
+    // 3.2792 uS.
     assert!((g(lines[1]) - 353.0118).abs() < 1e-6, "{out}");
     assert!(
         (g(lines[2]) - g(lines[1]) - 3.2792).abs() < 3.2792e-3,
