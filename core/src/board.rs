@@ -1,7 +1,8 @@
 //! The board description: clock, ADC and DAC, transimpedance amplifier, timing. The simulated
 //! board and the gateware read the same file. Shipped boards are embedded by name.
 
-use crate::yaml::{self, YamlError};
+use crate::yaml;
+use crate::CoreError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -64,7 +65,7 @@ pub struct DacConfig {
 
 impl BoardConfig {
     /// Load a shipped board by name or a board YAML file by path.
-    pub fn load(spec: &str) -> Result<Self, YamlError> {
+    pub fn load(spec: &str) -> Result<Self, CoreError> {
         let board: Self = if let Some((name, text)) =
             BUILTIN_BOARDS.iter().find(|(n, _)| *n == spec)
         {
@@ -73,7 +74,7 @@ impl BoardConfig {
             yaml::load(Path::new(spec), "board YAML")?
         } else {
             let names: Vec<_> = BUILTIN_BOARDS.iter().map(|(n, _)| *n).collect();
-            return Err(YamlError::Parse {
+            return Err(CoreError::Parse {
                 what: "board".into(),
                 path: spec.into(),
                 message: format!(
@@ -82,10 +83,10 @@ impl BoardConfig {
                 ),
             });
         };
-        board.validate().map_err(|message| YamlError::Parse {
+        board.validate().map_err(|e| CoreError::Parse {
             what: "board YAML".into(),
             path: spec.into(),
-            message,
+            message: e.detail(),
         })?;
         Ok(board)
     }
@@ -96,7 +97,14 @@ impl BoardConfig {
     }
 
     /// Check ranges; the message names the field and the allowed range.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), CoreError> {
+        self.check().map_err(|message| CoreError::Invalid {
+            what: "board",
+            message,
+        })
+    }
+
+    fn check(&self) -> Result<(), String> {
         let pos = |v: f64, name: &str| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
@@ -192,6 +200,6 @@ mod tests {
         assert!(e.contains("cannot read"), "{e}");
         let mut b = BoardConfig::default_board();
         b.adc.bits = 20;
-        assert!(b.validate().unwrap_err().contains("adc.bits"));
+        assert!(b.validate().unwrap_err().to_string().contains("adc.bits"));
     }
 }

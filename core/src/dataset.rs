@@ -10,7 +10,7 @@
 //! The parser is hand-written and strict: every error is one line naming the file, the line
 //! number and the problem.
 
-use crate::Polarity;
+use crate::{CoreError, Polarity};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -31,43 +31,6 @@ pub struct Row {
     pub width_ns: f64,
     /// Reading after the pulse, microsiemens.
     pub g_after_us: f64,
-}
-
-/// A characterization CSV that could not be read, parsed or written. Every message is one line.
-#[derive(Debug, thiserror::Error)]
-pub enum DatasetError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file could not be written.
-    #[error("cannot write {path}: {source}")]
-    Write {
-        /// The file.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A line is malformed.
-    #[error("{path} line {line}: {message}")]
-    Parse {
-        /// The file.
-        path: String,
-        /// 1-based line number.
-        line: usize,
-        /// What is wrong with it.
-        message: String,
-    },
-    /// The file has a header but no rows.
-    #[error("{path} holds no rows: characterize some cells first")]
-    Empty {
-        /// The file.
-        path: String,
-    },
 }
 
 /// Format one row as a CSV line (without the newline).
@@ -121,7 +84,7 @@ impl<W: Write> CsvWriter<W> {
 }
 
 /// Write `rows` to a new CSV at `path` (atomically: a temporary file beside it, then a rename).
-pub fn write_csv(path: &Path, rows: &[Row]) -> Result<(), DatasetError> {
+pub fn write_csv(path: &Path, rows: &[Row]) -> Result<(), CoreError> {
     let mut text = String::with_capacity(HEADER.len() + 1 + rows.len() * 48);
     text.push_str(HEADER);
     text.push('\n');
@@ -129,20 +92,14 @@ pub fn write_csv(path: &Path, rows: &[Row]) -> Result<(), DatasetError> {
         text.push_str(&format_row(r));
         text.push('\n');
     }
-    crate::yaml::write_atomic(path, &text).map_err(|e| DatasetError::Write {
-        path: path.display().to_string(),
-        source: std::io::Error::other(match e {
-            crate::yaml::YamlError::Write { message, .. } => message,
-            other => other.to_string(),
-        }),
-    })
+    crate::yaml::write_atomic(path, &text)
 }
 
 /// Read a characterization CSV. Blank lines are skipped and `\r\n` line ends are accepted;
 /// anything else that is not exactly the header followed by well-formed rows is an error naming
 /// the line.
-pub fn read_csv(path: &Path) -> Result<Vec<Row>, DatasetError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DatasetError::Read {
+pub fn read_csv(path: &Path) -> Result<Vec<Row>, CoreError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CoreError::Read {
         path: path.display().to_string(),
         source,
     })?;
@@ -150,8 +107,8 @@ pub fn read_csv(path: &Path) -> Result<Vec<Row>, DatasetError> {
 }
 
 /// Parse characterization CSV text; `origin` names it in errors (see [`read_csv`]).
-pub fn parse_csv(text: &str, origin: &str) -> Result<Vec<Row>, DatasetError> {
-    let err = |line: usize, message: String| DatasetError::Parse {
+pub fn parse_csv(text: &str, origin: &str) -> Result<Vec<Row>, CoreError> {
+    let err = |line: usize, message: String| CoreError::CsvLine {
         path: origin.to_string(),
         line,
         message,
@@ -172,7 +129,7 @@ pub fn parse_csv(text: &str, origin: &str) -> Result<Vec<Row>, DatasetError> {
         rows.push(parse_row(line).map_err(|m| err(n, m))?);
     }
     if rows.is_empty() {
-        return Err(DatasetError::Empty {
+        return Err(CoreError::NoRows {
             path: origin.to_string(),
         });
     }

@@ -5,8 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use error::CoreError;
+
 pub mod board;
 pub mod dataset;
+pub mod error;
 pub mod progress;
 pub mod qformat;
 pub mod schema;
@@ -52,12 +55,14 @@ impl std::fmt::Display for Polarity {
 }
 
 impl std::str::FromStr for Polarity {
-    type Err = String;
+    type Err = CoreError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "set" => Ok(Self::Set),
             "reset" => Ok(Self::Reset),
-            other => Err(format!("unknown polarity `{other}`: use set or reset")),
+            other => Err(CoreError::Value(format!(
+                "unknown polarity `{other}`: use set or reset"
+            ))),
         }
     }
 }
@@ -71,10 +76,11 @@ mod tests {
         assert_eq!(Polarity::towards(100, 200), Some(Polarity::Set));
         assert_eq!(Polarity::towards(200.0, 100.0), Some(Polarity::Reset));
         assert_eq!(Polarity::towards(7u16, 7u16), None);
-        assert_eq!("RESET".parse::<Polarity>(), Ok(Polarity::Reset));
+        assert_eq!("RESET".parse::<Polarity>().unwrap(), Polarity::Reset);
         assert!("up"
             .parse::<Polarity>()
             .unwrap_err()
+            .to_string()
             .contains("use set or reset"));
     }
 }

@@ -6,7 +6,8 @@
 //! its own weights).
 
 use crate::qformat::{MAX_FANIN, MAX_WEIGHT_FRAC};
-use crate::yaml::{self, YamlError};
+use crate::yaml;
+use crate::CoreError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -239,13 +240,13 @@ fn load_tagged<T: serde::de::DeserializeOwned>(
     what: &str,
     expected: &str,
     hint: &str,
-) -> Result<T, YamlError> {
+) -> Result<T, CoreError> {
     #[derive(Deserialize)]
     struct Tag {
         format: Option<String>,
     }
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| YamlError::Read {
+    let text = std::fs::read_to_string(path).map_err(|source| CoreError::Read {
         path: origin.clone(),
         source,
     })?;
@@ -261,8 +262,8 @@ fn load_tagged<T: serde::de::DeserializeOwned>(
     yaml::from_str(&text, what, &origin)
 }
 
-fn bad(path: &str, what: &str, message: String) -> YamlError {
-    YamlError::Parse {
+fn bad(path: &str, what: &str, message: String) -> CoreError {
+    CoreError::Parse {
         what: what.into(),
         path: path.into(),
         message,
@@ -271,7 +272,7 @@ fn bad(path: &str, what: &str, message: String) -> YamlError {
 
 impl Predictor {
     /// Read and check a float predictor file.
-    pub fn load(path: &Path) -> Result<Self, YamlError> {
+    pub fn load(path: &Path) -> Result<Self, CoreError> {
         let p: Self = load_tagged(
             path,
             "predictor YAML",
@@ -279,12 +280,19 @@ impl Predictor {
             "give a float predictor from `ouro train` here",
         )?;
         p.validate()
-            .map_err(|m| bad(&path.display().to_string(), "predictor YAML", m))?;
+            .map_err(|e| bad(&path.display().to_string(), "predictor YAML", e.detail()))?;
         Ok(p)
     }
 
     /// Check the format tag and the shapes.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), CoreError> {
+        self.check().map_err(|message| CoreError::Invalid {
+            what: "float predictor",
+            message,
+        })
+    }
+
+    fn check(&self) -> Result<(), String> {
         if self.format != PREDICTOR_FORMAT {
             return Err(format!(
                 "format is `{}`, expected `{PREDICTOR_FORMAT}` (a quantized file goes to --predictor of eval, not to quantize?)",
@@ -392,23 +400,28 @@ impl MlpQ {
 
 impl QPredictor {
     /// Read and check a quantized predictor file.
-    pub fn load(path: &Path) -> Result<Self, YamlError> {
+    pub fn load(path: &Path) -> Result<Self, CoreError> {
         let p: Self = load_tagged(
             path,
             "quantized predictor YAML",
             QPREDICTOR_FORMAT,
             "run `ouro quantize` on a float predictor first",
         )?;
-        p.validate()
-            .map_err(|m| bad(&path.display().to_string(), "quantized predictor YAML", m))?;
+        p.validate().map_err(|e| {
+            bad(
+                &path.display().to_string(),
+                "quantized predictor YAML",
+                e.detail(),
+            )
+        })?;
         Ok(p)
     }
 
     /// Parse and check a quantized predictor from text (e.g. the embedded default weights).
-    pub fn from_yaml_str(text: &str, origin: &str) -> Result<Self, YamlError> {
+    pub fn from_yaml_str(text: &str, origin: &str) -> Result<Self, CoreError> {
         let p: Self = yaml::from_str(text, "quantized predictor YAML", origin)?;
         p.validate()
-            .map_err(|m| bad(origin, "quantized predictor YAML", m))?;
+            .map_err(|e| bad(origin, "quantized predictor YAML", e.detail()))?;
         Ok(p)
     }
 
@@ -418,7 +431,14 @@ impl QPredictor {
     }
 
     /// Check the format tag, the shapes, the Q-format ranges and the clamp limits.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), CoreError> {
+        self.check().map_err(|message| CoreError::Invalid {
+            what: "quantized predictor",
+            message,
+        })
+    }
+
+    fn check(&self) -> Result<(), String> {
         if self.format != QPREDICTOR_FORMAT {
             return Err(format!(
                 "format is `{}`, expected `{QPREDICTOR_FORMAT}` (run `ouro quantize` on a float predictor first)",
@@ -553,8 +573,13 @@ mod tests {
         assert!(p
             .validate()
             .unwrap_err()
+            .to_string()
             .contains("1 input tables for 2 inputs"));
         p.networks.set.input_tables = vec![double(vec![1.0]), double(vec![1.0, 2.0])];
-        assert!(p.validate().unwrap_err().contains("input table 0"));
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("input table 0"));
     }
 }

@@ -7,7 +7,11 @@
 /// assert_eq!(ouro_core::units::parse_duration("2 ms").unwrap(), 2e-3);
 /// assert!(ouro_core::units::parse_duration("5 parsecs").is_err());
 /// ```
-pub fn parse_duration(text: &str) -> Result<f64, String> {
+pub fn parse_duration(text: &str) -> Result<f64, crate::CoreError> {
+    parse(text).map_err(crate::CoreError::Value)
+}
+
+fn parse(text: &str) -> Result<f64, String> {
     let t = text.trim();
     // The unit is the trailing run of letters (so that `1.5e-6s` keeps its exponent).
     let split = t
@@ -69,13 +73,19 @@ mod tests {
         assert_eq!(parse_duration("3µs").unwrap(), 3e-6);
         assert_eq!(parse_duration(" 10 ms ").unwrap(), 10e-3);
         assert_eq!(parse_duration("1.5e-6s").unwrap(), 1.5e-6);
-        let e = parse_duration("5 parsecs").unwrap_err();
+        let e = parse_duration("5 parsecs").unwrap_err().to_string();
         assert!(
             e.contains("parsecs") && e.contains("use s, ms, us or ns"),
             "{e}"
         );
-        assert!(parse_duration("10").unwrap_err().contains("no unit"));
-        assert!(parse_duration("-1us").unwrap_err().contains("positive"));
+        assert!(parse_duration("10")
+            .unwrap_err()
+            .to_string()
+            .contains("no unit"));
+        assert!(parse_duration("-1us")
+            .unwrap_err()
+            .to_string()
+            .contains("positive"));
         assert!(parse_duration("xus").is_err());
         assert_eq!(format_duration(250e-9), "250ns");
         assert_eq!(format_duration(2e-3), "2ms");

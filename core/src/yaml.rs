@@ -1,38 +1,8 @@
 //! Loading and saving YAML files with one-line errors that name the file and the problem.
 
+use crate::CoreError;
 use serde::{de::DeserializeOwned, Serialize};
 use std::path::Path;
-
-/// A YAML file that could not be read, parsed or written. Every message is one line.
-#[derive(Debug, thiserror::Error)]
-pub enum YamlError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not valid YAML for the expected schema.
-    #[error("malformed {what} in {path}: {message} (fix the file or start from a shipped one)")]
-    Parse {
-        /// What the file should hold.
-        what: String,
-        /// The file (or `<builtin NAME>`).
-        path: String,
-        /// The parser's message, on one line.
-        message: String,
-    },
-    /// The value could not be serialized or written.
-    #[error("cannot write {path}: {message}")]
-    Write {
-        /// The file.
-        path: String,
-        /// What went wrong.
-        message: String,
-    },
-}
 
 /// Collapse a multi-line message onto one line.
 pub fn one_line(message: &str) -> String {
@@ -44,7 +14,7 @@ pub fn one_line(message: &str) -> String {
 pub const MAX_NODES: usize = 1_000_000;
 
 /// Parse `text` (named `origin` in errors) as YAML holding a `what`.
-pub fn from_str<T: DeserializeOwned>(text: &str, what: &str, origin: &str) -> Result<T, YamlError> {
+pub fn from_str<T: DeserializeOwned>(text: &str, what: &str, origin: &str) -> Result<T, CoreError> {
     // A quantized predictor for a 16-bit ADC carries four tables of 65,536 words: more nodes
     // than serde-saphyr's default budget of 250,000.
     let options = serde_saphyr::options! {
@@ -53,7 +23,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str, what: &str, origin: &str) -> Re
             max_events: 2 * MAX_NODES,
         },
     };
-    serde_saphyr::from_str_with_options(text, options).map_err(|e| YamlError::Parse {
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| CoreError::Parse {
         what: what.to_string(),
         path: origin.to_string(),
         message: one_line(&e.to_string()),
@@ -61,8 +31,8 @@ pub fn from_str<T: DeserializeOwned>(text: &str, what: &str, origin: &str) -> Re
 }
 
 /// Read and parse the YAML file at `path`.
-pub fn load<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, YamlError> {
-    let text = std::fs::read_to_string(path).map_err(|source| YamlError::Read {
+pub fn load<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, CoreError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CoreError::Read {
         path: path.display().to_string(),
         source,
     })?;
@@ -70,8 +40,8 @@ pub fn load<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, YamlError
 }
 
 /// Serialize `value` as YAML text.
-pub fn to_string<T: Serialize>(value: &T) -> Result<String, YamlError> {
-    serde_saphyr::to_string(value).map_err(|e| YamlError::Write {
+pub fn to_string<T: Serialize>(value: &T) -> Result<String, CoreError> {
+    serde_saphyr::to_string(value).map_err(|e| CoreError::Write {
         path: "<memory>".into(),
         message: one_line(&e.to_string()),
     })
@@ -79,8 +49,8 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String, YamlError> {
 
 /// Write `text` to `path` atomically: a temporary file beside it, then a rename, so that a
 /// failure never leaves a partial file behind.
-pub fn write_atomic(path: &Path, text: &str) -> Result<(), YamlError> {
-    let err = |e: std::io::Error| YamlError::Write {
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), CoreError> {
+    let err = |e: std::io::Error| CoreError::Write {
         path: path.display().to_string(),
         message: e.to_string(),
     };
@@ -101,9 +71,9 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), YamlError> {
 }
 
 /// Serialize `value` and write it atomically to `path`.
-pub fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), YamlError> {
+pub fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), CoreError> {
     let text = to_string(value).map_err(|e| match e {
-        YamlError::Write { message, .. } => YamlError::Write {
+        CoreError::Write { message, .. } => CoreError::Write {
             path: path.display().to_string(),
             message,
         },

@@ -61,7 +61,7 @@ pub struct EngineShape {
 impl EngineShape {
     /// The shape of the engine for a predictor, checked against the engine's limits.
     pub fn new(q: &QPredictor, lanes: usize) -> Result<Self, HdlError> {
-        q.validate().map_err(HdlError::Predictor)?;
+        q.validate().map_err(|e| HdlError::Predictor(e.detail()))?;
         let shape = Self {
             inputs: q.features.len(),
             layers: q.shapes(),

@@ -71,7 +71,7 @@ pub enum NnError {
         /// 1-based epoch.
         epoch: u32,
     },
-    /// The data file could not be read.
+    /// A file could not be read or written, or a value breaks its schema.
     #[error(transparent)]
-    Data(#[from] ouro_core::dataset::DatasetError),
+    Core(#[from] ouro_core::CoreError),
 }

@@ -272,7 +272,11 @@ mod tests {
         let t0: Vec<i16> = (0..4096).map(|c| (c / 2) as i16).collect();
         let t1: Vec<i16> = (0..4096).map(|c| -(c as i16)).collect();
         q.networks.set.input_tables = vec![t0.clone(), t1.clone()];
-        assert!(q.validate().unwrap_err().contains("both networks"));
+        assert!(q
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("both networks"));
         q.networks.reset.input_tables = vec![t1.clone(), t0.clone()];
         q.validate().unwrap();
         let g = GoldenPredictor::new(&q);
@@ -281,7 +285,7 @@ mod tests {
         // The set network passes its first input through: 100 / 2.
         assert_eq!(g.predict(100, 301).unwrap().log2_cycles, 50);
         q.networks.reset.input_tables[1].pop();
-        assert!(q.validate().unwrap_err().contains("2^adc_bits"));
+        assert!(q.validate().unwrap_err().to_string().contains("2^adc_bits"));
     }
 
     #[test]

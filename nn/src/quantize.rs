@@ -341,8 +341,8 @@ pub fn quantize_with(
     source_name: &str,
     opts: &QuantOptions,
 ) -> Result<(QPredictor, QuantSummary), NnError> {
-    p.validate().map_err(NnError::Predictor)?;
-    board.validate().map_err(NnError::Board)?;
+    p.validate().map_err(|e| NnError::Predictor(e.detail()))?;
+    board.validate().map_err(|e| NnError::Board(e.detail()))?;
     let increasing = opts.window_us.0 < opts.window_us.1;
     if opts.grid_points < 2 || !increasing {
         return Err(NnError::Options(format!(
@@ -415,7 +415,7 @@ pub fn compare(
     board: &BoardConfig,
     pairs: &[(f64, f64)],
 ) -> Result<Comparison, NnError> {
-    q.validate().map_err(NnError::Mismatch)?;
+    q.validate().map_err(|e| NnError::Mismatch(e.to_string()))?;
     if q.features != p.features {
         return Err(NnError::Mismatch(format!(
             "features differ: float {:?}, quantized {:?}",

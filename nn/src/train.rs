@@ -503,10 +503,7 @@ pub fn train_file(
 }
 
 /// Write a float predictor file (atomically, see [`ouro_core::yaml::save`]).
-pub fn save_predictor(
-    path: &Path,
-    predictor: &Predictor,
-) -> Result<(), ouro_core::yaml::YamlError> {
+pub fn save_predictor(path: &Path, predictor: &Predictor) -> Result<(), ouro_core::CoreError> {
     ouro_core::yaml::save(path, predictor)
 }
 

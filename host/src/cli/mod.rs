@@ -197,7 +197,7 @@ pub fn check_amplitude(polarity: Polarity, v: f64) -> Result<(), CliError> {
 /// `ouro device curve`: CSV `pulse,g_us` on stdout.
 pub fn device_curve(a: &CurveArgs) -> Result<(), CliError> {
     let d = load_device(&a.device)?;
-    let width = parse_duration(&a.width).map_err(CliError)?;
+    let width = parse_duration(&a.width).cli()?;
     let amplitude = a.amplitude.unwrap_or_else(|| d.amplitude_v(a.polarity));
     check_amplitude(a.polarity, amplitude)?;
     let mut cell = Cell::new(&d, a.seed);
@@ -257,8 +257,8 @@ pub struct CharacterizeArgs {
 pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
     let d = load_device(&a.device)?;
     let mut cfg = chz::CharacterizeConfig::new(a.cells, a.pulses_per_cell, a.seed);
-    cfg.min_width_s = parse_duration(&a.min_width).map_err(CliError)?;
-    cfg.max_width_s = parse_duration(&a.max_width).map_err(CliError)?;
+    cfg.min_width_s = parse_duration(&a.min_width).cli()?;
+    cfg.max_width_s = parse_duration(&a.max_width).cli()?;
     cfg.age_pulses = a.age_pulses;
     cfg.start = a.start.into();
     cfg.balance = a.balance;
