@@ -1,5 +1,5 @@
 //! Device physics: anchors, integrator accuracy against the converged reference, reproducibility,
-//! variability statistics and configuration loading (DESIGN.md section 4).
+//! variability statistics and configuration loading (docs/DEVICE.md).
 
 use ouro_core::Polarity;
 use ouro_sim::device::integrate::{euler_advance, reference_advance};
