@@ -1,4 +1,4 @@
-//! Speed of the pulse integrators (DESIGN.md section 4).
+//! Speed of the pulse integrators (docs/DEVICE.md, "Integrators").
 //!
 //! Run: `cargo bench -p ouro-sim --bench integrator`. Targets (not asserted in tests): the
 //! production integrator does >= 100,000 pulses/s on one core for log-uniform widths 10 ns..10 ms

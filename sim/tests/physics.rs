@@ -1,5 +1,5 @@
 //! Device physics: anchors, integrator accuracy against the converged reference, reproducibility,
-//! variability statistics and configuration loading (DESIGN.md section 4).
+//! variability statistics and configuration loading (docs/DEVICE.md).
 
 use ouro_core::Polarity;
 use ouro_sim::device::integrate::{euler_advance, reference_advance};
@@ -90,7 +90,7 @@ fn reference_is_converged() {
             }
         }
     }
-    // And the reference agrees with Euler at 0.1 ns on the fastest cell.
+    // And the reference agrees with Euler at 1e-11 s (0.01 ns) steps on the fastest cell.
     let p = fastest();
     let m = PulseModel::new(&p, SET_AMPLITUDE_V);
     let e = euler_advance(&m, 0.2, 2e-7, 1e-11);

@@ -38,7 +38,8 @@ fn default_read_v() -> f64 {
 }
 
 /// A device configuration (one YAML document). `name`, `d2d` and `c2c` are required; everything
-/// else defaults to DESIGN.md section 4.
+/// else defaults to the nominal operating point, the production integrator and the default
+/// variability models (docs/DEVICE.md, "Device YAML reference").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceConfig {

@@ -76,9 +76,9 @@ pub struct PulseOutcome {
     pub blocked: bool,
 }
 
-/// Apply one pulse with the window rules of DESIGN.md section 4: a pulse that starts on (or beyond)
-/// the bound it pushes towards does nothing; otherwise the state is integrated and clamped to the
-/// window after the pulse.
+/// Apply one pulse with the window rules (docs/DEVICE.md, "The state window and the rules of a
+/// pulse"): a pulse that starts on (or beyond) the bound it pushes towards does nothing; otherwise
+/// the state is integrated and clamped to the window after the pulse.
 pub fn apply_pulse(
     integrator: Integrator,
     params: &DeviceParams,

@@ -1,5 +1,5 @@
-//! The simplified JART VCM v1b model (DESIGN.md section 4): currents, the state equation and the
-//! read conductance.
+//! The simplified JART VCM v1b model (docs/DEVICE.md): currents, the state equation and the read
+//! conductance.
 //!
 //! Units: SI throughout (metres, seconds, volts, amperes, kelvin), except the state `N`, which is the
 //! oxygen-vacancy concentration in the disc in units of 1e26 m^-3, and conductances, which are in

@@ -1,5 +1,5 @@
 //! Device physics: the simplified JART VCM v1b model of a valence-change memristor cell
-//! (DESIGN.md section 4), its integrators, variability, configuration presets, and cells.
+//! (docs/DEVICE.md), its integrators, variability, configuration presets, and cells.
 //!
 //! - [`jart`]: currents, `dN/dt`, read conductance and its inverse;
 //! - [`integrate`]: the reference, authors' Euler and production integrators, `time_to_reach`;

@@ -1,7 +1,7 @@
-//! Variability: the authors' "realistic mixed" configuration (DESIGN.md section 4).
+//! Variability: the authors' "realistic mixed" configuration (docs/DEVICE.md, "Variability").
 //!
 //! - Device-to-device, drawn once per cell: `x * (1 + sigma * xi)`, `xi` standard normal, then
-//!   hard-clipped to fixed ranges (so about 45 % of cells sit on each bound of `l_disc`, `r_disc` and
+//!   hard-clipped to fixed ranges (so about 46 % of cells sit on each bound of `l_disc`, `r_disc` and
 //!   `Ndiscmax`). Draw order: `Ndiscmax`, `Ndiscmin`, `l_disc`, `r_disc`.
 //! - Cycle-to-cycle, applied **after** every pulse (never to the pulse that causes it), with
 //!   independent `U` uniform on `[-1, 1)`, clipped relative to the cell's own drawn values. Draw
