@@ -246,12 +246,14 @@ fn yaml_round_trip_is_identical_and_valid() {
 
 #[test]
 fn other_adc_widths_quantize() {
-    // Not 16: the only offset that keeps every 16-bit code in Signed<16> is 32768, which
-    // `QPredictor::validate` (core) currently refuses; quantize then fails with its message.
-    for bits in [8, 10, 14] {
+    // Every width the board accepts (8..=16) quantizes with the offset 2^(bits - 1). For 16
+    // bits that is 32768: code - 32768 spans [-32768, 32767], all of Signed<16> (Q6.10 values
+    // in [-32, 32)), which `QPredictor::validate` accepts (docs/FIXED_POINT.md section 2).
+    for bits in [8, 10, 14, 16] {
         let mut b = board();
         b.adc.bits = bits;
-        // Keep the window inside the ADC range.
+        // The full scale is the same conductance at every width, so the window stays inside
+        // the ADC's range.
         b.validate().unwrap();
         let p = random_predictor(11, &[2, 16, 1]);
         let (q, s) = quantize_with(&p, &b, "p.yaml", &opts(64)).unwrap();
@@ -261,7 +263,68 @@ fn other_adc_widths_quantize() {
             s.comparison.max_abs_log2_error <= s.bound_log2,
             "{bits} bits: {s}"
         );
+        assert!(s.saturation_excluded, "{bits} bits: {s}");
+        // The golden model runs on the extreme codes: the input words are exactly the codes
+        // minus the offset, without wrapping.
+        let g = GoldenPredictor::new(&q);
+        let (max, half) = (b.adc_max_code(), 1i32 << (bits - 1));
+        assert_eq!(i32::from(max), 2 * half - 1);
+        for (r, t) in [(0, max), (max, 0), (0, 1), (max - 1, max)] {
+            let polarity = Polarity::towards(r, t).unwrap();
+            let inputs = g.inputs(polarity, r, t);
+            let words: Vec<i32> = inputs.iter().map(|&v| i32::from(v)).collect();
+            assert_eq!(
+                words,
+                [i32::from(r) - half, i32::from(t) - half],
+                "{bits} bits"
+            );
+            let pred = g.predict(r, t).unwrap();
+            assert_eq!(pred.polarity, polarity);
+            assert!((q.min_cycles..=q.max_cycles).contains(&pred.cycles));
+        }
+        if bits == 16 {
+            assert_eq!(
+                g.inputs(Polarity::Set, 0, max),
+                vec![i16::MIN, i16::MAX],
+                "16 bits fill Signed<16>"
+            );
+        }
     }
+    // Outside 8..=16 the board itself is refused, before anything is quantized.
+    for bits in [7, 17] {
+        let mut b = board();
+        b.adc.bits = bits;
+        let e =
+            quantize_with(&random_predictor(11, &[2, 16, 1]), &b, "p.yaml", &opts(16)).unwrap_err();
+        assert!(matches!(e, NnError::Board(_)), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!("invalid board: adc.bits must be in 8..=16, got {bits}")
+        );
+    }
+}
+
+#[test]
+fn a_16_bit_adc_quantizes_input_tables_of_every_code() {
+    let mut b = board();
+    b.adc.bits = 16;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+    let mut p = random_predictor(3, &[2, 16, 1]);
+    p.networks.set.input_tables = random_tables(&mut rng, 24);
+    p.networks.reset.input_tables = random_tables(&mut rng, 40);
+    let (q, s) = quantize_with(&p, &b, "tables", &opts(64)).unwrap();
+    q.validate().unwrap();
+    for net in [&q.networks.set, &q.networks.reset] {
+        assert!(net.input_tables.iter().all(|t| t.len() == 1 << 16));
+    }
+    assert!(!s.comparison.any_saturation(), "{s}");
+    assert!(s.comparison.max_abs_log2_error <= s.bound_log2, "{s}");
+    let g = GoldenPredictor::new(&q);
+    let t = &q.networks.set.input_tables;
+    assert_eq!(
+        g.inputs(Polarity::Set, 0, 65535),
+        vec![t[0][0], t[1][65535]]
+    );
 }
 
 #[test]

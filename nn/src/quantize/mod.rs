@@ -9,9 +9,10 @@
 //!
 //! - **Inputs.** The gateware sees `x_i = (code_i - offset_i) / 1024` (the difference taken as
 //!   raw Q6.10 bits) with `offset_i = 2^(adc_bits - 1)`, so that every code of the ADC fits
-//!   (a 12-bit code becomes a value in [-2, 2)). The float network expects
-//!   `(G_i - mean_i) / std_i` with `G_i = (code_i + 0.5) / k` (the centre of the code's bin,
-//!   [`BoardConfig::us_of_code`], `k` = [`BoardConfig::codes_per_us`]), that is
+//!   (a 12-bit code becomes a value in [-2, 2), a 16-bit one in [-32, 32), all of Q6.10).
+//!   The float network expects `(G_i - mean_i) / std_i` with `G_i = (code_i + 0.5) / k` (the
+//!   centre of the code's bin, [`BoardConfig::us_of_code`], `k` = [`BoardConfig::codes_per_us`]),
+//!   that is
 //!   `x_i * 1024 / (k std_i) + (offset_i + 0.5 - mean_i k) / (k std_i)`: an affine map that is
 //!   folded into the first layer's weights and biases. A network with input tables
 //!   ([`MlpF::input_tables`](ouro_core::schema::MlpF::input_tables)) gets instead one word per
