@@ -161,3 +161,103 @@ pub(super) fn tile_bound(
     }
     (out, may_saturate)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quantize::input_offset;
+    use ouro_core::board::BoardConfig;
+    use ouro_core::schema::DenseQ;
+
+    /// One layer `y = w x + b` with its exact quantization at `weight_frac` 14.
+    fn layer(w: f64, b: f64) -> Folded {
+        let s = f64::from(1u32 << 14);
+        Folded {
+            w: vec![vec![w]],
+            b: vec![b],
+            q: DenseQ {
+                weight_frac: 14,
+                weights: vec![vec![(w * s).round() as i16]],
+                biases: vec![(b * s * 1024.0).round() as i32 + (1 << 13)],
+            },
+        }
+    }
+
+    const R: f64 = 0.5 / 1024.0;
+
+    #[test]
+    fn exact_weights_leave_the_requantization_step() {
+        let (bounds, sat) = tile_bound(&[layer(1.0, 0.25)], vec![-1.0], vec![1.0], 0.0);
+        assert!((bounds[0] - R).abs() < 1e-8, "{bounds:?}");
+        assert!(!sat);
+        // An input error passes through the weight.
+        let (bounds, _) = tile_bound(&[layer(1.5, 0.0)], vec![-1.0], vec![1.0], R);
+        assert!((bounds[0] - 2.5 * R).abs() < 1e-8, "{bounds:?}");
+    }
+
+    #[test]
+    fn a_provably_negative_hidden_unit_carries_no_error() {
+        let net = [layer(1.0, -4.0), layer(1.0, 0.0)];
+        let (bounds, _) = tile_bound(&net, vec![0.0], vec![1.0], R);
+        assert_eq!(bounds[0], 0.0);
+        assert!((bounds[1] - R).abs() < 1e-8, "{bounds:?}");
+        // On a box where it may be positive it keeps its error.
+        let (bounds, _) = tile_bound(&net, vec![0.0], vec![5.0], R);
+        assert!(bounds[0] > R, "{bounds:?}");
+    }
+
+    #[test]
+    fn saturation_is_flagged_near_either_end_of_the_output() {
+        let (_, sat) = tile_bound(&[layer(1.0, 31.5)], vec![0.0], vec![1.0], 0.0);
+        assert!(sat);
+        let (_, sat) = tile_bound(&[layer(1.0, -31.5)], vec![-1.0], vec![0.0], 0.0);
+        assert!(sat);
+        // A hidden layer only at the top: its bottom is zero after ReLU.
+        let net = [layer(1.0, -31.5), layer(1.0, 0.0)];
+        let (_, sat) = tile_bound(&net, vec![-1.0], vec![0.0], 0.0);
+        assert!(!sat);
+    }
+
+    #[test]
+    fn tiles_cover_the_window_and_keep_their_polarity() {
+        let board = BoardConfig::default_board();
+        let window = ouro_sim::device::window_conductance_us();
+        let code_range = (board.code_of_us(window.0), board.code_of_us(window.1));
+        let offsets = [input_offset(board.adc.bits); 2];
+        let fold = Fold {
+            board: &board,
+            features: &[Feature::GNow, Feature::GTarget],
+            offsets: &offsets,
+            codes: &[],
+            code_range,
+        };
+        let one = f64::from(1u32 << ACT_FRAC);
+        let lo = (f64::from(code_range.0) - f64::from(offsets[0])) / one;
+        let hi = (f64::from(code_range.1) - f64::from(offsets[0])) / one;
+        for polarity in [Polarity::Set, Polarity::Reset] {
+            let tiles = fold.tiles(TILES, polarity, None);
+            // 32 x 32 tiles, of which the diagonal and one side hold moves of a polarity.
+            assert_eq!(tiles.len(), 32 * 33 / 2);
+            for i in 0..2 {
+                let min = tiles.iter().map(|t| t.0[i]).fold(f64::INFINITY, f64::min);
+                let max = tiles
+                    .iter()
+                    .map(|t| t.1[i])
+                    .fold(f64::NEG_INFINITY, f64::max);
+                assert_eq!((min, max), (lo, hi));
+            }
+            // Each tile holds a move of its polarity: a target above (SET) or below (RESET)
+            // the reading.
+            for (l, h) in &tiles {
+                match polarity {
+                    Polarity::Set => assert!(l[0] < h[1]),
+                    Polarity::Reset => assert!(h[0] > l[1]),
+                }
+            }
+        }
+        assert_eq!(
+            fold.tiles(SEARCH_TILES, Polarity::Set, None).len(),
+            16 * 17 / 2
+        );
+    }
+}

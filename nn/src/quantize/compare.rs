@@ -197,3 +197,36 @@ pub fn compare(
     }
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_includes_both_ends() {
+        assert_eq!(grid_us((100.0, 300.0), 3), vec![100.0, 200.0, 300.0]);
+        assert_eq!(grid_us((100.0, 300.0), 1), vec![100.0]);
+        let pairs = eval_pairs((100.0, 300.0), 3);
+        assert_eq!(pairs.len(), 9);
+        assert_eq!((pairs[1], pairs[3]), ((100.0, 200.0), (200.0, 100.0)));
+    }
+
+    #[test]
+    fn summary_flags_and_relative_errors() {
+        let mut c = Comparison {
+            max_abs_log2_error: 1.0,
+            mean_abs_log2_error: 0.5,
+            saturated: PerPolarity {
+                set: vec![0, 0],
+                reset: vec![0, 0],
+            },
+            ..Comparison::default()
+        };
+        assert_eq!(c.max_rel_duration_error(), 1.0);
+        assert!((c.mean_rel_duration_error() - (2f64.sqrt() - 1.0)).abs() < 1e-15);
+        assert!(!c.any_saturation() && !c.any_clamp());
+        c.saturated.reset[1] = 2;
+        c.clamped_high = 1;
+        assert!(c.any_saturation() && c.any_clamp());
+    }
+}

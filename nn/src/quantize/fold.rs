@@ -369,3 +369,63 @@ fn quantize_layer(
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_layer_takes_the_largest_weight_frac_that_fits() {
+        let q = quantize_layer(Polarity::Set, 0, &[vec![0.5, -0.25]], &[0.125]).unwrap();
+        assert_eq!(q.weight_frac, MAX_WEIGHT_FRAC);
+        assert_eq!(q.weights, vec![vec![16384, -8192]]);
+        // 0.125 at 10 + 15 fraction bits, plus the rounding constant 2^14.
+        assert_eq!(q.biases, vec![(1 << 22) + (1 << 14)]);
+        // 1.0 needs 2^15 at 15 fraction bits, one more than i16 holds.
+        let q = quantize_layer(Polarity::Set, 0, &[vec![1.0]], &[0.0]).unwrap();
+        assert_eq!((q.weight_frac, q.weights[0][0]), (14, 16384));
+        // Rounding is to nearest, half away from zero: -1.5 LSB becomes -2.
+        let q = quantize_layer(Polarity::Set, 0, &[vec![-3.0 / 65536.0]], &[0.0]).unwrap();
+        assert_eq!((q.weight_frac, q.weights[0][0]), (15, -2));
+    }
+
+    #[test]
+    fn with_no_fraction_bits_the_bias_carries_no_rounding_constant() {
+        let q = quantize_layer(Polarity::Set, 0, &[vec![20000.0]], &[1.0]).unwrap();
+        assert_eq!(q.weight_frac, 0);
+        assert_eq!((q.weights[0][0], q.biases[0]), (20000, 1024));
+    }
+
+    #[test]
+    fn unrepresentable_weights_and_biases_are_errors() {
+        let e = quantize_layer(Polarity::Reset, 2, &[vec![40000.0]], &[0.0]).unwrap_err();
+        assert!(
+            matches!(e, NnError::WeightRange { network: Polarity::Reset, layer: 2, value }
+                if value == 40000.0),
+            "{e}"
+        );
+        // Any bias beyond 2^31 / 2^10 overflows i32 even with no weight fraction bits.
+        let e = quantize_layer(Polarity::Set, 1, &[vec![0.5]], &[3e6]).unwrap_err();
+        assert!(
+            matches!(e, NnError::BiasRange { network: Polarity::Set, layer: 1, value }
+                if value == 3e6),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unit_scales_keep_the_headroom_and_their_extra() {
+        // 4 fits 2^2 (16 = ACT_HEADROOM), 1 fits 2^4, 5 fits 2^1; a dead unit takes the
+        // layer's common exponent.
+        let max_act = [vec![4.0, 1.0, 0.0, 5.0]];
+        assert_eq!(unit_exponents(&max_act, &[0]), vec![vec![1, 1, 1, 1]]);
+        assert_eq!(unit_exponents(&max_act, &[1]), vec![vec![2, 2, 1, 1]]);
+        assert_eq!(unit_exponents(&max_act, &[3]), vec![vec![2, 4, 1, 1]]);
+        // A layer with no live unit is not scaled.
+        assert_eq!(unit_exponents(&[vec![0.0, 0.0]], &[3]), vec![vec![0, 0]]);
+        // Every unit stays within the headroom.
+        for (m, e) in max_act[0].iter().zip(&unit_exponents(&max_act, &[3])[0]) {
+            assert!(m * f64::from(*e).exp2() <= ACT_HEADROOM);
+        }
+    }
+}

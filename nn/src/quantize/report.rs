@@ -118,3 +118,85 @@ impl fmt::Display for QuantSummary {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(bound_log2: f64) -> QuantSummary {
+        let layer = |act_exp: Vec<i32>| LayerInfo {
+            weight_frac: 12,
+            act_exp,
+            max_activation: 15.5,
+            bound: 0.001,
+        };
+        QuantSummary {
+            source: "p.yaml".into(),
+            comparison: Comparison {
+                rows: 10,
+                skipped: 2,
+                max_abs_log2_error: 0.002,
+                mean_abs_log2_error: 0.001,
+                saturated: PerPolarity {
+                    set: vec![0, 0],
+                    reset: vec![0, 0],
+                },
+                ..Comparison::default()
+            },
+            bound_log2,
+            saturation_excluded: true,
+            layers: PerPolarity {
+                set: vec![layer(vec![2, 3]), layer(Vec::new())],
+                reset: vec![layer(vec![1, 1]), layer(Vec::new())],
+            },
+        }
+    }
+
+    #[test]
+    fn the_stored_report_is_the_measurement() {
+        let r = summary(0.01).report();
+        assert_eq!(
+            r,
+            QuantReport {
+                source: "p.yaml".into(),
+                max_abs_log2_error: 0.002,
+                mean_abs_log2_error: 0.001,
+                rows: 10,
+            }
+        );
+    }
+
+    #[test]
+    fn the_text_names_every_layer_and_what_went_wrong() {
+        let s = summary(DOCUMENTED_BOUND_LOG2);
+        assert!(s.well_conditioned());
+        let text = s.to_string();
+        assert!(
+            text.starts_with("quantized p.yaml over 10 pairs (2 skipped"),
+            "{text}"
+        );
+        assert!(
+            text.contains("set layer 0: weight_frac 12, scale 2^[2, 3]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("reset layer 1: weight_frac 12, scale 2^[]"),
+            "{text}"
+        );
+        assert!(text.contains("excluded by interval arithmetic"), "{text}");
+        assert!(!text.contains("above the documented") && !text.contains("WARNING"));
+
+        let mut s = summary(0.05);
+        assert!(!s.well_conditioned());
+        s.saturation_excluded = false;
+        s.comparison.saturated.set[1] = 4;
+        let text = s.to_string();
+        assert!(text.contains("above the documented 0.03"), "{text}");
+        assert!(
+            text.contains("not excluded by interval arithmetic"),
+            "{text}"
+        );
+        assert!(text.contains("set layer 1: weight_frac 12, scale 2^[], max |a| 15.500, error bound 0.00100, saturated in 4 pairs"), "{text}");
+        assert!(text.contains("WARNING: saturation"), "{text}");
+    }
+}
