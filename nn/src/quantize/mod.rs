@@ -1,0 +1,215 @@
+//! `ouro quantize`: turn a float [`Predictor`] into the fixed-point [`QPredictor`] that the
+//! gateware runs, and measure what the quantization costs.
+//!
+//! The arithmetic is the one of [`ouro_core::qformat`] (documented in `docs/FIXED_POINT.md`);
+//! the fixed side of every measurement is the bit-accurate golden model
+//! [`crate::golden::GoldenPredictor`], never a re-implementation.
+//!
+//! # What is folded where
+//!
+//! - **Inputs.** The gateware sees `x_i = (code_i - offset_i) / 1024` (the difference taken as
+//!   raw Q6.10 bits) with `offset_i = 2^(adc_bits - 1)`, so that every code of the ADC fits
+//!   (a 12-bit code becomes a value in [-2, 2), a 16-bit one in [-32, 32), all of Q6.10).
+//!   The float network expects `(G_i - mean_i) / std_i` with `G_i = (code_i + 0.5) / k` (the
+//!   centre of the code's bin, [`BoardConfig::us_of_code`], `k` = [`BoardConfig::codes_per_us`]),
+//!   that is
+//!   `x_i * 1024 / (k std_i) + (offset_i + 0.5 - mean_i k) / (k std_i)`: an affine map that is
+//!   folded into the first layer's weights and biases. A network with input tables
+//!   ([`MlpF::input_tables`](ouro_core::schema::MlpF::input_tables)) gets instead one word per
+//!   ADC code and input: the table's value at the code's reading, times the largest `2^e` that
+//!   keeps the window within [`ACT_HEADROOM`], rounded to Q6.10 (the first layer takes `2^-e`).
+//! - **Polarity.** Each network is scaled and bounded over the moves of its own polarity only
+//!   (target above the reading for SET, below for RESET): it never sees the others, where a
+//!   trained network may extrapolate to large values.
+//! - **Hidden layers.** Hidden unit `j` of layer `l` is carried as `2^e_lj` times the float
+//!   one (ReLU commutes with a positive scale; the next layer's weights take `2^-e_lj`). The
+//!   layer's common exponent is the largest that keeps its largest activation seen on the
+//!   evaluation grid at or below [`ACT_HEADROOM`] (half the Q6.10 range: one bit of headroom
+//!   for readings outside the window); each unit may go up to 3 exponents higher, as far as
+//!   its own largest activation allows, and how far (per layer, 0 to 3) is chosen to minimise
+//!   the error bound below. Scaling up shrinks the requantization step relative to the
+//!   activation.
+//! - **Output.** The float output is `y * output_std + output_mean` in log2(seconds); the fixed
+//!   output is log2(cycles) = log2(seconds) + log2(clock_hz), in Q6.10. Both the
+//!   de-normalisation and the unit change are folded into the last layer.
+//! - **Weights and biases** of each layer are rounded to nearest (half away from zero) at the
+//!   largest `weight_frac` (at most [`MAX_WEIGHT_FRAC`](ouro_core::qformat::MAX_WEIGHT_FRAC))
+//!   for which every weight fits `i16` and every bias fits `i32`. Every bias also carries
+//!   `2^(weight_frac - 1)` (when `weight_frac > 0`), so that the gateware's floor shift rounds
+//!   to nearest instead of always down: the requantization error is within +-2^-11 and has no
+//!   bias.
+//!
+//! # The error bound
+//!
+//! Along with the measured errors, [`quantize`] returns a bound on |fixed - float| of the
+//! log2(cycles) output that holds for **every** pair of ADC codes in the conductance window
+//! (not only the evaluation grid), provided no layer saturates (which
+//! [`QuantSummary::saturation_excluded`] proves when it is `true`). With `Wq`, `bq` the quantized
+//! values, `W`, `b` the exact folded ones, `A_i` an interval bound (propagated through the
+//! exact network over the window's code range) on `|a_i|`, and `r = 2^-11` (0 when
+//! `weight_frac = 0`, where no bits are shifted out), the error of neuron `j` obeys
+//!
+//! ```text
+//! E_j <= sum_i |Wq_ji| E_i  +  sum_i |Wq_ji - W_ji| A_i  +  |bq_j - b_j|  +  r
+//! ```
+//!
+//! starting from `E = 0` at the inputs (the codes are exact; an input-table word carries half
+//! a word, 2^-11), because ReLU is 1-Lipschitz and the products and accumulation are exact
+//! (see [`ouro_core::qformat`]). The bound of the output neuron is
+//! [`QuantSummary::bound_log2`]. The bound is computed on each of 32 x 32 tiles of the
+//! window's code box and the worst tile is taken; on a tile, a hidden unit that is provably
+//! negative in both the exact and the fixed network carries no error. For well-conditioned
+//! networks (two inputs, one or two hidden layers of 8 to 32 units, normalised inputs and
+//! outputs, weights of order one, `output_std` of a few log2 units) it is below
+//! [`DOCUMENTED_BOUND_LOG2`] = 0.03 log2 units, i.e. a duration error below 2.1 %. The
+//! measured maximum is smaller than the bound, because the worst case needs every rounding to
+//! err in the same direction. The figures (bound and measurement for test networks and for the
+//! shipped predictors) are in `docs/BENCHMARKS.md`, section Quantization. The exp2 table adds
+//! its own error on top (below 0.27 % of the duration, plus the floor to whole cycles;
+//! `docs/FIXED_POINT.md` section 4), reported separately.
+//!
+//! # Saturation
+//!
+//! A weight that cannot be represented in `i16` even with `weight_frac = 0` (or a bias outside
+//! `i32`) is an error ([`NnError::WeightRange`], [`NnError::BiasRange`]). Saturation of
+//! activations is **not** an error: it is counted per layer on the evaluation set
+//! ([`Comparison::saturated`]) and flagged by [`Comparison::any_saturation`]; the caller (the
+//! CLI) decides whether to refuse the file. Independently, interval arithmetic over the
+//! window either proves that nothing can saturate there ([`QuantSummary::saturation_excluded`])
+//! or does not. Hidden layers only count saturation at the top of the range (a unit saturated
+//! at the bottom is zero after ReLU either way); the output layer counts both ends.
+
+mod bound;
+mod compare;
+mod fold;
+mod report;
+
+pub use compare::{compare, eval_pairs, grid_us, Comparison};
+pub use report::{LayerInfo, QuantSummary};
+
+use crate::NnError;
+use fold::Fold;
+use ouro_core::board::BoardConfig;
+use ouro_core::schema::{PerPolarity, Predictor, QPredictor, QPREDICTOR_FORMAT};
+use ouro_core::Polarity;
+
+/// Points per axis of the default evaluation grid (so about 65 000 pairs).
+pub const DEFAULT_GRID_POINTS: usize = 256;
+
+/// The largest hidden activation on the evaluation grid, after the power-of-two scaling, is
+/// at most this (Q6.10 reaches 32): one bit of headroom.
+pub const ACT_HEADROOM: f64 = 16.0;
+
+/// The documented bound, in log2 units, on |fixed - float| of log2(duration) for a
+/// well-conditioned network: [`QuantSummary::bound_log2`] is computed for each network and is
+/// below this for the networks the trainer produces (see the module docs).
+pub const DOCUMENTED_BOUND_LOG2: f64 = 0.03;
+
+/// [`Comparison::exp2_max_rel_error`] looks at durations of at least this many cycles.
+pub const EXP2_CHECK_MIN_CYCLES: u64 = 1024;
+
+/// Settings of [`quantize_with`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuantOptions {
+    /// Points per axis of the evaluation grid (at least 2).
+    pub grid_points: usize,
+    /// The conductance window the grid spans, microsiemens.
+    pub window_us: (f64, f64),
+}
+
+impl Default for QuantOptions {
+    fn default() -> Self {
+        Self {
+            grid_points: DEFAULT_GRID_POINTS,
+            window_us: ouro_sim::device::window_conductance_us(),
+        }
+    }
+}
+
+/// The input offset for an ADC of `adc_bits` bits: `2^(adc_bits - 1)`, so that every code
+/// minus the offset fits 16 bits.
+pub fn input_offset(adc_bits: u32) -> i32 {
+    1 << (adc_bits - 1)
+}
+
+/// Quantize `p` for `board` with the default options; `source_name` names the float file in
+/// the report. See the module docs for what is folded, how formats are chosen, the error
+/// bound and the treatment of saturation. Deterministic.
+pub fn quantize(
+    p: &Predictor,
+    board: &BoardConfig,
+    source_name: &str,
+) -> Result<(QPredictor, QuantSummary), NnError> {
+    quantize_with(p, board, source_name, &QuantOptions::default())
+}
+
+/// [`quantize`] with explicit options.
+pub fn quantize_with(
+    p: &Predictor,
+    board: &BoardConfig,
+    source_name: &str,
+    opts: &QuantOptions,
+) -> Result<(QPredictor, QuantSummary), NnError> {
+    p.validate().map_err(|e| NnError::Predictor(e.detail()))?;
+    board.validate().map_err(|e| NnError::Board(e.detail()))?;
+    let increasing = opts.window_us.0 < opts.window_us.1;
+    if opts.grid_points < 2 || !increasing {
+        return Err(NnError::Options(format!(
+            "need grid_points >= 2 and an increasing window, got {} and {:?}",
+            opts.grid_points, opts.window_us
+        )));
+    }
+    let offsets: Vec<i32> = p
+        .features
+        .iter()
+        .map(|_| input_offset(board.adc.bits))
+        .collect();
+    let code_range = (
+        board.code_of_us(opts.window_us.0),
+        board.code_of_us(opts.window_us.1),
+    );
+    // The distinct codes of the grid; scaling looks at every ordered pair of them.
+    let mut codes: Vec<u16> = grid_us(opts.window_us, opts.grid_points)
+        .iter()
+        .map(|&g| board.code_of_us(g))
+        .collect();
+    codes.dedup();
+    let fold = Fold {
+        board,
+        features: &p.features,
+        offsets: &offsets,
+        codes: &codes,
+        code_range,
+    };
+    let set = fold.network(Polarity::Set, &p.networks.set)?;
+    let reset = fold.network(Polarity::Reset, &p.networks.reset)?;
+    let mut q = QPredictor {
+        format: QPREDICTOR_FORMAT.into(),
+        clock_hz: board.clock_hz,
+        adc_bits: board.adc.bits,
+        features: p.features.clone(),
+        input_offsets: offsets,
+        min_cycles: board.min_pulse_cycles,
+        max_cycles: board.max_pulse_cycles,
+        networks: PerPolarity {
+            set: set.net,
+            reset: reset.net,
+        },
+        quantization: None,
+    };
+    q.validate()
+        .map_err(|m| NnError::Predictor(format!("the quantized predictor is invalid: {m}")))?;
+    let comparison = compare(p, &q, board, &eval_pairs(opts.window_us, opts.grid_points))?;
+    let summary = QuantSummary {
+        source: source_name.to_string(),
+        comparison,
+        bound_log2: set.bound.max(reset.bound),
+        saturation_excluded: !(set.may_saturate || reset.may_saturate),
+        layers: PerPolarity {
+            set: set.info,
+            reset: reset.info,
+        },
+    };
+    q.quantization = Some(summary.report());
+    Ok((q, summary))
+}
