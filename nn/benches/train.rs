@@ -2,7 +2,8 @@
 //! The goal is 100 epochs on 100,000 rows in under 30 s with the default network.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ouro_nn::train::{synthetic, train, TrainConfig};
+use ouro_nn::train::{train, TrainConfig};
+use ouro_testkit::synthetic;
 use std::hint::black_box;
 use std::time::Duration;
 

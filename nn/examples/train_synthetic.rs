@@ -1,7 +1,8 @@
 //! Train on the synthetic ground truth and print speed and accuracy:
 //! `cargo run --release -p ouro-nn --example train_synthetic -- ROWS EPOCHS H1,H2 [LR]`.
 
-use ouro_nn::train::{synthetic, train, TrainConfig};
+use ouro_nn::train::{train, TrainConfig};
+use ouro_testkit::synthetic;
 use std::time::Instant;
 
 fn main() {
