@@ -7,17 +7,22 @@ use ouro_core::schema::Predictor;
 use ouro_core::Polarity;
 use ouro_nn::network::FloatNetwork;
 use ouro_nn::train::{
-    rate_table, save_predictor, train, train_file, TrainConfig, Weighting, RATE_BINS,
+    rate_table, save_predictor, train, train_file, CheckedTrainParams, TrainParams, Weighting,
+    RATE_BINS,
 };
 use ouro_testkit::synthetic;
 
-fn quick(epochs: u32, seed: u64) -> TrainConfig {
-    TrainConfig {
+fn quick(epochs: u32, seed: u64) -> TrainParams {
+    TrainParams {
         epochs,
         seed,
         source: "data.csv".into(),
-        ..TrainConfig::default()
+        ..TrainParams::default()
     }
+}
+
+fn checked(params: TrainParams) -> CheckedTrainParams {
+    params.check().expect("valid settings")
 }
 
 fn row(p: Polarity, gb: f64, ga: f64) -> Row {
@@ -36,7 +41,7 @@ fn refuses_too_little_data_with_a_clear_message() {
         .into_iter()
         .filter(|r| r.polarity == Polarity::Set)
         .collect();
-    let e = train(&only_set, &quick(2, 0), None)
+    let e = train(&only_set, &checked(quick(2, 0)), None)
         .unwrap_err()
         .to_string();
     assert!(
@@ -46,10 +51,14 @@ fn refuses_too_little_data_with_a_clear_message() {
         "{e}"
     );
     let few = synthetic::characterize(60, 3);
-    let e = train(&few, &quick(2, 0), None).unwrap_err().to_string();
+    let e = train(&few, &checked(quick(2, 0)), None)
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("only ") && e.contains("(need 50)"), "{e}");
     let stuck = vec![row(Polarity::Set, 200.0, 200.0); 100];
-    let e = train(&stuck, &quick(2, 0), None).unwrap_err().to_string();
+    let e = train(&stuck, &checked(quick(2, 0)), None)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.starts_with("no usable SET rows in data.csv (100 SET rows, 100 moved the wrong way"),
         "{e}"
@@ -57,81 +66,19 @@ fn refuses_too_little_data_with_a_clear_message() {
 }
 
 #[test]
-fn rejects_bad_configurations() {
-    let data = synthetic::characterize(500, 1);
-    for (cfg, want) in [
-        (
-            TrainConfig {
-                input_knots: 1,
-                ..quick(1, 0)
-            },
-            "input_knots",
-        ),
-        (
-            TrainConfig {
-                epochs: 0,
-                ..quick(1, 0)
-            },
-            "epochs",
-        ),
-        (
-            TrainConfig {
-                hidden: vec![16, 0],
-                ..quick(1, 0)
-            },
-            "hidden",
-        ),
-        (
-            TrainConfig {
-                hidden: vec![65],
-                ..quick(1, 0)
-            },
-            "hidden",
-        ),
-        (
-            TrainConfig {
-                learning_rate: f64::NAN,
-                ..quick(1, 0)
-            },
-            "learning_rate",
-        ),
-        (
-            TrainConfig {
-                val_fraction: 0.0,
-                ..quick(1, 0)
-            },
-            "val_fraction",
-        ),
-        (
-            TrainConfig {
-                batch_size: 0,
-                ..quick(1, 0)
-            },
-            "batch_size",
-        ),
-    ] {
-        let e = train(&data, &cfg, None).unwrap_err().to_string();
-        assert!(
-            e.starts_with("invalid training configuration") && e.contains(want),
-            "{e}"
-        );
-    }
-}
-
-#[test]
 fn robust_phase_checkpoints_from_the_second_half() {
     let data = synthetic::characterize(4000, 5);
-    let cfg = quick(10, 7);
-    assert!(cfg.robust_scale > 0.0);
-    let (_, report) = train(&data, &cfg, None).unwrap();
+    let params = checked(quick(10, 7));
+    assert!(params.robust_scale > 0.0);
+    let (_, report) = train(&data, &params, None).unwrap();
     for r in [&report.polarities.set, &report.polarities.reset] {
         assert!(r.chosen_epoch > 5, "chosen epoch {}", r.chosen_epoch);
     }
-    let plain = TrainConfig {
+    let plain = checked(TrainParams {
         robust_scale: 0.0,
         ..quick(10, 7)
-    };
-    let (a, _) = train(&data, &cfg, None).unwrap();
+    });
+    let (a, _) = train(&data, &params, None).unwrap();
     let (b, _) = train(&data, &plain, None).unwrap();
     assert_ne!(a, b, "the Welsch phase must change the weights");
 }
@@ -141,11 +88,11 @@ fn training_reduces_validation_loss_and_ticks_progress() {
     let data = synthetic::characterize(8000, 5);
     let pb = ouro_core::progress::Counter::default();
     // Squared error throughout, so that the validation MSE is the loss being minimised.
-    let cfg = TrainConfig {
+    let params = checked(TrainParams {
         robust_scale: 0.0,
         ..quick(30, 7)
-    };
-    let (pred, report) = train(&data, &cfg, Some(&pb)).unwrap();
+    });
+    let (pred, report) = train(&data, &params, Some(&pb)).unwrap();
     assert_eq!((pb.done(), pb.total()), (60, 60));
     pred.validate().unwrap();
     for r in [&report.polarities.set, &report.polarities.reset] {
@@ -171,12 +118,12 @@ fn training_reduces_validation_loss_and_ticks_progress() {
 #[test]
 fn input_tables_and_sensitivity_weighting_train() {
     let data = synthetic::characterize(8000, 5);
-    let cfg = TrainConfig {
+    let params = checked(TrainParams {
         input_knots: 12,
         weighting: Weighting::Sensitivity,
         ..quick(30, 7)
-    };
-    let (pred, report) = train(&data, &cfg, None).unwrap();
+    });
+    let (pred, report) = train(&data, &params, None).unwrap();
     pred.validate().unwrap();
     for (net, r) in [
         (&pred.networks.set, &report.polarities.set),
@@ -235,7 +182,7 @@ fn rate_table_matches_the_synthetic_truth() {
 fn same_seed_same_weights_other_seed_differs() {
     let data = synthetic::characterize(3000, 2);
     let yaml = |seed| {
-        let (p, _) = train(&data, &quick(4, seed), None).unwrap();
+        let (p, _) = train(&data, &checked(quick(4, seed)), None).unwrap();
         ouro_core::yaml::to_string(&p).unwrap()
     };
     let a = yaml(11);
@@ -246,7 +193,7 @@ fn same_seed_same_weights_other_seed_differs() {
 #[test]
 fn saved_predictor_loads_back_and_matches_the_ground_truth() {
     let data = synthetic::characterize(30_000, 8);
-    let (pred, report) = train(&data, &quick(60, 1), None).unwrap();
+    let (pred, report) = train(&data, &checked(quick(60, 1)), None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("predictor.yaml");
     save_predictor(&path, &pred).unwrap();
@@ -268,9 +215,9 @@ fn train_file_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data.csv");
     ouro_core::dataset::write_csv(&path, &synthetic::characterize(3000, 9)).unwrap();
-    let (pred, _) = train_file(&path, &quick(2, 0), None).unwrap();
+    let (pred, _) = train_file(&path, &checked(quick(2, 0)), None).unwrap();
     assert_eq!(pred.training.unwrap().data, path.display().to_string());
-    let e = train_file(&dir.path().join("none.csv"), &quick(2, 0), None)
+    let e = train_file(&dir.path().join("none.csv"), &checked(quick(2, 0)), None)
         .unwrap_err()
         .to_string();
     assert!(

@@ -3,7 +3,7 @@
 //! behind [`Weighting::Sensitivity`], [`rate_table`]), and the normalisation of the inputs and
 //! the output to zero mean and unit deviation.
 
-use super::params::{TrainConfig, Weighting};
+use super::params::{CheckedTrainParams, Weighting};
 use super::report::RowCounts;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use ouro_core::dataset::Row;
@@ -23,9 +23,13 @@ pub const RATE_BINS: usize = 64;
 /// for SET, `<` for RESET; no change is dropped too) and its reading after the pulse lies
 /// strictly inside `(g_min_us * (1 + bound_margin), g_max_us * (1 - bound_margin))`: a pulse
 /// that ended on a bound overshot what the reading shows, so its duration is too long for it.
-pub fn filter_rows(rows: &[Row], polarity: Polarity, cfg: &TrainConfig) -> (Vec<Row>, RowCounts) {
-    let lo = cfg.g_min_us * (1.0 + cfg.bound_margin);
-    let hi = cfg.g_max_us * (1.0 - cfg.bound_margin);
+pub fn filter_rows(
+    rows: &[Row],
+    polarity: Polarity,
+    params: &CheckedTrainParams,
+) -> (Vec<Row>, RowCounts) {
+    let lo = params.g_min_us * (1.0 + params.bound_margin);
+    let hi = params.g_max_us * (1.0 - params.bound_margin);
     let mut counts = RowCounts::default();
     let mut kept = Vec::new();
     for r in rows.iter().filter(|r| r.polarity == polarity) {
@@ -118,13 +122,17 @@ fn split(rows: &[Row], frac: f64, rng: &mut Xoshiro256PlusPlus) -> (Vec<usize>, 
 }
 
 /// The loss weight of each training row, normalised to mean 1 (see
-/// [`TrainConfig::weight_floor`] and [`Weighting`]); `None` when every row weighs alike.
-fn row_weights(rows: &[Row], train_idx: &[usize], cfg: &TrainConfig) -> Option<Array1<f64>> {
-    let rates = match cfg.weighting {
+/// [`TrainParams::weight_floor`] and [`Weighting`]); `None` when every row weighs alike.
+fn row_weights(
+    rows: &[Row],
+    train_idx: &[usize],
+    params: &CheckedTrainParams,
+) -> Option<Array1<f64>> {
+    let rates = match params.weighting {
         Weighting::Change => None,
-        Weighting::Sensitivity => rate_table(rows, cfg.g_min_us, cfg.g_max_us),
+        Weighting::Sensitivity => rate_table(rows, params.g_min_us, params.g_max_us),
     };
-    (cfg.weight_floor > 0.0).then(|| {
+    (params.weight_floor > 0.0).then(|| {
         let w = Array1::from_iter(train_idx.iter().map(|&i| {
             let r = &rows[i];
             let q = match &rates {
@@ -132,12 +140,12 @@ fn row_weights(rows: &[Row], train_idx: &[usize], cfg: &TrainConfig) -> Option<A
                     std::f64::consts::LN_2
                         * r.width_ns
                         * 1e-9
-                        * rate[rate_bin(r.g_after_us, cfg.g_min_us, cfg.g_max_us)]
+                        * rate[rate_bin(r.g_after_us, params.g_min_us, params.g_max_us)]
                         / r.g_after_us
                 }
                 None => (r.g_after_us - r.g_before_us).abs() / r.g_after_us,
             };
-            q.max(cfg.weight_floor).powf(cfg.weight_power)
+            q.max(params.weight_floor).powf(params.weight_power)
         }));
         let mean = w.mean().unwrap_or(1.0);
         w / mean
@@ -236,13 +244,17 @@ pub(super) struct TrainingSet {
 
 impl TrainingSet {
     /// Split `rows` (the kept rows of one polarity) with `rng`, weigh and normalise them.
-    pub fn prepare(rows: &[Row], cfg: &TrainConfig, rng: &mut Xoshiro256PlusPlus) -> Self {
-        let (train_idx, val_idx, split_by_cell) = split(rows, cfg.val_fraction, rng);
+    pub fn prepare(
+        rows: &[Row],
+        params: &CheckedTrainParams,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Self {
+        let (train_idx, val_idx, split_by_cell) = split(rows, params.val_fraction, rng);
         let targets =
             |idx: &[usize]| Array1::from_iter(idx.iter().map(|&i| log2_seconds(rows[i].width_ns)));
         let (mut x_train, mut x_val) = (inputs_of(rows, &train_idx), inputs_of(rows, &val_idx));
         let (mut y_train, mut y_val) = (targets(&train_idx), targets(&val_idx));
-        let w_train = row_weights(rows, &train_idx, cfg);
+        let w_train = row_weights(rows, &train_idx, params);
         let norm = Normalisation::of(x_train.view(), &y_train);
         norm.inputs(&mut x_train);
         norm.inputs(&mut x_val);
@@ -273,6 +285,7 @@ impl TrainingSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::TrainParams;
 
     fn row(p: Polarity, gb: f64, ga: f64) -> Row {
         Row {
@@ -286,7 +299,7 @@ mod tests {
 
     #[test]
     fn filtering_drops_wrong_way_and_bound_rows() {
-        let cfg = TrainConfig::default();
+        let params = TrainParams::default().check().unwrap();
         let (g_min, g_max) = ouro_sim::device::window_conductance_us();
         let rows = [
             row(Polarity::Set, 200.0, 210.0),       // kept
@@ -299,7 +312,7 @@ mod tests {
             row(Polarity::Reset, 300.0, g_min + 0.01),
             row(Polarity::Reset, 300.0, 310.0),
         ];
-        let (kept, c) = filter_rows(&rows, Polarity::Set, &cfg);
+        let (kept, c) = filter_rows(&rows, Polarity::Set, &params);
         assert_eq!(
             c,
             RowCounts {
@@ -310,7 +323,7 @@ mod tests {
             }
         );
         assert_eq!(kept, vec![rows[0], rows[5]]);
-        let (kept, c) = filter_rows(&rows, Polarity::Reset, &cfg);
+        let (kept, c) = filter_rows(&rows, Polarity::Reset, &params);
         assert_eq!((c.total, c.wrong_way, c.at_bound, c.kept), (3, 1, 1, 1));
         assert_eq!(kept, vec![rows[6]]);
     }

@@ -5,7 +5,7 @@
 use super::adam::Adam;
 use super::data::{Normalisation, TrainingSet};
 use super::model::{forward, mean_loss, mse, Model};
-use super::params::TrainConfig;
+use super::params::CheckedTrainParams;
 use super::report::{EpochStats, PolarityReport, RowCounts};
 use crate::NnError;
 use ndarray::{s, Array1, Array2};
@@ -38,28 +38,33 @@ pub(super) fn fit(
     polarity: Polarity,
     rows: &[Row],
     counts: RowCounts,
-    cfg: &TrainConfig,
+    params: &CheckedTrainParams,
     mut rng: Xoshiro256PlusPlus,
     progress: Option<&dyn Progress>,
 ) -> Result<Fitted, NnError> {
-    let data = TrainingSet::prepare(rows, cfg, &mut rng);
-    let mut model = Model::init(data.x_train.view(), &cfg.hidden, cfg.input_knots, &mut rng);
-    let mut adam = Adam::new(&model, cfg.weight_decay);
+    let data = TrainingSet::prepare(rows, params, &mut rng);
+    let mut model = Model::init(
+        data.x_train.view(),
+        &params.hidden,
+        params.input_knots,
+        &mut rng,
+    );
+    let mut adam = Adam::new(&model, params.weight_decay);
     let n = data.train_rows();
-    let mut batch = Batch::new(cfg.batch_size.min(n), data.x_train.ncols());
-    let schedule = Schedule::new(cfg, n.div_ceil(batch.capacity()));
+    let mut batch = Batch::new(params.batch_size.min(n), data.x_train.ncols());
+    let schedule = Schedule::new(params, n.div_ceil(batch.capacity()));
     let out_std = data.norm.out_std;
     let scale = out_std * out_std;
     let welsch = Loss::Welsch {
-        c2: (cfg.robust_scale / out_std).powi(2),
+        c2: (params.robust_scale / out_std).powi(2),
     };
 
     let mut order: Vec<usize> = (0..n).collect();
     let mut best: Option<Checkpoint> = None;
-    let mut history = Vec::with_capacity(cfg.epochs as usize);
-    for epoch in 1..=cfg.epochs {
+    let mut history = Vec::with_capacity(params.epochs as usize);
+    for epoch in 1..=params.epochs {
         // The second half of the run minimises the Welsch loss, if it is on.
-        let robust = cfg.robust_scale > 0.0 && epoch > cfg.epochs / 2;
+        let robust = params.robust_scale > 0.0 && epoch > params.epochs / 2;
         let loss = if robust { welsch } else { Loss::Squared };
         order.shuffle(&mut rng);
         let mut sse = 0.0;
@@ -79,11 +84,11 @@ pub(super) fn fit(
         });
         // The checkpoint is chosen by the loss being minimised: the squared error, or in the
         // robust phase the Welsch loss (whose best epochs are never in the squared-error phase).
-        if robust && epoch == cfg.epochs / 2 + 1 {
+        if robust && epoch == params.epochs / 2 + 1 {
             best = None;
         }
         let better = best.as_ref().map_or(true, |b| criterion < b.criterion);
-        if (cfg.keep_best && better) || (!cfg.keep_best && epoch == cfg.epochs) {
+        if (params.keep_best && better) || (!params.keep_best && epoch == params.epochs) {
             best = Some(Checkpoint {
                 criterion,
                 epoch,
@@ -153,11 +158,11 @@ struct Schedule {
 }
 
 impl Schedule {
-    fn new(cfg: &TrainConfig, steps_per_epoch: usize) -> Self {
+    fn new(params: &CheckedTrainParams, steps_per_epoch: usize) -> Self {
         Self {
-            start: cfg.learning_rate,
-            end: cfg.learning_rate * cfg.final_lr_fraction,
-            total_steps: (steps_per_epoch * cfg.epochs as usize) as f64,
+            start: params.learning_rate,
+            end: params.learning_rate * params.final_lr_fraction,
+            total_steps: (steps_per_epoch * params.epochs as usize) as f64,
         }
     }
 

@@ -8,11 +8,11 @@
 //!
 //! 1. **Filter** the characterization rows ([`filter_rows`]): keep only rows of that polarity
 //!    whose conductance moved the right way by a non-zero amount and did not end on (or within
-//!    [`TrainConfig::bound_margin`] of) the conductance window's bounds. A pulse that ran the cell
+//!    [`TrainParams::bound_margin`] of) the conductance window's bounds. A pulse that ran the cell
 //!    into a bound lasted longer than needed to reach the reading it ended on, so its duration
 //!    would teach the network too long a pulse for that change.
 //! 2. **Split** the kept rows into training and validation sets with a seeded shuffle
-//!    ([`TrainConfig::val_fraction`]). When the data holds at least [`MIN_CELLS_FOR_CELL_SPLIT`]
+//!    ([`TrainParams::val_fraction`]). When the data holds at least [`MIN_CELLS_FOR_CELL_SPLIT`]
 //!    distinct cells, whole cells are held out (so validation measures how the net does on cells
 //!    it has never seen); otherwise rows are.
 //! 3. **Normalise** each input and the output to zero mean and unit standard deviation over the
@@ -21,17 +21,17 @@
 //!    returns log2 seconds.
 //! 4. **Fit** a dense network (ReLU hidden layers, linear output, He initialisation) by
 //!    mini-batch **Adam** on the mean squared error of the normalised log2 duration
-//!    (optionally weighted per row, [`TrainConfig::weight_floor`], by the row's relative change
+//!    (optionally weighted per row, [`TrainParams::weight_floor`], by the row's relative change
 //!    or by its sensitivity, [`Weighting`]), with a
-//!    cosine learning-rate decay from [`TrainConfig::learning_rate`] to
+//!    cosine learning-rate decay from [`TrainParams::learning_rate`] to
 //!    `learning_rate * final_lr_fraction` over the run. Each epoch visits the training rows in
 //!    a fresh seeded order.
-//!    With [`TrainConfig::input_knots`], each normalised input first passes through a learned
+//!    With [`TrainParams::input_knots`], each normalised input first passes through a learned
 //!    piecewise-linear table (evenly spaced knots over the input's training range, starting as
 //!    the identity), trained by the same Adam steps: it gives the network as many breakpoints
 //!    along each input as it has knots, where a steep response (a SET out of the slow bottom
 //!    of the window) needs a duration accurate to a fraction of a percent.
-//! 5. **Keep the best epoch** (when [`TrainConfig::keep_best`] is set, the default): the
+//! 5. **Keep the best epoch** (when [`TrainParams::keep_best`] is set, the default): the
 //!    returned weights are those of the epoch with the lowest validation MSE, a checkpoint in
 //!    the style of early stopping (training still runs all epochs).
 //!
@@ -51,7 +51,7 @@ mod params;
 mod report;
 
 pub use data::{filter_rows, log2_seconds, rate_table, MIN_CELLS_FOR_CELL_SPLIT, RATE_BINS};
-pub use params::{TrainConfig, Weighting, MAX_INPUT_KNOTS};
+pub use params::{CheckedTrainParams, TrainParams, Weighting, MAX_INPUT_KNOTS};
 pub use report::{EpochStats, PolarityReport, RowCounts, TrainReport};
 
 use crate::NnError;
@@ -66,33 +66,42 @@ use std::path::Path;
 /// Train a predictor on characterization rows. `progress`, if given, gets its length set to
 /// `2 * epochs` and ticks once per epoch of each network.
 ///
-/// Fails when a polarity has fewer than [`TrainConfig::min_rows`] usable rows (see
-/// [`filter_rows`]), on an invalid configuration, or if the loss diverges.
+/// Fails when a polarity has fewer than [`TrainParams::min_rows`] usable rows (see
+/// [`filter_rows`]), or if the loss diverges. The settings were checked when they were made
+/// ([`TrainParams::check`]).
 pub fn train(
     rows: &[Row],
-    cfg: &TrainConfig,
+    params: &CheckedTrainParams,
     progress: Option<&dyn Progress>,
 ) -> Result<(Predictor, TrainReport), NnError> {
-    cfg.validate()?;
     let [(set_rows, set_counts), (reset_rows, reset_counts)] =
-        [Polarity::Set, Polarity::Reset].map(|p| filter_rows(rows, p, cfg));
-    enough_rows(Polarity::Set, set_counts, cfg)?;
-    enough_rows(Polarity::Reset, reset_counts, cfg)?;
+        [Polarity::Set, Polarity::Reset].map(|p| filter_rows(rows, p, params));
+    enough_rows(Polarity::Set, set_counts, params)?;
+    enough_rows(Polarity::Reset, reset_counts, params)?;
     if let Some(pb) = progress {
-        pb.set_total(2 * u64::from(cfg.epochs));
+        pb.set_total(2 * u64::from(params.epochs));
     }
     // Two streams: SET draws from the seed's, RESET from the same one jumped ahead.
-    let set_rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
+    let set_rng = Xoshiro256PlusPlus::seed_from_u64(params.seed);
     let mut reset_rng = set_rng.clone();
     reset_rng.jump();
     let (set, reset) = rayon::join(
-        || fit::fit(Polarity::Set, &set_rows, set_counts, cfg, set_rng, progress),
+        || {
+            fit::fit(
+                Polarity::Set,
+                &set_rows,
+                set_counts,
+                params,
+                set_rng,
+                progress,
+            )
+        },
         || {
             fit::fit(
                 Polarity::Reset,
                 &reset_rows,
                 reset_counts,
-                cfg,
+                params,
                 reset_rng,
                 progress,
             )
@@ -110,10 +119,10 @@ pub fn train(
         },
     };
     let info = TrainingInfo {
-        data: cfg.source.clone(),
-        epochs: cfg.epochs,
-        hidden: cfg.hidden.clone(),
-        seed: cfg.seed,
+        data: params.source.clone(),
+        epochs: params.epochs,
+        hidden: params.hidden.clone(),
+        seed: params.seed,
         val_mse: PerPolarity {
             set: report.polarities.set.val_mse,
             reset: report.polarities.reset.val_mse,
@@ -132,10 +141,14 @@ pub fn train(
     Ok((predictor, report))
 }
 
-/// The refusal of a polarity with fewer than [`TrainConfig::min_rows`] usable rows: one line
+/// The refusal of a polarity with fewer than [`TrainParams::min_rows`] usable rows: one line
 /// that says what was counted and what to do.
-fn enough_rows(polarity: Polarity, counts: RowCounts, cfg: &TrainConfig) -> Result<(), NnError> {
-    if counts.kept >= cfg.min_rows {
+fn enough_rows(
+    polarity: Polarity,
+    counts: RowCounts,
+    params: &CheckedTrainParams,
+) -> Result<(), NnError> {
+    if counts.kept >= params.min_rows {
         return Ok(());
     }
     let name = polarity.name().to_uppercase();
@@ -144,7 +157,7 @@ fn enough_rows(polarity: Polarity, counts: RowCounts, cfg: &TrainConfig) -> Resu
     } else {
         format!(
             "only {} usable {name} rows (need {})",
-            counts.kept, cfg.min_rows
+            counts.kept, params.min_rows
         )
     };
     Err(NnError::TooFewRows {
@@ -152,23 +165,20 @@ fn enough_rows(polarity: Polarity, counts: RowCounts, cfg: &TrainConfig) -> Resu
         counts,
         message: format!(
             "{have} in {} ({} {name} rows, {} moved the wrong way or not at all, {} ended on a window bound): characterize with more pulses",
-            cfg.source, counts.total, counts.wrong_way, counts.at_bound
+            params.source, counts.total, counts.wrong_way, counts.at_bound
         ),
     })
 }
 
-/// Read the CSV at `path` and [`train`] on it; `cfg.source` is replaced by the path.
+/// Read the CSV at `path` and [`train`] on it; the settings' `source` is replaced by the path.
 pub fn train_file(
     path: &Path,
-    cfg: &TrainConfig,
+    params: &CheckedTrainParams,
     progress: Option<&dyn Progress>,
 ) -> Result<(Predictor, TrainReport), NnError> {
     let rows = ouro_core::dataset::read_csv(path)?;
-    let cfg = TrainConfig {
-        source: path.display().to_string(),
-        ..cfg.clone()
-    };
-    train(&rows, &cfg, progress)
+    let params = params.clone().with_source(path.display().to_string());
+    train(&rows, &params, progress)
 }
 
 /// Write a float predictor file (atomically, see [`ouro_core::yaml::save`]).

@@ -1,4 +1,25 @@
-//! The training settings ([`TrainConfig`]) and their ranges.
+//! The training settings: [`TrainParams`] as a caller writes them, and
+//! [`CheckedTrainParams`], the same settings once [`TrainParams::check`] has accepted them.
+//! [`train`](super::train) takes only the checked type, so every range is checked once, before
+//! any data is read or any work starts, and the training code never sees an unchecked value.
+//!
+//! ```
+//! use ouro_nn::train::{TrainParams, Weighting};
+//!
+//! let params = TrainParams {
+//!     epochs: 20,
+//!     hidden: vec![8, 8],
+//!     input_knots: 16,
+//!     weighting: Weighting::Sensitivity,
+//!     ..TrainParams::default()
+//! }
+//! .check()?;
+//! assert_eq!(params.epochs, 20);
+//!
+//! let e = TrainParams { epochs: 0, ..TrainParams::default() }.check().unwrap_err();
+//! assert_eq!(e.to_string(), "invalid training configuration: epochs must be at least 1");
+//! # Ok::<(), ouro_nn::NnError>(())
+//! ```
 
 use crate::NnError;
 
@@ -16,12 +37,13 @@ pub enum Weighting {
     Sensitivity,
 }
 
-/// Most knots of a learned input table ([`TrainConfig::input_knots`]).
+/// Most knots of a learned input table ([`TrainParams::input_knots`]).
 pub const MAX_INPUT_KNOTS: usize = 1024;
 
-/// Hyperparameters and data-cleaning parameters of [`train`](super::train).
+/// Hyperparameters and data-cleaning parameters of [`train`](super::train), as written: check
+/// them ([`TrainParams::check`]) to train with them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TrainConfig {
+pub struct TrainParams {
     /// Passes over the training set (default 100).
     pub epochs: u32,
     /// Hidden layer sizes, each 1..=64 (default `[16, 16]`).
@@ -81,7 +103,7 @@ pub struct TrainConfig {
     pub source: String,
 }
 
-impl Default for TrainConfig {
+impl Default for TrainParams {
     fn default() -> Self {
         Self {
             epochs: 100,
@@ -107,86 +129,303 @@ impl Default for TrainConfig {
     }
 }
 
-impl TrainConfig {
-    /// Check the ranges of every field.
-    pub fn validate(&self) -> Result<(), NnError> {
-        let bad = |m: String| Err(NnError::Config(m));
+impl TrainParams {
+    /// Check every setting, once, before any work: [`train`](super::train) takes only the
+    /// checked settings.
+    ///
+    /// # Errors
+    /// [`NnError::Config`] with a one-line message naming the first setting out of range.
+    pub fn check(self) -> Result<CheckedTrainParams, NnError> {
+        match self.problem() {
+            Some(message) => Err(NnError::Config(message)),
+            None => Ok(CheckedTrainParams(self)),
+        }
+    }
+
+    /// The first setting out of range, said in one line; `None` when all are fine.
+    fn problem(&self) -> Option<String> {
         let max = ouro_core::qformat::MAX_FANIN;
         if self.epochs == 0 {
-            return bad("epochs must be at least 1".into());
+            return Some("epochs must be at least 1".into());
         }
         if self.hidden.iter().any(|&h| h == 0 || h > max) {
-            return bad(format!(
+            return Some(format!(
                 "hidden layer sizes must be 1..={max}, got {:?}",
                 self.hidden
             ));
         }
         if self.batch_size == 0 {
-            return bad("batch_size must be at least 1".into());
+            return Some("batch_size must be at least 1".into());
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return bad(format!(
+            return Some(format!(
                 "learning_rate must be positive, got {}",
                 self.learning_rate
             ));
         }
         if !(self.final_lr_fraction > 0.0 && self.final_lr_fraction <= 1.0) {
-            return bad(format!(
+            return Some(format!(
                 "final_lr_fraction must be in (0, 1], got {}",
                 self.final_lr_fraction
             ));
         }
         if !(self.val_fraction > 0.0 && self.val_fraction <= 0.5) {
-            return bad(format!(
+            return Some(format!(
                 "val_fraction must be in (0, 0.5], got {}",
                 self.val_fraction
             ));
         }
         if !(self.g_min_us > 0.0 && self.g_min_us < self.g_max_us && self.g_max_us.is_finite()) {
-            return bad(format!(
+            return Some(format!(
                 "need 0 < g_min_us < g_max_us, got {} and {}",
                 self.g_min_us, self.g_max_us
             ));
         }
         if !(0.0..0.5).contains(&self.bound_margin) {
-            return bad(format!(
+            return Some(format!(
                 "bound_margin must be in [0, 0.5), got {}",
                 self.bound_margin
             ));
         }
         if !(self.weight_power.is_finite() && (0.0..=4.0).contains(&self.weight_power)) {
-            return Err(NnError::Config(format!(
+            return Some(format!(
                 "weight_power must be in 0..=4, got {}",
                 self.weight_power
-            )));
+            ));
         }
         if !(self.weight_decay.is_finite() && (0.0..1.0).contains(&self.weight_decay)) {
-            return Err(NnError::Config(format!(
+            return Some(format!(
                 "weight_decay must be in [0, 1), got {}",
                 self.weight_decay
-            )));
+            ));
         }
         if !(self.robust_scale.is_finite() && self.robust_scale >= 0.0) {
-            return Err(NnError::Config(format!(
+            return Some(format!(
                 "robust_scale must be >= 0 (0: squared error), got {}",
                 self.robust_scale
-            )));
+            ));
         }
         if !(self.weight_floor >= 0.0 && self.weight_floor.is_finite()) {
-            return bad(format!(
+            return Some(format!(
                 "weight_floor must be >= 0, got {}",
                 self.weight_floor
             ));
         }
         if self.input_knots == 1 || self.input_knots > MAX_INPUT_KNOTS {
-            return bad(format!(
+            return Some(format!(
                 "input_knots must be 0 (no tables) or 2..={MAX_INPUT_KNOTS}, got {}",
                 self.input_knots
             ));
         }
         if self.min_rows < 2 {
-            return bad("min_rows must be at least 2".into());
+            return Some("min_rows must be at least 2".into());
         }
-        Ok(())
+        None
+    }
+}
+
+/// Training settings that [`TrainParams::check`] accepted: what [`train`](super::train) takes.
+///
+/// They read as the [`TrainParams`] they were checked from (through `Deref`: `params.epochs`);
+/// to change one, turn them back into [`TrainParams`] (`TrainParams::from`) and check again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedTrainParams(TrainParams);
+
+impl CheckedTrainParams {
+    /// The same settings with another name of the data (not checked: it only names the data in
+    /// messages and in the predictor's provenance).
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
+        self.0.source = source.into();
+        self
+    }
+}
+
+impl std::ops::Deref for CheckedTrainParams {
+    type Target = TrainParams;
+
+    fn deref(&self) -> &TrainParams {
+        &self.0
+    }
+}
+
+impl From<CheckedTrainParams> for TrainParams {
+    fn from(checked: CheckedTrainParams) -> Self {
+        checked.0
+    }
+}
+
+impl TryFrom<TrainParams> for CheckedTrainParams {
+    type Error = NnError;
+
+    fn try_from(params: TrainParams) -> Result<Self, NnError> {
+        params.check()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick(epochs: u32, seed: u64) -> TrainParams {
+        TrainParams {
+            epochs,
+            seed,
+            source: "data.csv".into(),
+            ..TrainParams::default()
+        }
+    }
+
+    #[test]
+    fn rejects_bad_configurations() {
+        for (params, want) in [
+            (
+                TrainParams {
+                    input_knots: 1,
+                    ..quick(1, 0)
+                },
+                "input_knots",
+            ),
+            (
+                TrainParams {
+                    epochs: 0,
+                    ..quick(1, 0)
+                },
+                "epochs",
+            ),
+            (
+                TrainParams {
+                    hidden: vec![16, 0],
+                    ..quick(1, 0)
+                },
+                "hidden",
+            ),
+            (
+                TrainParams {
+                    hidden: vec![65],
+                    ..quick(1, 0)
+                },
+                "hidden",
+            ),
+            (
+                TrainParams {
+                    learning_rate: f64::NAN,
+                    ..quick(1, 0)
+                },
+                "learning_rate",
+            ),
+            (
+                TrainParams {
+                    val_fraction: 0.0,
+                    ..quick(1, 0)
+                },
+                "val_fraction",
+            ),
+            (
+                TrainParams {
+                    batch_size: 0,
+                    ..quick(1, 0)
+                },
+                "batch_size",
+            ),
+        ] {
+            let e = params.check().unwrap_err().to_string();
+            assert!(
+                e.starts_with("invalid training configuration") && e.contains(want),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_range_is_checked_in_one_line() {
+        let d = TrainParams::default;
+        for (params, want) in [
+            (
+                TrainParams {
+                    final_lr_fraction: 0.0,
+                    ..d()
+                },
+                "final_lr_fraction must be in (0, 1], got 0",
+            ),
+            (
+                TrainParams {
+                    g_min_us: 600.0,
+                    ..d()
+                },
+                "need 0 < g_min_us < g_max_us, got 600 and ",
+            ),
+            (
+                TrainParams {
+                    bound_margin: 0.5,
+                    ..d()
+                },
+                "bound_margin must be in [0, 0.5), got 0.5",
+            ),
+            (
+                TrainParams {
+                    weight_power: 5.0,
+                    ..d()
+                },
+                "weight_power must be in 0..=4, got 5",
+            ),
+            (
+                TrainParams {
+                    weight_decay: 1.5,
+                    ..d()
+                },
+                "weight_decay must be in [0, 1), got 1.5",
+            ),
+            (
+                TrainParams {
+                    robust_scale: -1.0,
+                    ..d()
+                },
+                "robust_scale must be >= 0 (0: squared error), got -1",
+            ),
+            (
+                TrainParams {
+                    weight_floor: f64::INFINITY,
+                    ..d()
+                },
+                "weight_floor must be >= 0, got inf",
+            ),
+            (
+                TrainParams {
+                    input_knots: MAX_INPUT_KNOTS + 1,
+                    ..d()
+                },
+                "input_knots must be 0 (no tables) or 2..=1024, got 1025",
+            ),
+            (
+                TrainParams { min_rows: 1, ..d() },
+                "min_rows must be at least 2",
+            ),
+        ] {
+            let e = params.check().unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("invalid training configuration: {want}"))
+                    && !e.contains('\n'),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn checked_settings_read_as_written_and_go_back_for_changes() {
+        let checked = quick(3, 9).check().unwrap();
+        assert_eq!((checked.epochs, checked.seed), (3, 9));
+        let renamed = checked.clone().with_source("other.csv");
+        assert_eq!(renamed.source, "other.csv");
+        let back = TrainParams::from(renamed);
+        assert_eq!(
+            back,
+            TrainParams {
+                source: "other.csv".into(),
+                ..quick(3, 9)
+            }
+        );
+        assert_eq!(CheckedTrainParams::try_from(quick(3, 9)).unwrap(), checked);
+        assert!(CheckedTrainParams::try_from(quick(0, 9)).is_err());
     }
 }

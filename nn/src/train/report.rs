@@ -4,7 +4,7 @@
 use ouro_core::schema::PerPolarity;
 
 /// Losses after one epoch, in log2-seconds squared (de-normalised, unweighted: every row counts
-/// alike whatever [`TrainConfig::weight_floor`](super::TrainConfig::weight_floor) is).
+/// alike whatever [`TrainParams::weight_floor`](super::TrainParams::weight_floor) is).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpochStats {
     /// 1-based epoch number.
