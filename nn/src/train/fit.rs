@@ -262,3 +262,112 @@ fn validate(model: &Model, data: &TrainingSet, loss: Loss, scale: f64) -> (f64, 
     };
     (val_mse, criterion)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::FloatNetwork;
+    use crate::train::TrainParams;
+    use rand::{Rng, SeedableRng};
+
+    /// SET rows of a smooth made-up law over 60 cells: only the two forward passes are compared,
+    /// so no ground truth is needed.
+    fn rows() -> Vec<Row> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        (0..3000)
+            .map(|i| {
+                let g_before_us = 100.0 + 400.0 * rng.random::<f64>();
+                let g_after_us = g_before_us * (1.0 + 0.1 * rng.random::<f64>()) + 0.01;
+                let width_ns = 50.0
+                    * (40.0 * (g_after_us / g_before_us).ln()).exp()
+                    * (300.0 / g_before_us).powi(2)
+                    * (1.0 + 0.1 * rng.random::<f64>());
+                Row {
+                    cell: i / 50,
+                    g_before_us,
+                    polarity: Polarity::Set,
+                    width_ns,
+                    g_after_us,
+                }
+            })
+            .collect()
+    }
+
+    /// The trainer's batch forward pass on raw inputs: every layer's outputs, and the
+    /// de-normalised prediction (log2 seconds) of each row.
+    fn batch_forward(fitted: &Fitted, raw: &Array2<f64>) -> (Vec<Array2<f64>>, Vec<f64>) {
+        let mut x = raw.clone();
+        fitted.norm.inputs(&mut x);
+        let tabled = fitted.model.apply_tables(x.view());
+        let input = tabled.as_ref().map_or(x.view(), |(z, _)| z.view());
+        let acts = forward(&fitted.model.layers, input);
+        let out = acts[acts.len() - 1]
+            .column(0)
+            .iter()
+            .map(|v| v * fitted.norm.out_std + fitted.norm.out_mean)
+            .collect();
+        (acts, out)
+    }
+
+    #[test]
+    fn the_batch_forward_pass_and_the_exported_network_agree() {
+        let rows = rows();
+        // Readings over and beyond the training range (the tables clamp outside theirs).
+        let grid: Vec<[f64; 2]> = (0..=20)
+            .flat_map(|i| (0..=20).map(move |j| [60.0 + 25.0 * i as f64, 60.0 + 25.0 * j as f64]))
+            .collect();
+        let raw = Array2::from_shape_fn((grid.len(), 2), |(i, j)| grid[i][j]);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0);
+        for knots in [0, 12] {
+            let params = TrainParams {
+                epochs: 5,
+                hidden: vec![12, 8],
+                input_knots: knots,
+                ..TrainParams::default()
+            }
+            .check()
+            .unwrap();
+            let rng = Xoshiro256PlusPlus::seed_from_u64(1);
+            let fitted = fit(
+                Polarity::Set,
+                &rows,
+                RowCounts::default(),
+                &params,
+                rng,
+                None,
+            )
+            .unwrap();
+            let net = fitted.network();
+            assert_eq!(net.input_tables.len(), if knots > 0 { 2 } else { 0 });
+            for t in &net.input_tables {
+                // Trained away from the identity it starts as.
+                let step = (t.hi - t.lo) / (knots - 1) as f64;
+                let moved = t
+                    .values
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| (v - (t.lo + step * k as f64)).abs())
+                    .fold(0.0, f64::max);
+                assert!(moved > 1e-6, "{t:?}");
+            }
+            let (acts, batch) = batch_forward(&fitted, &raw);
+            for (i, g) in grid.iter().enumerate() {
+                let single = net.forward(g);
+                assert!(
+                    close(batch[i], single),
+                    "{knots} knots, {g:?}: batch {} single {single}",
+                    batch[i]
+                );
+                for (k, layer) in net.layer_outputs(g).iter().enumerate() {
+                    for (o, &v) in layer.iter().enumerate() {
+                        let b = acts[k][[i, o]];
+                        assert!(
+                            close(b, v),
+                            "{knots} knots, {g:?}, layer {k} output {o}: {b} vs {v}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
