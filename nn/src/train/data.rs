@@ -122,7 +122,8 @@ fn split(rows: &[Row], frac: f64, rng: &mut Xoshiro256PlusPlus) -> (Vec<usize>, 
 }
 
 /// The loss weight of each training row, normalised to mean 1 (see
-/// [`TrainParams::weight_floor`] and [`Weighting`]); `None` when every row weighs alike.
+/// [`TrainParams::weight_floor`](super::TrainParams::weight_floor) and [`Weighting`]); `None`
+/// when every row weighs alike.
 fn row_weights(
     rows: &[Row],
     train_idx: &[usize],

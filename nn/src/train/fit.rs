@@ -60,7 +60,7 @@ pub(super) fn fit(
     };
 
     let mut order: Vec<usize> = (0..n).collect();
-    let mut best: Option<Checkpoint> = None;
+    let mut keeper = Keeper::new(params);
     let mut history = Vec::with_capacity(params.epochs as usize);
     for epoch in 1..=params.epochs {
         // The second half of the run minimises the Welsch loss, if it is on.
@@ -82,35 +82,23 @@ pub(super) fn fit(
             train_mse,
             val_mse,
         });
-        // The checkpoint is chosen by the loss being minimised: the squared error, or in the
-        // robust phase the Welsch loss (whose best epochs are never in the squared-error phase).
-        if robust && epoch == params.epochs / 2 + 1 {
-            best = None;
-        }
-        let better = best.as_ref().map_or(true, |b| criterion < b.criterion);
-        if (params.keep_best && better) || (!params.keep_best && epoch == params.epochs) {
-            best = Some(Checkpoint {
-                criterion,
-                epoch,
-                model: model.clone(),
-                val_mse,
-            });
-        }
+        let phase_starts = robust && epoch == params.epochs / 2 + 1;
+        keeper.offer(epoch, phase_starts, criterion, val_mse, &model);
         if let Some(pb) = progress {
             pb.advance(1);
         }
     }
-    let best = best.expect("at least one epoch");
+    let chosen = keeper.chosen();
     Ok(Fitted {
-        model: best.model,
+        model: chosen.model,
         report: PolarityReport {
             rows: counts,
             train_rows: data.train_rows(),
             val_rows: data.val_rows(),
             split_by_cell: data.split_by_cell,
             epochs: history,
-            chosen_epoch: best.epoch,
-            val_mse: best.val_mse,
+            chosen_epoch: chosen.epoch,
+            val_mse: chosen.val_mse,
         },
         norm: data.norm,
     })
@@ -127,6 +115,56 @@ struct Checkpoint {
     model: Model,
     /// Its validation MSE, log2-seconds squared.
     val_mse: f64,
+}
+
+/// Chooses the epoch whose weights are returned: with
+/// [`keep_best`](super::TrainParams::keep_best), the best so far by the loss being minimised
+/// (the squared error, or in the robust phase the Welsch loss, whose best epochs are never in the
+/// squared-error phase: the robust phase starts the choice afresh); else the last epoch.
+#[derive(Debug)]
+struct Keeper {
+    keep_best: bool,
+    last_epoch: u32,
+    best: Option<Checkpoint>,
+}
+
+impl Keeper {
+    fn new(params: &CheckedTrainParams) -> Self {
+        Self {
+            keep_best: params.keep_best,
+            last_epoch: params.epochs,
+            best: None,
+        }
+    }
+
+    /// Consider the model after `epoch` (`phase_starts`: the first epoch of the robust phase),
+    /// whose validation loss is `criterion` and validation MSE `val_mse`.
+    fn offer(
+        &mut self,
+        epoch: u32,
+        phase_starts: bool,
+        criterion: f64,
+        val_mse: f64,
+        model: &Model,
+    ) {
+        if phase_starts {
+            self.best = None;
+        }
+        let better = self.best.as_ref().map_or(true, |b| criterion < b.criterion);
+        if (self.keep_best && better) || (!self.keep_best && epoch == self.last_epoch) {
+            self.best = Some(Checkpoint {
+                criterion,
+                epoch,
+                model: model.clone(),
+                val_mse,
+            });
+        }
+    }
+
+    /// The chosen epoch, after the last.
+    fn chosen(self) -> Checkpoint {
+        self.best.expect("at least one epoch")
+    }
 }
 
 /// The loss an epoch minimises, of the error `e` of the normalised output.

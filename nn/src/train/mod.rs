@@ -85,27 +85,12 @@ pub fn train(
     let set_rng = Xoshiro256PlusPlus::seed_from_u64(params.seed);
     let mut reset_rng = set_rng.clone();
     reset_rng.jump();
+    let fit_one = |polarity, rows: &[Row], counts, rng| {
+        fit::fit(polarity, rows, counts, params, rng, progress)
+    };
     let (set, reset) = rayon::join(
-        || {
-            fit::fit(
-                Polarity::Set,
-                &set_rows,
-                set_counts,
-                params,
-                set_rng,
-                progress,
-            )
-        },
-        || {
-            fit::fit(
-                Polarity::Reset,
-                &reset_rows,
-                reset_counts,
-                params,
-                reset_rng,
-                progress,
-            )
-        },
+        || fit_one(Polarity::Set, &set_rows, set_counts, set_rng),
+        || fit_one(Polarity::Reset, &reset_rows, reset_counts, reset_rng),
     );
     let (set, reset) = (set?, reset?);
     let networks: PerPolarity<MlpF> = PerPolarity {
