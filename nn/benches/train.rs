@@ -2,7 +2,8 @@
 //! The goal is 100 epochs on 100,000 rows in under 30 s with the default network.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ouro_nn::train::{synthetic, train, TrainConfig};
+use ouro_nn::train::{train, TrainParams};
+use ouro_testkit::synthetic;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -13,12 +14,14 @@ fn bench_train(c: &mut Criterion) {
     for epochs in [10, 100] {
         // Ten samples of the full run take about 40 s on a loaded 2-core machine.
         group.measurement_time(Duration::from_secs(if epochs > 10 { 45 } else { 20 }));
-        let cfg = TrainConfig {
+        let params = TrainParams {
             epochs,
-            ..TrainConfig::default()
-        };
+            ..TrainParams::default()
+        }
+        .check()
+        .expect("valid settings");
         group.bench_function(format!("100k_rows_{epochs}_epochs_default_net"), |b| {
-            b.iter(|| train(black_box(&rows), &cfg, None).expect("training"));
+            b.iter(|| train(black_box(&rows), &params, None).expect("training"));
         });
     }
     group.finish();

@@ -1,7 +1,8 @@
 //! Train on the synthetic ground truth and print speed and accuracy:
 //! `cargo run --release -p ouro-nn --example train_synthetic -- ROWS EPOCHS H1,H2 [LR]`.
 
-use ouro_nn::train::{synthetic, train, TrainConfig};
+use ouro_nn::train::{train, TrainParams};
+use ouro_testkit::synthetic;
 use std::time::Instant;
 
 fn main() {
@@ -15,23 +16,24 @@ fn run(args: &[String]) {
     let hidden: Vec<usize> = args.get(3).map_or(vec![16, 16], |a| {
         a.split(',').map(|h| h.parse().expect("hidden")).collect()
     });
-    let mut cfg = TrainConfig {
+    let mut params = TrainParams {
         epochs,
         hidden,
-        ..TrainConfig::default()
+        ..TrainParams::default()
     };
     if let Some(lr) = args.get(4) {
-        cfg.learning_rate = lr.parse().expect("LR");
+        params.learning_rate = lr.parse().expect("LR");
     }
     if let Some(bs) = args.get(5) {
-        cfg.batch_size = bs.parse().expect("BATCH");
+        params.batch_size = bs.parse().expect("BATCH");
     }
     if let Some(w) = args.get(6) {
-        cfg.weight_floor = w.parse().expect("WEIGHT_FLOOR");
+        params.weight_floor = w.parse().expect("WEIGHT_FLOOR");
     }
+    let params = params.check().unwrap_or_else(|e| panic!("{e}"));
     let data = synthetic::characterize(rows, 1);
     let t = Instant::now();
-    let (pred, report) = train(&data, &cfg, None).expect("training");
+    let (pred, report) = train(&data, &params, None).expect("training");
     let secs = t.elapsed().as_secs_f64();
     let acc = synthetic::accuracy(&pred, 20_000, 99);
     for (name, r) in [
@@ -47,7 +49,7 @@ fn run(args: &[String]) {
     }
     println!(
         "rows {rows} epochs {epochs} hidden {:?} lr {} bs {} wf {}: {secs:.2} s; vs truth: rms {:.4} max {:.3} log2, one-shot within 10%: {:.4}, within 2%: {:.4}",
-        cfg.hidden, cfg.learning_rate, cfg.batch_size, cfg.weight_floor, acc.rms_log2, acc.max_abs_log2, acc.hit_10pct, acc.hit_2pct
+        params.hidden, params.learning_rate, params.batch_size, params.weight_floor, acc.rms_log2, acc.max_abs_log2, acc.hit_10pct, acc.hit_2pct
     );
 }
 

@@ -58,7 +58,8 @@ pub enum NnError {
         /// The full message.
         message: String,
     },
-    /// A hyperparameter is out of range.
+    /// A training setting is out of range (from
+    /// [`TrainParams::check`](crate::train::TrainParams::check)).
     #[error("invalid training configuration: {0}")]
     Config(String),
     /// The loss became NaN or infinite.

@@ -1,7 +1,8 @@
 //! The float network, evaluated one input vector at a time: the single definition of what a
 //! float predictor file (`ouro_core::schema::Predictor`) computes. The quantizer, the
 //! evaluation and the tests use it; the trainer's batch forward pass computes the same function
-//! on many rows at once (a test in `train` holds the two together).
+//! on many rows at once (a test in `train::fit` holds the two together on trained networks, with
+//! and without input tables).
 //!
 //! Per network: normalise each raw input with its mean and standard deviation, pass it through
 //! its input table (if the network has tables), then dense layers with ReLU on every hidden

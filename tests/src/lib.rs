@@ -5,7 +5,7 @@
 use ouro_core::board::BoardConfig;
 use ouro_core::schema::{Predictor, QPredictor};
 use ouro_host::characterize::{self, CharacterizeConfig};
-use ouro_nn::train::TrainConfig;
+use ouro_nn::train::{CheckedTrainParams, TrainParams};
 use ouro_sim::device::DeviceConfig;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -59,15 +59,20 @@ pub struct Products {
 }
 
 impl Chain {
-    /// The training settings of this chain.
-    pub fn train_config(&self, data: &Path) -> TrainConfig {
-        TrainConfig {
+    /// The training settings of this chain, checked.
+    ///
+    /// # Panics
+    /// If the chain's settings are out of range (this is a test fixture).
+    pub fn train_params(&self, data: &Path) -> CheckedTrainParams {
+        TrainParams {
             epochs: self.epochs,
             hidden: self.hidden.clone(),
             seed: self.seed,
             source: data.display().to_string(),
-            ..TrainConfig::default()
+            ..TrainParams::default()
         }
+        .check()
+        .expect("valid training settings")
     }
 
     /// Characterize, train, quantize and generate through the libraries, writing the same files
@@ -88,7 +93,7 @@ impl Chain {
         // Train on the file, as a user does: the CSV keeps conductances to six decimals.
         let rows = ouro_core::dataset::read_csv(&data).expect("read data");
         let (mut p, _report) =
-            ouro_nn::train::train(&rows, &self.train_config(&data), None).expect("train");
+            ouro_nn::train::train(&rows, &self.train_params(&data), None).expect("train");
         if let Some(t) = p.training.as_mut() {
             t.data = data.display().to_string();
         }

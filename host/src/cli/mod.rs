@@ -15,7 +15,7 @@ use ouro_core::units::{format_duration, parse_duration};
 use ouro_core::yaml;
 use ouro_core::Polarity;
 use ouro_host::{characterize as chz, eval as ev};
-use ouro_nn::train::Weighting;
+use ouro_nn::train::{TrainParams, Weighting};
 use ouro_sim::device::{self, Cell, DeviceConfig, DeviceParams, Start};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -328,8 +328,7 @@ pub struct TrainArgs {
 
 /// `ouro train`.
 pub fn train(a: &TrainArgs) -> Result<(), CliError> {
-    let rows = ouro_core::dataset::read_csv(&a.data).cli()?;
-    let cfg = ouro_nn::train::TrainConfig {
+    let params = TrainParams {
         epochs: a.epochs,
         hidden: a.hidden.clone(),
         seed: a.seed,
@@ -342,11 +341,13 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
         input_knots: a.input_knots,
         weighting: a.weighting.into(),
         source: a.data.display().to_string(),
-        ..Default::default()
-    };
-    cfg.validate().cli()?;
+        ..TrainParams::default()
+    }
+    .check()
+    .cli()?;
+    let rows = ouro_core::dataset::read_csv(&a.data).cli()?;
     let pb = progress(a.epochs as usize * 2, "train");
-    let (mut predictor, report) = ouro_nn::train::train(&rows, &cfg, Some(&pb)).cli()?;
+    let (mut predictor, report) = ouro_nn::train::train(&rows, &params, Some(&pb)).cli()?;
     pb.finish_and_clear();
     if let Some(t) = predictor.training.as_mut() {
         t.data = a.data.display().to_string();
