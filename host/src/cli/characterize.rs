@@ -1,0 +1,72 @@
+//! `ouro characterize`: random pulses on aged cells, written as the characterization CSV.
+
+use super::error::OrCli;
+use super::{load_device, progress, CliError, StartArg};
+use clap::Args;
+use ouro_core::units::{format_duration, parse_duration};
+use ouro_host::characterize as chz;
+use std::path::PathBuf;
+
+/// Arguments of `ouro characterize`.
+#[derive(Debug, Args)]
+pub struct CharacterizeArgs {
+    /// A preset (nominal, c2c, realistic) or a path to a device YAML file.
+    #[arg(long)]
+    pub device: String,
+    /// Number of cells.
+    #[arg(long)]
+    pub cells: usize,
+    /// Recorded pulses per cell.
+    #[arg(long)]
+    pub pulses_per_cell: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Shortest pulse (log-uniform widths).
+    #[arg(long, default_value = "10ns")]
+    pub min_width: String,
+    /// Longest pulse.
+    #[arg(long, default_value = "10ms")]
+    pub max_width: String,
+    /// Unrecorded random pulses applied to each cell first.
+    #[arg(long, default_value_t = 20)]
+    pub age_pulses: usize,
+    /// Where each recorded pulse starts: `uniform` (a state drawn uniformly over the window) or
+    /// `walk` (where the previous pulse left the cell).
+    #[arg(long, value_enum, default_value = "uniform")]
+    pub start: StartArg,
+    /// Keep at most this many rows per (polarity, reading before, reading after) bin, 20 x 20
+    /// bins over the window: an even design over all moves (apply many pulses, keep few)
+    #[arg(long)]
+    pub balance: Option<usize>,
+    /// Output CSV.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `ouro characterize`.
+pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
+    let d = load_device(&a.device)?;
+    let mut cfg = chz::CharacterizeConfig::new(a.cells, a.pulses_per_cell, a.seed);
+    cfg.min_width_s = parse_duration(&a.min_width).cli()?;
+    cfg.max_width_s = parse_duration(&a.max_width).cli()?;
+    cfg.age_pulses = a.age_pulses;
+    cfg.start = a.start.into();
+    cfg.balance = a.balance;
+    let pb = progress(a.cells, "characterize");
+    let rows = chz::run(&d, &cfg, Some(&pb))?;
+    pb.finish_and_clear();
+    ouro_core::dataset::write_csv(&a.out, &rows).cli()?;
+    note!(
+        "wrote {} rows ({}{} cells x {} pulses, {} .. {}) to {}",
+        rows.len(),
+        a.balance
+            .map_or(String::new(), |b| format!("at most {b} per bin, of ")),
+        a.cells,
+        a.pulses_per_cell,
+        format_duration(cfg.min_width_s),
+        format_duration(cfg.max_width_s),
+        a.out.display()
+    );
+    Ok(())
+}
