@@ -22,43 +22,54 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     output reg  clamp_high;
 
     // Constant declarations
-    localparam  one4 = 4'h1;
-    localparam  zero4 = 4'h0;
-    localparam  one5 = 5'b1;
-    localparam  zero5 = 5'b0;
-    localparam  one12 = 12'h1;
-    localparam  zero12 = 12'h0;
-    localparam  one16 = 16'h1;
-    localparam  zero16 = 16'h0;
-    localparam  zero25 = 25'h0;
     localparam  zero40 = 40'h0;
-    localparam  zero48 = 48'h0;
-    localparam  ones25 = 25'h1ffffff;
-    localparam  sat_pos = 16'h7fff;
-    localparam  sat_neg = 16'h8000;
-    localparam  n_lanes = 12'h8;
-    localparam  start_n1 = 1'b0;
-    localparam  start_g1 = 1'b0;
-    localparam  last_slot = 5'b111;
-    localparam  pol_frac = 4'h2;
-    localparam  pol_w = 12'h14;
-    localparam  pol_b = 12'h3;
-    localparam  syn_min = 24'h1;
-    localparam  syn_max = 24'h20000;
-    localparam  r_weights = 4'h0;
-    localparam  r_biases = 4'h1;
-    localparam  r_fracs = 4'h2;
-    localparam  r_limits = 4'h3;
-
-    // Enums
-    localparam EngineState$Idle = 0;
-    localparam EngineState$Issue = 1;
-    localparam EngineState$Gap = 2;
-    localparam EngineState$Drain = 3;
 
     // Stub signals
+    reg  ports$clock;
+    reg  ports$idle;
+    reg  ports$ld_we;
+    reg  [19:0] ports$ld_addr;
+    reg  [31:0] ports$ld_data;
+    reg  ports$in_we;
+    reg  [5:0] ports$in_addr;
+    reg  [15:0] ports$in_data;
+    wire  ports$weight_we;
+    wire  ports$bias_we;
+    wire  ports$frac_we;
+    wire  ports$limit_we;
+    wire  [3:0] ports$lane;
+    wire  [11:0] ports$word;
+    wire  [31:0] ports$data;
+    wire  ports$input_we;
+    wire  [11:0] ports$input_addr;
+    wire  [15:0] ports$input_data;
+    reg  ctrl$clock;
+    reg  ctrl$start;
+    reg  ctrl$polarity;
+    reg  ctrl$fin;
+    reg  ctrl$frac_we;
+    reg  [3:0] ctrl$frac_addr;
+    reg  [3:0] ctrl$frac_data;
+    wire  ctrl$idle;
+    wire  ctrl$pol;
+    wire  [11:0] ctrl$act_raddr;
+    wire  [11:0] ctrl$w_addr;
+    wire  [11:0] ctrl$b_addr;
+    wire  ctrl$m_valid;
+    wire  ctrl$m_first;
+    wire  ctrl$m_last;
+    wire  ctrl$grp_done;
+    wire  ctrl$grp_out;
+    wire  [11:0] ctrl$grp_addr;
+    wire  [3:0] ctrl$grp_frac;
+    reg  act$clock;
+    reg  [11:0] act$read_address;
+    wire  [15:0] act$read_data;
+    reg  [11:0] act$write_address;
+    reg  [15:0] act$write_data;
+    reg  act$write_enable;
     reg  lanes$0$clock;
-    reg signed [15:0] lanes$0$x;
+    reg  [15:0] lanes$0$x;
     reg  [11:0] lanes$0$w_addr;
     reg  [11:0] lanes$0$b_addr;
     reg  lanes$0$valid_m;
@@ -72,7 +83,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [31:0] lanes$0$ld_data;
     wire  [39:0] lanes$0$g;
     reg  lanes$1$clock;
-    reg signed [15:0] lanes$1$x;
+    reg  [15:0] lanes$1$x;
     reg  [11:0] lanes$1$w_addr;
     reg  [11:0] lanes$1$b_addr;
     reg  lanes$1$valid_m;
@@ -86,7 +97,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [31:0] lanes$1$ld_data;
     wire  [39:0] lanes$1$g;
     reg  lanes$2$clock;
-    reg signed [15:0] lanes$2$x;
+    reg  [15:0] lanes$2$x;
     reg  [11:0] lanes$2$w_addr;
     reg  [11:0] lanes$2$b_addr;
     reg  lanes$2$valid_m;
@@ -100,7 +111,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [31:0] lanes$2$ld_data;
     wire  [39:0] lanes$2$g;
     reg  lanes$3$clock;
-    reg signed [15:0] lanes$3$x;
+    reg  [15:0] lanes$3$x;
     reg  [11:0] lanes$3$w_addr;
     reg  [11:0] lanes$3$b_addr;
     reg  lanes$3$valid_m;
@@ -114,7 +125,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [31:0] lanes$3$ld_data;
     wire  [39:0] lanes$3$g;
     reg  lanes$4$clock;
-    reg signed [15:0] lanes$4$x;
+    reg  [15:0] lanes$4$x;
     reg  [11:0] lanes$4$w_addr;
     reg  [11:0] lanes$4$b_addr;
     reg  lanes$4$valid_m;
@@ -128,7 +139,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [31:0] lanes$4$ld_data;
     wire  [39:0] lanes$4$g;
     reg  lanes$5$clock;
-    reg signed [15:0] lanes$5$x;
+    reg  [15:0] lanes$5$x;
     reg  [11:0] lanes$5$w_addr;
     reg  [11:0] lanes$5$b_addr;
     reg  lanes$5$valid_m;
@@ -142,7 +153,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [31:0] lanes$5$ld_data;
     wire  [39:0] lanes$5$g;
     reg  lanes$6$clock;
-    reg signed [15:0] lanes$6$x;
+    reg  [15:0] lanes$6$x;
     reg  [11:0] lanes$6$w_addr;
     reg  [11:0] lanes$6$b_addr;
     reg  lanes$6$valid_m;
@@ -156,7 +167,7 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [31:0] lanes$6$ld_data;
     wire  [39:0] lanes$6$g;
     reg  lanes$7$clock;
-    reg signed [15:0] lanes$7$x;
+    reg  [15:0] lanes$7$x;
     reg  [11:0] lanes$7$w_addr;
     reg  [11:0] lanes$7$b_addr;
     reg  lanes$7$valid_m;
@@ -169,339 +180,97 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
     reg  [11:0] lanes$7$ld_word;
     reg  [31:0] lanes$7$ld_data;
     wire  [39:0] lanes$7$g;
-    reg  act$clock;
-    reg  [11:0] act$read_address;
-    wire  [15:0] act$read_data;
-    reg  [11:0] act$write_address;
-    reg  [15:0] act$write_data;
-    reg  act$write_enable;
-    reg  frac_ram$clock;
-    reg  [3:0] frac_ram$read_address;
-    wire  [3:0] frac_ram$read_data;
-    reg  [3:0] frac_ram$write_address;
-    reg  [3:0] frac_ram$write_data;
-    reg  frac_ram$write_enable;
-    reg  desc$clock;
-    reg  [3:0] desc$address;
-    wire  [61:0] desc$data;
+    reg  drain$clock;
+    reg  drain$grp_done;
+    reg  drain$grp_out;
+    reg  [11:0] drain$grp_addr;
+    reg  [3:0] drain$grp_frac;
+    reg  [39:0] drain$bus;
+    wire  [15:0] drain$slot;
+    wire  [15:0] drain$res;
+    wire  drain$wb_we;
+    wire  [11:0] drain$wb_addr;
+    wire  drain$out_we;
     reg  exp2$clock;
-    reg  [7:0] exp2$address;
-    wire  [15:0] exp2$data;
-    reg  [1:0] state$d;
-    wire  [1:0] state$q;
-    reg  state$clock;
-    reg  pol$d;
-    wire  pol$q;
-    reg  pol$clock;
-    reg  [3:0] k$d;
-    wire  [3:0] k$q;
-    reg  k$clock;
-    reg  [11:0] g$d;
-    wire  [11:0] g$q;
-    reg  g$clock;
-    reg  [11:0] i$d;
-    wire  [11:0] i$q;
-    reg  i$clock;
-    reg  [11:0] ob$d;
-    wire  [11:0] ob$q;
-    reg  ob$clock;
-    reg  [11:0] waddr$d;
-    wire  [11:0] waddr$q;
-    reg  waddr$clock;
-    reg  [11:0] baddr$d;
-    wire  [11:0] baddr$q;
-    reg  baddr$clock;
-    reg  [11:0] cnt$d;
-    wire  [11:0] cnt$q;
-    reg  cnt$clock;
-    reg  [3:0] gap_last$d;
-    wire  [3:0] gap_last$q;
-    reg  gap_last$clock;
-    reg  i_last$d;
-    wire  i_last$q;
-    reg  i_last$clock;
-    reg  g_last$d;
-    wire  g_last$q;
-    reg  g_last$clock;
-    reg  ldw_r$d;
-    wire  ldw_r$q;
-    reg  ldw_r$clock;
-    reg  ldb_r$d;
-    wire  ldb_r$q;
-    reg  ldb_r$clock;
-    reg  ldf_r$d;
-    wire  ldf_r$q;
-    reg  ldf_r$clock;
-    reg  ldl_r$d;
-    wire  ldl_r$q;
-    reg  ldl_r$clock;
-    reg  [19:0] ld_addr_r$d;
-    wire  [19:0] ld_addr_r$q;
-    reg  ld_addr_r$clock;
-    reg  [31:0] ld_data_r$d;
-    wire  [31:0] ld_data_r$q;
-    reg  ld_data_r$clock;
-    reg  in_we_r$d;
-    wire  in_we_r$q;
-    reg  in_we_r$clock;
-    reg  [5:0] in_addr_r$d;
-    wire  [5:0] in_addr_r$q;
-    reg  in_addr_r$clock;
-    reg  [15:0] in_data_r$d;
-    wire  [15:0] in_data_r$q;
-    reg  in_data_r$clock;
-    reg  v_b$d;
-    wire  v_b$q;
-    reg  v_b$clock;
-    reg  first_b$d;
-    wire  first_b$q;
-    reg  first_b$clock;
-    reg  last_b$d;
-    wire  last_b$q;
-    reg  last_b$clock;
-    reg  out_b$d;
-    wire  out_b$q;
-    reg  out_b$clock;
-    reg  [11:0] wa_b$d;
-    wire  [11:0] wa_b$q;
-    reg  wa_b$clock;
-    reg  [11:0] waddr_b$d;
-    wire  [11:0] waddr_b$q;
-    reg  waddr_b$clock;
-    reg  [11:0] baddr_b$d;
-    wire  [11:0] baddr_b$q;
-    reg  baddr_b$clock;
-    reg  v_m$d;
-    wire  v_m$q;
-    reg  v_m$clock;
-    reg  first_m$d;
-    wire  first_m$q;
-    reg  first_m$clock;
-    reg  last_m$d;
-    wire  last_m$q;
-    reg  last_m$clock;
-    reg  out_m$d;
-    wire  out_m$q;
-    reg  out_m$clock;
-    reg  [11:0] wa_m$d;
-    wire  [11:0] wa_m$q;
-    reg  wa_m$clock;
-    reg  [3:0] frac_m$d;
-    wire  [3:0] frac_m$q;
-    reg  frac_m$clock;
-    reg  last_c$d;
-    wire  last_c$q;
-    reg  last_c$clock;
-    reg  out_c$d;
-    wire  out_c$q;
-    reg  out_c$clock;
-    reg  [11:0] wa_c$d;
-    wire  [11:0] wa_c$q;
-    reg  wa_c$clock;
-    reg  [3:0] frac_c$d;
-    wire  [3:0] frac_c$q;
-    reg  frac_c$clock;
-    reg  last_d$d;
-    wire  last_d$q;
-    reg  last_d$clock;
-    reg  out_d$d;
-    wire  out_d$q;
-    reg  out_d$clock;
-    reg  [11:0] wa_d$d;
-    wire  [11:0] wa_d$q;
-    reg  wa_d$clock;
-    reg  [3:0] frac_d$d;
-    wire  [3:0] frac_d$q;
-    reg  frac_d$clock;
-    reg  [15:0] dsel$d;
-    wire  [15:0] dsel$q;
-    reg  dsel$clock;
-    reg  s0_act$d;
-    wire  s0_act$q;
-    reg  s0_act$clock;
-    reg  s0_first$d;
-    wire  s0_first$q;
-    reg  s0_first$clock;
-    reg  s0_out$d;
-    wire  s0_out$q;
-    reg  s0_out$clock;
-    reg  [4:0] s0_cnt$d;
-    wire  [4:0] s0_cnt$q;
-    reg  s0_cnt$clock;
-    reg  [11:0] s0_addr$d;
-    wire  [11:0] s0_addr$q;
-    reg  s0_addr$clock;
-    reg  [3:0] s0_frac$d;
-    wire  [3:0] s0_frac$q;
-    reg  s0_frac$clock;
-    reg  s1_act$d;
-    wire  s1_act$q;
-    reg  s1_act$clock;
-    reg  s1_first$d;
-    wire  s1_first$q;
-    reg  s1_first$clock;
-    reg  s1_out$d;
-    wire  s1_out$q;
-    reg  s1_out$clock;
-    reg  [11:0] s1_addr$d;
-    wire  [11:0] s1_addr$q;
-    reg  s1_addr$clock;
-    reg  [3:0] s1_frac$d;
-    wire  [3:0] s1_frac$q;
-    reg  s1_frac$clock;
-    reg  s2_act$d;
-    wire  s2_act$q;
-    reg  s2_act$clock;
-    reg  s2_first$d;
-    wire  s2_first$q;
-    reg  s2_first$clock;
-    reg  s2_out$d;
-    wire  s2_out$q;
-    reg  s2_out$clock;
-    reg  [11:0] s2_addr$d;
-    wire  [11:0] s2_addr$q;
-    reg  s2_addr$clock;
-    reg  [3:0] s2_frac$d;
-    wire  [3:0] s2_frac$q;
-    reg  s2_frac$clock;
-    reg  [24:0] s2_hmask$d;
-    wire  [24:0] s2_hmask$q;
-    reg  s2_hmask$clock;
-    reg  [39:0] bus_r$d;
-    wire  [39:0] bus_r$q;
-    reg  bus_r$clock;
-    reg  s3_act$d;
-    wire  s3_act$q;
-    reg  s3_act$clock;
-    reg  s3_first$d;
-    wire  s3_first$q;
-    reg  s3_first$clock;
-    reg  s3_out$d;
-    wire  s3_out$q;
-    reg  s3_out$clock;
-    reg  [11:0] s3_addr$d;
-    wire  [11:0] s3_addr$q;
-    reg  s3_addr$clock;
-    reg  [15:0] q_low$d;
-    wire  [15:0] q_low$q;
-    reg  q_low$clock;
-    reg  q_over$d;
-    wire  q_over$q;
-    reg  q_over$clock;
-    reg  q_neg$d;
-    wire  q_neg$q;
-    reg  q_neg$clock;
-    reg  [15:0] log2_r$d;
-    wire  [15:0] log2_r$q;
-    reg  log2_r$clock;
-    reg  f4$d;
-    wire  f4$q;
-    reg  f4$clock;
-    reg  f5$d;
-    wire  f5$q;
-    reg  f5$clock;
-    reg  f6$d;
-    wire  f6$q;
-    reg  f6$clock;
-    reg  lt_r$d;
-    wire  lt_r$q;
-    reg  lt_r$clock;
-    reg  gt_r$d;
-    wire  gt_r$q;
-    reg  gt_r$clock;
-    reg  [23:0] raw24_r$d;
-    wire  [23:0] raw24_r$q;
-    reg  raw24_r$clock;
-    reg  [47:0] raw_r$d;
-    wire  [47:0] raw_r$q;
-    reg  raw_r$clock;
-    reg  [23:0] cycles_r$d;
-    wire  [23:0] cycles_r$q;
-    reg  cycles_r$clock;
-    reg  low_r$d;
-    wire  low_r$q;
-    reg  low_r$clock;
-    reg  high_r$d;
-    wire  high_r$q;
-    reg  high_r$clock;
-    reg  done_r$d;
-    wire  done_r$q;
-    reg  done_r$clock;
-    reg  outpol_r$d;
-    wire  outpol_r$q;
-    reg  outpol_r$clock;
-    reg  [23:0] rt_min$d;
-    wire  [23:0] rt_min$q;
-    reg  rt_min$clock;
-    reg  [23:0] rt_max_n$d;
-    wire  [23:0] rt_max_n$q;
-    reg  rt_max_n$clock;
-    reg  min_gt$d;
-    wire  min_gt$q;
-    reg  min_gt$clock;
-    reg  max_lt$d;
-    wire  max_lt$q;
-    reg  max_lt$clock;
-    reg  [23:0] emin_r$d;
-    wire  [23:0] emin_r$q;
-    reg  emin_r$clock;
-    reg  [23:0] tmax_r$d;
-    wire  [23:0] tmax_r$q;
-    reg  tmax_r$clock;
-    reg  [23:0] emin2$d;
-    wire  [23:0] emin2$q;
-    reg  emin2$clock;
-    reg  [23:0] tmax2$d;
-    wire  [23:0] tmax2$q;
-    reg  tmax2$clock;
-    reg  lim_gt$d;
-    wire  lim_gt$q;
-    reg  lim_gt$clock;
-    reg  [23:0] eff_min$d;
-    wire  [23:0] eff_min$q;
-    reg  eff_min$clock;
-    reg  [23:0] eff_max$d;
-    wire  [23:0] eff_max$q;
-    reg  eff_max$clock;
+    reg  [15:0] exp2$log2_in;
+    reg  exp2$load;
+    wire  [15:0] exp2$log2;
+    wire  [47:0] exp2$raw;
+    wire  exp2$valid;
+    reg  limits$clock;
+    reg  limits$we;
+    reg  limits$sel;
+    reg  [23:0] limits$data;
+    wire  [23:0] limits$min;
+    wire  [23:0] limits$max;
+    reg  clamp$clock;
+    reg  [47:0] clamp$raw;
+    reg  clamp$valid;
+    reg  [23:0] clamp$min;
+    reg  [23:0] clamp$max;
+    reg  [15:0] clamp$log2;
+    reg  clamp$polarity;
+    wire  clamp$fin;
+    wire  clamp$done;
+    wire  [23:0] clamp$cycles;
+    wire  clamp$clamp_low;
+    wire  clamp$clamp_high;
+    wire  [15:0] clamp$log2_cycles;
+    wire  clamp$out_polarity;
 
     // Local signals
-    reg  idle;
-    reg  issue;
-    reg  [11:0] d_nm2;
-    reg  [11:0] d_gm2;
-    reg  d_n1;
-    reg  d_next_n1;
-    reg  d_next_g1;
-    reg  [11:0] d_rb;
-    reg  [11:0] d_wb;
-    reg  d_last;
-    reg  d_nogap;
-    reg  [3:0] d_gap_last;
-    reg  d_nopad;
-    reg  [3:0] d_pad_last;
-    reg  [11:0] a_raddr;
-    reg  [3:0] frac_addr;
-    reg signed [15:0] x_s;
-    reg  [3:0] region;
     reg  [39:0] bus;
-    reg  neg;
-    reg  [24:0] smask;
-    reg  [24:0] t;
-    reg  over;
-    reg  [30:0] low;
-    reg  [15:0] sat;
-    reg  [15:0] res;
-    reg  out_now;
-    reg  [4:0] int5;
-    reg  [47:0] mant48;
-    reg  [23:0] raw_lo;
-    reg  [23:0] raw_hi;
-    reg  raw_big;
-    reg  [23:0] emin;
-    reg  [23:0] tmax;
-    reg  [23:0] rt_max;
 
     // Sub module instances
+    ouro_predictor$ports ports(
+        .clock(ports$clock),
+        .idle(ports$idle),
+        .ld_we(ports$ld_we),
+        .ld_addr(ports$ld_addr),
+        .ld_data(ports$ld_data),
+        .in_we(ports$in_we),
+        .in_addr(ports$in_addr),
+        .in_data(ports$in_data),
+        .weight_we(ports$weight_we),
+        .bias_we(ports$bias_we),
+        .frac_we(ports$frac_we),
+        .limit_we(ports$limit_we),
+        .lane(ports$lane),
+        .word(ports$word),
+        .data(ports$data),
+        .input_we(ports$input_we),
+        .input_addr(ports$input_addr),
+        .input_data(ports$input_data)
+    );
+    ouro_predictor$ctrl ctrl(
+        .clock(ctrl$clock),
+        .start(ctrl$start),
+        .polarity(ctrl$polarity),
+        .fin(ctrl$fin),
+        .frac_we(ctrl$frac_we),
+        .frac_addr(ctrl$frac_addr),
+        .frac_data(ctrl$frac_data),
+        .idle(ctrl$idle),
+        .pol(ctrl$pol),
+        .act_raddr(ctrl$act_raddr),
+        .w_addr(ctrl$w_addr),
+        .b_addr(ctrl$b_addr),
+        .m_valid(ctrl$m_valid),
+        .m_first(ctrl$m_first),
+        .m_last(ctrl$m_last),
+        .grp_done(ctrl$grp_done),
+        .grp_out(ctrl$grp_out),
+        .grp_addr(ctrl$grp_addr),
+        .grp_frac(ctrl$grp_frac)
+    );
+    ouro_predictor$act act(
+        .clock(act$clock),
+        .read_address(act$read_address),
+        .read_data(act$read_data),
+        .write_address(act$write_address),
+        .write_data(act$write_data),
+        .write_enable(act$write_enable)
+    );
     ouro_predictor$lanes$0 lanes$0(
         .clock(lanes$0$clock),
         .x(lanes$0$x),
@@ -630,683 +399,61 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         .ld_data(lanes$7$ld_data),
         .g(lanes$7$g)
     );
-    ouro_predictor$act act(
-        .clock(act$clock),
-        .read_address(act$read_address),
-        .read_data(act$read_data),
-        .write_address(act$write_address),
-        .write_data(act$write_data),
-        .write_enable(act$write_enable)
-    );
-    ouro_predictor$frac_ram frac_ram(
-        .clock(frac_ram$clock),
-        .read_address(frac_ram$read_address),
-        .read_data(frac_ram$read_data),
-        .write_address(frac_ram$write_address),
-        .write_data(frac_ram$write_data),
-        .write_enable(frac_ram$write_enable)
-    );
-    ouro_predictor$desc desc(
-        .clock(desc$clock),
-        .address(desc$address),
-        .data(desc$data)
+    ouro_predictor$drain drain(
+        .clock(drain$clock),
+        .grp_done(drain$grp_done),
+        .grp_out(drain$grp_out),
+        .grp_addr(drain$grp_addr),
+        .grp_frac(drain$grp_frac),
+        .bus(drain$bus),
+        .slot(drain$slot),
+        .res(drain$res),
+        .wb_we(drain$wb_we),
+        .wb_addr(drain$wb_addr),
+        .out_we(drain$out_we)
     );
     ouro_predictor$exp2 exp2(
         .clock(exp2$clock),
-        .address(exp2$address),
-        .data(exp2$data)
-    );
-    ouro_predictor$state state(
-        .d(state$d),
-        .q(state$q),
-        .clock(state$clock)
-    );
-    ouro_predictor$pol pol(
-        .d(pol$d),
-        .q(pol$q),
-        .clock(pol$clock)
-    );
-    ouro_predictor$k k(
-        .d(k$d),
-        .q(k$q),
-        .clock(k$clock)
-    );
-    ouro_predictor$g g(
-        .d(g$d),
-        .q(g$q),
-        .clock(g$clock)
-    );
-    ouro_predictor$i i(
-        .d(i$d),
-        .q(i$q),
-        .clock(i$clock)
-    );
-    ouro_predictor$ob ob(
-        .d(ob$d),
-        .q(ob$q),
-        .clock(ob$clock)
-    );
-    ouro_predictor$waddr waddr(
-        .d(waddr$d),
-        .q(waddr$q),
-        .clock(waddr$clock)
-    );
-    ouro_predictor$baddr baddr(
-        .d(baddr$d),
-        .q(baddr$q),
-        .clock(baddr$clock)
-    );
-    ouro_predictor$cnt cnt(
-        .d(cnt$d),
-        .q(cnt$q),
-        .clock(cnt$clock)
-    );
-    ouro_predictor$gap_last gap_last(
-        .d(gap_last$d),
-        .q(gap_last$q),
-        .clock(gap_last$clock)
-    );
-    ouro_predictor$i_last i_last(
-        .d(i_last$d),
-        .q(i_last$q),
-        .clock(i_last$clock)
-    );
-    ouro_predictor$g_last g_last(
-        .d(g_last$d),
-        .q(g_last$q),
-        .clock(g_last$clock)
-    );
-    ouro_predictor$ldw_r ldw_r(
-        .d(ldw_r$d),
-        .q(ldw_r$q),
-        .clock(ldw_r$clock)
-    );
-    ouro_predictor$ldb_r ldb_r(
-        .d(ldb_r$d),
-        .q(ldb_r$q),
-        .clock(ldb_r$clock)
-    );
-    ouro_predictor$ldf_r ldf_r(
-        .d(ldf_r$d),
-        .q(ldf_r$q),
-        .clock(ldf_r$clock)
-    );
-    ouro_predictor$ldl_r ldl_r(
-        .d(ldl_r$d),
-        .q(ldl_r$q),
-        .clock(ldl_r$clock)
-    );
-    ouro_predictor$ld_addr_r ld_addr_r(
-        .d(ld_addr_r$d),
-        .q(ld_addr_r$q),
-        .clock(ld_addr_r$clock)
-    );
-    ouro_predictor$ld_data_r ld_data_r(
-        .d(ld_data_r$d),
-        .q(ld_data_r$q),
-        .clock(ld_data_r$clock)
-    );
-    ouro_predictor$in_we_r in_we_r(
-        .d(in_we_r$d),
-        .q(in_we_r$q),
-        .clock(in_we_r$clock)
-    );
-    ouro_predictor$in_addr_r in_addr_r(
-        .d(in_addr_r$d),
-        .q(in_addr_r$q),
-        .clock(in_addr_r$clock)
-    );
-    ouro_predictor$in_data_r in_data_r(
-        .d(in_data_r$d),
-        .q(in_data_r$q),
-        .clock(in_data_r$clock)
-    );
-    ouro_predictor$v_b v_b(
-        .d(v_b$d),
-        .q(v_b$q),
-        .clock(v_b$clock)
-    );
-    ouro_predictor$first_b first_b(
-        .d(first_b$d),
-        .q(first_b$q),
-        .clock(first_b$clock)
-    );
-    ouro_predictor$last_b last_b(
-        .d(last_b$d),
-        .q(last_b$q),
-        .clock(last_b$clock)
-    );
-    ouro_predictor$out_b out_b(
-        .d(out_b$d),
-        .q(out_b$q),
-        .clock(out_b$clock)
-    );
-    ouro_predictor$wa_b wa_b(
-        .d(wa_b$d),
-        .q(wa_b$q),
-        .clock(wa_b$clock)
-    );
-    ouro_predictor$waddr_b waddr_b(
-        .d(waddr_b$d),
-        .q(waddr_b$q),
-        .clock(waddr_b$clock)
-    );
-    ouro_predictor$baddr_b baddr_b(
-        .d(baddr_b$d),
-        .q(baddr_b$q),
-        .clock(baddr_b$clock)
-    );
-    ouro_predictor$v_m v_m(
-        .d(v_m$d),
-        .q(v_m$q),
-        .clock(v_m$clock)
-    );
-    ouro_predictor$first_m first_m(
-        .d(first_m$d),
-        .q(first_m$q),
-        .clock(first_m$clock)
-    );
-    ouro_predictor$last_m last_m(
-        .d(last_m$d),
-        .q(last_m$q),
-        .clock(last_m$clock)
-    );
-    ouro_predictor$out_m out_m(
-        .d(out_m$d),
-        .q(out_m$q),
-        .clock(out_m$clock)
-    );
-    ouro_predictor$wa_m wa_m(
-        .d(wa_m$d),
-        .q(wa_m$q),
-        .clock(wa_m$clock)
-    );
-    ouro_predictor$frac_m frac_m(
-        .d(frac_m$d),
-        .q(frac_m$q),
-        .clock(frac_m$clock)
-    );
-    ouro_predictor$last_c last_c(
-        .d(last_c$d),
-        .q(last_c$q),
-        .clock(last_c$clock)
-    );
-    ouro_predictor$out_c out_c(
-        .d(out_c$d),
-        .q(out_c$q),
-        .clock(out_c$clock)
-    );
-    ouro_predictor$wa_c wa_c(
-        .d(wa_c$d),
-        .q(wa_c$q),
-        .clock(wa_c$clock)
-    );
-    ouro_predictor$frac_c frac_c(
-        .d(frac_c$d),
-        .q(frac_c$q),
-        .clock(frac_c$clock)
-    );
-    ouro_predictor$last_d last_d(
-        .d(last_d$d),
-        .q(last_d$q),
-        .clock(last_d$clock)
-    );
-    ouro_predictor$out_d out_d(
-        .d(out_d$d),
-        .q(out_d$q),
-        .clock(out_d$clock)
-    );
-    ouro_predictor$wa_d wa_d(
-        .d(wa_d$d),
-        .q(wa_d$q),
-        .clock(wa_d$clock)
-    );
-    ouro_predictor$frac_d frac_d(
-        .d(frac_d$d),
-        .q(frac_d$q),
-        .clock(frac_d$clock)
-    );
-    ouro_predictor$dsel dsel(
-        .d(dsel$d),
-        .q(dsel$q),
-        .clock(dsel$clock)
-    );
-    ouro_predictor$s0_act s0_act(
-        .d(s0_act$d),
-        .q(s0_act$q),
-        .clock(s0_act$clock)
-    );
-    ouro_predictor$s0_first s0_first(
-        .d(s0_first$d),
-        .q(s0_first$q),
-        .clock(s0_first$clock)
-    );
-    ouro_predictor$s0_out s0_out(
-        .d(s0_out$d),
-        .q(s0_out$q),
-        .clock(s0_out$clock)
-    );
-    ouro_predictor$s0_cnt s0_cnt(
-        .d(s0_cnt$d),
-        .q(s0_cnt$q),
-        .clock(s0_cnt$clock)
-    );
-    ouro_predictor$s0_addr s0_addr(
-        .d(s0_addr$d),
-        .q(s0_addr$q),
-        .clock(s0_addr$clock)
-    );
-    ouro_predictor$s0_frac s0_frac(
-        .d(s0_frac$d),
-        .q(s0_frac$q),
-        .clock(s0_frac$clock)
-    );
-    ouro_predictor$s1_act s1_act(
-        .d(s1_act$d),
-        .q(s1_act$q),
-        .clock(s1_act$clock)
-    );
-    ouro_predictor$s1_first s1_first(
-        .d(s1_first$d),
-        .q(s1_first$q),
-        .clock(s1_first$clock)
-    );
-    ouro_predictor$s1_out s1_out(
-        .d(s1_out$d),
-        .q(s1_out$q),
-        .clock(s1_out$clock)
-    );
-    ouro_predictor$s1_addr s1_addr(
-        .d(s1_addr$d),
-        .q(s1_addr$q),
-        .clock(s1_addr$clock)
-    );
-    ouro_predictor$s1_frac s1_frac(
-        .d(s1_frac$d),
-        .q(s1_frac$q),
-        .clock(s1_frac$clock)
-    );
-    ouro_predictor$s2_act s2_act(
-        .d(s2_act$d),
-        .q(s2_act$q),
-        .clock(s2_act$clock)
-    );
-    ouro_predictor$s2_first s2_first(
-        .d(s2_first$d),
-        .q(s2_first$q),
-        .clock(s2_first$clock)
-    );
-    ouro_predictor$s2_out s2_out(
-        .d(s2_out$d),
-        .q(s2_out$q),
-        .clock(s2_out$clock)
-    );
-    ouro_predictor$s2_addr s2_addr(
-        .d(s2_addr$d),
-        .q(s2_addr$q),
-        .clock(s2_addr$clock)
-    );
-    ouro_predictor$s2_frac s2_frac(
-        .d(s2_frac$d),
-        .q(s2_frac$q),
-        .clock(s2_frac$clock)
-    );
-    ouro_predictor$s2_hmask s2_hmask(
-        .d(s2_hmask$d),
-        .q(s2_hmask$q),
-        .clock(s2_hmask$clock)
-    );
-    ouro_predictor$bus_r bus_r(
-        .d(bus_r$d),
-        .q(bus_r$q),
-        .clock(bus_r$clock)
-    );
-    ouro_predictor$s3_act s3_act(
-        .d(s3_act$d),
-        .q(s3_act$q),
-        .clock(s3_act$clock)
-    );
-    ouro_predictor$s3_first s3_first(
-        .d(s3_first$d),
-        .q(s3_first$q),
-        .clock(s3_first$clock)
-    );
-    ouro_predictor$s3_out s3_out(
-        .d(s3_out$d),
-        .q(s3_out$q),
-        .clock(s3_out$clock)
-    );
-    ouro_predictor$s3_addr s3_addr(
-        .d(s3_addr$d),
-        .q(s3_addr$q),
-        .clock(s3_addr$clock)
-    );
-    ouro_predictor$q_low q_low(
-        .d(q_low$d),
-        .q(q_low$q),
-        .clock(q_low$clock)
-    );
-    ouro_predictor$q_over q_over(
-        .d(q_over$d),
-        .q(q_over$q),
-        .clock(q_over$clock)
-    );
-    ouro_predictor$q_neg q_neg(
-        .d(q_neg$d),
-        .q(q_neg$q),
-        .clock(q_neg$clock)
-    );
-    ouro_predictor$log2_r log2_r(
-        .d(log2_r$d),
-        .q(log2_r$q),
-        .clock(log2_r$clock)
-    );
-    ouro_predictor$f4 f4(
-        .d(f4$d),
-        .q(f4$q),
-        .clock(f4$clock)
-    );
-    ouro_predictor$f5 f5(
-        .d(f5$d),
-        .q(f5$q),
-        .clock(f5$clock)
-    );
-    ouro_predictor$f6 f6(
-        .d(f6$d),
-        .q(f6$q),
-        .clock(f6$clock)
-    );
-    ouro_predictor$lt_r lt_r(
-        .d(lt_r$d),
-        .q(lt_r$q),
-        .clock(lt_r$clock)
-    );
-    ouro_predictor$gt_r gt_r(
-        .d(gt_r$d),
-        .q(gt_r$q),
-        .clock(gt_r$clock)
-    );
-    ouro_predictor$raw24_r raw24_r(
-        .d(raw24_r$d),
-        .q(raw24_r$q),
-        .clock(raw24_r$clock)
-    );
-    ouro_predictor$raw_r raw_r(
-        .d(raw_r$d),
-        .q(raw_r$q),
-        .clock(raw_r$clock)
-    );
-    ouro_predictor$cycles_r cycles_r(
-        .d(cycles_r$d),
-        .q(cycles_r$q),
-        .clock(cycles_r$clock)
-    );
-    ouro_predictor$low_r low_r(
-        .d(low_r$d),
-        .q(low_r$q),
-        .clock(low_r$clock)
-    );
-    ouro_predictor$high_r high_r(
-        .d(high_r$d),
-        .q(high_r$q),
-        .clock(high_r$clock)
-    );
-    ouro_predictor$done_r done_r(
-        .d(done_r$d),
-        .q(done_r$q),
-        .clock(done_r$clock)
-    );
-    ouro_predictor$outpol_r outpol_r(
-        .d(outpol_r$d),
-        .q(outpol_r$q),
-        .clock(outpol_r$clock)
-    );
-    ouro_predictor$rt_min rt_min(
-        .d(rt_min$d),
-        .q(rt_min$q),
-        .clock(rt_min$clock)
-    );
-    ouro_predictor$rt_max_n rt_max_n(
-        .d(rt_max_n$d),
-        .q(rt_max_n$q),
-        .clock(rt_max_n$clock)
-    );
-    ouro_predictor$min_gt min_gt(
-        .d(min_gt$d),
-        .q(min_gt$q),
-        .clock(min_gt$clock)
-    );
-    ouro_predictor$max_lt max_lt(
-        .d(max_lt$d),
-        .q(max_lt$q),
-        .clock(max_lt$clock)
-    );
-    ouro_predictor$emin_r emin_r(
-        .d(emin_r$d),
-        .q(emin_r$q),
-        .clock(emin_r$clock)
-    );
-    ouro_predictor$tmax_r tmax_r(
-        .d(tmax_r$d),
-        .q(tmax_r$q),
-        .clock(tmax_r$clock)
-    );
-    ouro_predictor$emin2 emin2(
-        .d(emin2$d),
-        .q(emin2$q),
-        .clock(emin2$clock)
-    );
-    ouro_predictor$tmax2 tmax2(
-        .d(tmax2$d),
-        .q(tmax2$q),
-        .clock(tmax2$clock)
-    );
-    ouro_predictor$lim_gt lim_gt(
-        .d(lim_gt$d),
-        .q(lim_gt$q),
-        .clock(lim_gt$clock)
-    );
-    ouro_predictor$eff_min eff_min(
-        .d(eff_min$d),
-        .q(eff_min$q),
-        .clock(eff_min$clock)
-    );
-    ouro_predictor$eff_max eff_max(
-        .d(eff_max$d),
-        .q(eff_max$q),
-        .clock(eff_max$clock)
+        .log2_in(exp2$log2_in),
+        .load(exp2$load),
+        .log2(exp2$log2),
+        .raw(exp2$raw),
+        .valid(exp2$valid)
+    );
+    ouro_predictor$limits limits(
+        .clock(limits$clock),
+        .we(limits$we),
+        .sel(limits$sel),
+        .data(limits$data),
+        .min(limits$min),
+        .max(limits$max)
+    );
+    ouro_predictor$clamp clamp(
+        .clock(clamp$clock),
+        .raw(clamp$raw),
+        .valid(clamp$valid),
+        .min(clamp$min),
+        .max(clamp$max),
+        .log2(clamp$log2),
+        .polarity(clamp$polarity),
+        .fin(clamp$fin),
+        .done(clamp$done),
+        .cycles(clamp$cycles),
+        .clamp_low(clamp$clamp_low),
+        .clamp_high(clamp$clamp_high),
+        .log2_cycles(clamp$log2_cycles),
+        .out_polarity(clamp$out_polarity)
     );
 
     // Update code
     always @(*) begin
-        state$clock = clock;
-        pol$clock = clock;
-        k$clock = clock;
-        g$clock = clock;
-        i$clock = clock;
-        ob$clock = clock;
-        waddr$clock = clock;
-        baddr$clock = clock;
-        cnt$clock = clock;
-        gap_last$clock = clock;
-        i_last$clock = clock;
-        g_last$clock = clock;
-        ldw_r$clock = clock;
-        ldb_r$clock = clock;
-        ldf_r$clock = clock;
-        ldl_r$clock = clock;
-        ld_addr_r$clock = clock;
-        ld_data_r$clock = clock;
-        in_we_r$clock = clock;
-        in_addr_r$clock = clock;
-        in_data_r$clock = clock;
-        v_b$clock = clock;
-        first_b$clock = clock;
-        last_b$clock = clock;
-        out_b$clock = clock;
-        wa_b$clock = clock;
-        waddr_b$clock = clock;
-        baddr_b$clock = clock;
-        v_m$clock = clock;
-        first_m$clock = clock;
-        last_m$clock = clock;
-        out_m$clock = clock;
-        wa_m$clock = clock;
-        frac_m$clock = clock;
-        last_c$clock = clock;
-        out_c$clock = clock;
-        wa_c$clock = clock;
-        frac_c$clock = clock;
-        last_d$clock = clock;
-        out_d$clock = clock;
-        wa_d$clock = clock;
-        frac_d$clock = clock;
-        dsel$clock = clock;
-        s0_act$clock = clock;
-        s0_first$clock = clock;
-        s0_out$clock = clock;
-        s0_cnt$clock = clock;
-        s0_addr$clock = clock;
-        s0_frac$clock = clock;
-        s1_act$clock = clock;
-        s1_first$clock = clock;
-        s1_out$clock = clock;
-        s1_addr$clock = clock;
-        s1_frac$clock = clock;
-        s2_act$clock = clock;
-        s2_first$clock = clock;
-        s2_out$clock = clock;
-        s2_addr$clock = clock;
-        s2_frac$clock = clock;
-        s2_hmask$clock = clock;
-        bus_r$clock = clock;
-        s3_act$clock = clock;
-        s3_first$clock = clock;
-        s3_out$clock = clock;
-        s3_addr$clock = clock;
-        q_low$clock = clock;
-        q_over$clock = clock;
-        q_neg$clock = clock;
-        log2_r$clock = clock;
-        f4$clock = clock;
-        f5$clock = clock;
-        f6$clock = clock;
-        lt_r$clock = clock;
-        gt_r$clock = clock;
-        raw24_r$clock = clock;
-        raw_r$clock = clock;
-        cycles_r$clock = clock;
-        low_r$clock = clock;
-        high_r$clock = clock;
-        done_r$clock = clock;
-        outpol_r$clock = clock;
-        rt_min$clock = clock;
-        rt_max_n$clock = clock;
-        min_gt$clock = clock;
-        max_lt$clock = clock;
-        emin_r$clock = clock;
-        tmax_r$clock = clock;
-        emin2$clock = clock;
-        tmax2$clock = clock;
-        lim_gt$clock = clock;
-        eff_min$clock = clock;
-        eff_max$clock = clock;
-        state$d = state$q;
-        pol$d = pol$q;
-        k$d = k$q;
-        g$d = g$q;
-        i$d = i$q;
-        ob$d = ob$q;
-        waddr$d = waddr$q;
-        baddr$d = baddr$q;
-        cnt$d = cnt$q;
-        gap_last$d = gap_last$q;
-        i_last$d = i_last$q;
-        g_last$d = g_last$q;
-        ldw_r$d = ldw_r$q;
-        ldb_r$d = ldb_r$q;
-        ldf_r$d = ldf_r$q;
-        ldl_r$d = ldl_r$q;
-        ld_addr_r$d = ld_addr_r$q;
-        ld_data_r$d = ld_data_r$q;
-        in_we_r$d = in_we_r$q;
-        in_addr_r$d = in_addr_r$q;
-        in_data_r$d = in_data_r$q;
-        v_b$d = v_b$q;
-        first_b$d = first_b$q;
-        last_b$d = last_b$q;
-        out_b$d = out_b$q;
-        wa_b$d = wa_b$q;
-        waddr_b$d = waddr_b$q;
-        baddr_b$d = baddr_b$q;
-        v_m$d = v_m$q;
-        first_m$d = first_m$q;
-        last_m$d = last_m$q;
-        out_m$d = out_m$q;
-        wa_m$d = wa_m$q;
-        frac_m$d = frac_m$q;
-        last_c$d = last_c$q;
-        out_c$d = out_c$q;
-        wa_c$d = wa_c$q;
-        frac_c$d = frac_c$q;
-        last_d$d = last_d$q;
-        out_d$d = out_d$q;
-        wa_d$d = wa_d$q;
-        frac_d$d = frac_d$q;
-        dsel$d = dsel$q;
-        s0_act$d = s0_act$q;
-        s0_first$d = s0_first$q;
-        s0_out$d = s0_out$q;
-        s0_cnt$d = s0_cnt$q;
-        s0_addr$d = s0_addr$q;
-        s0_frac$d = s0_frac$q;
-        s1_act$d = s1_act$q;
-        s1_first$d = s1_first$q;
-        s1_out$d = s1_out$q;
-        s1_addr$d = s1_addr$q;
-        s1_frac$d = s1_frac$q;
-        s2_act$d = s2_act$q;
-        s2_first$d = s2_first$q;
-        s2_out$d = s2_out$q;
-        s2_addr$d = s2_addr$q;
-        s2_frac$d = s2_frac$q;
-        s2_hmask$d = s2_hmask$q;
-        bus_r$d = bus_r$q;
-        s3_act$d = s3_act$q;
-        s3_first$d = s3_first$q;
-        s3_out$d = s3_out$q;
-        s3_addr$d = s3_addr$q;
-        q_low$d = q_low$q;
-        q_over$d = q_over$q;
-        q_neg$d = q_neg$q;
-        log2_r$d = log2_r$q;
-        f4$d = f4$q;
-        f5$d = f5$q;
-        f6$d = f6$q;
-        lt_r$d = lt_r$q;
-        gt_r$d = gt_r$q;
-        raw24_r$d = raw24_r$q;
-        raw_r$d = raw_r$q;
-        cycles_r$d = cycles_r$q;
-        low_r$d = low_r$q;
-        high_r$d = high_r$q;
-        done_r$d = done_r$q;
-        outpol_r$d = outpol_r$q;
-        rt_min$d = rt_min$q;
-        rt_max_n$d = rt_max_n$q;
-        min_gt$d = min_gt$q;
-        max_lt$d = max_lt$q;
-        emin_r$d = emin_r$q;
-        tmax_r$d = tmax_r$q;
-        emin2$d = emin2$q;
-        tmax2$d = tmax2$q;
-        lim_gt$d = lim_gt$q;
-        eff_min$d = eff_min$q;
-        eff_max$d = eff_max$q;
+        ports$clock = clock;
+        ctrl$clock = clock;
         act$clock = clock;
-        frac_ram$clock = clock;
-        desc$clock = clock;
+        drain$clock = clock;
         exp2$clock = clock;
+        limits$clock = clock;
+        clamp$clock = clock;
         lanes$0$clock = clock;
         lanes$1$clock = clock;
         lanes$2$clock = clock;
@@ -1315,382 +462,156 @@ module ouro_predictor(clock,start,polarity,in_we,in_addr,in_data,ld_we,ld_addr,l
         lanes$5$clock = clock;
         lanes$6$clock = clock;
         lanes$7$clock = clock;
-        idle = state$q == EngineState$Idle;
-        issue = state$q == EngineState$Issue;
-        desc$address = k$q;
-        d_nm2 = desc$data[(32'h0)+:(12)];
-        d_gm2 = desc$data[(32'hc)+:(12)];
-        d_n1 = desc$data[32'h3b];
-        d_next_n1 = desc$data[32'h3c];
-        d_next_g1 = desc$data[32'h3d];
-        d_rb = desc$data[(32'h18)+:(12)];
-        d_wb = desc$data[(32'h24)+:(12)];
-        d_last = desc$data[32'h30];
-        d_nogap = desc$data[32'h31];
-        d_gap_last = desc$data[(32'h32)+:(4)];
-        d_nopad = desc$data[32'h36];
-        d_pad_last = desc$data[(32'h37)+:(4)];
-        region = ld_addr[(32'h10)+:(4)];
-        ldw_r$d = ld_we & (region == r_weights);
-        ldb_r$d = ld_we & (region == r_biases);
-        ldf_r$d = ld_we & (region == r_fracs);
-        ldl_r$d = ld_we & (region == r_limits);
-        ld_addr_r$d = ld_addr;
-        ld_data_r$d = ld_data;
-        in_we_r$d = in_we;
-        in_addr_r$d = in_addr;
-        in_data_r$d = in_data;
-        frac_ram$write_address = ld_addr_r$q[(32'h0)+:(4)];
-        frac_ram$write_data = ld_data_r$q[(32'h0)+:(4)];
-        frac_ram$write_enable = ldf_r$q & idle;
-        if (ldl_r$q & idle) begin
-            if (ld_addr_r$q[32'h0]) begin
-                rt_max_n$d = ~ld_data_r$q[(32'h0)+:(24)];
-            end
-            else begin
-                rt_min$d = ld_data_r$q[(32'h0)+:(24)];
-            end
+        ports$idle = ctrl$idle;
+        ports$ld_we = ld_we;
+        ports$ld_addr = ld_addr;
+        ports$ld_data = ld_data;
+        ports$in_we = in_we;
+        ports$in_addr = in_addr;
+        ports$in_data = in_data;
+        ctrl$start = start;
+        ctrl$polarity = polarity;
+        ctrl$fin = clamp$fin;
+        ctrl$frac_we = ports$frac_we;
+        ctrl$frac_addr = ports$word[(32'h0)+:(4)];
+        ctrl$frac_data = ports$data[(32'h0)+:(4)];
+        act$read_address = ctrl$act_raddr;
+        act$write_address = drain$wb_addr;
+        act$write_data = drain$res;
+        act$write_enable = drain$wb_we;
+        if (ctrl$idle) begin
+            act$write_address = ports$input_addr;
+            act$write_data = ports$input_data;
+            act$write_enable = ports$input_we;
         end
-        a_raddr = d_rb + i$q;
-        act$read_address = a_raddr;
-        frac_addr = k$q;
-        if (pol$q) begin
-            frac_addr = k$q + pol_frac;
-        end
-        frac_ram$read_address = frac_addr;
-        lanes$0$w_addr = waddr_b$q;
-        lanes$0$b_addr = baddr_b$q;
-        lanes$0$ld_we_w = ldw_r$q & idle;
-        lanes$0$ld_we_b = ldb_r$q & idle;
-        lanes$0$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
-        lanes$0$ld_word = ld_addr_r$q[(32'h0)+:(12)];
-        lanes$0$ld_data = ld_data_r$q;
-        lanes$1$w_addr = waddr_b$q;
-        lanes$1$b_addr = baddr_b$q;
-        lanes$1$ld_we_w = ldw_r$q & idle;
-        lanes$1$ld_we_b = ldb_r$q & idle;
-        lanes$1$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
-        lanes$1$ld_word = ld_addr_r$q[(32'h0)+:(12)];
-        lanes$1$ld_data = ld_data_r$q;
-        lanes$2$w_addr = waddr_b$q;
-        lanes$2$b_addr = baddr_b$q;
-        lanes$2$ld_we_w = ldw_r$q & idle;
-        lanes$2$ld_we_b = ldb_r$q & idle;
-        lanes$2$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
-        lanes$2$ld_word = ld_addr_r$q[(32'h0)+:(12)];
-        lanes$2$ld_data = ld_data_r$q;
-        lanes$3$w_addr = waddr_b$q;
-        lanes$3$b_addr = baddr_b$q;
-        lanes$3$ld_we_w = ldw_r$q & idle;
-        lanes$3$ld_we_b = ldb_r$q & idle;
-        lanes$3$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
-        lanes$3$ld_word = ld_addr_r$q[(32'h0)+:(12)];
-        lanes$3$ld_data = ld_data_r$q;
-        lanes$4$w_addr = waddr_b$q;
-        lanes$4$b_addr = baddr_b$q;
-        lanes$4$ld_we_w = ldw_r$q & idle;
-        lanes$4$ld_we_b = ldb_r$q & idle;
-        lanes$4$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
-        lanes$4$ld_word = ld_addr_r$q[(32'h0)+:(12)];
-        lanes$4$ld_data = ld_data_r$q;
-        lanes$5$w_addr = waddr_b$q;
-        lanes$5$b_addr = baddr_b$q;
-        lanes$5$ld_we_w = ldw_r$q & idle;
-        lanes$5$ld_we_b = ldb_r$q & idle;
-        lanes$5$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
-        lanes$5$ld_word = ld_addr_r$q[(32'h0)+:(12)];
-        lanes$5$ld_data = ld_data_r$q;
-        lanes$6$w_addr = waddr_b$q;
-        lanes$6$b_addr = baddr_b$q;
-        lanes$6$ld_we_w = ldw_r$q & idle;
-        lanes$6$ld_we_b = ldb_r$q & idle;
-        lanes$6$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
-        lanes$6$ld_word = ld_addr_r$q[(32'h0)+:(12)];
-        lanes$6$ld_data = ld_data_r$q;
-        lanes$7$w_addr = waddr_b$q;
-        lanes$7$b_addr = baddr_b$q;
-        lanes$7$ld_we_w = ldw_r$q & idle;
-        lanes$7$ld_we_b = ldb_r$q & idle;
-        lanes$7$ld_lane = ld_addr_r$q[(32'hc)+:(4)];
-        lanes$7$ld_word = ld_addr_r$q[(32'h0)+:(12)];
-        lanes$7$ld_data = ld_data_r$q;
-        case (state$q)
-            EngineState$Idle:
-                begin
-                    if (start) begin
-                        state$d = EngineState$Issue;
-                        pol$d = polarity;
-                        outpol_r$d = polarity;
-                        k$d = zero4;
-                        g$d = zero12;
-                        i$d = zero12;
-                        ob$d = zero12;
-                        i_last$d = start_n1;
-                        g_last$d = start_g1;
-                        waddr$d = zero12;
-                        baddr$d = zero12;
-                        if (polarity) begin
-                            waddr$d = pol_w;
-                            baddr$d = pol_b;
-                        end
-                    end
-                end
-            EngineState$Issue:
-                begin
-                    waddr$d = waddr$q + one12;
-                    if (i_last$q) begin
-                        i$d = zero12;
-                        i_last$d = d_n1;
-                        baddr$d = baddr$q + one12;
-                        cnt$d = zero12;
-                        if (g_last$q) begin
-                            g$d = zero12;
-                            ob$d = zero12;
-                            i_last$d = d_next_n1;
-                            g_last$d = d_next_g1;
-                            if (d_last) begin
-                                state$d = EngineState$Drain;
-                            end
-                            else begin
-                                k$d = k$q + one4;
-                                gap_last$d = d_gap_last;
-                                if (~d_nogap) begin
-                                    state$d = EngineState$Gap;
-                                end
-                            end
-                        end
-                        else begin
-                            g$d = g$q + one12;
-                            g_last$d = g$q == d_gm2;
-                            ob$d = ob$q + n_lanes;
-                            gap_last$d = d_pad_last;
-                            if (~d_nopad) begin
-                                state$d = EngineState$Gap;
-                            end
-                        end
-                    end
-                    else begin
-                        i$d = i$q + one12;
-                        i_last$d = i$q == d_nm2;
-                    end
-                end
-            EngineState$Gap:
-                begin
-                    cnt$d = cnt$q + one12;
-                    if (cnt$q[(32'h0)+:(4)] == gap_last$q) begin
-                        state$d = EngineState$Issue;
-                    end
-                end
-            EngineState$Drain:
-                begin
-                    if (f6$q) begin
-                        state$d = EngineState$Idle;
-                    end
-                end
-        endcase
-        v_b$d = issue;
-        first_b$d = i$q == zero12;
-        last_b$d = issue & i_last$q;
-        out_b$d = d_last;
-        wa_b$d = d_wb + ob$q;
-        waddr_b$d = waddr$q;
-        baddr_b$d = baddr$q;
-        x_s = $signed(act$read_data);
-        lanes$0$x = x_s;
-        lanes$1$x = x_s;
-        lanes$2$x = x_s;
-        lanes$3$x = x_s;
-        lanes$4$x = x_s;
-        lanes$5$x = x_s;
-        lanes$6$x = x_s;
-        lanes$7$x = x_s;
-        v_m$d = v_b$q;
-        first_m$d = first_b$q;
-        last_m$d = last_b$q;
-        out_m$d = out_b$q;
-        wa_m$d = wa_b$q;
-        frac_m$d = frac_ram$read_data;
-        lanes$0$valid_m = v_m$q;
-        lanes$0$first_m = first_m$q;
-        lanes$0$last_m = last_m$q;
-        lanes$1$valid_m = v_m$q;
-        lanes$1$first_m = first_m$q;
-        lanes$1$last_m = last_m$q;
-        lanes$2$valid_m = v_m$q;
-        lanes$2$first_m = first_m$q;
-        lanes$2$last_m = last_m$q;
-        lanes$3$valid_m = v_m$q;
-        lanes$3$first_m = first_m$q;
-        lanes$3$last_m = last_m$q;
-        lanes$4$valid_m = v_m$q;
-        lanes$4$first_m = first_m$q;
-        lanes$4$last_m = last_m$q;
-        lanes$5$valid_m = v_m$q;
-        lanes$5$first_m = first_m$q;
-        lanes$5$last_m = last_m$q;
-        lanes$6$valid_m = v_m$q;
-        lanes$6$first_m = first_m$q;
-        lanes$6$last_m = last_m$q;
-        lanes$7$valid_m = v_m$q;
-        lanes$7$first_m = first_m$q;
-        lanes$7$last_m = last_m$q;
-        last_c$d = last_m$q;
-        out_c$d = out_m$q;
-        wa_c$d = wa_m$q;
-        frac_c$d = frac_m$q;
-        last_d$d = last_c$q;
-        out_d$d = out_c$q;
-        wa_d$d = wa_c$q;
-        frac_d$d = frac_c$q;
-        dsel$d = dsel$q << 32'h1;
-        s0_first$d = 1'b0;
-        if (s0_act$q) begin
-            if (s0_cnt$q == zero5) begin
-                s0_act$d = 1'b0;
-            end
-            else begin
-                s0_cnt$d = s0_cnt$q - one5;
-                s0_addr$d = s0_addr$q + one12;
-            end
-        end
-        if (last_d$q) begin
-            dsel$d = one16;
-            s0_act$d = 1'b1;
-            s0_first$d = 1'b1;
-            s0_out$d = out_d$q;
-            s0_cnt$d = last_slot;
-            s0_addr$d = wa_d$q;
-            s0_frac$d = frac_d$q;
-        end
-        lanes$0$drain = dsel$q[0];
-        lanes$1$drain = dsel$q[1];
-        lanes$2$drain = dsel$q[2];
-        lanes$3$drain = dsel$q[3];
-        lanes$4$drain = dsel$q[4];
-        lanes$5$drain = dsel$q[5];
-        lanes$6$drain = dsel$q[6];
-        lanes$7$drain = dsel$q[7];
-        s1_act$d = s0_act$q;
-        s1_first$d = s0_first$q;
-        s1_out$d = s0_out$q;
-        s1_addr$d = s0_addr$q;
-        s1_frac$d = s0_frac$q;
         bus = zero40;
+        lanes$0$x = act$read_data;
+        lanes$0$w_addr = ctrl$w_addr;
+        lanes$0$b_addr = ctrl$b_addr;
+        lanes$0$valid_m = ctrl$m_valid;
+        lanes$0$first_m = ctrl$m_first;
+        lanes$0$last_m = ctrl$m_last;
+        lanes$0$drain = drain$slot[0];
+        lanes$0$ld_we_w = ports$weight_we;
+        lanes$0$ld_we_b = ports$bias_we;
+        lanes$0$ld_lane = ports$lane;
+        lanes$0$ld_word = ports$word;
+        lanes$0$ld_data = ports$data;
         bus = bus | lanes$0$g;
+        lanes$1$x = act$read_data;
+        lanes$1$w_addr = ctrl$w_addr;
+        lanes$1$b_addr = ctrl$b_addr;
+        lanes$1$valid_m = ctrl$m_valid;
+        lanes$1$first_m = ctrl$m_first;
+        lanes$1$last_m = ctrl$m_last;
+        lanes$1$drain = drain$slot[1];
+        lanes$1$ld_we_w = ports$weight_we;
+        lanes$1$ld_we_b = ports$bias_we;
+        lanes$1$ld_lane = ports$lane;
+        lanes$1$ld_word = ports$word;
+        lanes$1$ld_data = ports$data;
         bus = bus | lanes$1$g;
+        lanes$2$x = act$read_data;
+        lanes$2$w_addr = ctrl$w_addr;
+        lanes$2$b_addr = ctrl$b_addr;
+        lanes$2$valid_m = ctrl$m_valid;
+        lanes$2$first_m = ctrl$m_first;
+        lanes$2$last_m = ctrl$m_last;
+        lanes$2$drain = drain$slot[2];
+        lanes$2$ld_we_w = ports$weight_we;
+        lanes$2$ld_we_b = ports$bias_we;
+        lanes$2$ld_lane = ports$lane;
+        lanes$2$ld_word = ports$word;
+        lanes$2$ld_data = ports$data;
         bus = bus | lanes$2$g;
+        lanes$3$x = act$read_data;
+        lanes$3$w_addr = ctrl$w_addr;
+        lanes$3$b_addr = ctrl$b_addr;
+        lanes$3$valid_m = ctrl$m_valid;
+        lanes$3$first_m = ctrl$m_first;
+        lanes$3$last_m = ctrl$m_last;
+        lanes$3$drain = drain$slot[3];
+        lanes$3$ld_we_w = ports$weight_we;
+        lanes$3$ld_we_b = ports$bias_we;
+        lanes$3$ld_lane = ports$lane;
+        lanes$3$ld_word = ports$word;
+        lanes$3$ld_data = ports$data;
         bus = bus | lanes$3$g;
+        lanes$4$x = act$read_data;
+        lanes$4$w_addr = ctrl$w_addr;
+        lanes$4$b_addr = ctrl$b_addr;
+        lanes$4$valid_m = ctrl$m_valid;
+        lanes$4$first_m = ctrl$m_first;
+        lanes$4$last_m = ctrl$m_last;
+        lanes$4$drain = drain$slot[4];
+        lanes$4$ld_we_w = ports$weight_we;
+        lanes$4$ld_we_b = ports$bias_we;
+        lanes$4$ld_lane = ports$lane;
+        lanes$4$ld_word = ports$word;
+        lanes$4$ld_data = ports$data;
         bus = bus | lanes$4$g;
+        lanes$5$x = act$read_data;
+        lanes$5$w_addr = ctrl$w_addr;
+        lanes$5$b_addr = ctrl$b_addr;
+        lanes$5$valid_m = ctrl$m_valid;
+        lanes$5$first_m = ctrl$m_first;
+        lanes$5$last_m = ctrl$m_last;
+        lanes$5$drain = drain$slot[5];
+        lanes$5$ld_we_w = ports$weight_we;
+        lanes$5$ld_we_b = ports$bias_we;
+        lanes$5$ld_lane = ports$lane;
+        lanes$5$ld_word = ports$word;
+        lanes$5$ld_data = ports$data;
         bus = bus | lanes$5$g;
+        lanes$6$x = act$read_data;
+        lanes$6$w_addr = ctrl$w_addr;
+        lanes$6$b_addr = ctrl$b_addr;
+        lanes$6$valid_m = ctrl$m_valid;
+        lanes$6$first_m = ctrl$m_first;
+        lanes$6$last_m = ctrl$m_last;
+        lanes$6$drain = drain$slot[6];
+        lanes$6$ld_we_w = ports$weight_we;
+        lanes$6$ld_we_b = ports$bias_we;
+        lanes$6$ld_lane = ports$lane;
+        lanes$6$ld_word = ports$word;
+        lanes$6$ld_data = ports$data;
         bus = bus | lanes$6$g;
+        lanes$7$x = act$read_data;
+        lanes$7$w_addr = ctrl$w_addr;
+        lanes$7$b_addr = ctrl$b_addr;
+        lanes$7$valid_m = ctrl$m_valid;
+        lanes$7$first_m = ctrl$m_first;
+        lanes$7$last_m = ctrl$m_last;
+        lanes$7$drain = drain$slot[7];
+        lanes$7$ld_we_w = ports$weight_we;
+        lanes$7$ld_we_b = ports$bias_we;
+        lanes$7$ld_lane = ports$lane;
+        lanes$7$ld_word = ports$word;
+        lanes$7$ld_data = ports$data;
         bus = bus | lanes$7$g;
-        bus_r$d = bus;
-        s2_act$d = s1_act$q;
-        s2_first$d = s1_first$q;
-        s2_out$d = s1_out$q;
-        s2_addr$d = s1_addr$q;
-        s2_frac$d = s1_frac$q;
-        s2_hmask$d = ones25 << s1_frac$q;
-        neg = bus_r$q[32'h27];
-        smask = zero25;
-        if (neg) begin
-            smask = ones25;
-        end
-        t = bus_r$q[(32'hf)+:(25)] ^ smask;
-        over = |(t & s2_hmask$q);
-        low = bus_r$q[(32'h0)+:(31)] >> s2_frac$q;
-        q_low$d = low[(32'h0)+:(16)];
-        q_over$d = over;
-        q_neg$d = neg;
-        s3_act$d = s2_act$q;
-        s3_first$d = s2_first$q;
-        s3_out$d = s2_out$q;
-        s3_addr$d = s2_addr$q;
-        sat = q_low$q;
-        if (q_over$q) begin
-            if (q_neg$q) begin
-                sat = sat_neg;
-            end
-            else begin
-                sat = sat_pos;
-            end
-        end
-        res = sat;
-        if (~s3_out$q & q_neg$q) begin
-            res = zero16;
-        end
-        act$write_address = s3_addr$q;
-        act$write_data = res;
-        act$write_enable = s3_act$q & ~s3_out$q;
-        if (idle) begin
-            act$write_address = ((in_addr_r$q) & 12'hfff);
-            act$write_data = in_data_r$q;
-            act$write_enable = in_we_r$q;
-        end
-        out_now = s3_act$q & s3_out$q & s3_first$q;
-        if (out_now) begin
-            log2_r$d = res;
-        end
-        f4$d = out_now;
-        f5$d = f4$q;
-        f6$d = f5$q;
-        exp2$address = res[(32'h2)+:(8)];
-        int5 = log2_r$q[(32'ha)+:(5)];
-        mant48 = ((exp2$data) & 48'hffffffffffff);
-        if (f4$q) begin
-            raw_r$d = (mant48 << int5) >> 32'hf;
-            if (log2_r$q[32'hf]) begin
-                raw_r$d = zero48;
-            end
-        end
-        rt_max = ~rt_max_n$q;
-        min_gt$d = rt_min$q > syn_min;
-        max_lt$d = rt_max < syn_max;
-        emin = syn_min;
-        if (min_gt$q) begin
-            emin = rt_min$q;
-        end
-        tmax = syn_max;
-        if (max_lt$q) begin
-            tmax = rt_max;
-        end
-        emin_r$d = emin;
-        tmax_r$d = tmax;
-        emin2$d = emin_r$q;
-        tmax2$d = tmax_r$q;
-        lim_gt$d = emin_r$q > tmax_r$q;
-        eff_min$d = emin2$q;
-        eff_max$d = tmax2$q;
-        if (lim_gt$q) begin
-            eff_max$d = emin2$q;
-        end
-        raw_lo = raw_r$q[(32'h0)+:(24)];
-        raw_hi = raw_r$q[(32'h18)+:(24)];
-        raw_big = |raw_hi;
-        lt_r$d = ~raw_big & (raw_lo < eff_min$q);
-        gt_r$d = raw_big | (raw_lo > eff_max$q);
-        raw24_r$d = raw_r$q[(32'h0)+:(24)];
-        if (f6$q) begin
-            cycles_r$d = raw24_r$q;
-            low_r$d = 1'b0;
-            high_r$d = 1'b0;
-            if (lt_r$q) begin
-                cycles_r$d = eff_min$q;
-                low_r$d = 1'b1;
-            end
-            if (gt_r$q) begin
-                cycles_r$d = eff_max$q;
-                high_r$d = 1'b1;
-            end
-        end
-        done_r$d = f6$q;
-        busy = ~idle;
-        done = done_r$q;
-        out_polarity = outpol_r$q;
-        log2_cycles = log2_r$q;
-        cycles = cycles_r$q;
-        clamp_low = low_r$q;
-        clamp_high = high_r$q;
+        drain$grp_done = ctrl$grp_done;
+        drain$grp_out = ctrl$grp_out;
+        drain$grp_addr = ctrl$grp_addr;
+        drain$grp_frac = ctrl$grp_frac;
+        drain$bus = bus;
+        exp2$log2_in = drain$res;
+        exp2$load = drain$out_we;
+        limits$we = ports$limit_we;
+        limits$sel = ports$word[32'h0];
+        limits$data = ports$data[(32'h0)+:(24)];
+        clamp$raw = exp2$raw;
+        clamp$valid = exp2$valid;
+        clamp$min = limits$min;
+        clamp$max = limits$max;
+        clamp$log2 = exp2$log2;
+        clamp$polarity = ctrl$pol;
+        busy = ~ctrl$idle;
+        done = clamp$done;
+        out_polarity = clamp$out_polarity;
+        log2_cycles = clamp$log2_cycles;
+        cycles = clamp$cycles;
+        clamp_low = clamp$clamp_low;
+        clamp_high = clamp$clamp_high;
     end
 
 endmodule // ouro_predictor
@@ -1848,83 +769,171 @@ module ouro_predictor$act(clock,read_address,read_data,write_address,write_data,
 endmodule // ouro_predictor$act
 
 
-module ouro_predictor$baddr(d,q,clock);
+module ouro_predictor$clamp(clock,raw,valid,min,max,log2,polarity,fin,done,cycles,clamp_low,clamp_high,log2_cycles,out_polarity);
 
     // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
     input wire  clock;
+    input wire  [47:0] raw;
+    input wire  valid;
+    input wire  [23:0] min;
+    input wire  [23:0] max;
+    input wire  [15:0] log2;
+    input wire  polarity;
+    output reg  fin;
+    output reg  done;
+    output reg  [23:0] cycles;
+    output reg  clamp_low;
+    output reg  clamp_high;
+    output reg  [15:0] log2_cycles;
+    output reg  out_polarity;
 
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
+    // Stub signals
+    reg  f6$d;
+    wire  f6$q;
+    reg  f6$clock;
+    reg  lt_r$d;
+    wire  lt_r$q;
+    reg  lt_r$clock;
+    reg  gt_r$d;
+    wire  gt_r$q;
+    reg  gt_r$clock;
+    reg  [23:0] raw24_r$d;
+    wire  [23:0] raw24_r$q;
+    reg  raw24_r$clock;
+    reg  [23:0] cycles_r$d;
+    wire  [23:0] cycles_r$q;
+    reg  cycles_r$clock;
+    reg  low_r$d;
+    wire  low_r$q;
+    reg  low_r$clock;
+    reg  high_r$d;
+    wire  high_r$q;
+    reg  high_r$clock;
+    reg  [15:0] log2_o$d;
+    wire  [15:0] log2_o$q;
+    reg  log2_o$clock;
+    reg  pol_o$d;
+    wire  pol_o$q;
+    reg  pol_o$clock;
+    reg  done_r$d;
+    wire  done_r$q;
+    reg  done_r$clock;
+
+    // Local signals
+    reg  [23:0] raw_lo;
+    reg  [23:0] raw_hi;
+    reg  raw_big;
+
+    // Sub module instances
+    ouro_predictor$clamp$f6 f6(
+        .d(f6$d),
+        .q(f6$q),
+        .clock(f6$clock)
+    );
+    ouro_predictor$clamp$lt_r lt_r(
+        .d(lt_r$d),
+        .q(lt_r$q),
+        .clock(lt_r$clock)
+    );
+    ouro_predictor$clamp$gt_r gt_r(
+        .d(gt_r$d),
+        .q(gt_r$q),
+        .clock(gt_r$clock)
+    );
+    ouro_predictor$clamp$raw24_r raw24_r(
+        .d(raw24_r$d),
+        .q(raw24_r$q),
+        .clock(raw24_r$clock)
+    );
+    ouro_predictor$clamp$cycles_r cycles_r(
+        .d(cycles_r$d),
+        .q(cycles_r$q),
+        .clock(cycles_r$clock)
+    );
+    ouro_predictor$clamp$low_r low_r(
+        .d(low_r$d),
+        .q(low_r$q),
+        .clock(low_r$clock)
+    );
+    ouro_predictor$clamp$high_r high_r(
+        .d(high_r$d),
+        .q(high_r$q),
+        .clock(high_r$clock)
+    );
+    ouro_predictor$clamp$log2_o log2_o(
+        .d(log2_o$d),
+        .q(log2_o$q),
+        .clock(log2_o$clock)
+    );
+    ouro_predictor$clamp$pol_o pol_o(
+        .d(pol_o$d),
+        .q(pol_o$q),
+        .clock(pol_o$clock)
+    );
+    ouro_predictor$clamp$done_r done_r(
+        .d(done_r$d),
+        .q(done_r$q),
+        .clock(done_r$clock)
+    );
+
+    // Update code
+    always @(*) begin
+        f6$clock = clock;
+        lt_r$clock = clock;
+        gt_r$clock = clock;
+        raw24_r$clock = clock;
+        cycles_r$clock = clock;
+        low_r$clock = clock;
+        high_r$clock = clock;
+        log2_o$clock = clock;
+        pol_o$clock = clock;
+        done_r$clock = clock;
+        f6$d = f6$q;
+        lt_r$d = lt_r$q;
+        gt_r$d = gt_r$q;
+        raw24_r$d = raw24_r$q;
+        cycles_r$d = cycles_r$q;
+        low_r$d = low_r$q;
+        high_r$d = high_r$q;
+        log2_o$d = log2_o$q;
+        pol_o$d = pol_o$q;
+        done_r$d = done_r$q;
+        f6$d = valid;
+        raw_lo = raw[(32'h0)+:(24)];
+        raw_hi = raw[(32'h18)+:(24)];
+        raw_big = |raw_hi;
+        lt_r$d = ~raw_big & (raw_lo < min);
+        gt_r$d = raw_big | (raw_lo > max);
+        raw24_r$d = raw[(32'h0)+:(24)];
+        if (f6$q) begin
+            cycles_r$d = raw24_r$q;
+            low_r$d = 1'b0;
+            high_r$d = 1'b0;
+            if (lt_r$q) begin
+                cycles_r$d = min;
+                low_r$d = 1'b1;
+            end
+            if (gt_r$q) begin
+                cycles_r$d = max;
+                high_r$d = 1'b1;
+            end
+            log2_o$d = log2;
+            pol_o$d = polarity;
+        end
+        done_r$d = f6$q;
+        fin = f6$q;
+        done = done_r$q;
+        cycles = cycles_r$q;
+        clamp_low = low_r$q;
+        clamp_high = high_r$q;
+        log2_cycles = log2_o$q;
+        out_polarity = pol_o$q;
     end
 
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$baddr
+endmodule // ouro_predictor$clamp
 
 
-module ouro_predictor$baddr_b(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$baddr_b
-
-
-module ouro_predictor$bus_r(d,q,clock);
-
-    // Module arguments
-    input wire  [39:0] d;
-    output reg  [39:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 40'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$bus_r
-
-
-module ouro_predictor$cnt(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$cnt
-
-
-module ouro_predictor$cycles_r(d,q,clock);
+module ouro_predictor$clamp$cycles_r(d,q,clock);
 
     // Module arguments
     input wire  [23:0] d;
@@ -1940,10 +949,788 @@ module ouro_predictor$cycles_r(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$cycles_r
+endmodule // ouro_predictor$clamp$cycles_r
 
 
-module ouro_predictor$desc(clock,address,data);
+module ouro_predictor$clamp$done_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$clamp$done_r
+
+
+module ouro_predictor$clamp$f6(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$clamp$f6
+
+
+module ouro_predictor$clamp$gt_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$clamp$gt_r
+
+
+module ouro_predictor$clamp$high_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$clamp$high_r
+
+
+module ouro_predictor$clamp$log2_o(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$clamp$log2_o
+
+
+module ouro_predictor$clamp$low_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$clamp$low_r
+
+
+module ouro_predictor$clamp$lt_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$clamp$lt_r
+
+
+module ouro_predictor$clamp$pol_o(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$clamp$pol_o
+
+
+module ouro_predictor$clamp$raw24_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$clamp$raw24_r
+
+
+module ouro_predictor$ctrl(clock,start,polarity,fin,frac_we,frac_addr,frac_data,idle,pol,act_raddr,w_addr,b_addr,m_valid,m_first,m_last,grp_done,grp_out,grp_addr,grp_frac);
+
+    // Module arguments
+    input wire  clock;
+    input wire  start;
+    input wire  polarity;
+    input wire  fin;
+    input wire  frac_we;
+    input wire  [3:0] frac_addr;
+    input wire  [3:0] frac_data;
+    output reg  idle;
+    output reg  pol;
+    output reg  [11:0] act_raddr;
+    output reg  [11:0] w_addr;
+    output reg  [11:0] b_addr;
+    output reg  m_valid;
+    output reg  m_first;
+    output reg  m_last;
+    output reg  grp_done;
+    output reg  grp_out;
+    output reg  [11:0] grp_addr;
+    output reg  [3:0] grp_frac;
+
+    // Constant declarations
+    localparam  one4 = 4'h1;
+    localparam  zero4 = 4'h0;
+    localparam  one12 = 12'h1;
+    localparam  zero12 = 12'h0;
+    localparam  n_lanes = 12'h8;
+    localparam  start_n1 = 1'b0;
+    localparam  start_g1 = 1'b0;
+    localparam  pol_frac = 4'h2;
+    localparam  pol_w = 12'h14;
+    localparam  pol_b = 12'h3;
+
+    // Enums
+    localparam EngineState$Idle = 0;
+    localparam EngineState$Issue = 1;
+    localparam EngineState$Gap = 2;
+    localparam EngineState$Drain = 3;
+
+    // Stub signals
+    reg  frac_ram$clock;
+    reg  [3:0] frac_ram$read_address;
+    wire  [3:0] frac_ram$read_data;
+    reg  [3:0] frac_ram$write_address;
+    reg  [3:0] frac_ram$write_data;
+    reg  frac_ram$write_enable;
+    reg  desc$clock;
+    reg  [3:0] desc$address;
+    wire  [61:0] desc$data;
+    reg  [1:0] state$d;
+    wire  [1:0] state$q;
+    reg  state$clock;
+    reg  pol_r$d;
+    wire  pol_r$q;
+    reg  pol_r$clock;
+    reg  [3:0] k$d;
+    wire  [3:0] k$q;
+    reg  k$clock;
+    reg  [11:0] g$d;
+    wire  [11:0] g$q;
+    reg  g$clock;
+    reg  [11:0] i$d;
+    wire  [11:0] i$q;
+    reg  i$clock;
+    reg  [11:0] ob$d;
+    wire  [11:0] ob$q;
+    reg  ob$clock;
+    reg  [11:0] waddr$d;
+    wire  [11:0] waddr$q;
+    reg  waddr$clock;
+    reg  [11:0] baddr$d;
+    wire  [11:0] baddr$q;
+    reg  baddr$clock;
+    reg  [11:0] cnt$d;
+    wire  [11:0] cnt$q;
+    reg  cnt$clock;
+    reg  [3:0] gap_last$d;
+    wire  [3:0] gap_last$q;
+    reg  gap_last$clock;
+    reg  i_last$d;
+    wire  i_last$q;
+    reg  i_last$clock;
+    reg  g_last$d;
+    wire  g_last$q;
+    reg  g_last$clock;
+    reg  v_b$d;
+    wire  v_b$q;
+    reg  v_b$clock;
+    reg  first_b$d;
+    wire  first_b$q;
+    reg  first_b$clock;
+    reg  last_b$d;
+    wire  last_b$q;
+    reg  last_b$clock;
+    reg  out_b$d;
+    wire  out_b$q;
+    reg  out_b$clock;
+    reg  [11:0] wa_b$d;
+    wire  [11:0] wa_b$q;
+    reg  wa_b$clock;
+    reg  [11:0] waddr_b$d;
+    wire  [11:0] waddr_b$q;
+    reg  waddr_b$clock;
+    reg  [11:0] baddr_b$d;
+    wire  [11:0] baddr_b$q;
+    reg  baddr_b$clock;
+    reg  v_m$d;
+    wire  v_m$q;
+    reg  v_m$clock;
+    reg  first_m$d;
+    wire  first_m$q;
+    reg  first_m$clock;
+    reg  last_m$d;
+    wire  last_m$q;
+    reg  last_m$clock;
+    reg  out_m$d;
+    wire  out_m$q;
+    reg  out_m$clock;
+    reg  [11:0] wa_m$d;
+    wire  [11:0] wa_m$q;
+    reg  wa_m$clock;
+    reg  [3:0] frac_m$d;
+    wire  [3:0] frac_m$q;
+    reg  frac_m$clock;
+    reg  last_c$d;
+    wire  last_c$q;
+    reg  last_c$clock;
+    reg  out_c$d;
+    wire  out_c$q;
+    reg  out_c$clock;
+    reg  [11:0] wa_c$d;
+    wire  [11:0] wa_c$q;
+    reg  wa_c$clock;
+    reg  [3:0] frac_c$d;
+    wire  [3:0] frac_c$q;
+    reg  frac_c$clock;
+    reg  last_d$d;
+    wire  last_d$q;
+    reg  last_d$clock;
+    reg  out_d$d;
+    wire  out_d$q;
+    reg  out_d$clock;
+    reg  [11:0] wa_d$d;
+    wire  [11:0] wa_d$q;
+    reg  wa_d$clock;
+    reg  [3:0] frac_d$d;
+    wire  [3:0] frac_d$q;
+    reg  frac_d$clock;
+
+    // Local signals
+    reg  issue;
+    reg  [11:0] d_nm2;
+    reg  [11:0] d_gm2;
+    reg  d_n1;
+    reg  d_next_n1;
+    reg  d_next_g1;
+    reg  [11:0] d_rb;
+    reg  [11:0] d_wb;
+    reg  d_last;
+    reg  d_nogap;
+    reg  [3:0] d_gap_last;
+    reg  d_nopad;
+    reg  [3:0] d_pad_last;
+    reg  [3:0] f_addr;
+
+    // Sub module instances
+    ouro_predictor$ctrl$frac_ram frac_ram(
+        .clock(frac_ram$clock),
+        .read_address(frac_ram$read_address),
+        .read_data(frac_ram$read_data),
+        .write_address(frac_ram$write_address),
+        .write_data(frac_ram$write_data),
+        .write_enable(frac_ram$write_enable)
+    );
+    ouro_predictor$ctrl$desc desc(
+        .clock(desc$clock),
+        .address(desc$address),
+        .data(desc$data)
+    );
+    ouro_predictor$ctrl$state state(
+        .d(state$d),
+        .q(state$q),
+        .clock(state$clock)
+    );
+    ouro_predictor$ctrl$pol_r pol_r(
+        .d(pol_r$d),
+        .q(pol_r$q),
+        .clock(pol_r$clock)
+    );
+    ouro_predictor$ctrl$k k(
+        .d(k$d),
+        .q(k$q),
+        .clock(k$clock)
+    );
+    ouro_predictor$ctrl$g g(
+        .d(g$d),
+        .q(g$q),
+        .clock(g$clock)
+    );
+    ouro_predictor$ctrl$i i(
+        .d(i$d),
+        .q(i$q),
+        .clock(i$clock)
+    );
+    ouro_predictor$ctrl$ob ob(
+        .d(ob$d),
+        .q(ob$q),
+        .clock(ob$clock)
+    );
+    ouro_predictor$ctrl$waddr waddr(
+        .d(waddr$d),
+        .q(waddr$q),
+        .clock(waddr$clock)
+    );
+    ouro_predictor$ctrl$baddr baddr(
+        .d(baddr$d),
+        .q(baddr$q),
+        .clock(baddr$clock)
+    );
+    ouro_predictor$ctrl$cnt cnt(
+        .d(cnt$d),
+        .q(cnt$q),
+        .clock(cnt$clock)
+    );
+    ouro_predictor$ctrl$gap_last gap_last(
+        .d(gap_last$d),
+        .q(gap_last$q),
+        .clock(gap_last$clock)
+    );
+    ouro_predictor$ctrl$i_last i_last(
+        .d(i_last$d),
+        .q(i_last$q),
+        .clock(i_last$clock)
+    );
+    ouro_predictor$ctrl$g_last g_last(
+        .d(g_last$d),
+        .q(g_last$q),
+        .clock(g_last$clock)
+    );
+    ouro_predictor$ctrl$v_b v_b(
+        .d(v_b$d),
+        .q(v_b$q),
+        .clock(v_b$clock)
+    );
+    ouro_predictor$ctrl$first_b first_b(
+        .d(first_b$d),
+        .q(first_b$q),
+        .clock(first_b$clock)
+    );
+    ouro_predictor$ctrl$last_b last_b(
+        .d(last_b$d),
+        .q(last_b$q),
+        .clock(last_b$clock)
+    );
+    ouro_predictor$ctrl$out_b out_b(
+        .d(out_b$d),
+        .q(out_b$q),
+        .clock(out_b$clock)
+    );
+    ouro_predictor$ctrl$wa_b wa_b(
+        .d(wa_b$d),
+        .q(wa_b$q),
+        .clock(wa_b$clock)
+    );
+    ouro_predictor$ctrl$waddr_b waddr_b(
+        .d(waddr_b$d),
+        .q(waddr_b$q),
+        .clock(waddr_b$clock)
+    );
+    ouro_predictor$ctrl$baddr_b baddr_b(
+        .d(baddr_b$d),
+        .q(baddr_b$q),
+        .clock(baddr_b$clock)
+    );
+    ouro_predictor$ctrl$v_m v_m(
+        .d(v_m$d),
+        .q(v_m$q),
+        .clock(v_m$clock)
+    );
+    ouro_predictor$ctrl$first_m first_m(
+        .d(first_m$d),
+        .q(first_m$q),
+        .clock(first_m$clock)
+    );
+    ouro_predictor$ctrl$last_m last_m(
+        .d(last_m$d),
+        .q(last_m$q),
+        .clock(last_m$clock)
+    );
+    ouro_predictor$ctrl$out_m out_m(
+        .d(out_m$d),
+        .q(out_m$q),
+        .clock(out_m$clock)
+    );
+    ouro_predictor$ctrl$wa_m wa_m(
+        .d(wa_m$d),
+        .q(wa_m$q),
+        .clock(wa_m$clock)
+    );
+    ouro_predictor$ctrl$frac_m frac_m(
+        .d(frac_m$d),
+        .q(frac_m$q),
+        .clock(frac_m$clock)
+    );
+    ouro_predictor$ctrl$last_c last_c(
+        .d(last_c$d),
+        .q(last_c$q),
+        .clock(last_c$clock)
+    );
+    ouro_predictor$ctrl$out_c out_c(
+        .d(out_c$d),
+        .q(out_c$q),
+        .clock(out_c$clock)
+    );
+    ouro_predictor$ctrl$wa_c wa_c(
+        .d(wa_c$d),
+        .q(wa_c$q),
+        .clock(wa_c$clock)
+    );
+    ouro_predictor$ctrl$frac_c frac_c(
+        .d(frac_c$d),
+        .q(frac_c$q),
+        .clock(frac_c$clock)
+    );
+    ouro_predictor$ctrl$last_d last_d(
+        .d(last_d$d),
+        .q(last_d$q),
+        .clock(last_d$clock)
+    );
+    ouro_predictor$ctrl$out_d out_d(
+        .d(out_d$d),
+        .q(out_d$q),
+        .clock(out_d$clock)
+    );
+    ouro_predictor$ctrl$wa_d wa_d(
+        .d(wa_d$d),
+        .q(wa_d$q),
+        .clock(wa_d$clock)
+    );
+    ouro_predictor$ctrl$frac_d frac_d(
+        .d(frac_d$d),
+        .q(frac_d$q),
+        .clock(frac_d$clock)
+    );
+
+    // Update code
+    always @(*) begin
+        state$clock = clock;
+        pol_r$clock = clock;
+        k$clock = clock;
+        g$clock = clock;
+        i$clock = clock;
+        ob$clock = clock;
+        waddr$clock = clock;
+        baddr$clock = clock;
+        cnt$clock = clock;
+        gap_last$clock = clock;
+        i_last$clock = clock;
+        g_last$clock = clock;
+        v_b$clock = clock;
+        first_b$clock = clock;
+        last_b$clock = clock;
+        out_b$clock = clock;
+        wa_b$clock = clock;
+        waddr_b$clock = clock;
+        baddr_b$clock = clock;
+        v_m$clock = clock;
+        first_m$clock = clock;
+        last_m$clock = clock;
+        out_m$clock = clock;
+        wa_m$clock = clock;
+        frac_m$clock = clock;
+        last_c$clock = clock;
+        out_c$clock = clock;
+        wa_c$clock = clock;
+        frac_c$clock = clock;
+        last_d$clock = clock;
+        out_d$clock = clock;
+        wa_d$clock = clock;
+        frac_d$clock = clock;
+        state$d = state$q;
+        pol_r$d = pol_r$q;
+        k$d = k$q;
+        g$d = g$q;
+        i$d = i$q;
+        ob$d = ob$q;
+        waddr$d = waddr$q;
+        baddr$d = baddr$q;
+        cnt$d = cnt$q;
+        gap_last$d = gap_last$q;
+        i_last$d = i_last$q;
+        g_last$d = g_last$q;
+        v_b$d = v_b$q;
+        first_b$d = first_b$q;
+        last_b$d = last_b$q;
+        out_b$d = out_b$q;
+        wa_b$d = wa_b$q;
+        waddr_b$d = waddr_b$q;
+        baddr_b$d = baddr_b$q;
+        v_m$d = v_m$q;
+        first_m$d = first_m$q;
+        last_m$d = last_m$q;
+        out_m$d = out_m$q;
+        wa_m$d = wa_m$q;
+        frac_m$d = frac_m$q;
+        last_c$d = last_c$q;
+        out_c$d = out_c$q;
+        wa_c$d = wa_c$q;
+        frac_c$d = frac_c$q;
+        last_d$d = last_d$q;
+        out_d$d = out_d$q;
+        wa_d$d = wa_d$q;
+        frac_d$d = frac_d$q;
+        frac_ram$clock = clock;
+        desc$clock = clock;
+        idle = state$q == EngineState$Idle;
+        issue = state$q == EngineState$Issue;
+        desc$address = k$q;
+        d_nm2 = desc$data[(32'h0)+:(12)];
+        d_gm2 = desc$data[(32'hc)+:(12)];
+        d_n1 = desc$data[32'h3b];
+        d_next_n1 = desc$data[32'h3c];
+        d_next_g1 = desc$data[32'h3d];
+        d_rb = desc$data[(32'h18)+:(12)];
+        d_wb = desc$data[(32'h24)+:(12)];
+        d_last = desc$data[32'h30];
+        d_nogap = desc$data[32'h31];
+        d_gap_last = desc$data[(32'h32)+:(4)];
+        d_nopad = desc$data[32'h36];
+        d_pad_last = desc$data[(32'h37)+:(4)];
+        frac_ram$write_address = frac_addr;
+        frac_ram$write_data = frac_data;
+        frac_ram$write_enable = frac_we;
+        act_raddr = d_rb + i$q;
+        f_addr = k$q;
+        if (pol_r$q) begin
+            f_addr = k$q + pol_frac;
+        end
+        frac_ram$read_address = f_addr;
+        case (state$q)
+            EngineState$Idle:
+                begin
+                    if (start) begin
+                        state$d = EngineState$Issue;
+                        pol_r$d = polarity;
+                        k$d = zero4;
+                        g$d = zero12;
+                        i$d = zero12;
+                        ob$d = zero12;
+                        i_last$d = start_n1;
+                        g_last$d = start_g1;
+                        waddr$d = zero12;
+                        baddr$d = zero12;
+                        if (polarity) begin
+                            waddr$d = pol_w;
+                            baddr$d = pol_b;
+                        end
+                    end
+                end
+            EngineState$Issue:
+                begin
+                    waddr$d = waddr$q + one12;
+                    if (i_last$q) begin
+                        i$d = zero12;
+                        i_last$d = d_n1;
+                        baddr$d = baddr$q + one12;
+                        cnt$d = zero12;
+                        if (g_last$q) begin
+                            g$d = zero12;
+                            ob$d = zero12;
+                            i_last$d = d_next_n1;
+                            g_last$d = d_next_g1;
+                            if (d_last) begin
+                                state$d = EngineState$Drain;
+                            end
+                            else begin
+                                k$d = k$q + one4;
+                                gap_last$d = d_gap_last;
+                                if (~d_nogap) begin
+                                    state$d = EngineState$Gap;
+                                end
+                            end
+                        end
+                        else begin
+                            g$d = g$q + one12;
+                            g_last$d = g$q == d_gm2;
+                            ob$d = ob$q + n_lanes;
+                            gap_last$d = d_pad_last;
+                            if (~d_nopad) begin
+                                state$d = EngineState$Gap;
+                            end
+                        end
+                    end
+                    else begin
+                        i$d = i$q + one12;
+                        i_last$d = i$q == d_nm2;
+                    end
+                end
+            EngineState$Gap:
+                begin
+                    cnt$d = cnt$q + one12;
+                    if (cnt$q[(32'h0)+:(4)] == gap_last$q) begin
+                        state$d = EngineState$Issue;
+                    end
+                end
+            EngineState$Drain:
+                begin
+                    if (fin) begin
+                        state$d = EngineState$Idle;
+                    end
+                end
+        endcase
+        v_b$d = issue;
+        first_b$d = i$q == zero12;
+        last_b$d = issue & i_last$q;
+        out_b$d = d_last;
+        wa_b$d = d_wb + ob$q;
+        waddr_b$d = waddr$q;
+        baddr_b$d = baddr$q;
+        v_m$d = v_b$q;
+        first_m$d = first_b$q;
+        last_m$d = last_b$q;
+        out_m$d = out_b$q;
+        wa_m$d = wa_b$q;
+        frac_m$d = frac_ram$read_data;
+        last_c$d = last_m$q;
+        out_c$d = out_m$q;
+        wa_c$d = wa_m$q;
+        frac_c$d = frac_m$q;
+        last_d$d = last_c$q;
+        out_d$d = out_c$q;
+        wa_d$d = wa_c$q;
+        frac_d$d = frac_c$q;
+        pol = pol_r$q;
+        w_addr = waddr_b$q;
+        b_addr = baddr_b$q;
+        m_valid = v_m$q;
+        m_first = first_m$q;
+        m_last = last_m$q;
+        grp_done = last_d$q;
+        grp_out = out_d$q;
+        grp_addr = wa_d$q;
+        grp_frac = frac_d$q;
+    end
+
+endmodule // ouro_predictor$ctrl
+
+
+module ouro_predictor$ctrl$baddr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$baddr
+
+
+module ouro_predictor$ctrl$baddr_b(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$baddr_b
+
+
+module ouro_predictor$ctrl$cnt(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$cnt
+
+
+module ouro_predictor$ctrl$desc(clock,address,data);
 
     // Module arguments
     input wire  clock;
@@ -1961,10 +1748,10 @@ module ouro_predictor$desc(clock,address,data);
     always @(*) begin
        data = mem[address[0:0]];
     end
-endmodule // ouro_predictor$desc
+endmodule // ouro_predictor$ctrl$desc
 
 
-module ouro_predictor$done_r(d,q,clock);
+module ouro_predictor$ctrl$first_b(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -1980,10 +1767,984 @@ module ouro_predictor$done_r(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$done_r
+endmodule // ouro_predictor$ctrl$first_b
 
 
-module ouro_predictor$dsel(d,q,clock);
+module ouro_predictor$ctrl$first_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$first_m
+
+
+module ouro_predictor$ctrl$frac_c(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$frac_c
+
+
+module ouro_predictor$ctrl$frac_d(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$frac_d
+
+
+module ouro_predictor$ctrl$frac_m(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$frac_m
+
+
+module ouro_predictor$ctrl$frac_ram(clock,read_address,read_data,write_address,write_data,write_enable);
+
+    // Module arguments
+    input wire  clock;
+    input wire  [3:0] read_address;
+    output reg  [3:0] read_data;
+    input wire  [3:0] write_address;
+    input wire  [3:0] write_data;
+    input wire  write_enable;
+
+    // Update code (custom)
+    reg [3:0] mem[0:3];
+    wire unused_address_bits = &{1'b0, read_address[3:2], write_address[3:2]};
+    initial begin
+       mem[0] = 4'ha;
+       mem[1] = 4'hf;
+       mem[2] = 4'hb;
+       mem[3] = 4'he;
+    end
+    always @(posedge clock) begin
+       read_data <= mem[read_address[1:0]];
+       if (write_enable) begin
+          mem[write_address[1:0]] <= write_data;
+       end
+    end
+endmodule // ouro_predictor$ctrl$frac_ram
+
+
+module ouro_predictor$ctrl$g(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$g
+
+
+module ouro_predictor$ctrl$g_last(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$g_last
+
+
+module ouro_predictor$ctrl$gap_last(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$gap_last
+
+
+module ouro_predictor$ctrl$i(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$i
+
+
+module ouro_predictor$ctrl$i_last(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$i_last
+
+
+module ouro_predictor$ctrl$k(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$k
+
+
+module ouro_predictor$ctrl$last_b(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$last_b
+
+
+module ouro_predictor$ctrl$last_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$last_c
+
+
+module ouro_predictor$ctrl$last_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$last_d
+
+
+module ouro_predictor$ctrl$last_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$last_m
+
+
+module ouro_predictor$ctrl$ob(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$ob
+
+
+module ouro_predictor$ctrl$out_b(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$out_b
+
+
+module ouro_predictor$ctrl$out_c(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$out_c
+
+
+module ouro_predictor$ctrl$out_d(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$out_d
+
+
+module ouro_predictor$ctrl$out_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$out_m
+
+
+module ouro_predictor$ctrl$pol_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$pol_r
+
+
+module ouro_predictor$ctrl$state(d,q,clock);
+
+    // Module arguments
+    input wire  [1:0] d;
+    output reg  [1:0] q;
+    input wire  clock;
+
+    // Enums
+    localparam EngineState$Idle = 0;
+    localparam EngineState$Issue = 1;
+    localparam EngineState$Gap = 2;
+    localparam EngineState$Drain = 3;
+
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$state
+
+
+module ouro_predictor$ctrl$v_b(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$v_b
+
+
+module ouro_predictor$ctrl$v_m(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$v_m
+
+
+module ouro_predictor$ctrl$wa_b(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$wa_b
+
+
+module ouro_predictor$ctrl$wa_c(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$wa_c
+
+
+module ouro_predictor$ctrl$wa_d(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$wa_d
+
+
+module ouro_predictor$ctrl$wa_m(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$wa_m
+
+
+module ouro_predictor$ctrl$waddr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$waddr
+
+
+module ouro_predictor$ctrl$waddr_b(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ctrl$waddr_b
+
+
+module ouro_predictor$drain(clock,grp_done,grp_out,grp_addr,grp_frac,bus,slot,res,wb_we,wb_addr,out_we);
+
+    // Module arguments
+    input wire  clock;
+    input wire  grp_done;
+    input wire  grp_out;
+    input wire  [11:0] grp_addr;
+    input wire  [3:0] grp_frac;
+    input wire  [39:0] bus;
+    output reg  [15:0] slot;
+    output reg  [15:0] res;
+    output reg  wb_we;
+    output reg  [11:0] wb_addr;
+    output reg  out_we;
+
+    // Constant declarations
+    localparam  one5 = 5'b1;
+    localparam  zero5 = 5'b0;
+    localparam  one12 = 12'h1;
+    localparam  one16 = 16'h1;
+    localparam  zero16 = 16'h0;
+    localparam  zero25 = 25'h0;
+    localparam  ones25 = 25'h1ffffff;
+    localparam  sat_pos = 16'h7fff;
+    localparam  sat_neg = 16'h8000;
+    localparam  last_slot = 5'b111;
+
+    // Stub signals
+    reg  [15:0] dsel$d;
+    wire  [15:0] dsel$q;
+    reg  dsel$clock;
+    reg  s0_act$d;
+    wire  s0_act$q;
+    reg  s0_act$clock;
+    reg  s0_first$d;
+    wire  s0_first$q;
+    reg  s0_first$clock;
+    reg  s0_out$d;
+    wire  s0_out$q;
+    reg  s0_out$clock;
+    reg  [4:0] s0_cnt$d;
+    wire  [4:0] s0_cnt$q;
+    reg  s0_cnt$clock;
+    reg  [11:0] s0_addr$d;
+    wire  [11:0] s0_addr$q;
+    reg  s0_addr$clock;
+    reg  [3:0] s0_frac$d;
+    wire  [3:0] s0_frac$q;
+    reg  s0_frac$clock;
+    reg  s1_act$d;
+    wire  s1_act$q;
+    reg  s1_act$clock;
+    reg  s1_first$d;
+    wire  s1_first$q;
+    reg  s1_first$clock;
+    reg  s1_out$d;
+    wire  s1_out$q;
+    reg  s1_out$clock;
+    reg  [11:0] s1_addr$d;
+    wire  [11:0] s1_addr$q;
+    reg  s1_addr$clock;
+    reg  [3:0] s1_frac$d;
+    wire  [3:0] s1_frac$q;
+    reg  s1_frac$clock;
+    reg  s2_act$d;
+    wire  s2_act$q;
+    reg  s2_act$clock;
+    reg  s2_first$d;
+    wire  s2_first$q;
+    reg  s2_first$clock;
+    reg  s2_out$d;
+    wire  s2_out$q;
+    reg  s2_out$clock;
+    reg  [11:0] s2_addr$d;
+    wire  [11:0] s2_addr$q;
+    reg  s2_addr$clock;
+    reg  [3:0] s2_frac$d;
+    wire  [3:0] s2_frac$q;
+    reg  s2_frac$clock;
+    reg  [24:0] s2_hmask$d;
+    wire  [24:0] s2_hmask$q;
+    reg  s2_hmask$clock;
+    reg  [39:0] bus_r$d;
+    wire  [39:0] bus_r$q;
+    reg  bus_r$clock;
+    reg  s3_act$d;
+    wire  s3_act$q;
+    reg  s3_act$clock;
+    reg  s3_first$d;
+    wire  s3_first$q;
+    reg  s3_first$clock;
+    reg  s3_out$d;
+    wire  s3_out$q;
+    reg  s3_out$clock;
+    reg  [11:0] s3_addr$d;
+    wire  [11:0] s3_addr$q;
+    reg  s3_addr$clock;
+    reg  [15:0] q_low$d;
+    wire  [15:0] q_low$q;
+    reg  q_low$clock;
+    reg  q_over$d;
+    wire  q_over$q;
+    reg  q_over$clock;
+    reg  q_neg$d;
+    wire  q_neg$q;
+    reg  q_neg$clock;
+
+    // Local signals
+    reg  neg;
+    reg  [24:0] smask;
+    reg  [24:0] t;
+    reg  over;
+    reg  [30:0] low;
+    reg  [15:0] sat;
+
+    // Sub module instances
+    ouro_predictor$drain$dsel dsel(
+        .d(dsel$d),
+        .q(dsel$q),
+        .clock(dsel$clock)
+    );
+    ouro_predictor$drain$s0_act s0_act(
+        .d(s0_act$d),
+        .q(s0_act$q),
+        .clock(s0_act$clock)
+    );
+    ouro_predictor$drain$s0_first s0_first(
+        .d(s0_first$d),
+        .q(s0_first$q),
+        .clock(s0_first$clock)
+    );
+    ouro_predictor$drain$s0_out s0_out(
+        .d(s0_out$d),
+        .q(s0_out$q),
+        .clock(s0_out$clock)
+    );
+    ouro_predictor$drain$s0_cnt s0_cnt(
+        .d(s0_cnt$d),
+        .q(s0_cnt$q),
+        .clock(s0_cnt$clock)
+    );
+    ouro_predictor$drain$s0_addr s0_addr(
+        .d(s0_addr$d),
+        .q(s0_addr$q),
+        .clock(s0_addr$clock)
+    );
+    ouro_predictor$drain$s0_frac s0_frac(
+        .d(s0_frac$d),
+        .q(s0_frac$q),
+        .clock(s0_frac$clock)
+    );
+    ouro_predictor$drain$s1_act s1_act(
+        .d(s1_act$d),
+        .q(s1_act$q),
+        .clock(s1_act$clock)
+    );
+    ouro_predictor$drain$s1_first s1_first(
+        .d(s1_first$d),
+        .q(s1_first$q),
+        .clock(s1_first$clock)
+    );
+    ouro_predictor$drain$s1_out s1_out(
+        .d(s1_out$d),
+        .q(s1_out$q),
+        .clock(s1_out$clock)
+    );
+    ouro_predictor$drain$s1_addr s1_addr(
+        .d(s1_addr$d),
+        .q(s1_addr$q),
+        .clock(s1_addr$clock)
+    );
+    ouro_predictor$drain$s1_frac s1_frac(
+        .d(s1_frac$d),
+        .q(s1_frac$q),
+        .clock(s1_frac$clock)
+    );
+    ouro_predictor$drain$s2_act s2_act(
+        .d(s2_act$d),
+        .q(s2_act$q),
+        .clock(s2_act$clock)
+    );
+    ouro_predictor$drain$s2_first s2_first(
+        .d(s2_first$d),
+        .q(s2_first$q),
+        .clock(s2_first$clock)
+    );
+    ouro_predictor$drain$s2_out s2_out(
+        .d(s2_out$d),
+        .q(s2_out$q),
+        .clock(s2_out$clock)
+    );
+    ouro_predictor$drain$s2_addr s2_addr(
+        .d(s2_addr$d),
+        .q(s2_addr$q),
+        .clock(s2_addr$clock)
+    );
+    ouro_predictor$drain$s2_frac s2_frac(
+        .d(s2_frac$d),
+        .q(s2_frac$q),
+        .clock(s2_frac$clock)
+    );
+    ouro_predictor$drain$s2_hmask s2_hmask(
+        .d(s2_hmask$d),
+        .q(s2_hmask$q),
+        .clock(s2_hmask$clock)
+    );
+    ouro_predictor$drain$bus_r bus_r(
+        .d(bus_r$d),
+        .q(bus_r$q),
+        .clock(bus_r$clock)
+    );
+    ouro_predictor$drain$s3_act s3_act(
+        .d(s3_act$d),
+        .q(s3_act$q),
+        .clock(s3_act$clock)
+    );
+    ouro_predictor$drain$s3_first s3_first(
+        .d(s3_first$d),
+        .q(s3_first$q),
+        .clock(s3_first$clock)
+    );
+    ouro_predictor$drain$s3_out s3_out(
+        .d(s3_out$d),
+        .q(s3_out$q),
+        .clock(s3_out$clock)
+    );
+    ouro_predictor$drain$s3_addr s3_addr(
+        .d(s3_addr$d),
+        .q(s3_addr$q),
+        .clock(s3_addr$clock)
+    );
+    ouro_predictor$drain$q_low q_low(
+        .d(q_low$d),
+        .q(q_low$q),
+        .clock(q_low$clock)
+    );
+    ouro_predictor$drain$q_over q_over(
+        .d(q_over$d),
+        .q(q_over$q),
+        .clock(q_over$clock)
+    );
+    ouro_predictor$drain$q_neg q_neg(
+        .d(q_neg$d),
+        .q(q_neg$q),
+        .clock(q_neg$clock)
+    );
+
+    // Update code
+    always @(*) begin
+        dsel$clock = clock;
+        s0_act$clock = clock;
+        s0_first$clock = clock;
+        s0_out$clock = clock;
+        s0_cnt$clock = clock;
+        s0_addr$clock = clock;
+        s0_frac$clock = clock;
+        s1_act$clock = clock;
+        s1_first$clock = clock;
+        s1_out$clock = clock;
+        s1_addr$clock = clock;
+        s1_frac$clock = clock;
+        s2_act$clock = clock;
+        s2_first$clock = clock;
+        s2_out$clock = clock;
+        s2_addr$clock = clock;
+        s2_frac$clock = clock;
+        s2_hmask$clock = clock;
+        bus_r$clock = clock;
+        s3_act$clock = clock;
+        s3_first$clock = clock;
+        s3_out$clock = clock;
+        s3_addr$clock = clock;
+        q_low$clock = clock;
+        q_over$clock = clock;
+        q_neg$clock = clock;
+        dsel$d = dsel$q;
+        s0_act$d = s0_act$q;
+        s0_first$d = s0_first$q;
+        s0_out$d = s0_out$q;
+        s0_cnt$d = s0_cnt$q;
+        s0_addr$d = s0_addr$q;
+        s0_frac$d = s0_frac$q;
+        s1_act$d = s1_act$q;
+        s1_first$d = s1_first$q;
+        s1_out$d = s1_out$q;
+        s1_addr$d = s1_addr$q;
+        s1_frac$d = s1_frac$q;
+        s2_act$d = s2_act$q;
+        s2_first$d = s2_first$q;
+        s2_out$d = s2_out$q;
+        s2_addr$d = s2_addr$q;
+        s2_frac$d = s2_frac$q;
+        s2_hmask$d = s2_hmask$q;
+        bus_r$d = bus_r$q;
+        s3_act$d = s3_act$q;
+        s3_first$d = s3_first$q;
+        s3_out$d = s3_out$q;
+        s3_addr$d = s3_addr$q;
+        q_low$d = q_low$q;
+        q_over$d = q_over$q;
+        q_neg$d = q_neg$q;
+        dsel$d = dsel$q << 32'h1;
+        s0_first$d = 1'b0;
+        if (s0_act$q) begin
+            if (s0_cnt$q == zero5) begin
+                s0_act$d = 1'b0;
+            end
+            else begin
+                s0_cnt$d = s0_cnt$q - one5;
+                s0_addr$d = s0_addr$q + one12;
+            end
+        end
+        if (grp_done) begin
+            dsel$d = one16;
+            s0_act$d = 1'b1;
+            s0_first$d = 1'b1;
+            s0_out$d = grp_out;
+            s0_cnt$d = last_slot;
+            s0_addr$d = grp_addr;
+            s0_frac$d = grp_frac;
+        end
+        slot = dsel$q;
+        s1_act$d = s0_act$q;
+        s1_first$d = s0_first$q;
+        s1_out$d = s0_out$q;
+        s1_addr$d = s0_addr$q;
+        s1_frac$d = s0_frac$q;
+        bus_r$d = bus;
+        s2_act$d = s1_act$q;
+        s2_first$d = s1_first$q;
+        s2_out$d = s1_out$q;
+        s2_addr$d = s1_addr$q;
+        s2_frac$d = s1_frac$q;
+        s2_hmask$d = ones25 << s1_frac$q;
+        neg = bus_r$q[32'h27];
+        smask = zero25;
+        if (neg) begin
+            smask = ones25;
+        end
+        t = bus_r$q[(32'hf)+:(25)] ^ smask;
+        over = |(t & s2_hmask$q);
+        low = bus_r$q[(32'h0)+:(31)] >> s2_frac$q;
+        q_low$d = low[(32'h0)+:(16)];
+        q_over$d = over;
+        q_neg$d = neg;
+        s3_act$d = s2_act$q;
+        s3_first$d = s2_first$q;
+        s3_out$d = s2_out$q;
+        s3_addr$d = s2_addr$q;
+        sat = q_low$q;
+        if (q_over$q) begin
+            if (q_neg$q) begin
+                sat = sat_neg;
+            end
+            else begin
+                sat = sat_pos;
+            end
+        end
+        res = sat;
+        if (~s3_out$q & q_neg$q) begin
+            res = zero16;
+        end
+        wb_we = s3_act$q & ~s3_out$q;
+        wb_addr = s3_addr$q;
+        out_we = s3_act$q & s3_out$q & s3_first$q;
+    end
+
+endmodule // ouro_predictor$drain
+
+
+module ouro_predictor$drain$bus_r(d,q,clock);
+
+    // Module arguments
+    input wire  [39:0] d;
+    output reg  [39:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 40'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$bus_r
+
+
+module ouro_predictor$drain$dsel(d,q,clock);
 
     // Module arguments
     input wire  [15:0] d;
@@ -1999,86 +2760,560 @@ module ouro_predictor$dsel(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$dsel
+endmodule // ouro_predictor$drain$dsel
 
 
-module ouro_predictor$eff_max(d,q,clock);
+module ouro_predictor$drain$q_low(d,q,clock);
 
     // Module arguments
-    input wire  [23:0] d;
-    output reg  [23:0] q;
+    input wire  [15:0] d;
+    output reg  [15:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 24'h0;
+       q = 16'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$eff_max
+endmodule // ouro_predictor$drain$q_low
 
 
-module ouro_predictor$eff_min(d,q,clock);
+module ouro_predictor$drain$q_neg(d,q,clock);
 
     // Module arguments
-    input wire  [23:0] d;
-    output reg  [23:0] q;
+    input wire  d;
+    output reg  q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 24'h0;
+       q = 1'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$eff_min
+endmodule // ouro_predictor$drain$q_neg
 
 
-module ouro_predictor$emin2(d,q,clock);
+module ouro_predictor$drain$q_over(d,q,clock);
 
     // Module arguments
-    input wire  [23:0] d;
-    output reg  [23:0] q;
+    input wire  d;
+    output reg  q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 24'h0;
+       q = 1'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$emin2
+endmodule // ouro_predictor$drain$q_over
 
 
-module ouro_predictor$emin_r(d,q,clock);
+module ouro_predictor$drain$s0_act(d,q,clock);
 
     // Module arguments
-    input wire  [23:0] d;
-    output reg  [23:0] q;
+    input wire  d;
+    output reg  q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 24'h0;
+       q = 1'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$emin_r
+endmodule // ouro_predictor$drain$s0_act
 
 
-module ouro_predictor$exp2(clock,address,data);
+module ouro_predictor$drain$s0_addr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s0_addr
+
+
+module ouro_predictor$drain$s0_cnt(d,q,clock);
+
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s0_cnt
+
+
+module ouro_predictor$drain$s0_first(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s0_first
+
+
+module ouro_predictor$drain$s0_frac(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s0_frac
+
+
+module ouro_predictor$drain$s0_out(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s0_out
+
+
+module ouro_predictor$drain$s1_act(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s1_act
+
+
+module ouro_predictor$drain$s1_addr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s1_addr
+
+
+module ouro_predictor$drain$s1_first(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s1_first
+
+
+module ouro_predictor$drain$s1_frac(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s1_frac
+
+
+module ouro_predictor$drain$s1_out(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s1_out
+
+
+module ouro_predictor$drain$s2_act(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s2_act
+
+
+module ouro_predictor$drain$s2_addr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s2_addr
+
+
+module ouro_predictor$drain$s2_first(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s2_first
+
+
+module ouro_predictor$drain$s2_frac(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s2_frac
+
+
+module ouro_predictor$drain$s2_hmask(d,q,clock);
+
+    // Module arguments
+    input wire  [24:0] d;
+    output reg  [24:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 25'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s2_hmask
+
+
+module ouro_predictor$drain$s2_out(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s2_out
+
+
+module ouro_predictor$drain$s3_act(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s3_act
+
+
+module ouro_predictor$drain$s3_addr(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s3_addr
+
+
+module ouro_predictor$drain$s3_first(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s3_first
+
+
+module ouro_predictor$drain$s3_out(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$drain$s3_out
+
+
+module ouro_predictor$exp2(clock,log2_in,load,log2,raw,valid);
+
+    // Module arguments
+    input wire  clock;
+    input wire  [15:0] log2_in;
+    input wire  load;
+    output reg  [15:0] log2;
+    output reg  [47:0] raw;
+    output reg  valid;
+
+    // Constant declarations
+    localparam  zero48 = 48'h0;
+
+    // Stub signals
+    reg  exp2$clock;
+    reg  [7:0] exp2$address;
+    wire  [15:0] exp2$data;
+    reg  [15:0] log2_r$d;
+    wire  [15:0] log2_r$q;
+    reg  log2_r$clock;
+    reg  f4$d;
+    wire  f4$q;
+    reg  f4$clock;
+    reg  [47:0] raw_r$d;
+    wire  [47:0] raw_r$q;
+    reg  raw_r$clock;
+    reg  f5$d;
+    wire  f5$q;
+    reg  f5$clock;
+
+    // Local signals
+    reg  [4:0] int5;
+    reg  [47:0] mant48;
+
+    // Sub module instances
+    ouro_predictor$exp2$exp2 exp2(
+        .clock(exp2$clock),
+        .address(exp2$address),
+        .data(exp2$data)
+    );
+    ouro_predictor$exp2$log2_r log2_r(
+        .d(log2_r$d),
+        .q(log2_r$q),
+        .clock(log2_r$clock)
+    );
+    ouro_predictor$exp2$f4 f4(
+        .d(f4$d),
+        .q(f4$q),
+        .clock(f4$clock)
+    );
+    ouro_predictor$exp2$raw_r raw_r(
+        .d(raw_r$d),
+        .q(raw_r$q),
+        .clock(raw_r$clock)
+    );
+    ouro_predictor$exp2$f5 f5(
+        .d(f5$d),
+        .q(f5$q),
+        .clock(f5$clock)
+    );
+
+    // Update code
+    always @(*) begin
+        log2_r$clock = clock;
+        f4$clock = clock;
+        raw_r$clock = clock;
+        f5$clock = clock;
+        log2_r$d = log2_r$q;
+        f4$d = f4$q;
+        raw_r$d = raw_r$q;
+        f5$d = f5$q;
+        exp2$clock = clock;
+        exp2$address = log2_in[(32'h2)+:(8)];
+        if (load) begin
+            log2_r$d = log2_in;
+        end
+        f4$d = load;
+        int5 = log2_r$q[(32'ha)+:(5)];
+        mant48 = ((exp2$data) & 48'hffffffffffff);
+        if (f4$q) begin
+            raw_r$d = (mant48 << int5) >> 32'hf;
+            if (log2_r$q[32'hf]) begin
+                raw_r$d = zero48;
+            end
+        end
+        f5$d = f4$q;
+        log2 = log2_r$q;
+        raw = raw_r$q;
+        valid = f5$q;
+    end
+
+endmodule // ouro_predictor$exp2
+
+
+module ouro_predictor$exp2$exp2(clock,address,data);
 
     // Module arguments
     input wire  clock;
@@ -2348,29 +3583,10 @@ module ouro_predictor$exp2(clock,address,data);
     always @(posedge clock) begin
        data <= mem[address[7:0]];
     end
-endmodule // ouro_predictor$exp2
+endmodule // ouro_predictor$exp2$exp2
 
 
-module ouro_predictor$f4(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$f4
-
-
-module ouro_predictor$f5(d,q,clock);
+module ouro_predictor$exp2$f4(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -2386,29 +3602,10 @@ module ouro_predictor$f5(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$f5
+endmodule // ouro_predictor$exp2$f4
 
 
-module ouro_predictor$f6(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$f6
-
-
-module ouro_predictor$first_b(d,q,clock);
+module ouro_predictor$exp2$f5(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -2424,266 +3621,10 @@ module ouro_predictor$first_b(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$first_b
+endmodule // ouro_predictor$exp2$f5
 
 
-module ouro_predictor$first_m(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$first_m
-
-
-module ouro_predictor$frac_c(d,q,clock);
-
-    // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$frac_c
-
-
-module ouro_predictor$frac_d(d,q,clock);
-
-    // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$frac_d
-
-
-module ouro_predictor$frac_m(d,q,clock);
-
-    // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$frac_m
-
-
-module ouro_predictor$frac_ram(clock,read_address,read_data,write_address,write_data,write_enable);
-
-    // Module arguments
-    input wire  clock;
-    input wire  [3:0] read_address;
-    output reg  [3:0] read_data;
-    input wire  [3:0] write_address;
-    input wire  [3:0] write_data;
-    input wire  write_enable;
-
-    // Update code (custom)
-    reg [3:0] mem[0:3];
-    wire unused_address_bits = &{1'b0, read_address[3:2], write_address[3:2]};
-    initial begin
-       mem[0] = 4'ha;
-       mem[1] = 4'hf;
-       mem[2] = 4'hb;
-       mem[3] = 4'he;
-    end
-    always @(posedge clock) begin
-       read_data <= mem[read_address[1:0]];
-       if (write_enable) begin
-          mem[write_address[1:0]] <= write_data;
-       end
-    end
-endmodule // ouro_predictor$frac_ram
-
-
-module ouro_predictor$g(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$g
-
-
-module ouro_predictor$g_last(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$g_last
-
-
-module ouro_predictor$gap_last(d,q,clock);
-
-    // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$gap_last
-
-
-module ouro_predictor$gt_r(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$gt_r
-
-
-module ouro_predictor$high_r(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$high_r
-
-
-module ouro_predictor$i(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$i
-
-
-module ouro_predictor$i_last(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$i_last
-
-
-module ouro_predictor$in_addr_r(d,q,clock);
-
-    // Module arguments
-    input wire  [5:0] d;
-    output reg  [5:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 6'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$in_addr_r
-
-
-module ouro_predictor$in_data_r(d,q,clock);
+module ouro_predictor$exp2$log2_r(d,q,clock);
 
     // Module arguments
     input wire  [15:0] d;
@@ -2699,52 +3640,33 @@ module ouro_predictor$in_data_r(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$in_data_r
+endmodule // ouro_predictor$exp2$log2_r
 
 
-module ouro_predictor$in_we_r(d,q,clock);
+module ouro_predictor$exp2$raw_r(d,q,clock);
 
     // Module arguments
-    input wire  d;
-    output reg  q;
+    input wire  [47:0] d;
+    output reg  [47:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 1'h0;
+       q = 48'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
 
-endmodule // ouro_predictor$in_we_r
-
-
-module ouro_predictor$k(d,q,clock);
-
-    // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$k
+endmodule // ouro_predictor$exp2$raw_r
 
 
 module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain,ld_we_w,ld_we_b,ld_lane,ld_word,ld_data,g);
 
     // Module arguments
     input wire  clock;
-    input wire signed [15:0] x;
+    input wire  [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
     input wire  valid_m;
@@ -2976,7 +3898,7 @@ module ouro_predictor$lanes$0(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
         bram$write_address = ld_word;
         bram$write_data = ld_data;
         bram$write_enable = hit_b;
-        x_m$d = x;
+        x_m$d = $signed(x);
         valid_c$d = valid_m | hit_w;
         first_c$d = first_m | hit_w;
         last_c$d = last_m | hit_w;
@@ -3441,7 +4363,7 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
 
     // Module arguments
     input wire  clock;
-    input wire signed [15:0] x;
+    input wire  [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
     input wire  valid_m;
@@ -3673,7 +4595,7 @@ module ouro_predictor$lanes$1(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
         bram$write_address = ld_word;
         bram$write_data = ld_data;
         bram$write_enable = hit_b;
-        x_m$d = x;
+        x_m$d = $signed(x);
         valid_c$d = valid_m | hit_w;
         first_c$d = first_m | hit_w;
         last_c$d = last_m | hit_w;
@@ -4138,7 +5060,7 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
 
     // Module arguments
     input wire  clock;
-    input wire signed [15:0] x;
+    input wire  [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
     input wire  valid_m;
@@ -4370,7 +5292,7 @@ module ouro_predictor$lanes$2(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
         bram$write_address = ld_word;
         bram$write_data = ld_data;
         bram$write_enable = hit_b;
-        x_m$d = x;
+        x_m$d = $signed(x);
         valid_c$d = valid_m | hit_w;
         first_c$d = first_m | hit_w;
         last_c$d = last_m | hit_w;
@@ -4835,7 +5757,7 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
 
     // Module arguments
     input wire  clock;
-    input wire signed [15:0] x;
+    input wire  [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
     input wire  valid_m;
@@ -5067,7 +5989,7 @@ module ouro_predictor$lanes$3(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
         bram$write_address = ld_word;
         bram$write_data = ld_data;
         bram$write_enable = hit_b;
-        x_m$d = x;
+        x_m$d = $signed(x);
         valid_c$d = valid_m | hit_w;
         first_c$d = first_m | hit_w;
         last_c$d = last_m | hit_w;
@@ -5532,7 +6454,7 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
 
     // Module arguments
     input wire  clock;
-    input wire signed [15:0] x;
+    input wire  [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
     input wire  valid_m;
@@ -5764,7 +6686,7 @@ module ouro_predictor$lanes$4(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
         bram$write_address = ld_word;
         bram$write_data = ld_data;
         bram$write_enable = hit_b;
-        x_m$d = x;
+        x_m$d = $signed(x);
         valid_c$d = valid_m | hit_w;
         first_c$d = first_m | hit_w;
         last_c$d = last_m | hit_w;
@@ -6229,7 +7151,7 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
 
     // Module arguments
     input wire  clock;
-    input wire signed [15:0] x;
+    input wire  [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
     input wire  valid_m;
@@ -6461,7 +7383,7 @@ module ouro_predictor$lanes$5(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
         bram$write_address = ld_word;
         bram$write_data = ld_data;
         bram$write_enable = hit_b;
-        x_m$d = x;
+        x_m$d = $signed(x);
         valid_c$d = valid_m | hit_w;
         first_c$d = first_m | hit_w;
         last_c$d = last_m | hit_w;
@@ -6926,7 +7848,7 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
 
     // Module arguments
     input wire  clock;
-    input wire signed [15:0] x;
+    input wire  [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
     input wire  valid_m;
@@ -7158,7 +8080,7 @@ module ouro_predictor$lanes$6(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
         bram$write_address = ld_word;
         bram$write_data = ld_data;
         bram$write_enable = hit_b;
-        x_m$d = x;
+        x_m$d = $signed(x);
         valid_c$d = valid_m | hit_w;
         first_c$d = first_m | hit_w;
         last_c$d = last_m | hit_w;
@@ -7623,7 +8545,7 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
 
     // Module arguments
     input wire  clock;
-    input wire signed [15:0] x;
+    input wire  [15:0] x;
     input wire  [11:0] w_addr;
     input wire  [11:0] b_addr;
     input wire  valid_m;
@@ -7855,7 +8777,7 @@ module ouro_predictor$lanes$7(clock,x,w_addr,b_addr,valid_m,first_m,last_m,drain
         bram$write_address = ld_word;
         bram$write_data = ld_data;
         bram$write_enable = hit_b;
-        x_m$d = x;
+        x_m$d = $signed(x);
         valid_c$d = valid_m | hit_w;
         first_c$d = first_m | hit_w;
         last_c$d = last_m | hit_w;
@@ -8316,7 +9238,254 @@ module ouro_predictor$lanes$7$x_m(d,q,clock);
 endmodule // ouro_predictor$lanes$7$x_m
 
 
-module ouro_predictor$last_b(d,q,clock);
+module ouro_predictor$limits(clock,we,sel,data,min,max);
+
+    // Module arguments
+    input wire  clock;
+    input wire  we;
+    input wire  sel;
+    input wire  [23:0] data;
+    output reg  [23:0] min;
+    output reg  [23:0] max;
+
+    // Constant declarations
+    localparam  syn_min = 24'h1;
+    localparam  syn_max = 24'h20000;
+
+    // Stub signals
+    reg  [23:0] rt_min$d;
+    wire  [23:0] rt_min$q;
+    reg  rt_min$clock;
+    reg  [23:0] rt_max_n$d;
+    wire  [23:0] rt_max_n$q;
+    reg  rt_max_n$clock;
+    reg  min_gt$d;
+    wire  min_gt$q;
+    reg  min_gt$clock;
+    reg  max_lt$d;
+    wire  max_lt$q;
+    reg  max_lt$clock;
+    reg  [23:0] emin_r$d;
+    wire  [23:0] emin_r$q;
+    reg  emin_r$clock;
+    reg  [23:0] tmax_r$d;
+    wire  [23:0] tmax_r$q;
+    reg  tmax_r$clock;
+    reg  [23:0] emin2$d;
+    wire  [23:0] emin2$q;
+    reg  emin2$clock;
+    reg  [23:0] tmax2$d;
+    wire  [23:0] tmax2$q;
+    reg  tmax2$clock;
+    reg  lim_gt$d;
+    wire  lim_gt$q;
+    reg  lim_gt$clock;
+    reg  [23:0] eff_min$d;
+    wire  [23:0] eff_min$q;
+    reg  eff_min$clock;
+    reg  [23:0] eff_max$d;
+    wire  [23:0] eff_max$q;
+    reg  eff_max$clock;
+
+    // Local signals
+    reg  [23:0] rt_max;
+    reg  [23:0] emin;
+    reg  [23:0] tmax;
+
+    // Sub module instances
+    ouro_predictor$limits$rt_min rt_min(
+        .d(rt_min$d),
+        .q(rt_min$q),
+        .clock(rt_min$clock)
+    );
+    ouro_predictor$limits$rt_max_n rt_max_n(
+        .d(rt_max_n$d),
+        .q(rt_max_n$q),
+        .clock(rt_max_n$clock)
+    );
+    ouro_predictor$limits$min_gt min_gt(
+        .d(min_gt$d),
+        .q(min_gt$q),
+        .clock(min_gt$clock)
+    );
+    ouro_predictor$limits$max_lt max_lt(
+        .d(max_lt$d),
+        .q(max_lt$q),
+        .clock(max_lt$clock)
+    );
+    ouro_predictor$limits$emin_r emin_r(
+        .d(emin_r$d),
+        .q(emin_r$q),
+        .clock(emin_r$clock)
+    );
+    ouro_predictor$limits$tmax_r tmax_r(
+        .d(tmax_r$d),
+        .q(tmax_r$q),
+        .clock(tmax_r$clock)
+    );
+    ouro_predictor$limits$emin2 emin2(
+        .d(emin2$d),
+        .q(emin2$q),
+        .clock(emin2$clock)
+    );
+    ouro_predictor$limits$tmax2 tmax2(
+        .d(tmax2$d),
+        .q(tmax2$q),
+        .clock(tmax2$clock)
+    );
+    ouro_predictor$limits$lim_gt lim_gt(
+        .d(lim_gt$d),
+        .q(lim_gt$q),
+        .clock(lim_gt$clock)
+    );
+    ouro_predictor$limits$eff_min eff_min(
+        .d(eff_min$d),
+        .q(eff_min$q),
+        .clock(eff_min$clock)
+    );
+    ouro_predictor$limits$eff_max eff_max(
+        .d(eff_max$d),
+        .q(eff_max$q),
+        .clock(eff_max$clock)
+    );
+
+    // Update code
+    always @(*) begin
+        rt_min$clock = clock;
+        rt_max_n$clock = clock;
+        min_gt$clock = clock;
+        max_lt$clock = clock;
+        emin_r$clock = clock;
+        tmax_r$clock = clock;
+        emin2$clock = clock;
+        tmax2$clock = clock;
+        lim_gt$clock = clock;
+        eff_min$clock = clock;
+        eff_max$clock = clock;
+        rt_min$d = rt_min$q;
+        rt_max_n$d = rt_max_n$q;
+        min_gt$d = min_gt$q;
+        max_lt$d = max_lt$q;
+        emin_r$d = emin_r$q;
+        tmax_r$d = tmax_r$q;
+        emin2$d = emin2$q;
+        tmax2$d = tmax2$q;
+        lim_gt$d = lim_gt$q;
+        eff_min$d = eff_min$q;
+        eff_max$d = eff_max$q;
+        if (we) begin
+            if (sel) begin
+                rt_max_n$d = ~data;
+            end
+            else begin
+                rt_min$d = data;
+            end
+        end
+        rt_max = ~rt_max_n$q;
+        min_gt$d = rt_min$q > syn_min;
+        max_lt$d = rt_max < syn_max;
+        emin = syn_min;
+        if (min_gt$q) begin
+            emin = rt_min$q;
+        end
+        tmax = syn_max;
+        if (max_lt$q) begin
+            tmax = rt_max;
+        end
+        emin_r$d = emin;
+        tmax_r$d = tmax;
+        emin2$d = emin_r$q;
+        tmax2$d = tmax_r$q;
+        lim_gt$d = emin_r$q > tmax_r$q;
+        eff_min$d = emin2$q;
+        eff_max$d = tmax2$q;
+        if (lim_gt$q) begin
+            eff_max$d = emin2$q;
+        end
+        min = eff_min$q;
+        max = eff_max$q;
+    end
+
+endmodule // ouro_predictor$limits
+
+
+module ouro_predictor$limits$eff_max(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$limits$eff_max
+
+
+module ouro_predictor$limits$eff_min(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$limits$eff_min
+
+
+module ouro_predictor$limits$emin2(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$limits$emin2
+
+
+module ouro_predictor$limits$emin_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$limits$emin_r
+
+
+module ouro_predictor$limits$lim_gt(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -8332,29 +9501,10 @@ module ouro_predictor$last_b(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$last_b
+endmodule // ouro_predictor$limits$lim_gt
 
 
-module ouro_predictor$last_c(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$last_c
-
-
-module ouro_predictor$last_d(d,q,clock);
+module ouro_predictor$limits$max_lt(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -8370,10 +9520,10 @@ module ouro_predictor$last_d(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$last_d
+endmodule // ouro_predictor$limits$max_lt
 
 
-module ouro_predictor$last_m(d,q,clock);
+module ouro_predictor$limits$min_gt(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -8389,10 +9539,295 @@ module ouro_predictor$last_m(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$last_m
+endmodule // ouro_predictor$limits$min_gt
 
 
-module ouro_predictor$ld_addr_r(d,q,clock);
+module ouro_predictor$limits$rt_max_n(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$limits$rt_max_n
+
+
+module ouro_predictor$limits$rt_min(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$limits$rt_min
+
+
+module ouro_predictor$limits$tmax2(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$limits$tmax2
+
+
+module ouro_predictor$limits$tmax_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$limits$tmax_r
+
+
+module ouro_predictor$ports(clock,idle,ld_we,ld_addr,ld_data,in_we,in_addr,in_data,weight_we,bias_we,frac_we,limit_we,lane,word,data,input_we,input_addr,input_data);
+
+    // Module arguments
+    input wire  clock;
+    input wire  idle;
+    input wire  ld_we;
+    input wire  [19:0] ld_addr;
+    input wire  [31:0] ld_data;
+    input wire  in_we;
+    input wire  [5:0] in_addr;
+    input wire  [15:0] in_data;
+    output reg  weight_we;
+    output reg  bias_we;
+    output reg  frac_we;
+    output reg  limit_we;
+    output reg  [3:0] lane;
+    output reg  [11:0] word;
+    output reg  [31:0] data;
+    output reg  input_we;
+    output reg  [11:0] input_addr;
+    output reg  [15:0] input_data;
+
+    // Constant declarations
+    localparam  r_weights = 4'h0;
+    localparam  r_biases = 4'h1;
+    localparam  r_fracs = 4'h2;
+    localparam  r_limits = 4'h3;
+
+    // Stub signals
+    reg  ldw_r$d;
+    wire  ldw_r$q;
+    reg  ldw_r$clock;
+    reg  ldb_r$d;
+    wire  ldb_r$q;
+    reg  ldb_r$clock;
+    reg  ldf_r$d;
+    wire  ldf_r$q;
+    reg  ldf_r$clock;
+    reg  ldl_r$d;
+    wire  ldl_r$q;
+    reg  ldl_r$clock;
+    reg  [19:0] ld_addr_r$d;
+    wire  [19:0] ld_addr_r$q;
+    reg  ld_addr_r$clock;
+    reg  [31:0] ld_data_r$d;
+    wire  [31:0] ld_data_r$q;
+    reg  ld_data_r$clock;
+    reg  in_we_r$d;
+    wire  in_we_r$q;
+    reg  in_we_r$clock;
+    reg  [5:0] in_addr_r$d;
+    wire  [5:0] in_addr_r$q;
+    reg  in_addr_r$clock;
+    reg  [15:0] in_data_r$d;
+    wire  [15:0] in_data_r$q;
+    reg  in_data_r$clock;
+
+    // Local signals
+    reg  [3:0] region;
+
+    // Sub module instances
+    ouro_predictor$ports$ldw_r ldw_r(
+        .d(ldw_r$d),
+        .q(ldw_r$q),
+        .clock(ldw_r$clock)
+    );
+    ouro_predictor$ports$ldb_r ldb_r(
+        .d(ldb_r$d),
+        .q(ldb_r$q),
+        .clock(ldb_r$clock)
+    );
+    ouro_predictor$ports$ldf_r ldf_r(
+        .d(ldf_r$d),
+        .q(ldf_r$q),
+        .clock(ldf_r$clock)
+    );
+    ouro_predictor$ports$ldl_r ldl_r(
+        .d(ldl_r$d),
+        .q(ldl_r$q),
+        .clock(ldl_r$clock)
+    );
+    ouro_predictor$ports$ld_addr_r ld_addr_r(
+        .d(ld_addr_r$d),
+        .q(ld_addr_r$q),
+        .clock(ld_addr_r$clock)
+    );
+    ouro_predictor$ports$ld_data_r ld_data_r(
+        .d(ld_data_r$d),
+        .q(ld_data_r$q),
+        .clock(ld_data_r$clock)
+    );
+    ouro_predictor$ports$in_we_r in_we_r(
+        .d(in_we_r$d),
+        .q(in_we_r$q),
+        .clock(in_we_r$clock)
+    );
+    ouro_predictor$ports$in_addr_r in_addr_r(
+        .d(in_addr_r$d),
+        .q(in_addr_r$q),
+        .clock(in_addr_r$clock)
+    );
+    ouro_predictor$ports$in_data_r in_data_r(
+        .d(in_data_r$d),
+        .q(in_data_r$q),
+        .clock(in_data_r$clock)
+    );
+
+    // Update code
+    always @(*) begin
+        ldw_r$clock = clock;
+        ldb_r$clock = clock;
+        ldf_r$clock = clock;
+        ldl_r$clock = clock;
+        ld_addr_r$clock = clock;
+        ld_data_r$clock = clock;
+        in_we_r$clock = clock;
+        in_addr_r$clock = clock;
+        in_data_r$clock = clock;
+        ldw_r$d = ldw_r$q;
+        ldb_r$d = ldb_r$q;
+        ldf_r$d = ldf_r$q;
+        ldl_r$d = ldl_r$q;
+        ld_addr_r$d = ld_addr_r$q;
+        ld_data_r$d = ld_data_r$q;
+        in_we_r$d = in_we_r$q;
+        in_addr_r$d = in_addr_r$q;
+        in_data_r$d = in_data_r$q;
+        region = ld_addr[(32'h10)+:(4)];
+        ldw_r$d = ld_we & (region == r_weights);
+        ldb_r$d = ld_we & (region == r_biases);
+        ldf_r$d = ld_we & (region == r_fracs);
+        ldl_r$d = ld_we & (region == r_limits);
+        ld_addr_r$d = ld_addr;
+        ld_data_r$d = ld_data;
+        in_we_r$d = in_we;
+        in_addr_r$d = in_addr;
+        in_data_r$d = in_data;
+        weight_we = ldw_r$q & idle;
+        bias_we = ldb_r$q & idle;
+        frac_we = ldf_r$q & idle;
+        limit_we = ldl_r$q & idle;
+        lane = ld_addr_r$q[(32'hc)+:(4)];
+        word = ld_addr_r$q[(32'h0)+:(12)];
+        data = ld_data_r$q;
+        input_we = in_we_r$q;
+        input_addr = ((in_addr_r$q) & 12'hfff);
+        input_data = in_data_r$q;
+    end
+
+endmodule // ouro_predictor$ports
+
+
+module ouro_predictor$ports$in_addr_r(d,q,clock);
+
+    // Module arguments
+    input wire  [5:0] d;
+    output reg  [5:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 6'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ports$in_addr_r
+
+
+module ouro_predictor$ports$in_data_r(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ports$in_data_r
+
+
+module ouro_predictor$ports$in_we_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_predictor$ports$in_we_r
+
+
+module ouro_predictor$ports$ld_addr_r(d,q,clock);
 
     // Module arguments
     input wire  [19:0] d;
@@ -8408,10 +9843,10 @@ module ouro_predictor$ld_addr_r(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$ld_addr_r
+endmodule // ouro_predictor$ports$ld_addr_r
 
 
-module ouro_predictor$ld_data_r(d,q,clock);
+module ouro_predictor$ports$ld_data_r(d,q,clock);
 
     // Module arguments
     input wire  [31:0] d;
@@ -8427,29 +9862,10 @@ module ouro_predictor$ld_data_r(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$ld_data_r
+endmodule // ouro_predictor$ports$ld_data_r
 
 
-module ouro_predictor$ldb_r(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$ldb_r
-
-
-module ouro_predictor$ldf_r(d,q,clock);
+module ouro_predictor$ports$ldb_r(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -8465,29 +9881,10 @@ module ouro_predictor$ldf_r(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$ldf_r
+endmodule // ouro_predictor$ports$ldb_r
 
 
-module ouro_predictor$ldl_r(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$ldl_r
-
-
-module ouro_predictor$ldw_r(d,q,clock);
+module ouro_predictor$ports$ldf_r(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -8503,48 +9900,10 @@ module ouro_predictor$ldw_r(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$ldw_r
+endmodule // ouro_predictor$ports$ldf_r
 
 
-module ouro_predictor$lim_gt(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lim_gt
-
-
-module ouro_predictor$log2_r(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$log2_r
-
-
-module ouro_predictor$low_r(d,q,clock);
+module ouro_predictor$ports$ldl_r(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -8560,29 +9919,10 @@ module ouro_predictor$low_r(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$low_r
+endmodule // ouro_predictor$ports$ldl_r
 
 
-module ouro_predictor$lt_r(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$lt_r
-
-
-module ouro_predictor$max_lt(d,q,clock);
+module ouro_predictor$ports$ldw_r(d,q,clock);
 
     // Module arguments
     input wire  d;
@@ -8598,903 +9938,4 @@ module ouro_predictor$max_lt(d,q,clock);
        q <= d;
     end
 
-endmodule // ouro_predictor$max_lt
-
-
-module ouro_predictor$min_gt(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$min_gt
-
-
-module ouro_predictor$ob(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$ob
-
-
-module ouro_predictor$out_b(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$out_b
-
-
-module ouro_predictor$out_c(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$out_c
-
-
-module ouro_predictor$out_d(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$out_d
-
-
-module ouro_predictor$out_m(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$out_m
-
-
-module ouro_predictor$outpol_r(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$outpol_r
-
-
-module ouro_predictor$pol(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$pol
-
-
-module ouro_predictor$q_low(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$q_low
-
-
-module ouro_predictor$q_neg(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$q_neg
-
-
-module ouro_predictor$q_over(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$q_over
-
-
-module ouro_predictor$raw24_r(d,q,clock);
-
-    // Module arguments
-    input wire  [23:0] d;
-    output reg  [23:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 24'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$raw24_r
-
-
-module ouro_predictor$raw_r(d,q,clock);
-
-    // Module arguments
-    input wire  [47:0] d;
-    output reg  [47:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 48'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$raw_r
-
-
-module ouro_predictor$rt_max_n(d,q,clock);
-
-    // Module arguments
-    input wire  [23:0] d;
-    output reg  [23:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 24'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$rt_max_n
-
-
-module ouro_predictor$rt_min(d,q,clock);
-
-    // Module arguments
-    input wire  [23:0] d;
-    output reg  [23:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 24'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$rt_min
-
-
-module ouro_predictor$s0_act(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s0_act
-
-
-module ouro_predictor$s0_addr(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s0_addr
-
-
-module ouro_predictor$s0_cnt(d,q,clock);
-
-    // Module arguments
-    input wire  [4:0] d;
-    output reg  [4:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 5'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s0_cnt
-
-
-module ouro_predictor$s0_first(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s0_first
-
-
-module ouro_predictor$s0_frac(d,q,clock);
-
-    // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s0_frac
-
-
-module ouro_predictor$s0_out(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s0_out
-
-
-module ouro_predictor$s1_act(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s1_act
-
-
-module ouro_predictor$s1_addr(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s1_addr
-
-
-module ouro_predictor$s1_first(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s1_first
-
-
-module ouro_predictor$s1_frac(d,q,clock);
-
-    // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s1_frac
-
-
-module ouro_predictor$s1_out(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s1_out
-
-
-module ouro_predictor$s2_act(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s2_act
-
-
-module ouro_predictor$s2_addr(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s2_addr
-
-
-module ouro_predictor$s2_first(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s2_first
-
-
-module ouro_predictor$s2_frac(d,q,clock);
-
-    // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s2_frac
-
-
-module ouro_predictor$s2_hmask(d,q,clock);
-
-    // Module arguments
-    input wire  [24:0] d;
-    output reg  [24:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 25'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s2_hmask
-
-
-module ouro_predictor$s2_out(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s2_out
-
-
-module ouro_predictor$s3_act(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s3_act
-
-
-module ouro_predictor$s3_addr(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s3_addr
-
-
-module ouro_predictor$s3_first(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s3_first
-
-
-module ouro_predictor$s3_out(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$s3_out
-
-
-module ouro_predictor$state(d,q,clock);
-
-    // Module arguments
-    input wire  [1:0] d;
-    output reg  [1:0] q;
-    input wire  clock;
-
-    // Enums
-    localparam EngineState$Idle = 0;
-    localparam EngineState$Issue = 1;
-    localparam EngineState$Gap = 2;
-    localparam EngineState$Drain = 3;
-
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$state
-
-
-module ouro_predictor$tmax2(d,q,clock);
-
-    // Module arguments
-    input wire  [23:0] d;
-    output reg  [23:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 24'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$tmax2
-
-
-module ouro_predictor$tmax_r(d,q,clock);
-
-    // Module arguments
-    input wire  [23:0] d;
-    output reg  [23:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 24'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$tmax_r
-
-
-module ouro_predictor$v_b(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$v_b
-
-
-module ouro_predictor$v_m(d,q,clock);
-
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$v_m
-
-
-module ouro_predictor$wa_b(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$wa_b
-
-
-module ouro_predictor$wa_c(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$wa_c
-
-
-module ouro_predictor$wa_d(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$wa_d
-
-
-module ouro_predictor$wa_m(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$wa_m
-
-
-module ouro_predictor$waddr(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$waddr
-
-
-module ouro_predictor$waddr_b(d,q,clock);
-
-    // Module arguments
-    input wire  [11:0] d;
-    output reg  [11:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 12'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_predictor$waddr_b
+endmodule // ouro_predictor$ports$ldw_r

@@ -61,7 +61,8 @@ fn rejects_unsupported_configurations() {
     assert!(ouro_hdl::verilog(&q, 17).is_err());
 }
 
-/// DESIGN section 7's trap: `$signed(a * b)` is evaluated at 16 bits in Verilog. Every product
+/// The product trap (docs/HDL.md, "Arithmetic"): Verilog sizes `$signed(a * b)` by its 16-bit
+/// operands, so a cast product is computed at 16 bits and loses its high half. Every product
 /// in the generated Verilog must be a bare `x_m$q * w_s` (the lane's registered activation times
 /// its weight) assigned to the 32-bit `prod$d`.
 #[test]
@@ -79,4 +80,38 @@ fn products_are_never_wrapped_in_a_cast() {
     }
     // And the register it lands in is 32 bits, signed.
     assert!(text.contains("reg signed [31:0] prod$d;"));
+}
+
+/// Every block of the engine turns into checked Verilog alone, with its own top module name
+/// (the block tests in `ouro-verilated` verilate them).
+#[test]
+fn each_block_builds_alone() {
+    use ouro_hdl::engine::{Clamp, Controller, Drain, Exp2, Lane, Limits, Ports};
+    use ouro_hdl::{block_verilog, EngineShape, MemImage};
+    let q = ouro_nn::defaults::qpredictor();
+    let shape = EngineShape::new(&q, 3).unwrap();
+    let image = MemImage::new(&q, &shape).unwrap();
+    let texts = [
+        (
+            "lane",
+            block_verilog(Lane::new(1, &image.weights[1], &image.biases[1]), "b_lane"),
+        ),
+        (
+            "controller",
+            block_verilog(Controller::new(&shape, &image.fracs), "b_controller"),
+        ),
+        ("drain", block_verilog(Drain::new(3), "b_drain")),
+        ("exp2", block_verilog(Exp2::new(), "b_exp2")),
+        (
+            "limits",
+            block_verilog(Limits::new(q.min_cycles, q.max_cycles), "b_limits"),
+        ),
+        ("clamp", block_verilog(Clamp::new(), "b_clamp")),
+        ("ports", block_verilog(Ports::new(), "b_ports")),
+    ];
+    for (name, text) in texts {
+        let text = text.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(text.contains(&format!("module b_{name}(")), "{name}");
+        assert!(!text.contains("module top"), "{name}");
+    }
 }

@@ -7,7 +7,9 @@
 //! [`Model`] is the safe wrapper: [`Model::tick`], typed `set_*`/`get_*` methods for every port,
 //! and an optional VCD trace ([`Model::trace_to`]). [`drive`] adds what a sequencer does
 //! ([`Model::load`], [`Model::set_runtime_limits`], [`Model::predict`]) and the one comparison
-//! with the golden model ([`check`]); [`lint`] runs `verilator --lint-only -Wall`.
+//! with the golden model ([`check`]); [`lint`] runs `verilator --lint-only -Wall`. [`block`]
+//! gives each of the engine's blocks verilated alone ([`BlockInfo`], [`BlockModel`]), for the
+//! block tests.
 //!
 //! **Without Verilator** the crate still builds (the build prints one `cargo:warning`), but no
 //! configuration has a model: [`verilator_available`] is false, and [`require_verilator`] makes a
@@ -17,9 +19,11 @@
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::Path;
 
+pub mod block;
 pub mod drive;
 pub mod lint;
 
+pub use block::{BlockInfo, BlockModel};
 pub use drive::{check, parse_load_image, read_load_image, Mismatch, Outcome};
 
 include!(concat!(env!("OUT_DIR"), "/models.rs"));

@@ -8,7 +8,9 @@ use ouro_testkit::rng::seeded;
 use ouro_testkit::vectors::{
     corner_inputs, output_can_saturate, output_saturating_inputs, random_inputs,
 };
-use ouro_verilated::{check, require_verilator, ConfigInfo, Model, LIMIT_MAX_ADDR, LIMIT_MIN_ADDR};
+use ouro_verilated::{
+    check, require_verilator, ConfigInfo, Model, Outcome, LIMIT_MAX_ADDR, LIMIT_MIN_ADDR,
+};
 use rand::Rng;
 
 /// Random vectors per configuration.
@@ -304,4 +306,151 @@ fn vcd_trace_is_written() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("$enddefinitions") && text.contains("cycles"));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// One cycle of the engine's outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sample {
+    busy: bool,
+    done: bool,
+    out: Outcome,
+}
+
+fn sample(m: &Model) -> Sample {
+    Sample {
+        busy: m.get_busy(),
+        done: m.get_done(),
+        out: m.outputs(0),
+    }
+}
+
+/// docs/HDL.md "Ports": every result output holds the last result from the cycle with `done`
+/// until the next `done`, whatever happens in between (input writes, `start`, the whole next
+/// prediction). `trace[c]` is what the engine showed in cycle `c`; `start` was presented in the
+/// cycles `starts[j]`, prediction `j` must give `results[j]` (`latency` 0), and before the
+/// first `done` of the trace the outputs show `before`. Also checks `done` (high exactly
+/// `latency` cycles after each start cycle) and `busy` (high in between).
+fn check_hold(
+    trace: &[Sample],
+    starts: &[usize],
+    results: &[Outcome],
+    before: Outcome,
+    latency: usize,
+) -> Result<(), String> {
+    let mut shown = before;
+    for (c, s) in trace.iter().enumerate() {
+        let done_of = starts.iter().position(|&st| st + latency == c);
+        if let Some(j) = done_of {
+            shown = results[j];
+        }
+        let busy = starts.iter().any(|&st| st < c && c < st + latency);
+        let want = Sample {
+            busy,
+            done: done_of.is_some(),
+            out: shown,
+        };
+        if *s != want {
+            return Err(format!("cycle {c}: expected {want:?}, engine showed {s:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// Predictions back to back on every configuration, recorded cycle by cycle: half started in
+/// the very cycle with the previous `done` (same inputs, the other polarity), half with new
+/// inputs written from that cycle on and `start` in the cycle after the last write. Every result output must keep
+/// the previous result until the new `done` and then show the golden model's new one. Then
+/// the negative checks: the same trace with the defect an outside testbench saw on the engine
+/// before the result register (`out_polarity` changing on the edge that samples `start`,
+/// `log2_cycles` three edges before `done`), or with a corrupted expectation, fails the check.
+#[test]
+fn outputs_hold_the_previous_result_until_done() {
+    if !require_verilator("output hold") {
+        return;
+    }
+    for cfg in ouro_verilated::CONFIGS {
+        let g = GoldenPredictor::new(&predictor(cfg.predictor_yaml, cfg.name));
+        let n = g.qpredictor().features.len();
+        let mut m = cfg.model().expect("model");
+        let mut rng = seeded(0x401D_0000 ^ cfg.lanes as u64);
+        let want = |pol: Polarity, x: &[i16]| {
+            let p = g.predict_inputs(pol, x, g.limits());
+            Outcome {
+                polarity: p.polarity,
+                log2_cycles: p.log2_cycles,
+                cycles: p.cycles,
+                clamp: p.clamp,
+                latency: 0,
+            }
+        };
+        // A first prediction, whose result the trace starts with (`predict` returns in the
+        // cycle after its done).
+        let mut x = random_inputs(&mut rng, &g, n);
+        let mut pol = Polarity::Set;
+        let first = m.predict(pol, &x);
+        let before = Outcome {
+            latency: 0,
+            ..first
+        };
+        assert_eq!(before, want(pol, &x));
+        let mut trace = Vec::new();
+        let mut starts = Vec::new();
+        let mut results = Vec::new();
+        for j in 0..60 {
+            pol = if pol == Polarity::Set {
+                Polarity::Reset
+            } else {
+                Polarity::Set
+            };
+            if j % 2 == 1 {
+                x = random_inputs(&mut rng, &g, n);
+                for (i, &v) in x.iter().enumerate() {
+                    m.set_in_we(true);
+                    m.set_in_addr(i as u8);
+                    m.set_in_data(v as u16);
+                    trace.push(sample(&m));
+                    m.tick();
+                }
+                m.set_in_we(false);
+            }
+            m.set_start(true);
+            m.set_polarity(pol == Polarity::Reset);
+            starts.push(trace.len());
+            results.push(want(pol, &x));
+            trace.push(sample(&m));
+            m.tick();
+            m.set_start(false);
+            // Up to the done cycle, which the next prediction's first cycle records.
+            while !m.get_done() {
+                trace.push(sample(&m));
+                assert!(trace.len() < 100_000, "{}: no done", cfg.name);
+                m.tick();
+            }
+        }
+        trace.push(sample(&m));
+        let check = |t: &[Sample], r: &[Outcome]| check_hold(t, &starts, r, before, cfg.latency);
+        check(&trace, &results).unwrap_or_else(|e| panic!("{}: {e}", cfg.name));
+        eprintln!(
+            "{}: {} predictions back to back, {} cycles: outputs hold until done",
+            cfg.name,
+            results.len(),
+            trace.len()
+        );
+
+        // Negative checks, on a prediction whose result differs from the one before in
+        // polarity and log2 (the polarities alternate).
+        let j = (1..results.len())
+            .find(|&j| results[j].log2_cycles != results[j - 1].log2_cycles)
+            .expect("two consecutive results with different log2");
+        let s = starts[j];
+        let mut early_pol = trace.clone();
+        early_pol[s + 1].out.polarity = results[j].polarity;
+        assert!(check(&early_pol, &results).is_err(), "early out_polarity");
+        let mut early_log2 = trace.clone();
+        early_log2[s + cfg.latency - 3].out.log2_cycles = results[j].log2_cycles;
+        assert!(check(&early_log2, &results).is_err(), "early log2_cycles");
+        let mut bad = results.clone();
+        bad[j].cycles ^= 1;
+        assert!(check(&trace, &bad).is_err(), "corrupted expectation");
+    }
 }
