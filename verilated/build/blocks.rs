@@ -1,0 +1,60 @@
+//! The engine's blocks that the block tests verilate alone.
+
+use ouro_hdl::engine::{Clamp, Controller, Drain, Exp2, Lane, Limits, Ports};
+use ouro_hdl::layout::{EngineShape, MemImage};
+
+/// The engine's blocks built alone for the block tests, as `(name, Verilog)`: a lane (lane
+/// index 3, empty banks: the test loads them), the controller of every test configuration,
+/// the drain of 3 and 8 lanes, exp2, the limits with the default configuration's synthesized
+/// ones, the clamp and the ports.
+pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, String)> {
+    let v = |r: Result<String, ouro_hdl::HdlError>| r.expect("block Verilog");
+    let top = |name: &str| format!("ouro_blk_{name}");
+    let mut out = vec![(
+        "lane".to_string(),
+        v(ouro_hdl::block_verilog(
+            Lane::new(3, &[0; 256], &[0; 16]),
+            &top("lane"),
+        )),
+    )];
+    for c in configs {
+        let shape = EngineShape::new(&c.q, c.lanes).expect("shape");
+        let image = MemImage::new(&c.q, &shape).expect("image");
+        let name = format!("controller_{}", c.name);
+        let text = v(ouro_hdl::block_verilog(
+            Controller::new(&shape, &image.fracs),
+            &top(&name),
+        ));
+        out.push((name, text));
+    }
+    for lanes in [3, 8] {
+        let name = format!("drain_{lanes}");
+        let text = v(ouro_hdl::block_verilog(Drain::new(lanes), &top(&name)));
+        out.push((name, text));
+    }
+    let q = &configs
+        .iter()
+        .find(|c| c.name == "default")
+        .expect("default configuration")
+        .q;
+    out.push((
+        "exp2".into(),
+        v(ouro_hdl::block_verilog(Exp2::new(), &top("exp2"))),
+    ));
+    out.push((
+        "limits_default".into(),
+        v(ouro_hdl::block_verilog(
+            Limits::new(q.min_cycles, q.max_cycles),
+            &top("limits_default"),
+        )),
+    ));
+    out.push((
+        "clamp".into(),
+        v(ouro_hdl::block_verilog(Clamp::new(), &top("clamp"))),
+    ));
+    out.push((
+        "ports".into(),
+        v(ouro_hdl::block_verilog(Ports::new(), &top("ports"))),
+    ));
+    out
+}
