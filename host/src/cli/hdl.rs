@@ -3,6 +3,7 @@
 use super::error::OrCli;
 use super::CliError;
 use clap::Args;
+use ouro_core::output::AtomicDir;
 use ouro_core::schema::QPredictor;
 use std::path::PathBuf;
 
@@ -27,9 +28,18 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
         None => ouro_nn::defaults::qpredictor(),
     };
     let shape = ouro_hdl::EngineShape::new(&q, a.lanes).cli()?;
-    let files = ouro_hdl::generate(&q, a.lanes, &a.out).cli()?;
-    for f in files {
-        note!("wrote {}", f.display());
+    // Generated into a temporary directory beside --out, then moved into place: never a half
+    // set, and no file of an earlier engine that this one does not have.
+    let dir = AtomicDir::create(&a.out).cli()?;
+    let made = ouro_hdl::generate(&q, a.lanes, dir.path()).cli()?;
+    dir.commit(&[
+        ouro_hdl::VERILOG_FILE,
+        ouro_hdl::LOAD_IMAGE_FILE,
+        ouro_hdl::INPUT_TABLES_FILE,
+    ])
+    .cli()?;
+    for f in made.iter().filter_map(|f| f.file_name()) {
+        note!("wrote {}", a.out.join(f).display());
     }
     let sizes: Vec<String> = std::iter::once(shape.inputs)
         .chain(shape.layers.iter().map(|l| l.0))

@@ -1,10 +1,10 @@
 //! `ouro train` and `ouro quantize`: the float predictor from data, and its fixed-point form.
 
 use super::error::OrCli;
-use super::{load_board, progress, CliError};
+use super::{load_board, progress, save, CliError};
 use clap::{Args, ValueEnum};
+use ouro_core::output::AtomicFile;
 use ouro_core::schema::Predictor;
-use ouro_core::yaml;
 use ouro_nn::train::{TrainParams, Weighting};
 use std::path::PathBuf;
 
@@ -91,6 +91,7 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
     }
     .check()
     .cli()?;
+    let out = AtomicFile::create(&a.out).cli()?;
     let rows = ouro_core::dataset::read_csv(&a.data).cli()?;
     let pb = progress(a.epochs as usize * 2, "train");
     let (mut predictor, report) = ouro_nn::train::train(&rows, &params, Some(&pb)).cli()?;
@@ -99,7 +100,7 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
         t.data = a.data.display().to_string();
     }
     note!("{report}");
-    yaml::save(&a.out, &predictor).cli()?;
+    save(out, &predictor)?;
     note!("wrote {}", a.out.display());
     Ok(())
 }
@@ -121,10 +122,11 @@ pub struct QuantizeArgs {
 pub fn quantize(a: &QuantizeArgs) -> Result<(), CliError> {
     let p = Predictor::load(&a.predictor).cli()?;
     let board = load_board(&a.board)?;
+    let out = AtomicFile::create(&a.out).cli()?;
     let (q, report) =
         ouro_nn::quantize::quantize(&p, &board, &a.predictor.display().to_string()).cli()?;
     note!("{report}");
-    yaml::save(&a.out, &q).cli()?;
+    save(out, &q)?;
     note!("wrote {}", a.out.display());
     Ok(())
 }
