@@ -69,10 +69,14 @@ fn eval_predictors(a: &EvalArgs, board: &BoardConfig) -> Result<(Predictor, QPre
     Ok((float, fixed))
 }
 
-/// Whether the shipped quantized default predictor was made for `board`'s clock and ADC.
+/// Whether the shipped quantized default predictor was made for `board`: its clock, ADC width
+/// and pulse limits (what the quantized file records).
 fn shipped_fits(board: &BoardConfig) -> bool {
     let q = ouro_nn::defaults::qpredictor();
-    q.clock_hz == board.clock_hz && q.adc_bits == board.adc.bits
+    q.clock_hz == board.clock_hz
+        && q.adc_bits == board.adc.bits
+        && q.min_cycles == board.min_pulse_cycles
+        && q.max_cycles == board.max_pulse_cycles
 }
 
 /// `ouro eval`.
