@@ -37,7 +37,29 @@ pub fn remove_temps() {
             let _ = std::fs::remove_file(p);
         }
     }
+    // Then the directories made for an output directory's missing parents, deepest first
+    // (only if empty).
+    let created = CREATED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for d in created.iter() {
+        let _ = std::fs::remove_dir(d);
+    }
+    std::mem::forget(created);
     std::mem::forget(list);
+}
+
+/// Missing parents created by live [`AtomicDir`]s, deepest first. Locked after [`TEMPS`].
+static CREATED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn set_created(dirs: &[PathBuf], on: bool) {
+    let mut c = CREATED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    c.retain(|d| !dirs.contains(d));
+    if on {
+        c.extend(dirs.iter().cloned());
+    }
 }
 
 /// One-line message for an I/O error writing `path`, with the fix.
@@ -283,9 +305,10 @@ impl AtomicDir {
             created,
             done: false,
         };
+        let mut list = temps();
+        set_created(&me.created, true);
         std::fs::create_dir_all(&parent).map_err(|e| write_err(target, io_message(&e)))?;
         let tmp = temp_beside(target, &parent)?;
-        let mut list = temps();
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir(&tmp).map_err(|e| {
             if e.kind() == std::io::ErrorKind::PermissionDenied {
@@ -344,6 +367,7 @@ impl AtomicDir {
             let _ = std::fs::remove_dir(&self.tmp);
         }
         unregister(&mut list, &self.tmp);
+        set_created(&self.created, false);
         self.done = true;
         Ok(names.iter().map(|n| self.target.join(n)).collect())
     }
@@ -362,6 +386,7 @@ impl Drop for AtomicDir {
         for d in &self.created {
             let _ = std::fs::remove_dir(d);
         }
+        set_created(&self.created, false);
     }
 }
 

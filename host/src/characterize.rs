@@ -111,6 +111,17 @@ pub fn run_into(
     progress: Option<&dyn Progress>,
     sink: &mut dyn FnMut(Row) -> Result<(), HostError>,
 ) -> Result<u64, HostError> {
+    run_chunked(device, cfg, progress, sink, CHUNK_ROWS)
+}
+
+/// [`run_into`] holding at most about `chunk_rows` rows at a time.
+fn run_chunked(
+    device: &DeviceConfig,
+    cfg: &CharacterizeConfig,
+    progress: Option<&dyn Progress>,
+    sink: &mut dyn FnMut(Row) -> Result<(), HostError>,
+    chunk_rows: usize,
+) -> Result<u64, HostError> {
     cfg.validate()?;
     let (lo, hi) = (cfg.min_width_s.ln(), cfg.max_width_s.ln());
     let (glo, ghi) = device.window_us();
@@ -152,7 +163,7 @@ pub fn run_into(
         kept += 1;
         sink(r)
     };
-    if cfg.pulses_per_cell > CHUNK_ROWS {
+    if cfg.pulses_per_cell > chunk_rows {
         // One cell makes more rows than a chunk holds: simulate cells one at a time and
         // stream their rows.
         for i in 0..cfg.cells {
@@ -160,7 +171,7 @@ pub fn run_into(
         }
         return Ok(kept);
     }
-    let chunk = (CHUNK_ROWS / cfg.pulses_per_cell).clamp(1, BALANCE_CHUNK);
+    let chunk = (chunk_rows / cfg.pulses_per_cell).clamp(1, BALANCE_CHUNK);
     for start in (0..cfg.cells).step_by(chunk) {
         let end = (start + chunk).min(cfg.cells);
         let per_cell: Vec<Vec<Row>> = (start..end)
@@ -267,6 +278,27 @@ mod tests {
             balance: Some(0),
             ..CharacterizeConfig::new(2, 2, 3)
         };
+        // Streamed cell by cell (a cell makes more rows than a chunk holds), or in chunks of
+        // any size: the same rows.
+        for c in [cfg.clone(), CharacterizeConfig::new(30, 50, 3)] {
+            let whole = run(&d, &c, None).unwrap();
+            for chunk_rows in [7, 120, 1000] {
+                let mut rows = Vec::new();
+                let n = run_chunked(
+                    &d,
+                    &c,
+                    None,
+                    &mut |r| {
+                        rows.push(r);
+                        Ok(())
+                    },
+                    chunk_rows,
+                )
+                .unwrap();
+                assert_eq!(n as usize, rows.len());
+                assert_eq!(rows, whole, "chunks of {chunk_rows} rows");
+            }
+        }
         assert!(run(&d, &zero, None)
             .unwrap_err()
             .to_string()

@@ -84,9 +84,11 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
     let d = load_device(&a.device)?;
     let board = load_board(&a.board)?;
     // Every cell's outcome is held for the summary: refuse a count that cannot fit.
+    // (and, with --cells-csv, about 100 bytes of its line).
     let per_cell = std::mem::size_of::<ev::CellResult>()
         + ev::Method::ALL.len() * std::mem::size_of::<ev::Shot>()
-        + 16;
+        + 16
+        + if a.cells_csv.is_some() { 100 } else { 0 };
     check_memory(
         a.cells as u128 * per_cell as u128,
         &format!("--cells {}: the per-cell results", a.cells),
