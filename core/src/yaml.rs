@@ -23,11 +23,42 @@ pub fn from_str<T: DeserializeOwned>(text: &str, what: &str, origin: &str) -> Re
             max_events: 2 * MAX_NODES,
         },
     };
-    serde_saphyr::from_str_with_options(text, options).map_err(|e| CoreError::Parse {
-        what: what.to_string(),
-        path: origin.to_string(),
-        message: one_line(&e.to_string()),
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let (path, message) = parse_error(origin, &e);
+        CoreError::Parse {
+            what: what.to_string(),
+            path,
+            message,
+        }
     })
+}
+
+/// The parser's diagnosis without its source excerpt: `origin:LINE:COLUMN` (or `origin` when
+/// the position is unknown) and the message on one line. The one place YAML parse errors are
+/// turned into text (the device model uses it too).
+pub fn parse_error(origin: &str, e: &serde_saphyr::Error) -> (String, String) {
+    let bare = e.without_snippet();
+    let mut message = one_line(&bare.to_string());
+    let at = match bare.location().or_else(|| e.location()) {
+        Some(l) if l.line() > 0 => {
+            // The message repeats the position at its end; keep it once, in front.
+            for suffix in [
+                format!(" at line {} column {}", l.line(), l.column()),
+                format!(" at line {}, column {}", l.line(), l.column()),
+            ] {
+                if let Some(m) = message.strip_suffix(&suffix) {
+                    message = m.to_string();
+                }
+            }
+            format!("{origin}:{}:{}", l.line(), l.column())
+        }
+        _ => origin.to_string(),
+    };
+    let message = message
+        .strip_prefix("error: ")
+        .unwrap_or(&message)
+        .to_string();
+    (at, message)
 }
 
 /// Read and parse the YAML file at `path`.
@@ -49,25 +80,13 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String, CoreError> {
 
 /// Write `text` to `path` atomically: a temporary file beside it, then a rename, so that a
 /// failure never leaves a partial file behind.
+///
+/// The path is checked first (see [`crate::output::AtomicFile`]): an existing device,
+/// directory or symbolic link is refused, never replaced.
 pub fn write_atomic(path: &Path, text: &str) -> Result<(), CoreError> {
-    let err = |e: std::io::Error| CoreError::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    std::fs::write(&tmp, text).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        err(e)
-    })
+    let mut f = crate::output::AtomicFile::create(path)?;
+    f.write_all(text.as_bytes())?;
+    f.commit()
 }
 
 /// Serialize `value` and write it atomically to `path`.
@@ -99,7 +118,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains('\n'), "{e}");
-        assert!(e.contains("x.yaml") && e.contains("malformed thing"), "{e}");
+        assert!(
+            e.contains("x.yaml:1:4: ") && e.contains("malformed thing"),
+            "{e}"
+        );
+        assert!(!e.contains("-->") && !e.contains(" | "), "an excerpt: {e}");
         let e = from_str::<Thing>("b: 1\n", "thing", "x.yaml")
             .unwrap_err()
             .to_string();

@@ -33,6 +33,9 @@ pub struct CharacterizeConfig {
     pub balance: Option<usize>,
 }
 
+/// Most cells one characterization numbers (the CSV's cell column is 32-bit).
+pub const MAX_CELLS: usize = 1 << 32;
+
 /// Bins per axis of [`CharacterizeConfig::balance`].
 pub const BALANCE_BINS: usize = 20;
 
@@ -56,6 +59,13 @@ impl CharacterizeConfig {
             return Err(HostError::Setting(
                 "--cells and --pulses-per-cell must be at least 1".into(),
             ));
+        }
+        if self.cells > MAX_CELLS {
+            return Err(HostError::Setting(format!(
+                "--cells {} is more than {MAX_CELLS}: cell numbers are 32-bit in the CSV; \
+                 characterize fewer cells (or several runs with other seeds)",
+                self.cells
+            )));
         }
         if self.balance == Some(0) {
             return Err(HostError::Setting(
@@ -84,14 +94,42 @@ pub fn run(
     cfg: &CharacterizeConfig,
     progress: Option<&dyn Progress>,
 ) -> Result<Vec<Row>, HostError> {
+    let mut rows = Vec::new();
+    run_into(device, cfg, progress, &mut |r| {
+        rows.push(r);
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Characterize as [`run`] does, handing each kept row to `sink` in cell order instead of
+/// collecting them: memory stays bounded (a chunk of cells at a time) however many rows the
+/// run makes. Returns the number of rows kept.
+pub fn run_into(
+    device: &DeviceConfig,
+    cfg: &CharacterizeConfig,
+    progress: Option<&dyn Progress>,
+    sink: &mut dyn FnMut(Row) -> Result<(), HostError>,
+) -> Result<u64, HostError> {
+    run_chunked(device, cfg, progress, sink, CHUNK_ROWS)
+}
+
+/// [`run_into`] holding at most about `chunk_rows` rows at a time.
+fn run_chunked(
+    device: &DeviceConfig,
+    cfg: &CharacterizeConfig,
+    progress: Option<&dyn Progress>,
+    sink: &mut dyn FnMut(Row) -> Result<(), HostError>,
+    chunk_rows: usize,
+) -> Result<u64, HostError> {
     cfg.validate()?;
     let (lo, hi) = (cfg.min_width_s.ln(), cfg.max_width_s.ln());
     let (glo, ghi) = device.window_us();
-    let one_cell = |i: usize| -> Result<Vec<Row>, HostError> {
-        let mut rng = pulse_rng(cfg.seed, i);
-        let mut cell = aged_cell(device, cfg.seed, i, cfg.age_pulses, &mut rng);
-        let rows = (0..cfg.pulses_per_cell)
-            .map(|_| {
+    let one_cell =
+        |i: usize, emit: &mut dyn FnMut(Row) -> Result<(), HostError>| -> Result<(), HostError> {
+            let mut rng = pulse_rng(cfg.seed, i);
+            let mut cell = aged_cell(device, cfg.seed, i, cfg.age_pulses, &mut rng);
+            for _ in 0..cfg.pulses_per_cell {
                 cfg.start.place(device, &mut cell, &mut rng)?;
                 let polarity = if rng.random::<bool>() {
                     Polarity::Set
@@ -100,68 +138,89 @@ pub fn run(
                 };
                 let width_s = (lo + (hi - lo) * rng.random::<f64>()).exp();
                 let r = cell.apply_pulse(polarity, width_s);
-                Ok(Row {
+                emit(Row {
                     cell: i as u32,
                     g_before_us: r.g_before_us,
                     polarity,
                     width_ns: width_s * 1e9,
                     g_after_us: r.g_after_us,
-                })
-            })
-            .collect::<Result<Vec<Row>, HostError>>()?;
-        if let Some(pb) = progress {
-            pb.advance(1);
-        }
-        Ok(rows)
-    };
-    let Some(cap) = cfg.balance else {
-        let per_cell: Vec<Vec<Row>> = (0..cfg.cells)
-            .into_par_iter()
-            .map(one_cell)
-            .collect::<Result<_, _>>()?;
-        return Ok(per_cell.into_iter().flatten().collect());
-    };
-    // Balanced: simulate in chunks of cells and filter each chunk in cell order, so that memory
-    // stays bounded by what is kept (the result is the same as filtering the whole run).
+                })?;
+            }
+            if let Some(pb) = progress {
+                pb.advance(1);
+            }
+            Ok(())
+        };
+    // Balanced: filter in cell order, so that the result is the same whatever the chunks.
     let mut counts = vec![0usize; 2 * BALANCE_BINS * BALANCE_BINS];
-    let mut kept = Vec::new();
-    for start in (0..cfg.cells).step_by(BALANCE_CHUNK) {
-        let end = (start + BALANCE_CHUNK).min(cfg.cells);
+    let mut kept = 0u64;
+    let mut keep = |r: Row| -> Result<(), HostError> {
+        if let Some(cap) = cfg.balance {
+            if !keep_balanced(&r, cap, &mut counts, (glo, ghi)) {
+                return Ok(());
+            }
+        }
+        kept += 1;
+        sink(r)
+    };
+    if cfg.pulses_per_cell > chunk_rows {
+        // One cell makes more rows than a chunk holds: simulate cells one at a time and
+        // stream their rows.
+        for i in 0..cfg.cells {
+            one_cell(i, &mut keep)?;
+        }
+        return Ok(kept);
+    }
+    let chunk = (chunk_rows / cfg.pulses_per_cell).clamp(1, BALANCE_CHUNK);
+    for start in (0..cfg.cells).step_by(chunk) {
+        let end = (start + chunk).min(cfg.cells);
         let per_cell: Vec<Vec<Row>> = (start..end)
             .into_par_iter()
-            .map(one_cell)
-            .collect::<Result<_, _>>()?;
-        kept.extend(balance(
-            per_cell.into_iter().flatten(),
-            cap,
-            &mut counts,
-            (glo, ghi),
-        ));
+            .map(|i| {
+                let mut rows = Vec::with_capacity(cfg.pulses_per_cell);
+                one_cell(i, &mut |r| {
+                    rows.push(r);
+                    Ok(())
+                })?;
+                Ok(rows)
+            })
+            .collect::<Result<_, HostError>>()?;
+        for r in per_cell.into_iter().flatten() {
+            keep(r)?;
+        }
     }
     Ok(kept)
 }
 
+/// Most rows simulated before they are handed on (32 bytes each).
+const CHUNK_ROWS: usize = 1 << 20;
+
 /// Cells simulated at a time by a balanced characterization.
 const BALANCE_CHUNK: usize = 10_000;
 
+/// Whether to keep `r`: its (polarity, before-bin, after-bin) has been seen at most `cap`
+/// times, counting in `counts`.
+fn keep_balanced(r: &Row, cap: usize, counts: &mut [usize], (glo, ghi): (f64, f64)) -> bool {
+    let bin = |g: f64| {
+        (((g - glo) / (ghi - glo) * BALANCE_BINS as f64).max(0.0) as usize).min(BALANCE_BINS - 1)
+    };
+    let p = usize::from(r.polarity == Polarity::Reset);
+    let k = (p * BALANCE_BINS + bin(r.g_before_us)) * BALANCE_BINS + bin(r.g_after_us);
+    counts[k] += 1;
+    counts[k] <= cap
+}
+
 /// Keep the rows whose (polarity, before-bin, after-bin) has been seen at most `cap` times,
 /// counting in `counts`, in order.
+#[cfg(test)]
 fn balance(
     rows: impl Iterator<Item = Row>,
     cap: usize,
     counts: &mut [usize],
-    (glo, ghi): (f64, f64),
+    window: (f64, f64),
 ) -> Vec<Row> {
-    let bin = |g: f64| {
-        (((g - glo) / (ghi - glo) * BALANCE_BINS as f64).max(0.0) as usize).min(BALANCE_BINS - 1)
-    };
-    rows.filter(|r| {
-        let p = usize::from(r.polarity == Polarity::Reset);
-        let k = (p * BALANCE_BINS + bin(r.g_before_us)) * BALANCE_BINS + bin(r.g_after_us);
-        counts[k] += 1;
-        counts[k] <= cap
-    })
-    .collect()
+    rows.filter(|r| keep_balanced(r, cap, counts, window))
+        .collect()
 }
 
 #[cfg(test)]
@@ -219,6 +278,27 @@ mod tests {
             balance: Some(0),
             ..CharacterizeConfig::new(2, 2, 3)
         };
+        // Streamed cell by cell (a cell makes more rows than a chunk holds), or in chunks of
+        // any size: the same rows.
+        for c in [cfg.clone(), CharacterizeConfig::new(30, 50, 3)] {
+            let whole = run(&d, &c, None).unwrap();
+            for chunk_rows in [7, 120, 1000] {
+                let mut rows = Vec::new();
+                let n = run_chunked(
+                    &d,
+                    &c,
+                    None,
+                    &mut |r| {
+                        rows.push(r);
+                        Ok(())
+                    },
+                    chunk_rows,
+                )
+                .unwrap();
+                assert_eq!(n as usize, rows.len());
+                assert_eq!(rows, whole, "chunks of {chunk_rows} rows");
+            }
+        }
         assert!(run(&d, &zero, None)
             .unwrap_err()
             .to_string()

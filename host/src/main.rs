@@ -61,7 +61,92 @@ struct DeviceInfo {
     device: String,
 }
 
+/// Clap's diagnosis on one line: the message, the argument, the valid values and the tip,
+/// without the usage block, then where to read more.
+fn clap_one_line(rendered: &str) -> String {
+    let mut parts = Vec::new();
+    let mut command = command_path();
+    for line in rendered.lines() {
+        let t = line.trim();
+        if let Some(usage) = t.strip_prefix("Usage:") {
+            // `Usage: ouro characterize --device <DEVICE> ...`: the command path.
+            let words: Vec<&str> = usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['-', '<', '[']))
+                .collect();
+            if !words.is_empty() {
+                command = words.join(" ");
+            }
+            continue;
+        }
+        if t.is_empty() || t.starts_with("For more information") {
+            continue;
+        }
+        parts.push(t.to_string());
+    }
+    let mut text = ouro_core::yaml::one_line(&parts.join(" "));
+    if text.is_empty() {
+        text = "error: invalid arguments".into();
+    }
+    format!("{text} (see `{command} --help`)")
+}
+
+/// The subcommand the arguments name (`ouro hdl generate`), as far as they name one.
+fn command_path() -> String {
+    use clap::CommandFactory as _;
+    let mut cmd = Cli::command();
+    let mut path = vec!["ouro".to_string()];
+    for arg in std::env::args().skip(1) {
+        if arg.starts_with('-') {
+            break;
+        }
+        match cmd.find_subcommand(&arg) {
+            Some(sub) => {
+                path.push(sub.get_name().to_string());
+                let sub = sub.clone();
+                cmd = sub;
+            }
+            None => break,
+        }
+    }
+    path.join(" ")
+}
+
+/// SIGINT and SIGTERM: remove the temporary outputs and exit 130 or 143. The signals are
+/// blocked in every thread (set before any thread starts, inherited by all) and taken by one
+/// thread with `sigwait`, so the cleanup runs in ordinary code, not in a signal handler. A
+/// file-size limit (SIGXFSZ) is ignored, so that the write fails with an error ouro reports.
+fn handle_signals() {
+    // SAFETY: plain libc calls on a local signal set, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        let set = SigSet(set);
+        std::thread::spawn(move || {
+            let set = set;
+            let mut sig: libc::c_int = 0;
+            // SAFETY: waits on the signal set blocked above.
+            if libc::sigwait(&set.0, &mut sig) == 0 {
+                ouro_core::output::remove_temps();
+                std::process::exit(128 + sig);
+            }
+        });
+    }
+}
+
+/// A signal set moved into the waiting thread.
+struct SigSet(libc::sigset_t);
+// SAFETY: a plain bit set.
+unsafe impl Send for SigSet {}
+
 fn main() -> ExitCode {
+    handle_signals();
     let args = match Cli::try_parse() {
         Ok(a) => a,
         Err(e) if !e.use_stderr() => {
@@ -69,14 +154,17 @@ fn main() -> ExitCode {
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `ouro` or `ouro hdl` alone: the usage with the list of subcommands.
+            let _ = write!(std::io::stderr(), "{}", e.render());
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            // clap's own errors span several lines; keep the first and point at --help.
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
+            // clap's errors span several lines; keep the whole diagnosis on one.
             let _ = writeln!(
                 std::io::stderr(),
-                "{} (see `ouro --help`)",
-                first.trim_end()
+                "{}",
+                clap_one_line(&e.render().to_string())
             );
             return ExitCode::from(2);
         }

@@ -3,6 +3,8 @@
 use super::error::OrCli;
 use super::{load_device, progress, CliError, StartArg};
 use clap::Args;
+use ouro_core::dataset::CsvWriter;
+use ouro_core::output::{write_error, AtomicFile};
 use ouro_core::units::{format_duration, parse_duration};
 use ouro_host::characterize as chz;
 use std::path::PathBuf;
@@ -13,7 +15,7 @@ pub struct CharacterizeArgs {
     /// A preset (nominal, c2c, realistic) or a path to a device YAML file.
     #[arg(long)]
     pub device: String,
-    /// Number of cells.
+    /// Number of cells (at most 2^32; the rows stream to the file, so memory stays small).
     #[arg(long)]
     pub cells: usize,
     /// Recorded pulses per cell.
@@ -53,13 +55,34 @@ pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
     cfg.age_pulses = a.age_pulses;
     cfg.start = a.start.into();
     cfg.balance = a.balance;
+    // The output is checked and opened before the work; the rows stream into it.
+    let mut out = AtomicFile::create(&a.out).cli()?;
+    let failed = |e: &std::io::Error| CliError::new(write_error(&a.out, e));
+    let mut csv = CsvWriter::new(out.writer()).map_err(|e| failed(&e))?;
+    let mut write_error = None;
     let pb = progress(a.cells, "characterize");
-    let rows = chz::run(&d, &cfg, Some(&pb))?;
+    let run = chz::run_into(&d, &cfg, Some(&pb), &mut |r| {
+        csv.write_row(&r).map_err(|e| {
+            let msg = e.to_string();
+            write_error = Some(e);
+            ouro_host::HostError::Setting(msg)
+        })
+    });
     pb.finish_and_clear();
-    ouro_core::dataset::write_csv(&a.out, &rows).cli()?;
+    let rows = match run {
+        Ok(n) => n,
+        Err(e) => {
+            return Err(match write_error {
+                Some(w) => failed(&w),
+                None => e.into(),
+            })
+        }
+    };
+    csv.finish().map_err(|e| failed(&e))?;
+    out.commit().cli()?;
     note!(
         "wrote {} rows ({}{} cells x {} pulses, {} .. {}) to {}",
-        rows.len(),
+        rows,
         a.balance
             .map_or(String::new(), |b| format!("at most {b} per bin, of ")),
         a.cells,

@@ -1,9 +1,10 @@
 //! `ouro eval`: one-shot programming accuracy of the predictor against baselines.
 
 use super::error::OrCli;
-use super::{load_board, load_device, print, progress, write_file, CliError, StartArg};
+use super::{check_memory, load_board, load_device, print, progress, CliError, StartArg};
 use clap::Args;
 use ouro_core::board::BoardConfig;
+use ouro_core::output::AtomicFile;
 use ouro_core::schema::{Predictor, QPredictor};
 use ouro_host::eval as ev;
 use std::path::PathBuf;
@@ -56,9 +57,9 @@ fn eval_predictors(a: &EvalArgs, board: &BoardConfig) -> Result<(Predictor, QPre
     };
     let fixed = match (&a.qpredictor, &a.predictor) {
         (Some(q), _) => QPredictor::load(q).cli()?,
-        (None, None) if board.clock_hz == ouro_nn::defaults::qpredictor().clock_hz => {
-            ouro_nn::defaults::qpredictor()
-        }
+        // The shipped quantization only fits a board with its clock and ADC; for another
+        // board the default is quantized for it, as --help promises.
+        (None, None) if shipped_fits(board) => ouro_nn::defaults::qpredictor(),
         (None, _) => {
             ouro_nn::quantize::quantize(&float, board, "float predictor")
                 .cli()?
@@ -68,10 +69,37 @@ fn eval_predictors(a: &EvalArgs, board: &BoardConfig) -> Result<(Predictor, QPre
     Ok((float, fixed))
 }
 
+/// Whether the shipped quantized default predictor was made for `board`: its clock, ADC width
+/// and pulse limits (what the quantized file records).
+fn shipped_fits(board: &BoardConfig) -> bool {
+    let q = ouro_nn::defaults::qpredictor();
+    q.clock_hz == board.clock_hz
+        && q.adc_bits == board.adc.bits
+        && q.min_cycles == board.min_pulse_cycles
+        && q.max_cycles == board.max_pulse_cycles
+}
+
 /// `ouro eval`.
 pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
     let d = load_device(&a.device)?;
     let board = load_board(&a.board)?;
+    // Every cell's outcome is held for the summary: refuse a count that cannot fit.
+    // (and, with --cells-csv, about 100 bytes of its line).
+    let per_cell = std::mem::size_of::<ev::CellResult>()
+        + ev::Method::ALL.len() * std::mem::size_of::<ev::Shot>()
+        + 16
+        + if a.cells_csv.is_some() { 100 } else { 0 };
+    check_memory(
+        a.cells as u128 * per_cell as u128,
+        &format!("--cells {}: the per-cell results", a.cells),
+        "evaluate fewer cells, or several runs with other seeds",
+    )?;
+    let cells_csv = a
+        .cells_csv
+        .as_deref()
+        .map(AtomicFile::create)
+        .transpose()
+        .cli()?;
     let (float, fixed) = eval_predictors(a, &board)?;
     let mut cfg = ev::EvalConfig::new(a.cells, a.seed);
     cfg.age_pulses = a.age_pulses;
@@ -82,6 +110,11 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
                 "--target-range-us takes two numbers, LO,HI (e.g. 150,450)".into(),
             ));
         };
+        if lo > hi {
+            return Err(CliError(format!(
+                "--target-range-us {lo},{hi} is reversed: give the low end first, {hi},{lo}"
+            )));
+        }
         cfg.target_range_us = (lo, hi);
     }
     cfg.validate()?;
@@ -90,8 +123,9 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
     let results = ev::run(&prog, &cfg, Some(&pb))?;
     pb.finish_and_clear();
     let fractions = ev::summarize(&results);
-    if let Some(path) = &a.cells_csv {
-        write_file(path, &ev::cells_csv(&results))?;
+    if let Some(mut out) = cells_csv {
+        out.write_all(ev::cells_csv(&results).as_bytes()).cli()?;
+        out.commit().cli()?;
     }
     if a.json {
         let doc = serde_json::json!({

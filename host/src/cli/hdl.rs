@@ -3,8 +3,17 @@
 use super::error::OrCli;
 use super::CliError;
 use clap::Args;
+use ouro_core::output::{write_error, AtomicDir};
 use ouro_core::schema::QPredictor;
 use std::path::PathBuf;
+
+/// `--lanes`' help, with the engine's limit.
+fn lanes_help() -> String {
+    format!(
+        "MAC lanes (multipliers, one SB_MAC16 each), 1 to {}",
+        ouro_hdl::layout::MAX_LANES
+    )
+}
 
 /// Arguments of `ouro hdl generate`.
 #[derive(Debug, Args)]
@@ -12,8 +21,8 @@ pub struct HdlGenerateArgs {
     /// Quantized predictor YAML (default: the shipped default weights).
     #[arg(long)]
     pub predictor: Option<PathBuf>,
-    /// MAC lanes (multipliers, one SB_MAC16 each).
-    #[arg(long, default_value_t = ouro_hdl::DEFAULT_LANES)]
+    /// MAC lanes (multipliers, one SB_MAC16 each), 1 to 16.
+    #[arg(long, default_value_t = ouro_hdl::DEFAULT_LANES, help = lanes_help())]
     pub lanes: usize,
     /// Output directory (created if missing).
     #[arg(long)]
@@ -27,9 +36,31 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
         None => ouro_nn::defaults::qpredictor(),
     };
     let shape = ouro_hdl::EngineShape::new(&q, a.lanes).cli()?;
-    let files = ouro_hdl::generate(&q, a.lanes, &a.out).cli()?;
-    for f in files {
-        note!("wrote {}", f.display());
+    // Generated into a temporary directory beside --out, then moved into place: never a half
+    // set, and no file of an earlier engine that this one does not have.
+    let dir = AtomicDir::create(&a.out).cli()?;
+    let made = ouro_hdl::generate(&q, a.lanes, dir.path()).map_err(|e| {
+        // Name the output the user gave, not the temporary directory.
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                return CliError::new(write_error(&a.out, io));
+            }
+            source = s.source();
+        }
+        CliError::new(e.to_string().replace(
+            &dir.path().display().to_string(),
+            &a.out.display().to_string(),
+        ))
+    })?;
+    dir.commit(&[
+        ouro_hdl::VERILOG_FILE,
+        ouro_hdl::LOAD_IMAGE_FILE,
+        ouro_hdl::INPUT_TABLES_FILE,
+    ])
+    .cli()?;
+    for f in made.iter().filter_map(|f| f.file_name()) {
+        note!("wrote {}", a.out.join(f).display());
     }
     let sizes: Vec<String> = std::iter::once(shape.inputs)
         .chain(shape.layers.iter().map(|l| l.0))

@@ -29,11 +29,11 @@ pub use predictor::{quantize, train, QuantizeArgs, TrainArgs};
 use clap::ValueEnum;
 use error::OrCli;
 use ouro_core::board::BoardConfig;
+use ouro_core::output::AtomicFile;
 use ouro_core::progress::Progress;
 use ouro_core::yaml;
 use ouro_sim::device::{DeviceConfig, Start};
 use std::io::Write as _;
-use std::path::Path;
 
 fn load_device(spec: &str) -> Result<DeviceConfig, CliError> {
     DeviceConfig::load(spec).cli()
@@ -43,26 +43,87 @@ fn load_board(spec: &str) -> Result<BoardConfig, CliError> {
     BoardConfig::load(spec).cli()
 }
 
-/// A terminal progress bar that the libraries drive through [`Progress`].
+/// Progress that the libraries drive through [`Progress`]: a bar on a terminal, else plain
+/// lines (`train: 40/200 (20%)`) every 10 % or 5 seconds once a run has taken 2 seconds, so that
+/// a log shows a long run moving (and a short one stays quiet).
 #[derive(Debug)]
-struct Bar(indicatif::ProgressBar);
+enum Bar {
+    Term(indicatif::ProgressBar),
+    Lines(Lines),
+}
+
+/// Plain progress lines for a stderr that is not a terminal.
+#[derive(Debug)]
+struct Lines {
+    what: String,
+    total: std::sync::atomic::AtomicU64,
+    done: std::sync::atomic::AtomicU64,
+    start: std::time::Instant,
+    /// When the last line was printed, and the tenth it reached.
+    last: std::sync::Mutex<(std::time::Instant, u64)>,
+}
+
+impl Lines {
+    fn advance(&self, n: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let done = self.done.fetch_add(n, Relaxed) + n;
+        let total = self.total.load(Relaxed).max(1);
+        let tenth = done.min(total) * 10 / total;
+        let Ok(mut last) = self.last.try_lock() else {
+            return;
+        };
+        let secs = std::time::Duration::from_secs;
+        if self.start.elapsed() >= secs(2) && (tenth > last.1 || last.0.elapsed() >= secs(5)) {
+            *last = (std::time::Instant::now(), tenth);
+            note!(
+                "{}: {done}/{total} ({}%)",
+                self.what,
+                done.min(total) * 100 / total
+            );
+        }
+    }
+}
 
 impl Progress for Bar {
     fn set_total(&self, total: u64) {
-        self.0.set_length(total);
+        match self {
+            Self::Term(b) => b.set_length(total),
+            Self::Lines(l) => l.total.store(total, std::sync::atomic::Ordering::Relaxed),
+        }
     }
     fn advance(&self, n: u64) {
-        self.0.inc(n);
+        match self {
+            Self::Term(b) => b.inc(n),
+            Self::Lines(l) => l.advance(n),
+        }
     }
 }
 
 impl Bar {
     fn finish_and_clear(&self) {
-        self.0.finish_and_clear();
+        if let Self::Term(b) = self {
+            b.finish_and_clear();
+        }
     }
 }
 
 fn progress(len: usize, what: &str) -> Bar {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() {
+        return Bar::Lines(Lines {
+            what: what.to_string(),
+            total: (len as u64).into(),
+            done: 0.into(),
+            start: std::time::Instant::now(),
+            // The first line comes as soon as the run has taken 2 seconds.
+            last: std::sync::Mutex::new((
+                std::time::Instant::now()
+                    .checked_sub(std::time::Duration::from_secs(5))
+                    .unwrap_or_else(std::time::Instant::now),
+                0,
+            )),
+        });
+    }
     let pb = indicatif::ProgressBar::new(len as u64);
     pb.set_style(
         indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({eta})")
@@ -70,7 +131,7 @@ fn progress(len: usize, what: &str) -> Bar {
             .progress_chars("=> "),
     );
     pb.set_message(what.to_string());
-    Bar(pb)
+    Bar::Term(pb)
 }
 
 /// `--start`: where each recorded pulse or programming starts.
@@ -100,7 +161,33 @@ fn print(text: &str) -> Result<(), CliError> {
     }
 }
 
-/// Write `text` to `path` atomically (no partial file on failure).
-pub fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
-    yaml::write_atomic(path, text).cli()
+/// Serialize `value` as YAML into the output opened before the work, and commit it.
+fn save<T: serde::Serialize>(mut out: AtomicFile, value: &T) -> Result<(), CliError> {
+    let text = yaml::to_string(value).cli()?;
+    out.write_all(text.as_bytes()).cli()?;
+    out.commit().cli()
+}
+
+/// Refuse a run whose results held in memory would need more than the memory available (a
+/// refusal up front instead of an abort): `what` names the results and the flag to lower.
+fn check_memory(bytes: u128, what: &str, fix: &str) -> Result<(), CliError> {
+    let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
+    // Beyond the address space, or beyond what this machine has.
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("MemAvailable:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u128>().ok())
+            .map(|kb| kb * 1024)
+    });
+    let limit = available
+        .unwrap_or(isize::MAX as u128)
+        .min(isize::MAX as u128);
+    if bytes > limit {
+        return Err(CliError(format!(
+            "{what} would need {:.1} GB of memory, more than the {:.1} GB available: {fix}",
+            gib(bytes),
+            gib(limit)
+        )));
+    }
+    Ok(())
 }

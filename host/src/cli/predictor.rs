@@ -1,10 +1,10 @@
 //! `ouro train` and `ouro quantize`: the float predictor from data, and its fixed-point form.
 
 use super::error::OrCli;
-use super::{load_board, progress, CliError};
+use super::{load_board, progress, save, CliError};
 use clap::{Args, ValueEnum};
+use ouro_core::output::AtomicFile;
 use ouro_core::schema::Predictor;
-use ouro_core::yaml;
 use ouro_nn::train::{TrainParams, Weighting};
 use std::path::PathBuf;
 
@@ -26,6 +26,23 @@ impl From<WeightingArg> for Weighting {
     }
 }
 
+/// `--hidden`'s help, with the limit the training checks.
+fn hidden_help() -> String {
+    format!(
+        "Hidden layer sizes, comma-separated; each 1 to {} units (the fixed-point fan-in \
+         limit). The shipped default predictor has one layer of 16 (`--hidden 16`)",
+        ouro_core::qformat::MAX_FANIN
+    )
+}
+
+/// `--input-knots`' help, with the limit the training checks.
+fn knots_help() -> String {
+    format!(
+        "Knots of a learned piecewise-linear table in front of each input; 0 (none) or 2 to {}",
+        ouro_nn::train::MAX_INPUT_KNOTS
+    )
+}
+
 /// Arguments of `ouro train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -38,8 +55,9 @@ pub struct TrainArgs {
     /// Epochs.
     #[arg(long, default_value_t = 100)]
     pub epochs: u32,
-    /// Hidden layer sizes, comma-separated.
-    #[arg(long, default_value = "16,16", value_delimiter = ',')]
+    /// Hidden layer sizes, comma-separated; each 1 to 64 units (the fixed-point fan-in limit).
+    /// The shipped default predictor has one layer of 16 (`--hidden 16`).
+    #[arg(long, default_value = "16,16", value_delimiter = ',', help = hidden_help())]
     pub hidden: Vec<usize>,
     /// Seed (initialisation, split, batches).
     #[arg(long, default_value_t = 1)]
@@ -53,7 +71,7 @@ pub struct TrainArgs {
     /// Floor of the per-row loss weight max(|dG|/G_after, floor); 0 gives plain MSE.
     #[arg(long, default_value_t = 0.01)]
     pub weight_floor: f64,
-    /// Power the row weight is raised to (2: weigh rows by their squared relative change).
+    /// Power the row weight is raised to (2: weigh rows by their squared relative change); 0 to 4.
     #[arg(long, default_value_t = 1.0)]
     pub weight_power: f64,
     /// Scale (log2 units) of the Welsch loss used in the second half of training; 0: squared
@@ -63,8 +81,8 @@ pub struct TrainArgs {
     /// Decoupled weight decay (AdamW) on the weights; 0: none.
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f64,
-    /// Knots of a learned piecewise-linear table in front of each input; 0: none.
-    #[arg(long, default_value_t = 0)]
+    /// Knots of a learned piecewise-linear table in front of each input; 0 (none) or 2 to 1024.
+    #[arg(long, default_value_t = 0, help = knots_help())]
     pub input_knots: usize,
     /// What the row weight measures: the relative change, or the sensitivity of the end point to
     /// the duration (estimated from the data)
@@ -91,6 +109,7 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
     }
     .check()
     .cli()?;
+    let out = AtomicFile::create(&a.out).cli()?;
     let rows = ouro_core::dataset::read_csv(&a.data).cli()?;
     let pb = progress(a.epochs as usize * 2, "train");
     let (mut predictor, report) = ouro_nn::train::train(&rows, &params, Some(&pb)).cli()?;
@@ -99,7 +118,7 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
         t.data = a.data.display().to_string();
     }
     note!("{report}");
-    yaml::save(&a.out, &predictor).cli()?;
+    save(out, &predictor)?;
     note!("wrote {}", a.out.display());
     Ok(())
 }
@@ -121,10 +140,11 @@ pub struct QuantizeArgs {
 pub fn quantize(a: &QuantizeArgs) -> Result<(), CliError> {
     let p = Predictor::load(&a.predictor).cli()?;
     let board = load_board(&a.board)?;
+    let out = AtomicFile::create(&a.out).cli()?;
     let (q, report) =
         ouro_nn::quantize::quantize(&p, &board, &a.predictor.display().to_string()).cli()?;
     note!("{report}");
-    yaml::save(&a.out, &q).cli()?;
+    save(out, &q)?;
     note!("wrote {}", a.out.display());
     Ok(())
 }

@@ -102,9 +102,12 @@ impl DeviceConfig {
     /// # Errors
     /// [`DeviceError::Yaml`] or [`DeviceError::Invalid`].
     pub fn from_yaml(text: &str, origin: &str) -> Result<Self, DeviceError> {
-        let config: Self = serde_saphyr::from_str(text).map_err(|e| DeviceError::Yaml {
-            origin: origin.to_string(),
-            message: one_line(&e.to_string()),
+        let config: Self = serde_saphyr::from_str(text).map_err(|e| {
+            let (at, message) = ouro_core::yaml::parse_error(origin.trim_matches('`'), &e);
+            DeviceError::Yaml {
+                origin: format!("`{at}`"),
+                message,
+            }
         })?;
         config.validate().map_err(|message| DeviceError::Invalid {
             origin: origin.to_string(),
@@ -188,17 +191,6 @@ impl DeviceConfig {
         }
         Ok(())
     }
-}
-
-/// The parser's message on one line: its first line (the location and the problem), without the
-/// rendered source snippet that follows.
-fn one_line(message: &str) -> String {
-    let first = message
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(message)
-        .trim();
-    first.strip_prefix("error: ").unwrap_or(first).to_string()
 }
 
 #[cfg(test)]
