@@ -361,6 +361,15 @@ mod tests {
     }
 
     #[test]
+    fn the_board_checks_agree_with_the_device_model() {
+        use ouro_core::board;
+        let (lo, hi) = super::super::jart::window_conductance_us();
+        assert!((lo - board::NOMINAL_WINDOW_US.0).abs() < 1e-5, "{lo}");
+        assert!((hi - board::NOMINAL_WINDOW_US.1).abs() < 1e-5, "{hi}");
+        assert_eq!(READ_VOLTAGE_RANGE_V, board::READ_VOLTAGE_RANGE_V);
+    }
+
+    #[test]
     fn every_field_is_checked_and_named() {
         assert_eq!(
             with("read_voltage_v", "0.2").unwrap(),
