@@ -37,6 +37,19 @@ fn default_read_v() -> f64 {
     READ_VOLTAGE_V
 }
 
+/// The `integrator` field by name, with a message that names the field and the choices.
+fn integrator_by_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Integrator, D::Error> {
+    let name = String::deserialize(d)?;
+    match name.as_str() {
+        "production" => Ok(Integrator::Production),
+        "reference" => Ok(Integrator::Reference),
+        "euler10ns" => Ok(Integrator::Euler10ns),
+        other => Err(serde::de::Error::custom(format!(
+            "integrator = `{other}` is not one of production, reference, euler10ns"
+        ))),
+    }
+}
+
 /// A device configuration (one YAML document). `name`, `d2d` and `c2c` are required; everything
 /// else defaults to the nominal operating point, the production integrator and the default
 /// variability models (docs/DEVICE.md, "Device YAML reference").
@@ -59,7 +72,7 @@ pub struct DeviceConfig {
     #[serde(default = "default_read_v")]
     pub read_voltage_v: f64,
     /// Integrator of the pulses: `production` (default), `reference` or `euler10ns`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integrator_by_name")]
     pub integrator: Integrator,
     /// Spreads and clip ranges of the device-to-device draw (used when `d2d` is true).
     #[serde(default)]
@@ -261,8 +274,18 @@ fn check_in(name: &str, value: f64, (lo, hi): (f64, f64), unit: &str) -> Result<
         Ok(())
     } else {
         Err(format!(
-            "{name} = {value} is outside the allowed range [{lo}, {hi}] {unit}"
+            "{name} = {} is outside the allowed range [{lo}, {hi}] {unit}",
+            show(value)
         ))
+    }
+}
+
+/// A value as typed, short: scientific notation when it is very large or very small.
+fn show(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 || (1e-4..1e6).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
     }
 }
 
@@ -285,8 +308,8 @@ fn check_clip(
     } else {
         Err(format!(
             "{name} = [{}, {}] must be [low, high] with {} <= low <= {} <= high <= {} {unit}",
-            r[0],
-            r[1],
+            show(r[0]),
+            show(r[1]),
             fmt_g(lo),
             fmt_g(nominal),
             fmt_g(hi)
@@ -429,7 +452,10 @@ mod tests {
         );
         // An unknown integrator is refused by name.
         let e = with("integrator", "rk4").unwrap_err().to_string();
-        assert!(e.contains("rk4") && !e.contains('\n'), "{e}");
+        assert!(e.contains("integrator = `rk4`") && !e.contains('\n'), "{e}");
+        // Absurd values are shown short.
+        let e = with("set_amplitude_v", "-1e300").unwrap_err().to_string();
+        assert!(e.contains("set_amplitude_v = -1e300 is outside"), "{e}");
         // The bounds themselves are valid.
         for (field, value) in [
             ("set_amplitude_v", "-0.6"),
