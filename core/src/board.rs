@@ -209,7 +209,7 @@ impl BoardConfig {
             ));
         }
         let codes = (ghi - glo) * self.codes_per_us();
-        if !(codes >= MIN_WINDOW_CODES) {
+        if codes.is_nan() || codes < MIN_WINDOW_CODES {
             return Err(format!(
                 "tia_gain_ohm = {} maps the device window [{glo:.2}, {ghi:.2}] uS to {codes:.1} codes of the {}-bit ADC (full scale {} V): at least {MIN_WINDOW_CODES} are needed, raise tia_gain_ohm",
                 self.tia_gain_ohm, self.adc.bits, self.adc.full_scale_v

@@ -367,7 +367,7 @@ mod tests {
                 in_block = block.is_empty() || line.starts_with(&format!("{block}:"));
             }
             let indented = line.starts_with(' ');
-            let here = in_block && (indented == !block.is_empty());
+            let here = in_block && (indented != block.is_empty());
             if here && trimmed.starts_with(&format!("{key}:")) {
                 let pad = if block.is_empty() { "" } else { "  " };
                 text += &format!("{pad}{key}: {value}\n");
