@@ -181,6 +181,16 @@ impl<'a> Programmer<'a> {
                 board.read_voltage_v, device.name, device.read_voltage_v
             )));
         }
+        let largest = device
+            .set_amplitude_v
+            .abs()
+            .max(device.reset_amplitude_v.abs());
+        if largest > board.dac.full_scale_v {
+            return Err(HostError::Mismatch(format!(
+                "dac.full_scale_v = {} V cannot reach the device `{}`'s {largest} V pulses: raise the board's dac.full_scale_v or lower the device's amplitudes",
+                board.dac.full_scale_v, device.name
+            )));
+        }
         board
             .validate_for(device.window_us())
             .map_err(|e| HostError::Mismatch(e.to_string()))?;
@@ -399,6 +409,32 @@ mod tests {
         cfg.target_range_us = (50.0, 300.0);
         let e = cfg.validate(&device).unwrap_err().to_string();
         assert!(e.contains("outside the device window"), "{e}");
+    }
+
+    #[test]
+    fn a_board_that_does_not_fit_the_device_is_refused() {
+        let float = ouro_nn::defaults::predictor();
+        let fixed = ouro_nn::defaults::qpredictor();
+        let device = DeviceConfig::preset("nominal");
+        let mut board = BoardConfig::default_board();
+        board.read_voltage_v = 0.15;
+        let e = Programmer::new(&device, &board, &float, &fixed).unwrap_err();
+        assert!(e.to_string().contains("read_voltage_v"), "{e}");
+        let mut board = BoardConfig::default_board();
+        board.dac.full_scale_v = 0.5;
+        let e = Programmer::new(&device, &board, &float, &fixed).unwrap_err();
+        assert!(e.to_string().contains("dac.full_scale_v = 0.5"), "{e}");
+        // The ADC is checked against this device's window, not the nominal one.
+        // At 0.15 V the window's top is 560.47 uS, above the nominal 559.30 uS: a gain that
+        // puts the nominal top just below full scale clips this device's top.
+        let mut board = BoardConfig::default_board();
+        let mut high = device.clone();
+        high.read_voltage_v = 0.15;
+        board.read_voltage_v = 0.15;
+        board.tia_gain_ohm = 39_300.0;
+        board.validate().unwrap();
+        let e = Programmer::new(&high, &board, &float, &fixed).unwrap_err();
+        assert!(e.to_string().contains("tia_gain_ohm"), "{e}");
     }
 
     #[test]
