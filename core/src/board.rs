@@ -96,36 +96,85 @@ impl BoardConfig {
         Self::load("icebreaker").expect("the shipped board file is valid")
     }
 
-    /// Check ranges; the message names the field and the allowed range.
+    /// Check every field against its documented range (`boards/icebreaker.yaml`), for a device
+    /// whose conductance window is the nominal one ([`NOMINAL_WINDOW_US`]); the message names the
+    /// field, its value and the allowed range.
     pub fn validate(&self) -> Result<(), CoreError> {
-        self.check().map_err(|message| CoreError::Invalid {
+        self.validate_for(NOMINAL_WINDOW_US)
+    }
+
+    /// As [`validate`](Self::validate), for a device whose conductance window (microsiemens, at
+    /// this board's read voltage) is `window_us`: the read path must resolve it into at least
+    /// [`MIN_WINDOW_CODES`] ADC codes without clipping its top.
+    pub fn validate_for(&self, window_us: (f64, f64)) -> Result<(), CoreError> {
+        self.check(window_us).map_err(|message| CoreError::Invalid {
             what: "board",
             message,
         })
     }
 
-    fn check(&self) -> Result<(), String> {
-        let pos = |v: f64, name: &str| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(format!("{name} must be positive, got {v}"))
-            }
-        };
-        pos(self.clock_hz as f64, "clock_hz")?;
-        pos(self.read_voltage_v, "read_voltage_v")?;
-        pos(self.tia_gain_ohm, "tia_gain_ohm")?;
-        pos(self.adc.full_scale_v, "adc.full_scale_v")?;
-        pos(self.dac.full_scale_v, "dac.full_scale_v")?;
+    fn check(&self, (glo, ghi): (f64, f64)) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("name is empty: give the board a name".into());
+        }
+        let (clo, chi) = CLOCK_HZ_RANGE;
+        if !(clo..=chi).contains(&self.clock_hz) {
+            return Err(format!(
+                "clock_hz = {} is outside the allowed range [{clo}, {chi}] Hz (1 MHz to 500 MHz)",
+                self.clock_hz
+            ));
+        }
+        in_range(
+            "read_voltage_v",
+            self.read_voltage_v,
+            READ_VOLTAGE_RANGE_V,
+            "V",
+        )?;
+        if !(self.tia_gain_ohm.is_finite() && self.tia_gain_ohm > 0.0) {
+            return Err(format!(
+                "tia_gain_ohm = {} must be a positive number of ohms",
+                self.tia_gain_ohm
+            ));
+        }
         if !(8..=16).contains(&self.adc.bits) {
             return Err(format!("adc.bits must be in 8..=16, got {}", self.adc.bits));
+        }
+        in_range(
+            "adc.full_scale_v",
+            self.adc.full_scale_v,
+            FULL_SCALE_RANGE_V,
+            "V",
+        )?;
+        let (tlo, thi) = CONVERSION_NS_RANGE;
+        if !(tlo..=thi).contains(&self.adc.conversion_ns) {
+            return Err(format!(
+                "adc.conversion_ns = {} is outside the allowed range [{tlo}, {thi}] ns",
+                self.adc.conversion_ns
+            ));
+        }
+        for (name, ns) in [
+            ("adc.settling_ns", self.adc.settling_ns),
+            ("dac.settling_ns", self.dac.settling_ns),
+        ] {
+            if ns > MAX_SETTLING_NS {
+                return Err(format!(
+                    "{name} = {ns} is outside the allowed range [0, {MAX_SETTLING_NS}] ns"
+                ));
+            }
         }
         if !(4..=16).contains(&self.dac.bits) {
             return Err(format!("dac.bits must be in 4..=16, got {}", self.dac.bits));
         }
-        if !(self.read_noise_us.is_finite() && self.read_noise_us >= 0.0) {
+        in_range(
+            "dac.full_scale_v",
+            self.dac.full_scale_v,
+            FULL_SCALE_RANGE_V,
+            "V",
+        )?;
+        let max_noise = MAX_NOISE_FRACTION * (ghi - glo);
+        if !(self.read_noise_us.is_finite() && (0.0..=max_noise).contains(&self.read_noise_us)) {
             return Err(format!(
-                "read_noise_us must be >= 0, got {}",
+                "read_noise_us = {} is outside the allowed range [0, {max_noise:.2}] uS (a tenth of the device window)",
                 self.read_noise_us
             ));
         }
@@ -138,6 +187,39 @@ impl BoardConfig {
                 crate::qformat::MAX_CYCLES_LIMIT,
                 self.min_pulse_cycles,
                 self.max_pulse_cycles
+            ));
+        }
+        let shortest = f64::from(self.min_pulse_cycles) * self.clock_period_s();
+        if shortest > MAX_SHORTEST_PULSE_S {
+            return Err(format!(
+                "min_pulse_cycles = {} is {} at {} Hz: the shortest pulse must be at most 1 us",
+                self.min_pulse_cycles,
+                crate::units::format_duration(shortest),
+                self.clock_hz
+            ));
+        }
+        let longest = f64::from(self.max_pulse_cycles) * self.clock_period_s();
+        let (llo, lhi) = LONGEST_PULSE_RANGE_S;
+        if !(llo..=lhi).contains(&longest) {
+            return Err(format!(
+                "max_pulse_cycles = {} is {} at {} Hz: the longest pulse must be in [100 us, 1 s]",
+                self.max_pulse_cycles,
+                crate::units::format_duration(longest),
+                self.clock_hz
+            ));
+        }
+        let codes = (ghi - glo) * self.codes_per_us();
+        if codes.is_nan() || codes < MIN_WINDOW_CODES {
+            return Err(format!(
+                "tia_gain_ohm = {} maps the device window [{glo:.2}, {ghi:.2}] uS to {codes:.1} codes of the {}-bit ADC (full scale {} V): at least {MIN_WINDOW_CODES} are needed, raise tia_gain_ohm",
+                self.tia_gain_ohm, self.adc.bits, self.adc.full_scale_v
+            ));
+        }
+        let top_v = ghi * 1e-6 * self.read_voltage_v * self.tia_gain_ohm;
+        if ghi * self.codes_per_us() >= f64::from(1u32 << self.adc.bits) {
+            return Err(format!(
+                "tia_gain_ohm = {} puts the top of the device window ({ghi:.2} uS) at {top_v:.3} V, beyond adc.full_scale_v = {} V: the ADC would clip it, lower tia_gain_ohm",
+                self.tia_gain_ohm, self.adc.full_scale_v
             ));
         }
         Ok(())
@@ -171,6 +253,50 @@ impl BoardConfig {
     }
 }
 
+/// The device's conductance window (microsiemens) at the nominal 0.2 V read: the states
+/// `N = 0.06..1.98975` of the simplified JART VCM v1b model (`ouro_sim::device::window_conductance_us`,
+/// which a test in `ouro-sim` holds equal to this; core cannot depend on sim).
+pub const NOMINAL_WINDOW_US: (f64, f64) = (94.453, 559.30038);
+/// The fewest ADC codes the device window may span. At 64 codes over the nominal window one code
+/// is 7.3 uS, and half a code (the quantization error of a reading) is 3.9 % of the window's
+/// lowest conductance: still inside the tightest tolerance `ouro eval` reports (5 %). Below that
+/// a reading cannot tell a target from its neighbours within that tolerance.
+pub const MIN_WINDOW_CODES: f64 = 64.0;
+/// The allowed FPGA clock, Hz. An iCE40 UP5K runs designs like this one at 12 to about 50 MHz and
+/// larger FPGAs at a few hundred MHz; 500 MHz is beyond any fabric clock ouro targets. Below 1 MHz
+/// a clock cycle (1 us) is longer than the fastest cells' whole 200 -> 400 uS move.
+pub const CLOCK_HZ_RANGE: (u64, u64) = (1_000_000, 500_000_000);
+/// The allowed read voltage across the cell, volts: the device model's own read range
+/// (`ouro_sim::device::READ_VOLTAGE_RANGE_V`, held equal by a test in `ouro-sim`).
+pub const READ_VOLTAGE_RANGE_V: (f64, f64) = (0.1, 0.3);
+/// The allowed ADC and DAC full scales, volts: converters of this kind have references of about
+/// 1 to 5 V.
+pub const FULL_SCALE_RANGE_V: (f64, f64) = (0.5, 10.0);
+/// The allowed ADC conversion time, ns: a conversion takes time, and one longer than 1 ms would
+/// be ten times the nominal 200 -> 400 uS SET (90 us) it verifies (more likely a unit mistake).
+pub const CONVERSION_NS_RANGE: (u32, u32) = (1, 1_000_000);
+/// The longest allowed settling time, ns (as for the conversion time).
+pub const MAX_SETTLING_NS: u32 = 1_000_000;
+/// The largest allowed read noise, as a fraction of the device window's span.
+pub const MAX_NOISE_FRACTION: f64 = 0.1;
+/// The longest allowed shortest pulse, seconds: the fastest cells of the `realistic` device move
+/// from 200 to 400 uS in about 0.82 us (docs/DEVICE.md, section 6).
+pub const MAX_SHORTEST_PULSE_S: f64 = 1e-6;
+/// The allowed longest pulse, seconds: at least the 90 us of a nominal 200 -> 400 uS SET
+/// (rounded up), at most 1 s, a hundred times a whole-window crossing (about 9.9 ms).
+pub const LONGEST_PULSE_RANGE_S: (f64, f64) = (100e-6, 1.0);
+
+/// `value` (finite) in `[lo, hi]`, or a message naming `name`, the value and the range.
+fn in_range(name: &str, value: f64, (lo, hi): (f64, f64), unit: &str) -> Result<(), String> {
+    if value.is_finite() && (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} = {value} is outside the allowed range [{lo}, {hi}] {unit}"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +327,80 @@ mod tests {
         let mut b = BoardConfig::default_board();
         b.adc.bits = 20;
         assert!(b.validate().unwrap_err().to_string().contains("adc.bits"));
+    }
+
+    #[test]
+    fn shipped_boards_are_valid_and_the_bounds_are_inclusive() {
+        for (name, _) in BUILTIN_BOARDS {
+            BoardConfig::load(name).unwrap().validate().unwrap();
+        }
+        let ok = |f: &dyn Fn(&mut BoardConfig)| {
+            let mut b = BoardConfig::default_board();
+            f(&mut b);
+            b.validate().unwrap_or_else(|e| panic!("{b:?}: {e}"));
+        };
+        ok(&|b| b.clock_hz = 1_000_000);
+        ok(&|b| {
+            b.clock_hz = 500_000_000;
+            b.max_pulse_cycles = 500_000;
+        });
+        ok(&|b| b.read_voltage_v = 0.1);
+        ok(&|b| {
+            b.read_voltage_v = 0.3;
+            b.tia_gain_ohm = 15_000.0;
+        });
+        ok(&|b| b.adc.bits = 8);
+        ok(&|b| b.read_noise_us = 46.0);
+        ok(&|b| b.adc.settling_ns = 0);
+    }
+
+    #[test]
+    fn every_bad_field_is_refused_by_name() {
+        type Edit = fn(&mut BoardConfig);
+        let cases: [(&str, Edit); 22] = [
+            ("name", |b| b.name = " ".into()),
+            ("clock_hz", |b| b.clock_hz = 0),
+            ("clock_hz", |b| b.clock_hz = 999_999),
+            ("clock_hz", |b| b.clock_hz = 10_000_000_000),
+            ("read_voltage_v", |b| b.read_voltage_v = f64::NAN),
+            ("read_voltage_v", |b| b.read_voltage_v = 1.0),
+            ("tia_gain_ohm", |b| b.tia_gain_ohm = -1.0),
+            ("tia_gain_ohm", |b| b.tia_gain_ohm = f64::INFINITY),
+            // The whole window in one code, and the window's top beyond full scale.
+            ("tia_gain_ohm", |b| b.tia_gain_ohm = 100.0),
+            ("tia_gain_ohm", |b| b.tia_gain_ohm = 40_000.0),
+            ("adc.bits", |b| b.adc.bits = 20),
+            ("adc.full_scale_v", |b| b.adc.full_scale_v = f64::NAN),
+            ("adc.full_scale_v", |b| b.adc.full_scale_v = 100.0),
+            ("adc.conversion_ns", |b| b.adc.conversion_ns = 0),
+            ("adc.settling_ns", |b| b.adc.settling_ns = 2_000_000),
+            ("dac.bits", |b| b.dac.bits = 2),
+            ("dac.full_scale_v", |b| b.dac.full_scale_v = 0.0),
+            ("dac.settling_ns", |b| b.dac.settling_ns = u32::MAX),
+            ("read_noise_us", |b| b.read_noise_us = f64::NAN),
+            ("read_noise_us", |b| b.read_noise_us = 50.0),
+            ("min_pulse_cycles", |b| b.min_pulse_cycles = 13),
+            ("max_pulse_cycles", |b| b.max_pulse_cycles = 1000),
+        ];
+        for (field, edit) in cases {
+            let mut b = BoardConfig::default_board();
+            edit(&mut b);
+            let e = b.validate().unwrap_err().to_string();
+            assert!(e.contains(field) && !e.contains('\n'), "{field}: {e}");
+        }
+        let mut b = BoardConfig::default_board();
+        b.min_pulse_cycles = 0;
+        assert!(b
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("min_pulse_cycles"));
+        // A narrower window (another read voltage) needs its own check.
+        let b = BoardConfig::default_board();
+        assert!(b
+            .validate_for((300.0, 310.0))
+            .unwrap_err()
+            .to_string()
+            .contains("tia_gain_ohm"));
     }
 }

@@ -67,27 +67,29 @@ pub struct EvalConfig {
     /// Random pulses applied to each cell before programming, so that cycle-to-cycle drift
     /// has acted.
     pub age_pulses: usize,
-    /// Targets are drawn uniformly from this range, microsiemens (default: the whole window).
+    /// Targets are drawn uniformly from this range, microsiemens (default: the device's whole
+    /// window at its read voltage, [`DeviceConfig::window_us`]).
     pub target_range_us: (f64, f64),
     /// Where each cell starts.
     pub start: Start,
 }
 
 impl EvalConfig {
-    /// The defaults for `cells` cells and a seed: 20 ageing pulses, targets over the window.
-    pub fn new(cells: usize, seed: u64) -> Self {
+    /// The defaults for `cells` cells of `device` and a seed: 20 ageing pulses, targets over the
+    /// device's window.
+    pub fn new(device: &DeviceConfig, cells: usize, seed: u64) -> Self {
         Self {
             cells,
             seed,
             age_pulses: 20,
-            target_range_us: device::window_conductance_us(),
+            target_range_us: device.window_us(),
             start: Start::Uniform,
         }
     }
 
-    /// Check the target range lies inside the device window.
-    pub fn validate(&self) -> Result<(), HostError> {
-        let (lo, hi) = device::window_conductance_us();
+    /// Check the target range lies inside the window of `device` (at its read voltage).
+    pub fn validate(&self, device: &DeviceConfig) -> Result<(), HostError> {
+        let (lo, hi) = device.window_us();
         let (a, b) = self.target_range_us;
         if !(a.is_finite() && b.is_finite() && a < b && a >= lo && b <= hi) {
             return Err(HostError::Setting(format!(
@@ -173,6 +175,25 @@ impl<'a> Programmer<'a> {
                 fixed.adc_bits, board.adc.bits
             )));
         }
+        if board.read_voltage_v != device.read_voltage_v {
+            return Err(HostError::Mismatch(format!(
+                "the board reads the cell at {} V but the device `{}` is read at {} V: set read_voltage_v to the same value in the board and the device file",
+                board.read_voltage_v, device.name, device.read_voltage_v
+            )));
+        }
+        let largest = device
+            .set_amplitude_v
+            .abs()
+            .max(device.reset_amplitude_v.abs());
+        if largest > board.dac.full_scale_v {
+            return Err(HostError::Mismatch(format!(
+                "dac.full_scale_v = {} V cannot reach the device `{}`'s {largest} V pulses: raise the board's dac.full_scale_v or lower the device's amplitudes",
+                board.dac.full_scale_v, device.name
+            )));
+        }
+        board
+            .validate_for(device.window_us())
+            .map_err(|e| HostError::Mismatch(e.to_string()))?;
         Ok(Self {
             device,
             board,
@@ -217,17 +238,22 @@ impl<'a> Programmer<'a> {
             }
             Method::ModelInversion => {
                 let p = Polarity::towards(g_read, g_target_us)?;
-                let (lo, hi) = device::window_conductance_us();
-                let n0 = device::n_from_conductance_us(g_read.clamp(lo, hi)).ok()?;
-                let n1 = device::n_from_conductance_us(g_target_us).ok()?;
+                let (lo, hi) = self.device.window_us();
+                let n0 = self.n_of(g_read.clamp(lo, hi))?;
+                let n1 = self.n_of(g_target_us)?;
                 self.invert(&DeviceParams::nominal(), p, n0, n1)
             }
             Method::Oracle => {
                 let p = Polarity::towards(cell.conductance_us(), g_target_us)?;
-                let n1 = device::n_from_conductance_us(g_target_us).ok()?;
+                let n1 = self.n_of(g_target_us)?;
                 self.invert(cell.params(), p, cell.state(), n1)
             }
         }
+    }
+
+    /// The state that reads `g_us` at the device's read voltage.
+    fn n_of(&self, g_us: f64) -> Option<f64> {
+        device::n_from_conductance_at_us(g_us, self.device.read_voltage_v).ok()
     }
 
     fn invert(
@@ -275,7 +301,7 @@ pub fn run(
     cfg: &EvalConfig,
     progress: Option<&dyn Progress>,
 ) -> Result<Vec<CellResult>, HostError> {
-    cfg.validate()?;
+    cfg.validate(prog.device)?;
     let results = (0..cfg.cells)
         .into_par_iter()
         .map(|i| {
@@ -378,10 +404,37 @@ mod tests {
 
     #[test]
     fn target_range_outside_the_window_is_refused() {
-        let mut cfg = EvalConfig::new(10, 1);
+        let device = DeviceConfig::preset("nominal");
+        let mut cfg = EvalConfig::new(&device, 10, 1);
         cfg.target_range_us = (50.0, 300.0);
-        let e = cfg.validate().unwrap_err().to_string();
+        let e = cfg.validate(&device).unwrap_err().to_string();
         assert!(e.contains("outside the device window"), "{e}");
+    }
+
+    #[test]
+    fn a_board_that_does_not_fit_the_device_is_refused() {
+        let float = ouro_nn::defaults::predictor();
+        let fixed = ouro_nn::defaults::qpredictor();
+        let device = DeviceConfig::preset("nominal");
+        let mut board = BoardConfig::default_board();
+        board.read_voltage_v = 0.15;
+        let e = Programmer::new(&device, &board, &float, &fixed).unwrap_err();
+        assert!(e.to_string().contains("read_voltage_v"), "{e}");
+        let mut board = BoardConfig::default_board();
+        board.dac.full_scale_v = 0.5;
+        let e = Programmer::new(&device, &board, &float, &fixed).unwrap_err();
+        assert!(e.to_string().contains("dac.full_scale_v = 0.5"), "{e}");
+        // The ADC is checked against this device's window, not the nominal one.
+        // At 0.15 V the window's top is 560.47 uS, above the nominal 559.30 uS: a gain that
+        // puts the nominal top just below full scale clips this device's top.
+        let mut board = BoardConfig::default_board();
+        let mut high = device.clone();
+        high.read_voltage_v = 0.15;
+        board.read_voltage_v = 0.15;
+        board.tia_gain_ohm = 39_300.0;
+        board.validate().unwrap();
+        let e = Programmer::new(&high, &board, &float, &fixed).unwrap_err();
+        assert!(e.to_string().contains("tia_gain_ohm"), "{e}");
     }
 
     #[test]
@@ -391,7 +444,7 @@ mod tests {
         let float = ouro_nn::defaults::predictor();
         let fixed = ouro_nn::defaults::qpredictor();
         let prog = Programmer::new(&device, &board, &float, &fixed).unwrap();
-        let res = run(&prog, &EvalConfig::new(200, 3), None).unwrap();
+        let res = run(&prog, &EvalConfig::new(&device, 200, 3), None).unwrap();
         let f = summarize(&res);
         let oracle10 = f
             .iter()
@@ -399,6 +452,9 @@ mod tests {
             .unwrap();
         assert!(oracle10.fraction > 0.99, "{oracle10:?}");
         // Same seed, same numbers.
-        assert_eq!(res, run(&prog, &EvalConfig::new(200, 3), None).unwrap());
+        assert_eq!(
+            res,
+            run(&prog, &EvalConfig::new(&device, 200, 3), None).unwrap()
+        );
     }
 }

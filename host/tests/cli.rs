@@ -397,3 +397,237 @@ fn hdl_generate_writes_the_engine() {
         "expected `ouro-qpredictor/1`",
     );
 }
+
+#[test]
+fn a_bad_device_file_is_refused_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data.csv");
+    for (line, field) in [
+        ("set_amplitude_v: -1e300", "set_amplitude_v = -1e300"),
+        ("reset_amplitude_v: 3.0", "reset_amplitude_v"),
+        ("read_voltage_v: 0.0", "read_voltage_v"),
+        ("d2d_model:\n  sigma: .nan", "d2d_model.sigma = NaN"),
+        (
+            "c2c_model:\n  geometry_clip: [1.1, 0.9]",
+            "c2c_model.geometry_clip",
+        ),
+        ("integrator: rk4", "integrator = `rk4`"),
+    ] {
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, format!("name: x\nd2d: true\nc2c: true\n{line}\n")).unwrap();
+        let bad = bad.to_str().unwrap();
+        assert_one_line_error(
+            &ouro(&[
+                "characterize",
+                "--device",
+                bad,
+                "--cells",
+                "2",
+                "--pulses-per-cell",
+                "2",
+                "--out",
+                out.to_str().unwrap(),
+            ]),
+            field,
+        );
+        assert!(!out.exists());
+        assert_one_line_error(&ouro(&["eval", "--device", bad, "--cells", "2"]), field);
+        assert_one_line_error(&ouro(&["device", "info", "--device", bad]), field);
+    }
+}
+
+/// The iCEBreaker board file with `field: value` in place of its own line.
+fn board_with(dir: &Path, field: &str, value: &str) -> String {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../boards/icebreaker.yaml"
+    ))
+    .unwrap();
+    let mut found = false;
+    let edited: String = text
+        .lines()
+        .map(|l| {
+            let key = l.trim_start().split(':').next().unwrap_or("");
+            if key == field && !found {
+                found = true;
+                let indent = &l[..l.len() - l.trim_start().len()];
+                format!("{indent}{field}: {value}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert!(found, "{field}");
+    let path = dir.join(format!("board-{field}.yaml"));
+    std::fs::write(&path, edited).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_bad_board_file_is_refused_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    for (field, value) in [
+        // The whole conductance window in one ADC code.
+        ("tia_gain_ohm", "100"),
+        // The top of the window beyond full scale.
+        ("tia_gain_ohm", "40000"),
+        ("clock_hz", "1000000000000"),
+        ("read_noise_us", ".nan"),
+        ("max_pulse_cycles", "10"),
+    ] {
+        let board = board_with(dir.path(), field, value);
+        assert_one_line_error(
+            &ouro(&[
+                "eval", "--device", "nominal", "--board", &board, "--cells", "2",
+            ]),
+            field,
+        );
+    }
+}
+
+#[test]
+fn the_read_voltage_of_a_device_file_is_followed_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(
+        p("low.yaml"),
+        "name: low\nd2d: false\nc2c: false\nread_voltage_v: 0.15\n",
+    )
+    .unwrap();
+    let device = ouro_sim::device::DeviceConfig::load(&p("low.yaml")).unwrap();
+    let (lo, hi) = device.window_us();
+    let nominal = ouro_sim::device::window_conductance_us();
+    // At 0.15 V the window is not the 0.2 V one.
+    assert!((hi - nominal.1).abs() > 0.5, "{hi}");
+    let inside = |g: f64| (lo - 1e-6..=hi + 1e-6).contains(&g);
+
+    let o = ouro(&[
+        "characterize",
+        "--device",
+        &p("low.yaml"),
+        "--cells",
+        "30",
+        "--pulses-per-cell",
+        "20",
+        "--out",
+        &p("d.csv"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(p("d.csv")).unwrap();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        for g in [f[1], f[4]] {
+            assert!(inside(g.parse().unwrap()), "{line}");
+        }
+    }
+
+    // The board must read the cell at the same voltage.
+    assert_one_line_error(
+        &ouro(&["eval", "--device", &p("low.yaml"), "--cells", "2"]),
+        "read_voltage_v",
+    );
+    let board = board_with(dir.path(), "read_voltage_v", "0.15");
+    let o = ouro(&[
+        "eval",
+        "--device",
+        &p("low.yaml"),
+        "--board",
+        &board,
+        "--cells",
+        "200",
+        "--cells-csv",
+        &p("cells.csv"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cells = std::fs::read_to_string(p("cells.csv")).unwrap();
+    let mut oracle_hits = 0;
+    for line in cells.lines().skip(1) {
+        let f: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        assert!(inside(f[1]) && inside(f[2]), "{line}");
+        // The oracle inverts the cell's own model at the device's read voltage: on nominal cells
+        // it is nearly exact (as at 0.2 V, `oracle_is_nearly_exact_on_nominal_cells`).
+        oracle_hits += usize::from(((f[10] - f[2]) / f[2]).abs() <= 0.10);
+    }
+    assert!(
+        oracle_hits >= 198,
+        "oracle within 10 %: {oracle_hits} of 200"
+    );
+    assert_eq!(cells.lines().count(), 201);
+    // Targets above the 0.2 V window's top, inside this device's: accepted and programmed.
+    let o = ouro(&[
+        "eval",
+        "--device",
+        &p("low.yaml"),
+        "--board",
+        &board,
+        "--cells",
+        "20",
+        "--target-range-us",
+        &format!("{},{}", nominal.1 + 0.1, hi),
+        "--cells-csv",
+        &p("top.csv"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for line in std::fs::read_to_string(p("top.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+    {
+        let f: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        assert!(f[2] > nominal.1 && inside(f[2]), "{line}");
+        assert!(((f[10] - f[2]) / f[2]).abs() <= 0.05, "oracle: {line}");
+    }
+    // A target range is checked against that window too.
+    assert_one_line_error(
+        &ouro(&[
+            "eval",
+            "--device",
+            &p("low.yaml"),
+            "--board",
+            &board,
+            "--cells",
+            "2",
+            "--target-range-us",
+            &format!("100,{}", hi + 0.1),
+        ]),
+        "outside the device window",
+    );
+
+    // `device curve` starts from that window's ends, and `--from-us` is read against it.
+    let low = p("low.yaml");
+    let curve = |extra: &[&str]| {
+        let mut args = vec![
+            "device",
+            "curve",
+            "--device",
+            &low,
+            "--polarity",
+            "reset",
+            "--width",
+            "1us",
+            "--pulses",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        ouro(&args)
+    };
+    let o = curve(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let g0: f64 = out
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((g0 - hi).abs() < 1e-5, "{out}");
+    let top = format!("{}", hi - 1e-3);
+    assert!(curve(&["--from-us", &top]).status.success());
+    assert_one_line_error(
+        &curve(&["--from-us", &format!("{}", hi + 0.1)]),
+        "outside the device window",
+    );
+}

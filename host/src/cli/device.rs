@@ -8,6 +8,34 @@ use ouro_core::Polarity;
 use ouro_sim::device::{self, Cell, DeviceParams};
 use std::fmt::Write as _;
 
+/// The name of an integrator as a device YAML file spells it.
+fn integrator_name(i: device::Integrator) -> &'static str {
+    match i {
+        device::Integrator::Production => "production",
+        device::Integrator::Reference => "reference",
+        device::Integrator::Euler10ns => "euler10ns",
+    }
+}
+
+/// One labelled line: name, value, unit, meaning.
+fn row(s: &mut String, name: &str, value: &str, unit: &str, meaning: &str) {
+    let _ = writeln!(s, "  {name:<20} {value:>20}  {unit:<12} {meaning}");
+}
+
+/// A number in its shortest round-trip form, in scientific notation when very large or small.
+fn num(x: f64) -> String {
+    if x == 0.0 || (1e-3..1e6).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// A range `[low, high]`.
+fn pair(r: [f64; 2]) -> String {
+    format!("[{}, {}]", r[0], r[1])
+}
+
 /// `ouro device info`.
 pub fn device_info(spec: &str) -> Result<(), CliError> {
     let d = load_device(spec)?;
@@ -16,35 +44,214 @@ pub fn device_info(spec: &str) -> Result<(), CliError> {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "device: {} (d2d: {}, c2c: {}, integrator: {:?})",
-        d.name, d.d2d, d.c2c, d.integrator
+        "device: {} (d2d: {}, c2c: {}, integrator: {})",
+        d.name,
+        d.d2d,
+        d.c2c,
+        integrator_name(d.integrator)
     );
-    let _ = writeln!(
-        s,
-        "window: N in [{}, {}] (1e26 m^-3), G in [{glo:.4}, {ghi:.4}] uS at {} V read",
-        device::N_WINDOW_MIN,
-        device::N_WINDOW_MAX,
-        d.read_voltage_v
+    let _ = writeln!(s, "\nwindow");
+    row(
+        &mut s,
+        "state N",
+        &format!("[{}, {}]", device::N_WINDOW_MIN, device::N_WINDOW_MAX),
+        "1e26 m^-3",
+        "oxygen-vacancy concentration in the disc",
     );
-    let _ = writeln!(
-        s,
-        "operating point: SET {} V, RESET {} V",
-        d.set_amplitude_v, d.reset_amplitude_v
+    row(
+        &mut s,
+        "conductance G",
+        &format!("[{glo:.4}, {ghi:.4}]"),
+        "uS",
+        &format!("read at {} V", d.read_voltage_v),
     );
-    let _ = writeln!(
-        s,
-        "trusted amplitudes: SET [{}, {}] V, RESET [{}, {}] V",
-        device::TRUSTED_SET_V.0,
-        device::TRUSTED_SET_V.1,
-        device::TRUSTED_RESET_V.0,
-        device::TRUSTED_RESET_V.1
+    let (sv, rv, vr) = (
+        device::TRUSTED_SET_V,
+        device::TRUSTED_RESET_V,
+        device::READ_VOLTAGE_RANGE_V,
     );
-    let _ = writeln!(s, "nominal parameters: {p:#?}");
+    let _ = writeln!(s, "\noperating point");
+    row(
+        &mut s,
+        "set_amplitude_v",
+        &num(d.set_amplitude_v),
+        "V",
+        &format!("SET pulses (trusted [{}, {}] V)", sv.0, sv.1),
+    );
+    row(
+        &mut s,
+        "reset_amplitude_v",
+        &num(d.reset_amplitude_v),
+        "V",
+        &format!("RESET pulses (trusted [{}, {}] V)", rv.0, rv.1),
+    );
+    row(
+        &mut s,
+        "read_voltage_v",
+        &num(d.read_voltage_v),
+        "V",
+        &format!("reads (allowed [{}, {}] V)", vr.0, vr.1),
+    );
+    let _ = writeln!(s, "\nnominal parameters (simplified JART VCM v1b)");
+    let nm = |x: f64| num(x * 1e9);
+    for (name, value, unit, meaning) in [
+        (
+            "Ndiscmax",
+            num(p.ndiscmax),
+            "1e26 m^-3",
+            "upper limit of N in F_lim (SET); varies",
+        ),
+        (
+            "Ndiscmin",
+            num(p.ndiscmin),
+            "1e26 m^-3",
+            "lower limit of N in F_lim (RESET); varies",
+        ),
+        ("l_disc", nm(p.l_disc), "nm", "disc length; varies"),
+        ("r_disc", nm(p.r_disc), "nm", "disc radius; varies"),
+        ("T0", num(p.t0), "K", "ambient temperature"),
+        ("mu_n", num(p.mu_n), "m^2/(V s)", "electron mobility"),
+        (
+            "Nplug",
+            num(p.nplug),
+            "1e26 m^-3",
+            "vacancy concentration in the plug",
+        ),
+        ("a", nm(p.a), "nm", "ion hopping distance"),
+        ("nu0", num(p.nu0), "Hz", "attempt frequency"),
+        ("dWa", num(p.dwa), "eV", "activation energy"),
+        ("Rth0", num(p.rth0), "K/W", "thermal resistance"),
+        ("l_cell", nm(p.l_cell), "nm", "cell length"),
+        (
+            "Rtheff_scaling",
+            num(p.rtheff_scaling),
+            "1",
+            "thermal resistance factor during RESET",
+        ),
+        (
+            "R_TiOx",
+            num(p.r_tiox),
+            "ohm",
+            "series resistance of the TiOx layer",
+        ),
+        ("R0", num(p.r0), "ohm", "line resistance at T0"),
+        (
+            "Rthline",
+            num(p.rthline),
+            "K/W",
+            "thermal resistance of the lines",
+        ),
+        (
+            "alpha_line",
+            num(p.alpha_line),
+            "1/K",
+            "temperature coefficient of the lines",
+        ),
+        ("alpha0", num(p.alpha0), "A", "SET current fit"),
+        ("alpha2", num(p.alpha2), "V", "SET current fit"),
+        ("alpha3", num(p.alpha3), "V", "SET current fit"),
+        ("beta0", num(p.beta0), "A/V", "SET current fit"),
+        ("beta1", num(p.beta1), "A", "SET current fit"),
+        ("c0", num(p.c[0]), "1e26 m^-3", "SET current fit"),
+        ("c1", num(p.c[1]), "1e26 m^-3/V", "SET current fit"),
+        ("c2", num(p.c[2]), "1e26 m^-3", "SET current fit"),
+        ("c3", num(p.c[3]), "V", "SET current fit"),
+        ("d0", num(p.d[0]), "1", "SET current fit"),
+        ("d1", num(p.d[1]), "1/V", "SET current fit"),
+        ("d2", num(p.d[2]), "1", "SET current fit"),
+        ("d3", num(p.d[3]), "V", "SET current fit"),
+        ("f0", num(p.f[0]), "1", "SET current fit"),
+        ("f1", num(p.f[1]), "1", "SET current fit"),
+        ("f2", num(p.f[2]), "V", "SET current fit"),
+        ("f3", num(p.f[3]), "1", "SET current fit"),
+        ("g0", num(p.g0), "A", "read/RESET current fit"),
+        ("g1", num(p.g1), "1/V", "read/RESET current fit"),
+        ("h0", num(p.h[0]), "1", "read/RESET current fit"),
+        ("h1", num(p.h[1]), "1/V", "read/RESET current fit"),
+        ("h2", num(p.h[2]), "1", "read/RESET current fit"),
+        ("h3", num(p.h[3]), "1/V", "read/RESET current fit"),
+        ("j0", num(p.j0), "1", "read/RESET current fit"),
+        ("k0", num(p.k0), "1", "read/RESET current fit"),
+    ] {
+        row(&mut s, name, &value, unit, meaning);
+    }
     if d.d2d {
-        let _ = writeln!(s, "device-to-device model: {:?}", d.d2d_model);
+        let m = &d.d2d_model;
+        let _ = writeln!(s, "\ndevice-to-device model (d2d_model)");
+        for (name, value, unit, meaning) in [
+            (
+                "sigma",
+                num(m.sigma),
+                "1",
+                "relative standard deviation of the draw",
+            ),
+            (
+                "ndiscmax",
+                pair(m.ndiscmax),
+                "1e26 m^-3",
+                "clip range of Ndiscmax",
+            ),
+            (
+                "ndiscmin",
+                pair(m.ndiscmin),
+                "1e26 m^-3",
+                "clip range of Ndiscmin",
+            ),
+            ("l_disc_nm", pair(m.l_disc_nm), "nm", "clip range of l_disc"),
+            ("r_disc_nm", pair(m.r_disc_nm), "nm", "clip range of r_disc"),
+        ] {
+            row(&mut s, name, &value, unit, meaning);
+        }
     }
     if d.c2c {
-        let _ = writeln!(s, "cycle-to-cycle model: {:?}", d.c2c_model);
+        let m = &d.c2c_model;
+        let _ = writeln!(s, "\ncycle-to-cycle model (c2c_model)");
+        for (name, value, unit, meaning) in [
+            (
+                "ndiscmax_step",
+                num(m.ndiscmax_step),
+                "1",
+                "relative step of Ndiscmax",
+            ),
+            (
+                "ndiscmax_clip",
+                pair(m.ndiscmax_clip),
+                "x drawn",
+                "clip of Ndiscmax",
+            ),
+            (
+                "ndiscmin_step",
+                num(m.ndiscmin_step),
+                "1",
+                "relative step of Ndiscmin",
+            ),
+            (
+                "ndiscmin_clip",
+                pair(m.ndiscmin_clip),
+                "x drawn",
+                "clip of Ndiscmin",
+            ),
+            (
+                "geometry_step",
+                num(m.geometry_step),
+                "1",
+                "relative step of l_disc, r_disc",
+            ),
+            (
+                "geometry_ratio_step",
+                num(m.geometry_ratio_step),
+                "1",
+                "step per unit of the pulse's ratio",
+            ),
+            (
+                "geometry_clip",
+                pair(m.geometry_clip),
+                "x drawn",
+                "clip of l_disc and of the disc area",
+            ),
+        ] {
+            row(&mut s, name, &value, unit, meaning);
+        }
     }
     print(&s)
 }
@@ -67,7 +274,8 @@ pub struct CurveArgs {
     /// Pulse amplitude in volts (default: the device's operating point for the polarity).
     #[arg(long, allow_hyphen_values = true)]
     pub amplitude: Option<f64>,
-    /// Starting conductance in uS (default: the bottom of the window for set, the top for reset).
+    /// Starting conductance in uS, read at the device's read voltage (default: the bottom of the
+    /// device's window for set, the top for reset).
     #[arg(long)]
     pub from_us: Option<f64>,
     /// Seed of the cell (its device-to-device draw and cycle-to-cycle walk).
@@ -96,7 +304,7 @@ pub fn device_curve(a: &CurveArgs) -> Result<(), CliError> {
     let amplitude = a.amplitude.unwrap_or_else(|| d.amplitude_v(a.polarity));
     check_amplitude(a.polarity, amplitude)?;
     let mut cell = Cell::new(&d, a.seed);
-    let (glo, ghi) = device::window_conductance_us();
+    let (glo, ghi) = d.window_us();
     let start = a.from_us.unwrap_or(match a.polarity {
         Polarity::Set => glo,
         Polarity::Reset => ghi,

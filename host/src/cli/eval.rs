@@ -38,7 +38,7 @@ pub struct EvalArgs {
     /// `walk` (the state the ageing history left, mostly near the ends of the window).
     #[arg(long, value_enum, default_value = "uniform")]
     pub start: StartArg,
-    /// Target range in uS, `LO,HI` (default: the whole window).
+    /// Target range in uS, `LO,HI` (default: the device's whole window at its read voltage).
     #[arg(long, value_delimiter = ',')]
     pub target_range_us: Option<Vec<f64>>,
     /// Print JSON instead of a table.
@@ -101,7 +101,7 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
         .transpose()
         .cli()?;
     let (float, fixed) = eval_predictors(a, &board)?;
-    let mut cfg = ev::EvalConfig::new(a.cells, a.seed);
+    let mut cfg = ev::EvalConfig::new(&d, a.cells, a.seed);
     cfg.age_pulses = a.age_pulses;
     cfg.start = a.start.into();
     if let Some(r) = &a.target_range_us {
@@ -117,7 +117,7 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
         }
         cfg.target_range_us = (lo, hi);
     }
-    cfg.validate()?;
+    cfg.validate(&d)?;
     let prog = ev::Programmer::new(&d, &board, &float, &fixed)?;
     let pb = progress(a.cells, "eval");
     let results = ev::run(&prog, &cfg, Some(&pb))?;
