@@ -9379,6 +9379,9 @@ module ouro_predictor$limits(clock,we,sel,data,min,max);
             end
             else begin
                 rt_min$d = data;
+                if (data > syn_max) begin
+                    rt_min$d = syn_max;
+                end
             end
         end
         rt_max = ~rt_max_n$q;

@@ -32,10 +32,18 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The limits that hold when run-time registers `runtime` are applied on top of `self`:
-    /// each bound can only move inwards, as in the gateware.
+    /// The limits that hold when run-time registers `runtime` are applied on top of `self` (the
+    /// synthesized limits), as in the gateware: each bound can only move inwards, and the
+    /// synthesized limits hold whatever is written. The run-time minimum is first clamped to
+    /// the synthesized maximum:
+    ///
+    /// `min = max(syn_min, min(rt_min, syn_max))`, `max = max(min(syn_max, rt_max), min)`,
+    ///
+    /// so that `syn_min <= min <= max <= syn_max` whenever `syn_min <= syn_max`. A run-time
+    /// minimum above the synthesized maximum pins both bounds to the synthesized maximum; a
+    /// run-time maximum below the effective minimum is raised to it.
     pub fn tighten(self, runtime: Limits) -> Limits {
-        let min_cycles = self.min_cycles.max(runtime.min_cycles);
+        let min_cycles = self.min_cycles.max(runtime.min_cycles.min(self.max_cycles));
         let max_cycles = self.max_cycles.min(runtime.max_cycles).max(min_cycles);
         Limits {
             min_cycles,
@@ -421,5 +429,68 @@ mod tests {
         );
         let p = GoldenPredictor::new(&q3).predict(2, 1).unwrap();
         assert_eq!((p.raw_cycles, p.cycles, p.clamp), (0, 1, Clamp::Low));
+    }
+
+    fn lim(min_cycles: u32, max_cycles: u32) -> Limits {
+        Limits {
+            min_cycles,
+            max_cycles,
+        }
+    }
+
+    #[test]
+    fn runtime_limits_only_tighten_and_never_pass_the_synthesized_ones() {
+        let syn = lim(10, 1000);
+        // No tightening, and tightening within the synthesized range.
+        assert_eq!(syn.tighten(lim(0, 0xFF_FFFF)), syn);
+        assert_eq!(syn.tighten(lim(20, 500)), lim(20, 500));
+        assert_eq!(syn.tighten(syn), syn);
+        // A run-time minimum above the synthesized maximum: clamped to it (the old rule gave
+        // `1007..=1007`, past the synthesized maximum).
+        assert_eq!(syn.tighten(lim(1007, 100)), lim(1000, 1000));
+        assert_eq!(syn.tighten(lim(1001, 0xFF_FFFF)), lim(1000, 1000));
+        assert_eq!(syn.tighten(lim(0xFF_FFFF, 0xFF_FFFF)), lim(1000, 1000));
+        assert_eq!(syn.tighten(lim(u32::MAX, u32::MAX)), lim(1000, 1000));
+        // A run-time maximum below the synthesized minimum: raised to the minimum.
+        assert_eq!(syn.tighten(lim(0, 5)), lim(10, 10));
+        assert_eq!(syn.tighten(lim(0, 0)), lim(10, 10));
+        // A run-time minimum above the run-time maximum: the maximum is raised to the minimum.
+        assert_eq!(syn.tighten(lim(600, 400)), lim(600, 600));
+        assert_eq!(syn.tighten(lim(0xFF_FFFF, 0)), lim(1000, 1000));
+        // Equal synthesized limits: fixed whatever is written.
+        let one = lim(77, 77);
+        for rt in [lim(0, 0), lim(78, 0), lim(0, 0xFF_FFFF), lim(u32::MAX, 0)] {
+            assert_eq!(one.tighten(rt), one, "{rt:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tighten_stays_within_the_synthesized_limits(
+            a in proptest::prelude::any::<u32>(),
+            b in proptest::prelude::any::<u32>(),
+            rt_min in proptest::prelude::any::<u32>(),
+            rt_max in proptest::prelude::any::<u32>(),
+        ) {
+            let syn = lim(a.min(b), a.max(b));
+            let rt = lim(rt_min, rt_max);
+            let t = syn.tighten(rt);
+            // Within the synthesized limits, and ordered.
+            proptest::prop_assert!(syn.min_cycles <= t.min_cycles, "{syn:?} {rt:?} {t:?}");
+            proptest::prop_assert!(t.min_cycles <= t.max_cycles, "{syn:?} {rt:?} {t:?}");
+            proptest::prop_assert!(t.max_cycles <= syn.max_cycles, "{syn:?} {rt:?} {t:?}");
+            // The rule itself, and that it never loosens: a run-time bound that is inside the
+            // synthesized range is applied, one outside leaves the synthesized bound.
+            let min = syn.min_cycles.max(rt_min.min(syn.max_cycles));
+            proptest::prop_assert_eq!(t, lim(min, syn.max_cycles.min(rt_max).max(min)));
+            if (syn.min_cycles..=syn.max_cycles).contains(&rt_min) {
+                proptest::prop_assert_eq!(t.min_cycles, rt_min);
+            }
+            if rt_max >= t.min_cycles && rt_max <= syn.max_cycles {
+                proptest::prop_assert_eq!(t.max_cycles, rt_max);
+            }
+            // Tightening twice changes nothing more.
+            proptest::prop_assert_eq!(t.tighten(rt), t);
+        }
     }
 }

@@ -507,7 +507,9 @@ fn limit<R: Rng>(rng: &mut R, syn: Limits) -> u32 {
 
 /// The run-time limits of the default configuration: at power-up (after the stages settle)
 /// the synthesized ones; after any write of both registers, `Limits::tighten` of them, on the
-/// fourth edge after the one that samples the second write, and steady after.
+/// fourth edge after the one that samples the second write, and steady after; always within
+/// the synthesized limits, also for a minimum written above the synthesized maximum (which the
+/// old rule, `min = max(syn_min, rt_min)`, let through: checked to differ here).
 #[test]
 fn limits_only_tighten() {
     let Some(mut m) = model("limits_default") else {
@@ -542,9 +544,15 @@ fn limits_only_tighten() {
         (full, full),
         (full, 0),
         (syn.min_cycles, syn.max_cycles),
+        (syn.max_cycles + 1, full),
+        (syn.max_cycles + 1, syn.max_cycles + 1),
+        (full, syn.min_cycles - 1),
+        (syn.max_cycles, syn.min_cycles),
+        (syn.min_cycles - 1, syn.max_cycles + 1),
         (0, full),
     ];
     cases.extend((0..2000).map(|_| (limit(&mut rng, syn), limit(&mut rng, syn))));
+    let (mut above, mut old_rule_caught) = (0, 0);
     for (min, max) in cases {
         let rt = Limits {
             min_cycles: min,
@@ -564,10 +572,33 @@ fn limits_only_tighten() {
             m.tick();
         }
         let want = syn.tighten(rt);
-        assert_eq!(get(&m), want, "run-time {rt:?}");
+        let got = get(&m);
+        assert_eq!(got, want, "run-time {rt:?}");
+        assert!(
+            syn.min_cycles <= got.min_cycles
+                && got.min_cycles <= got.max_cycles
+                && got.max_cycles <= syn.max_cycles,
+            "run-time {rt:?}: {got:?} within the synthesized {syn:?}"
+        );
+        // The old rule as the expectation: caught wherever the minimum is above `syn_max`.
+        let old_min = syn.min_cycles.max(min);
+        let old = Limits {
+            min_cycles: old_min,
+            max_cycles: syn.max_cycles.min(max).max(old_min),
+        };
+        old_rule_caught += usize::from(old != got);
+        above += usize::from(min > syn.max_cycles);
         m.tick();
         assert_eq!(get(&m), want, "run-time {rt:?}, steady");
     }
+    assert!(
+        above > 100,
+        "minimums above the synthesized maximum: {above}"
+    );
+    assert_eq!(
+        old_rule_caught, above,
+        "the old rule mismatches exactly the minimums above the synthesized maximum"
+    );
 }
 
 /// The clamp alone: for each result, `raw` and the limits in the cycle with `valid`, then

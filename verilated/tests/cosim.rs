@@ -290,6 +290,91 @@ fn limits_written_in_the_cycle_before_start_apply_to_that_prediction() {
     }
 }
 
+/// A run-time limit for [`random_limits_never_pass_the_synthesized_ones`]: spread over the
+/// whole 24-bit range, and near, below and above the synthesized limits.
+fn spread_limit<R: Rng>(rng: &mut R, syn: Limits) -> u32 {
+    let full = 0xFF_FFFF;
+    match rng.random_range(0..6) {
+        0 | 1 => rng.random_range(0..=full),
+        2 => rng.random_range(0..=syn.min_cycles),
+        3 => rng.random_range(syn.max_cycles..=full),
+        4 => rng.random_range(syn.min_cycles..=syn.max_cycles),
+        _ => (syn.max_cycles + rng.random_range(0..3)).saturating_sub(1),
+    }
+}
+
+#[test]
+fn random_limits_never_pass_the_synthesized_ones() {
+    if !require_verilator("random limits") {
+        return;
+    }
+    // docs/HDL.md: the synthesized limits hold whatever is written. Every configuration, 300
+    // random (minimum, maximum) writes over 0..=0xFFFFFF (including minimums above the
+    // synthesized maximum and maximums below the synthesized minimum), two predictions each:
+    // bit-exact against the golden model, and within the synthesized limits. Negative check: the
+    // old rule (`min = max(syn_min, rt_min)`) as the expectation is caught as a mismatch.
+    for cfg in ouro_verilated::CONFIGS {
+        let g = GoldenPredictor::new(&predictor(cfg.predictor_yaml, cfg.name));
+        let syn = g.limits();
+        let n = g.qpredictor().features.len();
+        let mut m = cfg.model().expect("model");
+        let mut rng = seeded(0x11_0A11 ^ cfg.lanes as u64);
+        let (mut above, mut below, mut old_caught) = (0, 0, 0);
+        for _ in 0..300 {
+            let rt = Limits {
+                min_cycles: spread_limit(&mut rng, syn),
+                max_cycles: spread_limit(&mut rng, syn),
+            };
+            above += usize::from(rt.min_cycles > syn.max_cycles);
+            below += usize::from(rt.max_cycles < syn.min_cycles);
+            m.set_runtime_limits(rt);
+            for pol in [Polarity::Set, Polarity::Reset] {
+                let x = random_inputs(&mut rng, &g, n);
+                let got = m.predict(pol, &x);
+                let want = g.predict_inputs(pol, &x, syn.tighten(rt));
+                check(&want, cfg.latency, &got).unwrap_or_else(|e| {
+                    panic!(
+                        "{}: inputs {x:?} {pol}, run-time limits {rt:?}: {e}",
+                        cfg.name
+                    )
+                });
+                assert!(
+                    (syn.min_cycles..=syn.max_cycles).contains(&got.cycles),
+                    "{}: run-time limits {rt:?}: {} cycles outside the synthesized {syn:?}",
+                    cfg.name,
+                    got.cycles
+                );
+                let old_min = syn.min_cycles.max(rt.min_cycles);
+                let old = Limits {
+                    min_cycles: old_min,
+                    max_cycles: syn.max_cycles.min(rt.max_cycles).max(old_min),
+                };
+                let old_want = g.predict_inputs(pol, &x, old);
+                old_caught += usize::from(check(&old_want, cfg.latency, &got).is_err());
+                if rt.min_cycles <= syn.max_cycles {
+                    assert_eq!(old_want, want, "{}: the rules agree there", cfg.name);
+                }
+            }
+        }
+        assert!(
+            above >= 50 && below > 0,
+            "{}: minimums above the synthesized maximum ({above}), maximums below the minimum \
+             ({below})",
+            cfg.name
+        );
+        assert!(
+            old_caught > 0,
+            "{}: the old rule as the expectation is caught",
+            cfg.name
+        );
+        eprintln!(
+            "{}: 300 random run-time limits bit-exact within {syn:?}; {above} minimums above \
+             the synthesized maximum, the old rule caught {old_caught} times",
+            cfg.name
+        );
+    }
+}
+
 #[test]
 fn vcd_trace_is_written() {
     if !require_verilator("trace") {

@@ -7,9 +7,13 @@ use rust_hdl::prelude::*;
 
 /// The effective duration limits: the synthesized ones (the predictor's `min_cycles` and
 /// `max_cycles`), tightened by the run-time registers exactly as `Limits::tighten`:
-/// `min = max(syn_min, rt_min)`, `max = max(min(syn_max, rt_max), min)`. The run-time registers
-/// start at "no tightening" (0 and 0xFFFFFF: the maximum is stored inverted, so that its
-/// initial value is all ones). A write (`we` high; `sel` 0 = minimum, 1 = maximum) reaches
+/// `min = max(syn_min, min(rt_min, syn_max))`, `max = max(min(syn_max, rt_max), min)`, so that
+/// `syn_min <= min <= max <= syn_max` whatever is written. The run-time minimum is clamped to
+/// the synthesized maximum as it is written (a write of the minimum registers
+/// `min(data, syn_max)`: one compare with a constant on the write path), so the run-time
+/// minimum register never holds more than `syn_max`. The run-time registers start at "no
+/// tightening" (0 and 0xFFFFFF: the maximum is stored inverted, so that its initial value is
+/// all ones). A write (`we` high; `sel` 0 = minimum, 1 = maximum) reaches
 /// `min`/`max` on the fourth edge after the one that samples it, through four register stages
 /// (compare with the synthesized limits; select; compare the two; select), so that no
 /// comparison is in series with a multiplexer. Between a write and the second stage a selected
@@ -95,7 +99,12 @@ impl Logic for Limits {
             if self.sel.val() {
                 self.rt_max_n.d.next = !self.data.val();
             } else {
+                // Clamped to the synthesized maximum as it is written: a minimum above it
+                // would otherwise push both effective limits past it.
                 self.rt_min.d.next = self.data.val();
+                if self.data.val() > self.syn_max.val() {
+                    self.rt_min.d.next = self.syn_max.val();
+                }
             }
         }
         self.rt_max.next = !self.rt_max_n.q.val();
