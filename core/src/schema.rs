@@ -425,6 +425,24 @@ impl QPredictor {
         Ok(p)
     }
 
+    /// Whether this predictor was made for `board`: the clock its durations are counted in and
+    /// the width of the ADC codes it reads. `Err` says what differs and the fix.
+    pub fn fits(&self, board: &crate::board::BoardConfig) -> Result<(), String> {
+        if self.clock_hz != board.clock_hz {
+            return Err(format!(
+                "the quantized predictor was built for a {} Hz clock but the board runs at {} Hz: re-run `ouro quantize` with this board",
+                self.clock_hz, board.clock_hz
+            ));
+        }
+        if self.adc_bits != board.adc.bits {
+            return Err(format!(
+                "the quantized predictor expects {}-bit ADC codes but the board has a {}-bit ADC: re-run `ouro quantize` with this board",
+                self.adc_bits, board.adc.bits
+            ));
+        }
+        Ok(())
+    }
+
     /// Hidden layer sizes and input count, as the gateware generator needs them.
     pub fn shapes(&self) -> Vec<(usize, usize)> {
         self.networks.set.shapes()

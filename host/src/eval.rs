@@ -163,18 +163,7 @@ impl<'a> Programmer<'a> {
         float: &'a Predictor,
         fixed: &QPredictor,
     ) -> Result<Self, HostError> {
-        if fixed.clock_hz != board.clock_hz {
-            return Err(HostError::Mismatch(format!(
-                "the quantized predictor was built for a {} Hz clock but the board runs at {} Hz: re-run `ouro quantize` with this board",
-                fixed.clock_hz, board.clock_hz
-            )));
-        }
-        if fixed.adc_bits != board.adc.bits {
-            return Err(HostError::Mismatch(format!(
-                "the quantized predictor expects {}-bit ADC codes but the board has a {}-bit ADC: re-run `ouro quantize` with this board",
-                fixed.adc_bits, board.adc.bits
-            )));
-        }
+        fixed.fits(board).map_err(HostError::Mismatch)?;
         if board.read_voltage_v != device.read_voltage_v {
             return Err(HostError::Mismatch(format!(
                 "the board reads the cell at {} V but the device `{}` is read at {} V: set read_voltage_v to the same value in the board and the device file",

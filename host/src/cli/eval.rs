@@ -73,8 +73,7 @@ fn eval_predictors(a: &EvalArgs, board: &BoardConfig) -> Result<(Predictor, QPre
 /// and pulse limits (what the quantized file records).
 fn shipped_fits(board: &BoardConfig) -> bool {
     let q = ouro_nn::defaults::qpredictor();
-    q.clock_hz == board.clock_hz
-        && q.adc_bits == board.adc.bits
+    q.fits(board).is_ok()
         && q.min_cycles == board.min_pulse_cycles
         && q.max_cycles == board.max_pulse_cycles
 }

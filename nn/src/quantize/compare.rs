@@ -106,12 +106,7 @@ pub fn compare(
             p.features, q.features
         )));
     }
-    if q.adc_bits != board.adc.bits {
-        return Err(NnError::Mismatch(format!(
-            "the quantized predictor expects {}-bit ADC codes, the board has {} bits",
-            q.adc_bits, board.adc.bits
-        )));
-    }
+    q.fits(board).map_err(NnError::Mismatch)?;
     let float_shapes = |n: &MlpF| -> Vec<(usize, usize)> {
         n.layers
             .iter()
