@@ -17,6 +17,11 @@ pub const PREDICTOR_FORMAT: &str = "ouro-predictor/1";
 pub const QPREDICTOR_FORMAT: &str = "ouro-qpredictor/1";
 
 /// What a network input means.
+///
+/// A *blind* predictor sees only [`GNow`](Self::GNow) and [`GTarget`](Self::GTarget). A
+/// *history-aware* one (probe, then predict) also sees what a short probe pulse did to this
+/// cell ([`ProbeDelta`](Self::ProbeDelta), [`ProbeLog2`](Self::ProbeLog2)) and at which
+/// amplitude level the pulse it predicts will be applied ([`Level`](Self::Level)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Feature {
@@ -24,15 +29,56 @@ pub enum Feature {
     GNow,
     /// The target (float: microsiemens; fixed: ADC code).
     GTarget,
+    /// The change the probe caused: the reading after it minus the reading before it (float:
+    /// microsiemens; fixed: the difference of the two ADC codes).
+    ProbeDelta,
+    /// log2 of the probe's duration (float: log2 seconds; fixed: log2 clock cycles in Q6.10 --
+    /// a probe lasts a power of two cycles, `2^k`, and its word is `k << 10`).
+    ProbeLog2,
+    /// The amplitude level of the predicted pulse: 0 is the device's nominal amplitude, each
+    /// next level a larger one (float: the index; fixed: the index in Q6.10, `level << 10`).
+    Level,
+}
+
+/// What a predictor can know when it predicts: the values every [`Feature`] is taken from.
+/// `T` is `f64` for the float network (microsiemens, log2 seconds, level index) and `i32` for
+/// the fixed one (ADC codes and their difference, Q6.10 words for the probe's log2 and the
+/// level).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Situation<T> {
+    /// The present reading.
+    pub now: T,
+    /// The target.
+    pub target: T,
+    /// The reading after the probe minus the reading before it.
+    pub probe_delta: T,
+    /// log2 of the probe's duration.
+    pub probe_log2: T,
+    /// The amplitude level of the predicted pulse.
+    pub level: T,
+}
+
+impl<T: Copy + Default> Situation<T> {
+    /// A blind situation: a reading and a target, nothing known of the cell's history (the
+    /// other values are zero).
+    pub fn blind(now: T, target: T) -> Self {
+        Self {
+            now,
+            target,
+            ..Self::default()
+        }
+    }
 }
 
 impl Feature {
-    /// This feature's value for a cell that reads `now` and should reach `target`, in whatever
-    /// unit both are given (microsiemens for the float network, ADC codes for the fixed one).
-    pub fn of<T>(self, now: T, target: T) -> T {
+    /// This feature's value in a situation.
+    pub fn of<T: Copy>(self, s: &Situation<T>) -> T {
         match self {
-            Self::GNow => now,
-            Self::GTarget => target,
+            Self::GNow => s.now,
+            Self::GTarget => s.target,
+            Self::ProbeDelta => s.probe_delta,
+            Self::ProbeLog2 => s.probe_log2,
+            Self::Level => s.level,
         }
     }
 
@@ -40,12 +86,138 @@ impl Feature {
     /// the float network, the quantizer and the golden model.
     ///
     /// ```
-    /// use ouro_core::schema::Feature;
+    /// use ouro_core::schema::{Feature, Situation};
     /// let f = [Feature::GTarget, Feature::GNow];
-    /// assert_eq!(Feature::inputs(&f, 120.0, 300.0), vec![300.0, 120.0]);
+    /// assert_eq!(Feature::inputs(&f, &Situation::blind(120.0, 300.0)), vec![300.0, 120.0]);
     /// ```
-    pub fn inputs<T: Copy>(features: &[Feature], now: T, target: T) -> Vec<T> {
-        features.iter().map(|f| f.of(now, target)).collect()
+    pub fn inputs<T: Copy>(features: &[Feature], s: &Situation<T>) -> Vec<T> {
+        features.iter().map(|f| f.of(s)).collect()
+    }
+
+    /// Whether the feature is a reading (an ADC code in the fixed network, which an input
+    /// table may replace).
+    pub fn is_reading(self) -> bool {
+        matches!(self, Self::GNow | Self::GTarget)
+    }
+
+    /// Whether a predictor with `features` needs a probe pulse first.
+    pub fn needs_probe(features: &[Feature]) -> bool {
+        features
+            .iter()
+            .any(|f| matches!(f, Self::ProbeDelta | Self::ProbeLog2))
+    }
+
+    /// The float value of this feature as an affine function of the fixed network's input
+    /// value `v` (the gateware's input word plus `offset`): `float = scale * v + shift`.
+    /// Returns `(scale, shift)`.
+    ///
+    /// ```
+    /// use ouro_core::board::BoardConfig;
+    /// use ouro_core::schema::Feature;
+    /// let b = BoardConfig::default_board();
+    /// // A reading: the centre of the code's bin.
+    /// let (a, c) = Feature::GNow.affine(&b);
+    /// assert!((a * 1000.0 + c - b.us_of_code(1000)).abs() < 1e-9);
+    /// // A probe of 2^7 cycles at 12 MHz: log2(128 / 12e6) seconds.
+    /// let (a, c) = Feature::ProbeLog2.affine(&b);
+    /// assert!((a * f64::from(7 << 10) + c - (128.0f64 / 12e6).log2()).abs() < 1e-12);
+    /// ```
+    pub fn affine(self, board: &crate::board::BoardConfig) -> (f64, f64) {
+        let k = board.codes_per_us();
+        let one = f64::from(1u32 << crate::qformat::ACT_FRAC);
+        match self {
+            Self::GNow | Self::GTarget => (1.0 / k, 0.5 / k),
+            Self::ProbeDelta => (1.0 / k, 0.0),
+            Self::ProbeLog2 => (1.0 / one, -(board.clock_hz as f64).log2()),
+            Self::Level => (1.0 / one, 0.0),
+        }
+    }
+}
+
+/// The amplitude levels a history-aware predictor chooses among, volts, per polarity: level 0
+/// is the device's nominal amplitude, each next one larger in magnitude (SET negative, RESET
+/// positive). A pulse that would need more than the longest duration at one level is
+/// predicted again at the next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Levels {
+    /// SET amplitudes, volts, each more negative than the one before.
+    pub set: Vec<f64>,
+    /// RESET amplitudes, volts, each more positive than the one before.
+    pub reset: Vec<f64>,
+}
+
+/// Most amplitude levels a predictor may have.
+pub const MAX_LEVELS: usize = 8;
+
+impl Levels {
+    /// The amplitudes of a polarity.
+    pub fn get(&self, p: crate::Polarity) -> &[f64] {
+        match p {
+            crate::Polarity::Set => &self.set,
+            crate::Polarity::Reset => &self.reset,
+        }
+    }
+
+    /// The number of levels (the same for both polarities).
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Whether there are none (never, once checked).
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// The level of amplitude `v` for polarity `p`, if it is one of them.
+    pub fn index_of(&self, p: crate::Polarity, v: f64) -> Option<usize> {
+        self.get(p).iter().position(|&a| a == v)
+    }
+
+    /// Check the ladder: 1..=[`MAX_LEVELS`] finite levels per polarity, the same number for
+    /// both, SET negative and RESET positive, each strictly larger in magnitude than the last.
+    pub fn check(&self) -> Result<(), String> {
+        if self.set.is_empty() || self.set.len() > MAX_LEVELS || self.set.len() != self.reset.len()
+        {
+            return Err(format!(
+                "levels need 1..={MAX_LEVELS} amplitudes per polarity, the same number for set and reset (have {} and {})",
+                self.set.len(),
+                self.reset.len()
+            ));
+        }
+        for (name, v, sign) in [("set", &self.set, -1.0), ("reset", &self.reset, 1.0)] {
+            if v.iter().any(|a| !(a.is_finite() && a * sign > 0.0)) {
+                return Err(format!(
+                    "levels.{name} must be finite and {} volts",
+                    if sign < 0.0 { "negative" } else { "positive" }
+                ));
+            }
+            if v.windows(2).any(|w| w[1].abs() <= w[0].abs()) {
+                return Err(format!(
+                    "levels.{name} must grow in magnitude from level to level"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Check that `features` and `levels` go together: known once each, the readings present,
+/// and a ladder exactly when the [`Feature::Level`] input is there.
+fn check_features(features: &[Feature], levels: Option<&Levels>) -> Result<(), String> {
+    for (i, f) in features.iter().enumerate() {
+        if features[..i].contains(f) {
+            return Err(format!("feature {f:?} is listed twice"));
+        }
+    }
+    if !(features.contains(&Feature::GNow) && features.contains(&Feature::GTarget)) {
+        return Err("features must include g_now and g_target".into());
+    }
+    match (features.contains(&Feature::Level), levels) {
+        (true, None) => Err("the level feature needs a `levels` ladder".into()),
+        (false, Some(_)) => Err("`levels` is given but no feature is `level`".into()),
+        (_, Some(l)) => l.check(),
+        (false, None) => Ok(()),
     }
 }
 
@@ -163,6 +335,9 @@ pub struct Predictor {
     pub features: Vec<Feature>,
     /// The networks.
     pub networks: PerPolarity<MlpF>,
+    /// The amplitude levels, when a feature is [`Feature::Level`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Levels>,
     /// Provenance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<TrainingInfo>,
@@ -228,6 +403,9 @@ pub struct QPredictor {
     pub max_cycles: u32,
     /// The networks; both have the same shape.
     pub networks: PerPolarity<MlpQ>,
+    /// The amplitude levels, when a feature is [`Feature::Level`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Levels>,
     /// Provenance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantization: Option<QuantReport>,
@@ -299,6 +477,7 @@ impl Predictor {
                 self.format
             ));
         }
+        check_features(&self.features, self.levels.as_ref())?;
         for (name, net) in [("set", &self.networks.set), ("reset", &self.networks.reset)] {
             let n_in = self.features.len();
             if net.input_mean.len() != n_in || net.input_std.len() != n_in {
@@ -323,6 +502,11 @@ impl Predictor {
                 .collect();
             check_shapes(name, n_in, &shapes)?;
             if !net.input_tables.is_empty() {
+                if !self.features.iter().all(|f| f.is_reading()) {
+                    return Err(format!(
+                        "network {name}: input tables are for predictors whose inputs are all readings"
+                    ));
+                }
                 if net.input_tables.len() != n_in {
                     return Err(format!(
                         "network {name}: {} input tables for {n_in} inputs",
@@ -463,6 +647,7 @@ impl QPredictor {
                 self.format
             ));
         }
+        check_features(&self.features, self.levels.as_ref())?;
         let n_in = self.features.len();
         if self.input_offsets.len() != n_in {
             return Err("input_offsets must have one entry per feature".into());
@@ -470,7 +655,12 @@ impl QPredictor {
         if !(8..=16).contains(&self.adc_bits) {
             return Err(format!("adc_bits must be in 8..=16, got {}", self.adc_bits));
         }
-        for (i, &o) in self.input_offsets.iter().enumerate() {
+        for (i, (&o, f)) in self.input_offsets.iter().zip(&self.features).enumerate() {
+            if !f.is_reading() && o != 0 {
+                return Err(format!(
+                    "input_offsets[{i}] must be 0: only readings are offset"
+                ));
+            }
             let codes = 1i64 << self.adc_bits;
             // code - offset must fit Signed<16> for every code 0..codes: -32768 <= -o and
             // codes - 1 - o <= 32767.
@@ -497,6 +687,11 @@ impl QPredictor {
         for (name, net) in [("set", &self.networks.set), ("reset", &self.networks.reset)] {
             let s = net.shapes();
             check_shapes(name, n_in, &s)?;
+            if !net.input_tables.is_empty() && !self.features.iter().all(|f| f.is_reading()) {
+                return Err(format!(
+                    "network {name}: input tables are for predictors whose inputs are all readings"
+                ));
+            }
             if !net.input_tables.is_empty()
                 && (net.input_tables.len() != n_in
                     || net
@@ -581,6 +776,7 @@ mod tests {
                 set: n.clone(),
                 reset: net(Vec::new()),
             },
+            levels: None,
             training: None,
         };
         p.validate().unwrap();

@@ -7,7 +7,7 @@
 use fixed::types::extra::{U0, U10};
 use fixed::{FixedI16, FixedI64};
 use ouro_core::qformat::{self, Act, EXP2_ENTRIES};
-use ouro_core::schema::{DenseQ, MlpQ, QPredictor};
+use ouro_core::schema::{DenseQ, MlpQ, QPredictor, Situation};
 use ouro_core::Polarity;
 
 /// Which bound of the safety clamp, if any, a duration hit.
@@ -152,6 +152,16 @@ impl GoldenPredictor {
     /// order), Q6.10 bits: each ADC code's entry in the network's input table when it has
     /// tables, else the code minus its offset.
     pub fn inputs(&self, polarity: Polarity, reading: u16, target: u16) -> Vec<i16> {
+        self.inputs_in(
+            polarity,
+            &Situation::blind(i32::from(reading), i32::from(target)),
+        )
+    }
+
+    /// The inputs of the `polarity` network in a whole situation (readings as ADC codes, the
+    /// probe's change as a code difference, its log2 duration and the level as Q6.10 words),
+    /// Q6.10 bits. Values beyond `Signed<16>` saturate (they cannot arise from a board's codes).
+    pub fn inputs_in(&self, polarity: Polarity, s: &Situation<i32>) -> Vec<i16> {
         let tables = &self.q.networks.get(polarity).input_tables;
         self.q
             .features
@@ -159,12 +169,11 @@ impl GoldenPredictor {
             .zip(&self.q.input_offsets)
             .enumerate()
             .map(|(i, (f, &off))| {
-                let code = f.of(reading, target);
+                let v = f.of(s);
                 match tables.get(i) {
-                    // Validation guarantees 2^adc_bits entries, and codes are below that.
-                    Some(t) => t[usize::from(code) & (t.len() - 1)],
-                    // Validation guarantees this fits Signed<16>.
-                    None => (i32::from(code) - off) as i16,
+                    // Validation guarantees 2^adc_bits entries and tables only on readings.
+                    Some(t) => t[(v.max(0) as usize) & (t.len() - 1)],
+                    None => (v - off).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16,
                 }
             })
             .collect()
@@ -270,6 +279,7 @@ mod tests {
                 set: n.clone(),
                 reset: n,
             },
+            levels: None,
             quantization: None,
         }
     }

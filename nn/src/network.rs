@@ -8,7 +8,7 @@
 //! its input table (if the network has tables), then dense layers with ReLU on every hidden
 //! layer; the single output is in normalised units, de-normalised to log2(seconds).
 
-use ouro_core::schema::{Feature, MlpF, Predictor};
+use ouro_core::schema::{Feature, MlpF, Predictor, Situation};
 use ouro_core::Polarity;
 
 /// Float evaluation of one network ([`MlpF`]).
@@ -63,12 +63,21 @@ pub trait FloatPredictor {
     /// The float prediction for a cell reading `g_now_us` and a target `g_target_us`: the
     /// polarity and log2 of the duration in seconds, or `None` when they are equal.
     fn predict_log2_seconds(&self, g_now_us: f64, g_target_us: f64) -> Option<(Polarity, f64)>;
+
+    /// The float prediction in a whole situation (what a history-aware predictor needs: the
+    /// probe's change and duration, the amplitude level); the polarity comes from the reading
+    /// and the target.
+    fn predict_in(&self, s: &Situation<f64>) -> Option<(Polarity, f64)>;
 }
 
 impl FloatPredictor for Predictor {
     fn predict_log2_seconds(&self, g_now_us: f64, g_target_us: f64) -> Option<(Polarity, f64)> {
-        let p = Polarity::towards(g_now_us, g_target_us)?;
-        let inputs = Feature::inputs(&self.features, g_now_us, g_target_us);
+        self.predict_in(&Situation::blind(g_now_us, g_target_us))
+    }
+
+    fn predict_in(&self, s: &Situation<f64>) -> Option<(Polarity, f64)> {
+        let p = Polarity::towards(s.now, s.target)?;
+        let inputs = Feature::inputs(&self.features, s);
         Some((p, self.networks.get(p).forward(&inputs)))
     }
 }
@@ -131,6 +140,7 @@ mod tests {
                     ..net(Vec::new())
                 },
             },
+            levels: None,
             training: None,
         };
         let (pol, up) = p.predict_log2_seconds(200.0, 400.0).unwrap();

@@ -64,6 +64,7 @@ fn predictor(set: MlpF, reset: MlpF) -> Predictor {
         format: PREDICTOR_FORMAT.into(),
         features: vec![Feature::GNow, Feature::GTarget],
         networks: PerPolarity { set, reset },
+        levels: None,
         training: None,
     }
 }

@@ -5,7 +5,9 @@
 //! embedded in `ouro_nn::defaults`; made by the commands in `predictors/README.md`).
 
 use crate::rng::{range, seeded};
-use ouro_core::schema::{DenseQ, Feature, MlpQ, PerPolarity, QPredictor, QPREDICTOR_FORMAT};
+use ouro_core::schema::{
+    DenseQ, Feature, Levels, MlpQ, PerPolarity, QPredictor, QPREDICTOR_FORMAT,
+};
 use ouro_hdl::DEFAULT_LANES;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -84,24 +86,36 @@ pub fn random_predictor(seed: u64, inputs: usize, hidden: &[usize]) -> QPredicto
     let mut rng = seeded(seed);
     let set = random_net(&mut rng, inputs, hidden);
     let reset = random_net(&mut rng, inputs, hidden);
-    let features = (0..inputs)
-        .map(|i| {
-            if i % 2 == 0 {
-                Feature::GNow
-            } else {
-                Feature::GTarget
-            }
-        })
+    const ALL: [Feature; 5] = [
+        Feature::GNow,
+        Feature::GTarget,
+        Feature::ProbeDelta,
+        Feature::ProbeLog2,
+        Feature::Level,
+    ];
+    assert!(
+        (2..=ALL.len()).contains(&inputs),
+        "2 to 5 inputs, one per feature"
+    );
+    let features = ALL[..inputs].to_vec();
+    let input_offsets = features
+        .iter()
+        .map(|f| if f.is_reading() { 2048 } else { 0 })
         .collect();
+    let levels = features.contains(&Feature::Level).then(|| Levels {
+        set: vec![-0.342, -0.367, -0.392, -0.417],
+        reset: vec![0.7065, 0.7565, 0.8065, 0.8565],
+    });
     QPredictor {
         format: QPREDICTOR_FORMAT.into(),
         clock_hz: 12_000_000,
         adc_bits: 12,
         features,
-        input_offsets: vec![2048; inputs],
+        input_offsets,
         min_cycles: 4,
         max_cycles: 100_000,
         networks: PerPolarity { set, reset },
+        levels,
         quantization: None,
     }
 }

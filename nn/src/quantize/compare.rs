@@ -7,7 +7,7 @@ use crate::network::FloatNetwork;
 use crate::NnError;
 use ouro_core::board::BoardConfig;
 use ouro_core::qformat::{self, ACT_FRAC, EXP2_INDEX_BITS, EXP2_MANT_FRAC};
-use ouro_core::schema::{Feature, MlpF, PerPolarity, Predictor, QPredictor};
+use ouro_core::schema::{Feature, MlpF, PerPolarity, Predictor, QPredictor, Situation};
 use ouro_core::Polarity;
 
 /// The measured difference between a float predictor and a quantized one.
@@ -160,8 +160,7 @@ pub fn compare(
 
         let float_inputs = Feature::inputs(
             &p.features,
-            board.us_of_code(reading),
-            board.us_of_code(target),
+            &Situation::blind(board.us_of_code(reading), board.us_of_code(target)),
         );
         let float = p.networks.get(polarity).forward(&float_inputs) + log2_clock;
         let err = (fixed - float).abs();

@@ -11,7 +11,7 @@ use crate::network::FloatNetwork;
 use crate::NnError;
 use ouro_core::board::BoardConfig;
 use ouro_core::qformat::{ACT_FRAC, MAX_WEIGHT_FRAC};
-use ouro_core::schema::{DenseQ, Feature, MlpF, MlpQ};
+use ouro_core::schema::{DenseQ, Feature, MlpF, MlpQ, Situation};
 use ouro_core::Polarity;
 
 /// One quantized network and what is known about it.
@@ -57,8 +57,7 @@ impl Fold<'_> {
                 }
                 let inputs = Feature::inputs(
                     self.features,
-                    self.board.us_of_code(a),
-                    self.board.us_of_code(b),
+                    &Situation::blind(self.board.us_of_code(a), self.board.us_of_code(b)),
                 );
                 let outs = net.layer_outputs(&inputs);
                 for (m, outs) in max_act.iter_mut().zip(&outs[..last]) {

@@ -152,6 +152,11 @@ pub fn quantize_with(
 ) -> Result<(QPredictor, QuantSummary), NnError> {
     p.validate().map_err(|e| NnError::Predictor(e.detail()))?;
     board.validate().map_err(|e| NnError::Board(e.detail()))?;
+    if !p.features.iter().all(|f| f.is_reading()) {
+        return Err(NnError::Predictor(
+            "this predictor is history-aware (probe or level inputs); the quantizer handles blind predictors (inputs g_now and g_target) only so far: evaluate it in floating point with `ouro eval --predictor`".into(),
+        ));
+    }
     let increasing = opts.window_us.0 < opts.window_us.1;
     if opts.grid_points < 2 || !increasing {
         return Err(NnError::Options(format!(
@@ -195,6 +200,7 @@ pub fn quantize_with(
             set: set.net,
             reset: reset.net,
         },
+        levels: None,
         quantization: None,
     };
     q.validate()

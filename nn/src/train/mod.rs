@@ -118,6 +118,7 @@ pub fn train(
         },
     };
     let predictor = Predictor {
+        levels: None,
         format: PREDICTOR_FORMAT.into(),
         features: vec![Feature::GNow, Feature::GTarget],
         networks,
