@@ -14,6 +14,7 @@ pub mod output;
 pub mod progress;
 pub mod qformat;
 pub mod schema;
+pub mod sequence;
 pub mod units;
 pub mod yaml;
 

@@ -54,7 +54,7 @@ impl CharacterizeConfig {
         }
     }
 
-    fn validate(&self) -> Result<(), HostError> {
+    pub(crate) fn validate(&self) -> Result<(), HostError> {
         if self.cells == 0 || self.pulses_per_cell == 0 {
             return Err(HostError::Setting(
                 "--cells and --pulses-per-cell must be at least 1".into(),
@@ -84,7 +84,7 @@ impl CharacterizeConfig {
 }
 
 /// Stream of the characterization's pulses for cell `i`, independent of the cell's own.
-fn pulse_rng(seed: u64, i: usize) -> Xoshiro256PlusPlus {
+pub(crate) fn pulse_rng(seed: u64, i: usize) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(cell_seed(seed ^ 0xC4A2_AC7E_0000_0000, i as u64))
 }
 
@@ -163,21 +163,46 @@ fn run_chunked(
         kept += 1;
         sink(r)
     };
-    if cfg.pulses_per_cell > chunk_rows {
-        // One cell makes more rows than a chunk holds: simulate cells one at a time and
-        // stream their rows.
-        for i in 0..cfg.cells {
-            one_cell(i, &mut keep)?;
+    cells_in_order(
+        cfg.cells,
+        cfg.pulses_per_cell,
+        chunk_rows,
+        BALANCE_CHUNK,
+        &one_cell,
+        &mut keep,
+    )?;
+    Ok(kept)
+}
+
+/// Simulates one cell (by index), handing its rows to the sink it is given.
+pub(crate) type CellFn<'f, T> =
+    dyn Fn(usize, &mut dyn FnMut(T) -> Result<(), HostError>) -> Result<(), HostError> + Sync + 'f;
+
+/// Simulate cells `0..cells` (`rows_per_cell` rows each) and hand their rows to `keep` in cell
+/// order: in parallel chunks of at most about `chunk_rows` rows (and at most `max_chunk`
+/// cells), or one cell at a time when a cell makes more rows than a chunk holds. The rows and
+/// their order do not depend on the chunks or the threads.
+pub(crate) fn cells_in_order<T: Send>(
+    cells: usize,
+    rows_per_cell: usize,
+    chunk_rows: usize,
+    max_chunk: usize,
+    one_cell: &CellFn<'_, T>,
+    keep: &mut dyn FnMut(T) -> Result<(), HostError>,
+) -> Result<(), HostError> {
+    if rows_per_cell > chunk_rows {
+        for i in 0..cells {
+            one_cell(i, keep)?;
         }
-        return Ok(kept);
+        return Ok(());
     }
-    let chunk = (chunk_rows / cfg.pulses_per_cell).clamp(1, BALANCE_CHUNK);
-    for start in (0..cfg.cells).step_by(chunk) {
-        let end = (start + chunk).min(cfg.cells);
-        let per_cell: Vec<Vec<Row>> = (start..end)
+    let chunk = (chunk_rows / rows_per_cell).clamp(1, max_chunk);
+    for start in (0..cells).step_by(chunk) {
+        let end = (start + chunk).min(cells);
+        let per_cell: Vec<Vec<T>> = (start..end)
             .into_par_iter()
             .map(|i| {
-                let mut rows = Vec::with_capacity(cfg.pulses_per_cell);
+                let mut rows = Vec::with_capacity(rows_per_cell);
                 one_cell(i, &mut |r| {
                     rows.push(r);
                     Ok(())
@@ -189,14 +214,14 @@ fn run_chunked(
             keep(r)?;
         }
     }
-    Ok(kept)
+    Ok(())
 }
 
 /// Most rows simulated before they are handed on (32 bytes each).
-const CHUNK_ROWS: usize = 1 << 20;
+pub(crate) const CHUNK_ROWS: usize = 1 << 20;
 
 /// Cells simulated at a time by a balanced characterization.
-const BALANCE_CHUNK: usize = 10_000;
+pub(crate) const BALANCE_CHUNK: usize = 10_000;
 
 /// Whether to keep `r`: its (polarity, before-bin, after-bin) has been seen at most `cap`
 /// times, counting in `counts`.

@@ -9,7 +9,7 @@
 use crate::HostError;
 use ouro_core::board::BoardConfig;
 use ouro_core::progress::Progress;
-use ouro_core::schema::{Predictor, QPredictor};
+use ouro_core::schema::{Levels, Predictor, QPredictor};
 use ouro_core::Polarity;
 use ouro_nn::golden::GoldenPredictor;
 use ouro_nn::network::FloatPredictor;
@@ -35,15 +35,21 @@ pub enum Method {
     ModelInversion,
     /// Invert the cell's own model from its true state and present parameters.
     Oracle,
+    /// The oracle with a choice of amplitude: the lowest level of the ladder at which the
+    /// inverted duration fits the longest pulse.
+    OracleLevels,
+    /// Probe, then predict, with a history-aware float predictor (see [`crate::probe`]).
+    ProbeNeuralFloat,
 }
 
 impl Method {
-    /// All methods, in report order.
-    pub const ALL: [Method; 4] = [
+    /// The methods every evaluation runs, in report order.
+    pub const ALL: [Method; 5] = [
         Self::NeuralFloat,
         Self::NeuralFixed,
         Self::ModelInversion,
         Self::Oracle,
+        Self::OracleLevels,
     ];
 
     /// The name used in tables and JSON.
@@ -53,6 +59,8 @@ impl Method {
             Self::NeuralFixed => "neural-fixed",
             Self::ModelInversion => "model-inversion",
             Self::Oracle => "oracle",
+            Self::OracleLevels => "oracle-levels",
+            Self::ProbeNeuralFloat => "probe-neural-float",
         }
     }
 }
@@ -121,7 +129,7 @@ pub struct CellResult {
     pub g_before_us: f64,
     /// Target, microsiemens.
     pub g_target_us: f64,
-    /// One shot per method, in [`Method::ALL`] order.
+    /// One shot per method, in [`Programmer::methods`] order.
     pub shots: Vec<Shot>,
 }
 
@@ -153,6 +161,8 @@ pub struct Programmer<'a> {
     board: &'a BoardConfig,
     float: &'a Predictor,
     golden: GoldenPredictor,
+    levels: Levels,
+    probe: Option<crate::probe::ProbeThenPredict<'a>>,
 }
 
 impl<'a> Programmer<'a> {
@@ -188,11 +198,56 @@ impl<'a> Programmer<'a> {
             board,
             float,
             golden: GoldenPredictor::new(fixed),
+            levels: device.amplitude_levels(ouro_sim::device::DEFAULT_LEVELS),
+            probe: None,
         })
     }
 
+    /// Add the probe-then-predict method with a history-aware float predictor.
+    pub fn with_probe(
+        mut self,
+        probe: crate::probe::ProbeThenPredict<'a>,
+    ) -> Result<Self, HostError> {
+        probe.check(self.device, self.board)?;
+        self.probe = Some(probe);
+        Ok(self)
+    }
+
+    /// The methods this programmer runs, in report order.
+    pub fn methods(&self) -> Vec<Method> {
+        let mut m = Method::ALL.to_vec();
+        if self.probe.is_some() {
+            m.push(Method::ProbeNeuralFloat);
+        }
+        m
+    }
+
+    /// The device.
+    pub fn device(&self) -> &DeviceConfig {
+        self.device
+    }
+
+    /// The board.
+    pub fn board(&self) -> &BoardConfig {
+        self.board
+    }
+
+    /// The blind quantized predictor's golden model.
+    pub fn golden(&self) -> &GoldenPredictor {
+        &self.golden
+    }
+
+    /// Reads a method takes before its pulse (the probe method reads before and after its
+    /// probe, averaging several reads each time).
+    pub fn reads(&self, method: Method) -> u32 {
+        match (method, &self.probe) {
+            (Method::ProbeNeuralFloat, Some(p)) => 2 * p.reads,
+            _ => 1,
+        }
+    }
+
     /// Seconds to whole cycles within the board's pulse limits.
-    fn cycles_of(&self, seconds: f64) -> u32 {
+    pub fn cycles_of(&self, seconds: f64) -> u32 {
         let c = (seconds * self.board.clock_hz as f64).round();
         let (lo, hi) = (
             f64::from(self.board.min_pulse_cycles),
@@ -237,6 +292,60 @@ impl<'a> Programmer<'a> {
                 let n1 = self.n_of(g_target_us)?;
                 self.invert(cell.params(), p, cell.state(), n1)
             }
+            // These apply their own pulses ([`Self::program`]).
+            Method::OracleLevels | Method::ProbeNeuralFloat => None,
+        }
+    }
+
+    /// Program a copy of `cell` with `method`: its pulse (or pulses) and the true conductance
+    /// afterwards. `rng` is the method's own stream (the probe method's reads).
+    pub fn program(
+        &self,
+        method: Method,
+        cell: &Cell,
+        code_now: u16,
+        g_target_us: f64,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Shot {
+        match method {
+            Method::OracleLevels => self.oracle_levels(cell, g_target_us),
+            Method::ProbeNeuralFloat => match &self.probe {
+                Some(p) => p.program(self, cell, g_target_us, rng),
+                None => self.shoot(cell, None),
+            },
+            m => self.shoot(cell, self.choose(m, cell, code_now, g_target_us)),
+        }
+    }
+
+    /// The oracle over the ladder: the first level whose inverted duration fits the longest
+    /// pulse (else the longest pulse at the top level).
+    fn oracle_levels(&self, cell: &Cell, g_target_us: f64) -> Shot {
+        let (Some(p), Some(n1)) = (
+            Polarity::towards(cell.conductance_us(), g_target_us),
+            self.n_of(g_target_us),
+        ) else {
+            return self.shoot(cell, None);
+        };
+        let ladder = self.levels.get(p);
+        let max = f64::from(self.board.max_pulse_cycles) * self.board.clock_period_s();
+        for (k, &v) in ladder.iter().enumerate() {
+            let t =
+                device::time_to_reach(cell.params(), cell.state(), n1, v).unwrap_or(f64::INFINITY);
+            if t <= max || k + 1 == ladder.len() {
+                return self.pulse(cell, v, self.cycles_of(t));
+            }
+        }
+        unreachable!("the ladder has at least one level")
+    }
+
+    /// Apply one pulse of `cycles` at `amplitude_v` to a copy of `cell`.
+    pub fn pulse(&self, cell: &Cell, amplitude_v: f64, cycles: u32) -> Shot {
+        let mut c = cell.clone();
+        let width = f64::from(cycles) * self.board.clock_period_s();
+        let r = c.apply_pulse_with_amplitude(amplitude_v, width);
+        Shot {
+            cycles,
+            g_after_us: r.g_after_us,
         }
     }
 
@@ -264,15 +373,7 @@ impl<'a> Programmer<'a> {
                 cycles: 0,
                 g_after_us: cell.conductance_us(),
             },
-            Some((p, cycles)) => {
-                let mut c = cell.clone();
-                let width = f64::from(cycles) * self.board.clock_period_s();
-                let r = c.apply_pulse_with_amplitude(self.device.amplitude_v(p), width);
-                Shot {
-                    cycles,
-                    g_after_us: r.g_after_us,
-                }
-            }
+            Some((p, cycles)) => self.pulse(cell, self.device.amplitude_v(p), cycles),
         }
     }
 }
@@ -291,6 +392,7 @@ pub fn run(
     progress: Option<&dyn Progress>,
 ) -> Result<Vec<CellResult>, HostError> {
     cfg.validate(prog.device)?;
+    let methods = prog.methods();
     let results = (0..cfg.cells)
         .into_par_iter()
         .map(|i| {
@@ -300,9 +402,11 @@ pub fn run(
             let (a, b) = cfg.target_range_us;
             let g_target_us = a + (b - a) * rng.random::<f64>();
             let code_now = read_code(prog.board, cell.conductance_us(), &mut rng);
-            let shots = Method::ALL
+            // The methods' own randomness (the probe method's reads) comes after everything
+            // the others use, so that adding a method changes no other method's numbers.
+            let shots = methods
                 .iter()
-                .map(|&m| prog.shoot(&cell, prog.choose(m, &cell, code_now, g_target_us)))
+                .map(|&m| prog.program(m, &cell, code_now, g_target_us, &mut rng))
                 .collect();
             if let Some(pb) = progress {
                 pb.advance(1);
@@ -318,11 +422,12 @@ pub fn run(
     Ok(results)
 }
 
-/// The fraction of cells within each tolerance, per method and metric.
-pub fn summarize(results: &[CellResult]) -> Vec<Fraction> {
+/// The fraction of cells within each tolerance, per method (in `methods` order, as the shots)
+/// and metric.
+pub fn summarize(results: &[CellResult], methods: &[Method]) -> Vec<Fraction> {
     let mut out = Vec::new();
     let n = results.len().max(1) as f64;
-    for (k, m) in Method::ALL.iter().enumerate() {
+    for (k, m) in methods.iter().enumerate() {
         for (metric, pick) in [("rpd_target", 0usize), ("rpd_update", 1usize)] {
             for &tol in &TOLERANCES {
                 let hits = results
@@ -346,9 +451,9 @@ pub fn summarize(results: &[CellResult]) -> Vec<Fraction> {
 
 /// Every cell's outcome as CSV: `cell,g_before_us,g_target_us`, then for each method its
 /// pulse in cycles and the conductance after it.
-pub fn cells_csv(results: &[CellResult]) -> String {
+pub fn cells_csv(results: &[CellResult], methods: &[Method]) -> String {
     let mut s = String::from("cell,g_before_us,g_target_us");
-    for m in Method::ALL {
+    for m in methods {
         s += &format!(",{0}_cycles,{0}_g_after_us", m.name());
     }
     s.push('\n');
@@ -362,15 +467,58 @@ pub fn cells_csv(results: &[CellResult]) -> String {
     s
 }
 
+/// What a method costs on average: pulse time (probe included) and reads before the pulse.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cost {
+    /// The method.
+    pub method: &'static str,
+    /// Mean pulse time per cell, microseconds (all of a method's pulses).
+    pub mean_pulse_us: f64,
+    /// Reads taken before the pulse (the same for every cell).
+    pub reads: u32,
+}
+
+/// The mean cost of each method (in `methods` order, as the shots).
+pub fn costs(prog: &Programmer<'_>, results: &[CellResult], methods: &[Method]) -> Vec<Cost> {
+    let n = results.len().max(1) as f64;
+    methods
+        .iter()
+        .enumerate()
+        .map(|(k, &m)| Cost {
+            method: m.name(),
+            mean_pulse_us: results
+                .iter()
+                .map(|r| f64::from(r.shots[k].cycles))
+                .sum::<f64>()
+                / n
+                * prog.board.clock_period_s()
+                * 1e6,
+            reads: prog.reads(m),
+        })
+        .collect()
+}
+
+/// The costs as a terminal table.
+pub fn cost_table(costs: &[Cost]) -> String {
+    let mut s = format!("{:<19} {:>14} {:>6}\n", "method", "mean pulse", "reads");
+    for c in costs {
+        s += &format!(
+            "{:<19} {:>11.1} us {:>6}\n",
+            c.method, c.mean_pulse_us, c.reads
+        );
+    }
+    s
+}
+
 /// The summary as a terminal table.
 pub fn table(fractions: &[Fraction]) -> String {
-    let mut s = format!("{:<16} {:<11}", "method", "metric");
+    let mut s = format!("{:<19} {:<11}", "method", "metric");
     for t in TOLERANCES {
         s += &format!(" {:>8}", format!("±{:.0}%", t * 100.0));
     }
     s.push('\n');
     for row in fractions.chunks(TOLERANCES.len()) {
-        s += &format!("{:<16} {:<11}", row[0].method, row[0].metric);
+        s += &format!("{:<19} {:<11}", row[0].method, row[0].metric);
         for f in row {
             s += &format!(" {:>7.2}%", f.fraction * 100.0);
         }
@@ -434,7 +582,7 @@ mod tests {
         let fixed = ouro_nn::defaults::qpredictor();
         let prog = Programmer::new(&device, &board, &float, &fixed).unwrap();
         let res = run(&prog, &EvalConfig::new(&device, 200, 3), None).unwrap();
-        let f = summarize(&res);
+        let f = summarize(&res, &prog.methods());
         let oracle10 = f
             .iter()
             .find(|x| x.method == "oracle" && x.metric == "rpd_target" && x.tolerance == 0.10)

@@ -6,5 +6,7 @@
 pub mod characterize;
 pub mod error;
 pub mod eval;
+pub mod probe;
+pub mod sequences;
 
 pub use error::HostError;

@@ -48,6 +48,9 @@ pub enum NnError {
     Mismatch(String),
 
     // Training.
+    /// The training data cannot train what was asked (e.g. sequences without probes).
+    #[error("{0}")]
+    Data(String),
     /// Too few usable rows of one polarity.
     #[error("{message}")]
     TooFewRows {

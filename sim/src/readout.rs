@@ -18,6 +18,22 @@ pub fn read_code<R: Rng + ?Sized>(board: &BoardConfig, g_us: f64, rng: &mut R) -
     board.code_of_us(g_us + noise)
 }
 
+/// Read a cell `reads` times and average the codes as the gateware does: the sum, divided by
+/// `reads` with the remainder dropped (a shift when `reads` is a power of two). Averaging four
+/// reads halves the read noise.
+pub fn read_mean_code<R: Rng + ?Sized>(
+    board: &BoardConfig,
+    g_us: f64,
+    reads: u32,
+    rng: &mut R,
+) -> u16 {
+    let reads = reads.max(1);
+    let sum: u32 = (0..reads)
+        .map(|_| u32::from(read_code(board, g_us, rng)))
+        .sum();
+    (sum / reads) as u16
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use super::{load_device, progress, CliError, StartArg};
 use clap::Args;
 use ouro_core::dataset::CsvWriter;
 use ouro_core::output::{write_error, AtomicFile};
+use ouro_core::sequence::SeqWriter;
 use ouro_core::units::{format_duration, parse_duration};
 use ouro_host::characterize as chz;
 use std::path::PathBuf;
@@ -41,6 +42,23 @@ pub struct CharacterizeArgs {
     /// bins over the window: an even design over all moves (apply many pulses, keep few)
     #[arg(long)]
     pub balance: Option<usize>,
+    /// Record probe-and-pulse sequences for a history-aware predictor instead of single
+    /// pulses: each cell alternates a short probe at the nominal amplitude and a pulse at a
+    /// random amplitude level, every reading through the board's read path. Writes the
+    /// sequence CSV (cell,step,g_before_us,polarity,amplitude_v,width_ns,g_after_us).
+    #[arg(long)]
+    pub sequences: bool,
+    /// With --sequences: the board whose read path records the readings (`icebreaker` or a
+    /// path).
+    #[arg(long, default_value = "icebreaker", requires = "sequences")]
+    pub board: String,
+    /// With --sequences: reads averaged into every reading, a power of two from 1 to 16.
+    #[arg(long, default_value_t = 4, requires = "sequences")]
+    pub reads: u32,
+    /// With --sequences: amplitude levels, 1 to 8 (level 0 is the device's amplitude, each
+    /// next 25 mV more for SET and 50 mV more for RESET, within the trusted range).
+    #[arg(long, default_value_t = ouro_sim::device::DEFAULT_LEVELS, requires = "sequences")]
+    pub levels: usize,
     /// Output CSV.
     #[arg(long)]
     pub out: PathBuf,
@@ -55,6 +73,9 @@ pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
     cfg.age_pulses = a.age_pulses;
     cfg.start = a.start.into();
     cfg.balance = a.balance;
+    if a.sequences {
+        return sequences(a, &d, &cfg);
+    }
     // The output is checked and opened before the work; the rows stream into it.
     let mut out = AtomicFile::create(&a.out).cli()?;
     let failed = |e: &std::io::Error| CliError::new(write_error(&a.out, e));
@@ -89,6 +110,60 @@ pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
         a.pulses_per_cell,
         format_duration(cfg.min_width_s),
         format_duration(cfg.max_width_s),
+        a.out.display()
+    );
+    Ok(())
+}
+
+/// `ouro characterize --sequences`.
+fn sequences(
+    a: &CharacterizeArgs,
+    d: &ouro_sim::device::DeviceConfig,
+    cfg: &chz::CharacterizeConfig,
+) -> Result<(), CliError> {
+    use ouro_host::sequences::{self as seq, SequenceDesign};
+    if !(1..=ouro_core::schema::MAX_LEVELS).contains(&a.levels) {
+        return Err(CliError::new(format!(
+            "--levels {} must be from 1 to {}",
+            a.levels,
+            ouro_core::schema::MAX_LEVELS
+        )));
+    }
+    let mut design = SequenceDesign::new(d, super::load_board(&a.board)?);
+    design.reads = a.reads;
+    design.levels = d.amplitude_levels(a.levels);
+    design.validate(d, cfg)?;
+    let mut out = AtomicFile::create(&a.out).cli()?;
+    let failed = |e: &std::io::Error| CliError::new(write_error(&a.out, e));
+    let mut csv = SeqWriter::new(out.writer()).map_err(|e| failed(&e))?;
+    let mut write_error = None;
+    let pb = progress(a.cells, "characterize");
+    let run = seq::run_into(d, cfg, &design, Some(&pb), &mut |r| {
+        csv.write_row(&r).map_err(|e| {
+            let msg = e.to_string();
+            write_error = Some(e);
+            ouro_host::HostError::Setting(msg)
+        })
+    });
+    pb.finish_and_clear();
+    let rows = match run {
+        Ok(n) => n,
+        Err(e) => {
+            return Err(match write_error {
+                Some(w) => failed(&w),
+                None => e.into(),
+            })
+        }
+    };
+    csv.finish().map_err(|e| failed(&e))?;
+    out.commit().cli()?;
+    note!(
+        "wrote {} sequence rows ({} cells x {} pulses: probes and pulses at {} levels, {} reads per reading) to {}",
+        rows,
+        a.cells,
+        a.pulses_per_cell,
+        design.levels.len(),
+        design.reads,
         a.out.display()
     );
     Ok(())

@@ -41,6 +41,14 @@ pub struct EvalArgs {
     /// Target range in uS, `LO,HI` (default: the device's whole window at its read voltage).
     #[arg(long, value_delimiter = ',')]
     pub target_range_us: Option<Vec<f64>>,
+    /// A history-aware float predictor (trained on `ouro characterize --sequences` data): adds
+    /// the probe-then-predict method, `probe-neural-float`.
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// Reads averaged into each reading of the probe-then-predict method (a power of two, 1
+    /// to 16).
+    #[arg(long, default_value_t = 4, requires = "history")]
+    pub reads: u32,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -117,13 +125,27 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
         cfg.target_range_us = (lo, hi);
     }
     cfg.validate(&d)?;
-    let prog = ev::Programmer::new(&d, &board, &float, &fixed)?;
+    let history = a
+        .history
+        .as_deref()
+        .map(Predictor::load)
+        .transpose()
+        .cli()?;
+    let mut prog = ev::Programmer::new(&d, &board, &float, &fixed)?;
+    if let Some(h) = &history {
+        let mut method = ouro_host::probe::ProbeThenPredict::new(h);
+        method.reads = a.reads;
+        prog = prog.with_probe(method)?;
+    }
     let pb = progress(a.cells, "eval");
     let results = ev::run(&prog, &cfg, Some(&pb))?;
     pb.finish_and_clear();
-    let fractions = ev::summarize(&results);
+    let methods = prog.methods();
+    let fractions = ev::summarize(&results, &methods);
+    let costs = ev::costs(&prog, &results, &methods);
     if let Some(mut out) = cells_csv {
-        out.write_all(ev::cells_csv(&results).as_bytes()).cli()?;
+        out.write_all(ev::cells_csv(&results, &methods).as_bytes())
+            .cli()?;
         out.commit().cli()?;
     }
     if a.json {
@@ -133,16 +155,18 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
             "cells": a.cells,
             "seed": a.seed,
             "results": fractions,
+            "costs": costs,
         });
         print(&format!("{}\n", serde_json::to_string_pretty(&doc).cli()?))
     } else {
         print(&format!(
-            "one-shot programming of {} aged cells, device {}, board {}, seed {}\n{}",
+            "one-shot programming of {} aged cells, device {}, board {}, seed {}\n{}\n{}",
             a.cells,
             d.name,
             board.name,
             a.seed,
-            ev::table(&fractions)
+            ev::table(&fractions),
+            ev::cost_table(&costs)
         ))
     }
 }

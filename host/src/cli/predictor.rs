@@ -110,9 +110,8 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
     .check()
     .cli()?;
     let out = AtomicFile::create(&a.out).cli()?;
-    let rows = ouro_core::dataset::read_csv(&a.data).cli()?;
     let pb = progress(a.epochs as usize * 2, "train");
-    let (mut predictor, report) = ouro_nn::train::train(&rows, &params, Some(&pb)).cli()?;
+    let (mut predictor, report) = ouro_nn::train::train_file(&a.data, &params, Some(&pb)).cli()?;
     pb.finish_and_clear();
     if let Some(t) = predictor.training.as_mut() {
         t.data = a.data.display().to_string();

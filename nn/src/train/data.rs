@@ -28,18 +28,32 @@ pub fn filter_rows(
     polarity: Polarity,
     params: &CheckedTrainParams,
 ) -> (Vec<Row>, RowCounts) {
+    let (idx, counts) = filter_indices(rows, polarity, params);
+    (idx.into_iter().map(|i| rows[i]).collect(), counts)
+}
+
+/// The indices of the rows [`filter_rows`] keeps, in order, and its counts.
+pub fn filter_indices(
+    rows: &[Row],
+    polarity: Polarity,
+    params: &CheckedTrainParams,
+) -> (Vec<usize>, RowCounts) {
     let lo = params.g_min_us * (1.0 + params.bound_margin);
     let hi = params.g_max_us * (1.0 - params.bound_margin);
     let mut counts = RowCounts::default();
     let mut kept = Vec::new();
-    for r in rows.iter().filter(|r| r.polarity == polarity) {
+    for (i, r) in rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.polarity == polarity)
+    {
         counts.total += 1;
         if Polarity::towards(r.g_before_us, r.g_after_us) != Some(polarity) {
             counts.wrong_way += 1;
         } else if !(r.g_after_us > lo && r.g_after_us < hi) {
             counts.at_bound += 1;
         } else {
-            kept.push(*r);
+            kept.push(i);
         }
     }
     counts.kept = kept.len();
@@ -212,14 +226,17 @@ impl Normalisation {
     }
 }
 
-/// The network's raw inputs for some rows: `(g_before_us, g_after_us)`, one row per sample.
-pub(super) fn inputs_of(rows: &[Row], idx: &[usize]) -> Array2<f64> {
-    Array2::from_shape_fn((idx.len(), 2), |(i, j)| {
+/// The network's raw inputs for some rows: `(g_before_us, g_after_us)`, then the row's history
+/// (`extra[i]`, when `extra` is not empty: probe delta, probe log2 seconds, level), one row per
+/// sample.
+pub(super) fn inputs_of(rows: &[Row], extra: &[[f64; 3]], idx: &[usize]) -> Array2<f64> {
+    let cols = if extra.is_empty() { 2 } else { 5 };
+    Array2::from_shape_fn((idx.len(), cols), |(i, j)| {
         let r = &rows[idx[i]];
-        if j == 0 {
-            r.g_before_us
-        } else {
-            r.g_after_us
+        match j {
+            0 => r.g_before_us,
+            1 => r.g_after_us,
+            _ => extra[idx[i]][j - 2],
         }
     })
 }
@@ -244,16 +261,21 @@ pub(super) struct TrainingSet {
 }
 
 impl TrainingSet {
-    /// Split `rows` (the kept rows of one polarity) with `rng`, weigh and normalise them.
+    /// Split `rows` (the kept rows of one polarity, with their histories `extra` for a
+    /// history-aware network, else empty) with `rng`, weigh and normalise them.
     pub fn prepare(
         rows: &[Row],
+        extra: &[[f64; 3]],
         params: &CheckedTrainParams,
         rng: &mut Xoshiro256PlusPlus,
     ) -> Self {
         let (train_idx, val_idx, split_by_cell) = split(rows, params.val_fraction, rng);
         let targets =
             |idx: &[usize]| Array1::from_iter(idx.iter().map(|&i| log2_seconds(rows[i].width_ns)));
-        let (mut x_train, mut x_val) = (inputs_of(rows, &train_idx), inputs_of(rows, &val_idx));
+        let (mut x_train, mut x_val) = (
+            inputs_of(rows, extra, &train_idx),
+            inputs_of(rows, extra, &val_idx),
+        );
         let (mut y_train, mut y_val) = (targets(&train_idx), targets(&val_idx));
         let w_train = row_weights(rows, &train_idx, params);
         let norm = Normalisation::of(x_train.view(), &y_train);

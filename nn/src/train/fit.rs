@@ -37,12 +37,13 @@ impl Fitted {
 pub(super) fn fit(
     polarity: Polarity,
     rows: &[Row],
+    extra: &[[f64; 3]],
     counts: RowCounts,
     params: &CheckedTrainParams,
     mut rng: Xoshiro256PlusPlus,
     progress: Option<&dyn Progress>,
 ) -> Result<Fitted, NnError> {
-    let data = TrainingSet::prepare(rows, params, &mut rng);
+    let data = TrainingSet::prepare(rows, extra, params, &mut rng);
     let mut model = Model::init(
         data.x_train.view(),
         &params.hidden,
@@ -369,6 +370,7 @@ mod tests {
             let fitted = fit(
                 Polarity::Set,
                 &rows,
+                &[],
                 RowCounts::default(),
                 &params,
                 rng,

@@ -46,6 +46,7 @@
 mod adam;
 mod data;
 mod fit;
+pub mod history;
 mod model;
 mod params;
 mod report;
@@ -57,7 +58,10 @@ pub use report::{EpochStats, PolarityReport, RowCounts, TrainReport};
 use crate::NnError;
 use ouro_core::dataset::Row;
 use ouro_core::progress::Progress;
-use ouro_core::schema::{Feature, MlpF, PerPolarity, Predictor, TrainingInfo, PREDICTOR_FORMAT};
+use ouro_core::schema::{
+    Feature, Levels, MlpF, PerPolarity, Predictor, TrainingInfo, PREDICTOR_FORMAT,
+};
+use ouro_core::sequence::SeqRow;
 use ouro_core::Polarity;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -74,23 +78,72 @@ pub fn train(
     params: &CheckedTrainParams,
     progress: Option<&dyn Progress>,
 ) -> Result<(Predictor, TrainReport), NnError> {
-    let [(set_rows, set_counts), (reset_rows, reset_counts)] =
-        [Polarity::Set, Polarity::Reset].map(|p| filter_rows(rows, p, params));
+    train_with(rows, &[], None, params, progress)
+}
+
+/// Train a history-aware predictor on probe-and-pulse sequences (see [`history`]): each
+/// pulse is learned from the probe before it. Its features are `g_now` (the reading after the
+/// probe), `g_target`, `probe_delta`, `probe_log2` and `level`; the ladder of levels is read
+/// from the data's amplitudes. Input tables (`input_knots`) do not apply.
+pub fn train_history(
+    seq: &[SeqRow],
+    params: &CheckedTrainParams,
+    progress: Option<&dyn Progress>,
+) -> Result<(Predictor, TrainReport), NnError> {
+    if params.input_knots > 0 {
+        return Err(NnError::Data(
+            "input tables (--input-knots) are for blind predictors; train a history-aware one without them".into(),
+        ));
+    }
+    let h = history::examples(seq, &params.source)?;
+    train_with(&h.rows, &h.extra, Some(h.levels), params, progress)
+}
+
+/// [`train`] or [`train_history`]: `extra` holds each row's history (empty: blind).
+fn train_with(
+    rows: &[Row],
+    extra: &[[f64; 3]],
+    levels: Option<Levels>,
+    params: &CheckedTrainParams,
+    progress: Option<&dyn Progress>,
+) -> Result<(Predictor, TrainReport), NnError> {
+    let [(set_idx, set_counts), (reset_idx, reset_counts)] =
+        [Polarity::Set, Polarity::Reset].map(|p| data::filter_indices(rows, p, params));
     enough_rows(Polarity::Set, set_counts, params)?;
     enough_rows(Polarity::Reset, reset_counts, params)?;
     if let Some(pb) = progress {
         pb.set_total(2 * u64::from(params.epochs));
     }
+    let pick = |idx: &[usize]| -> (Vec<Row>, Vec<[f64; 3]>) {
+        (
+            idx.iter().map(|&i| rows[i]).collect(),
+            if extra.is_empty() {
+                Vec::new()
+            } else {
+                idx.iter().map(|&i| extra[i]).collect()
+            },
+        )
+    };
+    let (set_rows, set_extra) = pick(&set_idx);
+    let (reset_rows, reset_extra) = pick(&reset_idx);
     // Two streams: SET draws from the seed's, RESET from the same one jumped ahead.
     let set_rng = Xoshiro256PlusPlus::seed_from_u64(params.seed);
     let mut reset_rng = set_rng.clone();
     reset_rng.jump();
-    let fit_one = |polarity, rows: &[Row], counts, rng| {
-        fit::fit(polarity, rows, counts, params, rng, progress)
+    let fit_one = |polarity, rows: &[Row], extra: &[[f64; 3]], counts, rng| {
+        fit::fit(polarity, rows, extra, counts, params, rng, progress)
     };
     let (set, reset) = rayon::join(
-        || fit_one(Polarity::Set, &set_rows, set_counts, set_rng),
-        || fit_one(Polarity::Reset, &reset_rows, reset_counts, reset_rng),
+        || fit_one(Polarity::Set, &set_rows, &set_extra, set_counts, set_rng),
+        || {
+            fit_one(
+                Polarity::Reset,
+                &reset_rows,
+                &reset_extra,
+                reset_counts,
+                reset_rng,
+            )
+        },
     );
     let (set, reset) = (set?, reset?);
     let networks: PerPolarity<MlpF> = PerPolarity {
@@ -117,13 +170,27 @@ pub fn train(
             reset: report.polarities.reset.train_rows,
         },
     };
+    let features = if levels.is_some() {
+        vec![
+            Feature::GNow,
+            Feature::GTarget,
+            Feature::ProbeDelta,
+            Feature::ProbeLog2,
+            Feature::Level,
+        ]
+    } else {
+        vec![Feature::GNow, Feature::GTarget]
+    };
     let predictor = Predictor {
-        levels: None,
         format: PREDICTOR_FORMAT.into(),
-        features: vec![Feature::GNow, Feature::GTarget],
+        features,
         networks,
+        levels,
         training: Some(info),
     };
+    predictor
+        .validate()
+        .map_err(|e| NnError::Data(e.detail()))?;
     Ok((predictor, report))
 }
 
@@ -156,15 +223,27 @@ fn enough_rows(
     })
 }
 
-/// Read the CSV at `path` and [`train`] on it; the settings' `source` is replaced by the path.
+/// Read the CSV at `path` and train on it: a pulse CSV trains a blind predictor ([`train`]), a
+/// sequence CSV a history-aware one ([`train_history`]). The settings' `source` is replaced by
+/// the path.
 pub fn train_file(
     path: &Path,
     params: &CheckedTrainParams,
     progress: Option<&dyn Progress>,
 ) -> Result<(Predictor, TrainReport), NnError> {
-    let rows = ouro_core::dataset::read_csv(path)?;
     let params = params.clone().with_source(path.display().to_string());
-    train(&rows, &params, progress)
+    let text = std::fs::read_to_string(path).map_err(|source| ouro_core::CoreError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let origin = path.display().to_string();
+    if ouro_core::sequence::is_sequence_csv(&text) {
+        let seq = ouro_core::sequence::parse_seq_csv(&text, &origin)?;
+        train_history(&seq, &params, progress)
+    } else {
+        let rows = ouro_core::dataset::parse_csv(&text, &origin)?;
+        train(&rows, &params, progress)
+    }
 }
 
 /// Write a float predictor file (atomically, see [`ouro_core::yaml::save`]).

@@ -156,6 +156,33 @@ impl DeviceConfig {
         }
     }
 
+    /// The ladder of `n` amplitude levels a history-aware predictor chooses among: level 0 is
+    /// this device's amplitude, each next one [`LEVEL_STEP_V`] larger in magnitude, within the
+    /// trusted range (the ladder is shorter when that range ends first; always at least the
+    /// nominal level). Volts rounded to the microvolt.
+    ///
+    /// ```
+    /// let d = ouro_sim::device::DeviceConfig::preset("realistic");
+    /// let l = d.amplitude_levels(4);
+    /// assert_eq!(l.set, vec![-0.342, -0.367, -0.392, -0.417]);
+    /// assert_eq!(l.reset, vec![0.7065, 0.7565, 0.8065, 0.8565]);
+    /// ```
+    pub fn amplitude_levels(&self, n: usize) -> ouro_core::schema::Levels {
+        use super::jart::{TRUSTED_RESET_V, TRUSTED_SET_V};
+        let ladder = |v0: f64, step: f64, (lo, hi): (f64, f64)| -> Vec<f64> {
+            (0..n.max(1))
+                .map(|k| ((v0 + k as f64 * step) * 1e6).round() / 1e6)
+                .take_while(|v| (lo..=hi).contains(v))
+                .collect()
+        };
+        let mut set = ladder(self.set_amplitude_v, LEVEL_STEP_V.0, TRUSTED_SET_V);
+        let mut reset = ladder(self.reset_amplitude_v, LEVEL_STEP_V.1, TRUSTED_RESET_V);
+        let k = set.len().min(reset.len()).max(1);
+        set.truncate(k);
+        reset.truncate(k);
+        ouro_core::schema::Levels { set, reset }
+    }
+
     fn validate(&self) -> Result<(), String> {
         use super::jart::{
             DeviceParams, N_WINDOW_MAX, N_WINDOW_MIN, TRUSTED_RESET_V, TRUSTED_SET_V,
@@ -259,6 +286,11 @@ impl DeviceConfig {
 /// nominal 0.2 V around which the current fit was made, and at most 60 % of the weakest trusted
 /// RESET amplitude (0.5 V), so that a read stays a read (docs/DEVICE.md, section 8).
 pub const READ_VOLTAGE_RANGE_V: (f64, f64) = (0.1, 0.3);
+/// Step between amplitude levels ([`DeviceConfig::amplitude_levels`]), volts: SET, RESET. On
+/// the nominal cell one SET step switches about 8 times faster, one RESET step about 5 times.
+pub const LEVEL_STEP_V: (f64, f64) = (-0.025, 0.05);
+/// The default number of amplitude levels.
+pub const DEFAULT_LEVELS: usize = 4;
 /// The allowed `d2d_model.sigma`: 0 (no spread) to 10; from about 1 the clip ranges decide.
 pub const D2D_SIGMA_RANGE: (f64, f64) = (0.0, 10.0);
 /// The allowed `d2d_model` clip ranges, as factors of the nominal value: they must contain the

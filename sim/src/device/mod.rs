@@ -18,7 +18,7 @@ pub mod variability;
 pub use cell::{cell_seed, Cell, CellArray, PulseReport};
 pub use config::{
     DeviceConfig, C2C_CLIP_FACTORS, C2C_STEP_RANGE, D2D_CLIP_FACTORS, D2D_SIGMA_RANGE,
-    READ_VOLTAGE_RANGE_V,
+    DEFAULT_LEVELS, LEVEL_STEP_V, READ_VOLTAGE_RANGE_V,
 };
 pub use start::{aged_cell, Start};
 pub use variability::{C2cModel, D2dModel};

@@ -1,0 +1,186 @@
+//! Probe, then predict: a short probe pulse towards the target tells a history-aware predictor
+//! how fast this cell switches; it then predicts the programming pulse, at the lowest amplitude
+//! level at which the pulse fits the longest one the board allows.
+//!
+//! The steps, as the sequencer runs them:
+//! 1. read the cell `reads` times and average (the sum shifted right);
+//! 2. size the probe from the blind predictor's log2 duration to the target: `2^k` cycles with
+//!    `k = floor(log2 cycles) - PROBE_SHIFT` (about 1/32 of the blind duration), at least one
+//!    cycle and at most 1/32 of the longest pulse; apply it at level 0 (the nominal amplitude);
+//! 3. read again (averaged);
+//! 4. predict from (reading, target, reading change, `k`, level), level 0 first; while the
+//!    duration exceeds the longest pulse, predict again at the next level;
+//! 5. apply that pulse.
+//!
+//! The probe's duration counts in the pulse time the evaluation reports.
+
+use crate::eval::{Programmer, Shot};
+use crate::HostError;
+use ouro_core::board::BoardConfig;
+use ouro_core::schema::{Feature, Levels, Predictor, Situation};
+use ouro_core::Polarity;
+use ouro_nn::network::FloatPredictor;
+use ouro_sim::device::{Cell, DeviceConfig};
+use ouro_sim::readout::read_mean_code;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The probe lasts about `2^-PROBE_SHIFT` of the blind predictor's duration to the target.
+pub const PROBE_SHIFT: i32 = 5;
+
+/// The probe-then-predict method with a history-aware float predictor.
+#[derive(Debug, Clone)]
+pub struct ProbeThenPredict<'a> {
+    /// The history-aware predictor.
+    pub history: &'a Predictor,
+    /// Reads averaged into each of the two readings (a power of two).
+    pub reads: u32,
+}
+
+impl<'a> ProbeThenPredict<'a> {
+    /// The method with `history` and four reads per reading.
+    pub fn new(history: &'a Predictor) -> Self {
+        Self { history, reads: 4 }
+    }
+
+    fn levels(&self) -> &Levels {
+        self.history
+            .levels
+            .as_ref()
+            .expect("checked: a history-aware predictor has levels")
+    }
+
+    /// Check that the predictor is history-aware and its ladder is this device's.
+    pub fn check(&self, device: &DeviceConfig, board: &BoardConfig) -> Result<(), HostError> {
+        let f = &self.history.features;
+        let all = [
+            Feature::GNow,
+            Feature::GTarget,
+            Feature::ProbeDelta,
+            Feature::ProbeLog2,
+            Feature::Level,
+        ];
+        if !all.iter().all(|x| f.contains(x)) {
+            return Err(HostError::Mismatch(
+                "--history needs a history-aware predictor (features g_now, g_target, probe_delta, probe_log2, level): train one on `ouro characterize --sequences` data".into(),
+            ));
+        }
+        let levels = self.levels();
+        if levels.set[0] != device.set_amplitude_v || levels.reset[0] != device.reset_amplitude_v {
+            return Err(HostError::Mismatch(format!(
+                "the history-aware predictor's level 0 ({} V SET, {} V RESET) is not the device `{}`'s amplitudes ({} V, {} V): train it on this device's sequences",
+                levels.set[0], levels.reset[0], device.name, device.set_amplitude_v, device.reset_amplitude_v
+            )));
+        }
+        let top = levels
+            .set
+            .last()
+            .copied()
+            .unwrap_or(0.0)
+            .abs()
+            .max(levels.reset.last().copied().unwrap_or(0.0).abs());
+        if top > board.dac.full_scale_v {
+            return Err(HostError::Mismatch(format!(
+                "the top amplitude level, {top} V, is beyond the board's dac.full_scale_v = {} V",
+                board.dac.full_scale_v
+            )));
+        }
+        if !(self.reads.is_power_of_two() && self.reads <= crate::sequences::MAX_READS) {
+            return Err(HostError::Setting(format!(
+                "reads {} must be a power of two from 1 to {}",
+                self.reads,
+                crate::sequences::MAX_READS
+            )));
+        }
+        Ok(())
+    }
+
+    /// The probe's exponent `k` (the probe lasts `2^k` cycles) for a move the blind predictor
+    /// gives `log2_cycles` (Q6.10 bits) for: see the module docs.
+    pub fn probe_exponent(log2_cycles: i16, max_cycles: u32) -> u32 {
+        let k_max = (max_cycles / crate::sequences::PROBE_MAX_FRACTION)
+            .max(1)
+            .ilog2();
+        let k = (i32::from(log2_cycles) >> ouro_core::qformat::ACT_FRAC) - PROBE_SHIFT;
+        (k.max(0) as u32).min(k_max)
+    }
+
+    /// Program a copy of `cell` to `g_target_us`: probe, read, predict, pulse. The shot's
+    /// cycles are the probe's and the pulse's together.
+    pub fn program(
+        &self,
+        prog: &Programmer<'_>,
+        cell: &Cell,
+        g_target_us: f64,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Shot {
+        let board = prog.board();
+        let code_t = board.code_of_us(g_target_us);
+        let code0 = read_mean_code(board, cell.conductance_us(), self.reads, rng);
+        let Some(blind) = prog.golden().predict(code0, code_t) else {
+            return prog.pulse(cell, prog.device().amplitude_v(Polarity::Set), 0);
+        };
+        let k = Self::probe_exponent(blind.log2_cycles, board.max_pulse_cycles);
+        let probe_cycles = 1u32 << k;
+        let levels = self.levels();
+        let mut after_probe = cell.clone();
+        after_probe.apply_pulse_with_amplitude(
+            levels.get(blind.polarity)[0],
+            f64::from(probe_cycles) * board.clock_period_s(),
+        );
+        let probe = Shot {
+            cycles: probe_cycles,
+            g_after_us: after_probe.conductance_us(),
+        };
+        let code1 = read_mean_code(board, after_probe.conductance_us(), self.reads, rng);
+        let (g0, g1) = (board.us_of_code(code0), board.us_of_code(code1));
+        let Some(p) = Polarity::towards(code1, code_t) else {
+            return probe;
+        };
+        let log2_probe_s = f64::from(k) - (board.clock_hz as f64).log2();
+        let ladder = levels.get(p);
+        let max_s = f64::from(board.max_pulse_cycles) * board.clock_period_s();
+        let mut choice = (ladder[0], board.max_pulse_cycles);
+        for (level, &v) in ladder.iter().enumerate() {
+            let s = Situation {
+                now: g1,
+                target: g_target_us,
+                probe_delta: g1 - g0,
+                probe_log2: log2_probe_s,
+                level: level as f64,
+            };
+            let Some((_, log2_s)) = self.history.predict_in(&s) else {
+                return probe;
+            };
+            let t = log2_s.exp2();
+            choice = (v, prog.cycles_of(t));
+            if t <= max_s {
+                break;
+            }
+        }
+        let shot = prog.pulse(&after_probe, choice.0, choice.1);
+        Shot {
+            cycles: probe_cycles + shot.cycles,
+            g_after_us: shot.g_after_us,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_is_a_power_of_two_near_a_32nd_of_the_blind_duration() {
+        let one = 1 << ouro_core::qformat::ACT_FRAC;
+        // 2^12.5 cycles: floor 12, minus 5: 2^7.
+        assert_eq!(
+            ProbeThenPredict::probe_exponent(12 * one + one / 2, 131_072),
+            7
+        );
+        // Short moves probe for one cycle; a negative log2 too.
+        assert_eq!(ProbeThenPredict::probe_exponent(3 * one, 131_072), 0);
+        assert_eq!(ProbeThenPredict::probe_exponent(-2 * one, 131_072), 0);
+        // At most 1/32 of the longest pulse: 131072 / 32 = 2^12.
+        assert_eq!(ProbeThenPredict::probe_exponent(20 * one, 131_072), 12);
+    }
+}

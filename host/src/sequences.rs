@@ -1,0 +1,255 @@
+//! Probe-and-pulse sequences: the training data of a history-aware predictor, recorded the way
+//! a board records them (every reading through the read path, averaged over a few reads).
+//!
+//! Each cell, after its ageing pulses, alternates two pulses, step by step:
+//! - even steps, a **probe**: a target is drawn uniformly over the window; the probe goes
+//!   towards it at the nominal amplitude (level 0) and lasts a log-uniform time between one
+//!   clock cycle and 1/32 of the board's longest pulse (the range the probe-then-predict method
+//!   uses);
+//! - odd steps, a **pulse**: towards the same target from the reading after the probe, at a
+//!   level drawn uniformly from the ladder, for a log-uniform time over the characterization's
+//!   width range.
+//!
+//! A history-aware trainer learns each pulse from the probe before it. The cell is never reset
+//! in between: it walks on as a programmed cell does.
+
+use crate::characterize::{cells_in_order, pulse_rng, CharacterizeConfig, CHUNK_ROWS};
+use crate::HostError;
+use ouro_core::board::BoardConfig;
+use ouro_core::progress::Progress;
+use ouro_core::schema::Levels;
+use ouro_core::sequence::SeqRow;
+use ouro_core::Polarity;
+use ouro_sim::device::{aged_cell, DeviceConfig, DEFAULT_LEVELS};
+use ouro_sim::readout::read_mean_code;
+use rand::Rng;
+
+/// Most reads averaged into one reading.
+pub const MAX_READS: u32 = 16;
+
+/// The probe lasts at most this fraction of the board's longest pulse.
+pub const PROBE_MAX_FRACTION: u32 = 32;
+
+/// How the sequences are recorded.
+#[derive(Debug, Clone)]
+pub struct SequenceDesign {
+    /// The board whose read path records the readings.
+    pub board: BoardConfig,
+    /// Reads averaged into every reading (a power of two, 1..=[`MAX_READS`]).
+    pub reads: u32,
+    /// The amplitude levels the pulses are drawn from; the probes use level 0.
+    pub levels: Levels,
+}
+
+impl SequenceDesign {
+    /// Four reads per reading and the device's default ladder ([`DEFAULT_LEVELS`] levels).
+    pub fn new(device: &DeviceConfig, board: BoardConfig) -> Self {
+        Self {
+            board,
+            reads: 4,
+            levels: device.amplitude_levels(DEFAULT_LEVELS),
+        }
+    }
+
+    /// Check the design against the device and the characterization settings.
+    pub fn validate(
+        &self,
+        device: &DeviceConfig,
+        cfg: &CharacterizeConfig,
+    ) -> Result<(), HostError> {
+        if !(self.reads.is_power_of_two() && self.reads <= MAX_READS) {
+            return Err(HostError::Setting(format!(
+                "--reads {} must be a power of two from 1 to {MAX_READS} (the gateware divides by shifting)",
+                self.reads
+            )));
+        }
+        if cfg.balance.is_some() {
+            return Err(HostError::Setting(
+                "--balance does not apply to --sequences (a pulse is kept with its probe): drop one of them".into(),
+            ));
+        }
+        self.levels.check().map_err(HostError::Setting)?;
+        if self.levels.set[0] != device.set_amplitude_v
+            || self.levels.reset[0] != device.reset_amplitude_v
+        {
+            return Err(HostError::Setting(format!(
+                "level 0 must be the device's amplitudes ({} V SET, {} V RESET)",
+                device.set_amplitude_v, device.reset_amplitude_v
+            )));
+        }
+        if self.board.read_voltage_v != device.read_voltage_v {
+            return Err(HostError::Mismatch(format!(
+                "the board reads the cell at {} V but the device `{}` is read at {} V: set read_voltage_v to the same value in the board and the device file",
+                self.board.read_voltage_v, device.name, device.read_voltage_v
+            )));
+        }
+        self.board
+            .validate_for(device.window_us())
+            .map_err(|e| HostError::Mismatch(e.to_string()))?;
+        Ok(())
+    }
+
+    /// The probe's width range, seconds: one clock cycle to 1/[`PROBE_MAX_FRACTION`] of the
+    /// longest pulse.
+    pub fn probe_range_s(&self) -> (f64, f64) {
+        let t = self.board.clock_period_s();
+        let longest = f64::from(self.board.max_pulse_cycles) * t;
+        (t, (longest / f64::from(PROBE_MAX_FRACTION)).max(t))
+    }
+}
+
+/// Record `cfg.cells` cells' sequences of `cfg.pulses_per_cell` pulses each, handing rows to
+/// `sink` in cell and step order (memory stays bounded). Deterministic for a seed, whatever the
+/// threads. Returns the number of rows.
+pub fn run_into(
+    device: &DeviceConfig,
+    cfg: &CharacterizeConfig,
+    design: &SequenceDesign,
+    progress: Option<&dyn Progress>,
+    sink: &mut dyn FnMut(SeqRow) -> Result<(), HostError>,
+) -> Result<u64, HostError> {
+    cfg.validate()?;
+    design.validate(device, cfg)?;
+    let board = &design.board;
+    let (glo, ghi) = device.window_us();
+    let log_uniform = |rng: &mut dyn rand::RngCore, (a, b): (f64, f64)| -> f64 {
+        (a.ln() + (b.ln() - a.ln()) * rng.random::<f64>()).exp()
+    };
+    let probe_range = design.probe_range_s();
+    let one_cell = |i: usize,
+                    emit: &mut dyn FnMut(SeqRow) -> Result<(), HostError>|
+     -> Result<(), HostError> {
+        let mut rng = pulse_rng(cfg.seed, i);
+        let mut cell = aged_cell(device, cfg.seed, i, cfg.age_pulses, &mut rng);
+        cfg.start.place(device, &mut cell, &mut rng)?;
+        let read = |g: f64, rng: &mut dyn rand::RngCore| {
+            board.us_of_code(read_mean_code(board, g, design.reads, rng))
+        };
+        let mut reading = read(cell.conductance_us(), &mut rng);
+        let mut target = glo;
+        for step in 0..cfg.pulses_per_cell {
+            let probe = step % 2 == 0;
+            if probe {
+                target = glo + (ghi - glo) * rng.random::<f64>();
+            }
+            let polarity = Polarity::towards(reading, target).unwrap_or(if rng.random::<bool>() {
+                Polarity::Set
+            } else {
+                Polarity::Reset
+            });
+            let (amplitude_v, width_s) = if probe {
+                (
+                    design.levels.get(polarity)[0],
+                    log_uniform(&mut rng, probe_range),
+                )
+            } else {
+                let ladder = design.levels.get(polarity);
+                let level = rng.random_range(0..ladder.len());
+                (
+                    ladder[level],
+                    log_uniform(&mut rng, (cfg.min_width_s, cfg.max_width_s)),
+                )
+            };
+            cell.apply_pulse_with_amplitude(amplitude_v, width_s);
+            let after = read(cell.conductance_us(), &mut rng);
+            emit(SeqRow {
+                cell: i as u32,
+                step: step as u32,
+                g_before_us: reading,
+                polarity,
+                amplitude_v,
+                width_ns: width_s * 1e9,
+                g_after_us: after,
+            })?;
+            reading = after;
+        }
+        if let Some(pb) = progress {
+            pb.advance(1);
+        }
+        Ok(())
+    };
+    let mut rows = 0u64;
+    cells_in_order(
+        cfg.cells,
+        cfg.pulses_per_cell,
+        CHUNK_ROWS,
+        usize::MAX,
+        &one_cell,
+        &mut |r| {
+            rows += 1;
+            sink(r)
+        },
+    )?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(cells: usize, pulses: usize, seed: u64) -> Vec<SeqRow> {
+        let d = DeviceConfig::preset("realistic");
+        let design = SequenceDesign::new(&d, BoardConfig::default_board());
+        let cfg = CharacterizeConfig::new(cells, pulses, seed);
+        let mut rows = Vec::new();
+        run_into(&d, &cfg, &design, None, &mut |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+        rows
+    }
+
+    #[test]
+    fn sequences_chain_alternate_and_repeat() {
+        let rows = run(30, 6, 9);
+        assert_eq!(rows.len(), 180);
+        let board = BoardConfig::default_board();
+        let d = DeviceConfig::preset("realistic");
+        let levels = d.amplitude_levels(DEFAULT_LEVELS);
+        let mut used_levels = std::collections::BTreeSet::new();
+        for w in rows.windows(2) {
+            if w[0].is_followed_by(&w[1]) {
+                assert_eq!(w[0].g_after_us, w[1].g_before_us, "{w:?}");
+            }
+        }
+        for r in &rows {
+            let ladder = levels.get(r.polarity);
+            let level = ladder.iter().position(|&a| a == r.amplitude_v).unwrap();
+            if r.step % 2 == 0 {
+                assert_eq!(level, 0, "probes are at the nominal level");
+                let (lo, hi) = SequenceDesign::new(&d, board.clone()).probe_range_s();
+                assert!(r.width_ns * 1e-9 >= lo * 0.999 && r.width_ns * 1e-9 <= hi * 1.001);
+            } else {
+                used_levels.insert(level);
+            }
+            // Readings are ADC code centres.
+            let c = board.code_of_us(r.g_before_us);
+            assert!((board.us_of_code(c) - r.g_before_us).abs() < 1e-9);
+        }
+        assert_eq!(used_levels.len(), levels.len());
+        assert_eq!(rows, run(30, 6, 9), "same seed, same rows");
+        assert_ne!(rows, run(30, 6, 10));
+    }
+
+    #[test]
+    fn bad_designs_are_refused() {
+        let d = DeviceConfig::preset("realistic");
+        let cfg = CharacterizeConfig::new(2, 2, 1);
+        let mut design = SequenceDesign::new(&d, BoardConfig::default_board());
+        design.reads = 3;
+        let e = design.validate(&d, &cfg).unwrap_err().to_string();
+        assert!(e.contains("--reads 3 must be a power of two"), "{e}");
+        design.reads = 4;
+        design.levels.set[0] = -0.35;
+        let e = design.validate(&d, &cfg).unwrap_err().to_string();
+        assert!(e.contains("level 0 must be the device's amplitudes"), "{e}");
+        let design = SequenceDesign::new(&d, BoardConfig::default_board());
+        let balanced = CharacterizeConfig {
+            balance: Some(3),
+            ..cfg
+        };
+        let e = design.validate(&d, &balanced).unwrap_err().to_string();
+        assert!(e.contains("--balance"), "{e}");
+    }
+}
