@@ -62,6 +62,28 @@ pub fn exp2_table() -> [u16; EXP2_ENTRIES] {
     t
 }
 
+/// `log2(x)` in Q6.10, rounded: the word of [`crate::schema::Feature::ProbeLog2Change`] for a
+/// change of `x` ADC codes (the sequencer holds it as a table over the codes). `x` is at least 1.
+///
+/// ```
+/// use ouro_core::qformat::log2_word;
+/// assert_eq!(log2_word(1), 0);
+/// assert_eq!(log2_word(8), 3 << 10);
+/// assert_eq!(log2_word(3), 1623); // log2(3) * 1024 = 1622.9
+/// ```
+pub fn log2_word(x: u32) -> i16 {
+    ((f64::from(x.max(1))).log2() * f64::from(1u32 << ACT_FRAC)).round() as i16
+}
+
+/// The fixed word of [`crate::schema::Feature::ProbeLog2Change`]: the probe's change in codes
+/// along its polarity (`after - before` for SET, `before - after` for RESET), at least
+/// `floor_codes`, as [`log2_word`].
+pub fn probe_change_word(set: bool, before: u16, after: u16, floor_codes: u32) -> i16 {
+    let d = i32::from(after) - i32::from(before);
+    let along = if set { d } else { -d };
+    log2_word((along.max(0) as u32).max(floor_codes))
+}
+
 /// Turn a Q6.10 log2(cycles) into a cycle count through the exp2 table, before the clamp.
 /// Exact integer arithmetic; the largest result is below 2^48.
 pub fn exp2_cycles(log2_cycles: Act, table: &[u16; EXP2_ENTRIES]) -> u64 {

@@ -32,12 +32,33 @@ pub enum Feature {
     /// The change the probe caused: the reading after it minus the reading before it (float:
     /// microsiemens; fixed: the difference of the two ADC codes).
     ProbeDelta,
+    /// log2 of the change the probe caused in its own direction (rising for SET, falling for
+    /// RESET), at least [`PROBE_CHANGE_FLOOR_US`] (float: log2 microsiemens; fixed: log2 of the
+    /// change in ADC codes, at least the floor in codes, in Q6.10 -- see
+    /// [`crate::qformat::log2_word`]). A cell's speed shows on this scale: a twice-as-fast cell
+    /// moves twice as far.
+    ProbeLog2Change,
     /// log2 of the probe's duration (float: log2 seconds; fixed: log2 clock cycles in Q6.10 --
     /// a probe lasts a power of two cycles, `2^k`, and its word is `k << 10`).
     ProbeLog2,
     /// The amplitude level of the predicted pulse: 0 is the device's nominal amplitude, each
     /// next level a larger one (float: the index; fixed: the index in Q6.10, `level << 10`).
     Level,
+}
+
+/// The smallest probe change [`Feature::ProbeLog2Change`] distinguishes, microsiemens: about
+/// five standard deviations of a reading averaged over four reads on the shipped board. A
+/// smaller change (or one the wrong way) counts as this much.
+pub const PROBE_CHANGE_FLOOR_US: f64 = 0.5;
+
+/// The float value of [`Feature::ProbeLog2Change`] for a probe of `polarity` whose readings
+/// changed by `delta_us` (after minus before).
+pub fn probe_log2_change_us(polarity: crate::Polarity, delta_us: f64) -> f64 {
+    let along = match polarity {
+        crate::Polarity::Set => delta_us,
+        crate::Polarity::Reset => -delta_us,
+    };
+    along.max(PROBE_CHANGE_FLOOR_US).log2()
 }
 
 /// What a predictor can know when it predicts: the values every [`Feature`] is taken from.
@@ -52,6 +73,8 @@ pub struct Situation<T> {
     pub target: T,
     /// The reading after the probe minus the reading before it.
     pub probe_delta: T,
+    /// log2 of the probe's change in its own direction.
+    pub probe_log2_change: T,
     /// log2 of the probe's duration.
     pub probe_log2: T,
     /// The amplitude level of the predicted pulse.
@@ -77,6 +100,7 @@ impl Feature {
             Self::GNow => s.now,
             Self::GTarget => s.target,
             Self::ProbeDelta => s.probe_delta,
+            Self::ProbeLog2Change => s.probe_log2_change,
             Self::ProbeLog2 => s.probe_log2,
             Self::Level => s.level,
         }
@@ -102,9 +126,12 @@ impl Feature {
 
     /// Whether a predictor with `features` needs a probe pulse first.
     pub fn needs_probe(features: &[Feature]) -> bool {
-        features
-            .iter()
-            .any(|f| matches!(f, Self::ProbeDelta | Self::ProbeLog2))
+        features.iter().any(|f| {
+            matches!(
+                f,
+                Self::ProbeDelta | Self::ProbeLog2Change | Self::ProbeLog2
+            )
+        })
     }
 
     /// The float value of this feature as an affine function of the fixed network's input
@@ -128,6 +155,7 @@ impl Feature {
         match self {
             Self::GNow | Self::GTarget => (1.0 / k, 0.5 / k),
             Self::ProbeDelta => (1.0 / k, 0.0),
+            Self::ProbeLog2Change => (1.0 / one, -k.log2()),
             Self::ProbeLog2 => (1.0 / one, -(board.clock_hz as f64).log2()),
             Self::Level => (1.0 / one, 0.0),
         }
@@ -406,6 +434,10 @@ pub struct QPredictor {
     /// The amplitude levels, when a feature is [`Feature::Level`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub levels: Option<Levels>,
+    /// The floor of [`Feature::ProbeLog2Change`] in ADC codes ([`PROBE_CHANGE_FLOOR_US`] on
+    /// this board), when that is a feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_floor_codes: Option<u32>,
     /// Provenance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantization: Option<QuantReport>,
@@ -648,6 +680,23 @@ impl QPredictor {
             ));
         }
         check_features(&self.features, self.levels.as_ref())?;
+        match (
+            self.features.contains(&Feature::ProbeLog2Change),
+            self.probe_floor_codes,
+        ) {
+            (true, None) => {
+                return Err("the probe_log2_change feature needs probe_floor_codes".into())
+            }
+            (false, Some(_)) => {
+                return Err("probe_floor_codes is given but no feature is probe_log2_change".into())
+            }
+            (true, Some(f)) if f == 0 || f >= 1 << self.adc_bits => {
+                return Err(format!(
+                    "probe_floor_codes must be 1 to 2^adc_bits - 1, got {f}"
+                ))
+            }
+            _ => {}
+        }
         let n_in = self.features.len();
         if self.input_offsets.len() != n_in {
             return Err("input_offsets must have one entry per feature".into());

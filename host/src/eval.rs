@@ -35,11 +35,15 @@ pub enum Method {
     ModelInversion,
     /// Invert the cell's own model from its true state and present parameters.
     Oracle,
-    /// The oracle with a choice of amplitude: the lowest level of the ladder at which the
-    /// inverted duration fits the longest pulse.
+    /// The oracle with a choice of amplitude, as the probe method chooses: the lowest level of
+    /// the ladder at which the inverted duration is at most `1/ESCALATE` of the longest pulse
+    /// ([`crate::probe::ESCALATE`]).
     OracleLevels,
     /// Probe, then predict, with a history-aware float predictor (see [`crate::probe`]).
     ProbeNeuralFloat,
+    /// Probe, then predict, with the quantized history-aware predictor run by the golden
+    /// model: what the gateware computes.
+    ProbeNeural,
 }
 
 impl Method {
@@ -61,6 +65,7 @@ impl Method {
             Self::Oracle => "oracle",
             Self::OracleLevels => "oracle-levels",
             Self::ProbeNeuralFloat => "probe-neural-float",
+            Self::ProbeNeural => "probe-neural",
         }
     }
 }
@@ -216,8 +221,11 @@ impl<'a> Programmer<'a> {
     /// The methods this programmer runs, in report order.
     pub fn methods(&self) -> Vec<Method> {
         let mut m = Method::ALL.to_vec();
-        if self.probe.is_some() {
+        if let Some(p) = &self.probe {
             m.push(Method::ProbeNeuralFloat);
+            if p.fixed.is_some() {
+                m.push(Method::ProbeNeural);
+            }
         }
         m
     }
@@ -241,7 +249,7 @@ impl<'a> Programmer<'a> {
     /// probe, averaging several reads each time).
     pub fn reads(&self, method: Method) -> u32 {
         match (method, &self.probe) {
-            (Method::ProbeNeuralFloat, Some(p)) => 2 * p.reads,
+            (Method::ProbeNeuralFloat | Method::ProbeNeural, Some(p)) => 2 * p.reads,
             _ => 1,
         }
     }
@@ -293,7 +301,7 @@ impl<'a> Programmer<'a> {
                 self.invert(cell.params(), p, cell.state(), n1)
             }
             // These apply their own pulses ([`Self::program`]).
-            Method::OracleLevels | Method::ProbeNeuralFloat => None,
+            Method::OracleLevels | Method::ProbeNeuralFloat | Method::ProbeNeural => None,
         }
     }
 
@@ -309,16 +317,23 @@ impl<'a> Programmer<'a> {
     ) -> Shot {
         match method {
             Method::OracleLevels => self.oracle_levels(cell, g_target_us),
-            Method::ProbeNeuralFloat => match &self.probe {
-                Some(p) => p.program(self, cell, g_target_us, rng),
+            // Both variants see the same reads: each runs on a copy of the stream.
+            Method::ProbeNeuralFloat | Method::ProbeNeural => match &self.probe {
+                Some(p) => p.program(
+                    self,
+                    cell,
+                    g_target_us,
+                    method == Method::ProbeNeural,
+                    &mut rng.clone(),
+                ),
                 None => self.shoot(cell, None),
             },
             m => self.shoot(cell, self.choose(m, cell, code_now, g_target_us)),
         }
     }
 
-    /// The oracle over the ladder: the first level whose inverted duration fits the longest
-    /// pulse (else the longest pulse at the top level).
+    /// The oracle over the ladder: the first level whose inverted duration is at most
+    /// `1/ESCALATE` of the longest pulse (else the top level, clamped).
     fn oracle_levels(&self, cell: &Cell, g_target_us: f64) -> Shot {
         let (Some(p), Some(n1)) = (
             Polarity::towards(cell.conductance_us(), g_target_us),
@@ -331,7 +346,7 @@ impl<'a> Programmer<'a> {
         for (k, &v) in ladder.iter().enumerate() {
             let t =
                 device::time_to_reach(cell.params(), cell.state(), n1, v).unwrap_or(f64::INFINITY);
-            if t <= max || k + 1 == ladder.len() {
+            if t <= max / f64::from(crate::probe::ESCALATE) || k + 1 == ladder.len() {
                 return self.pulse(cell, v, self.cycles_of(t));
             }
         }

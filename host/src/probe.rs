@@ -5,11 +5,13 @@
 //! The steps, as the sequencer runs them:
 //! 1. read the cell `reads` times and average (the sum shifted right);
 //! 2. size the probe from the blind predictor's log2 duration to the target: `2^k` cycles with
-//!    `k = floor(log2 cycles) - PROBE_SHIFT` (about 1/32 of the blind duration), at least one
-//!    cycle and at most 1/32 of the longest pulse; apply it at level 0 (the nominal amplitude);
+//!    `k = floor(log2 cycles) - PROBE_SHIFT` (a quarter to a half of the blind duration), at
+//!    least one cycle and at most a quarter of the longest pulse; apply it at level 0 (the
+//!    nominal amplitude);
 //! 3. read again (averaged);
-//! 4. predict from (reading, target, reading change, `k`, level), level 0 first; while the
-//!    duration exceeds the longest pulse, predict again at the next level;
+//! 4. predict from (reading, target, log2 of the probe's change, `k`, level), level 0 first;
+//!    while the duration exceeds `1/ESCALATE` of the longest pulse, predict again at the next
+//!    level (the last level takes what it gets);
 //! 5. apply that pulse.
 //!
 //! The probe's duration counts in the pulse time the evaluation reports.
@@ -17,29 +19,44 @@
 use crate::eval::{Programmer, Shot};
 use crate::HostError;
 use ouro_core::board::BoardConfig;
-use ouro_core::schema::{Feature, Levels, Predictor, Situation};
+use ouro_core::schema::{probe_log2_change_us, Feature, Levels, Predictor, QPredictor, Situation};
 use ouro_core::Polarity;
+use ouro_nn::golden::GoldenPredictor;
 use ouro_nn::network::FloatPredictor;
 use ouro_sim::device::{Cell, DeviceConfig};
 use ouro_sim::readout::read_mean_code;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// The probe lasts about `2^-PROBE_SHIFT` of the blind predictor's duration to the target.
-pub const PROBE_SHIFT: i32 = 5;
+/// The probe lasts `2^(floor(log2 d) - PROBE_SHIFT)` cycles for a blind duration of `d` cycles to
+/// the target: between a quarter and a half of it. Shorter probes tell less (measured in
+/// `docs/BENCHMARKS.md`: a 1/32 probe lands 9 points fewer cells within ±50 %).
+pub const PROBE_SHIFT: i32 = 1;
 
-/// The probe-then-predict method with a history-aware float predictor.
+/// A pulse is predicted again at the next amplitude level while it would last longer than
+/// `1/ESCALATE` of the longest pulse: a faster level for slow cells (the accuracy is the same,
+/// the pulse time a fifth).
+pub const ESCALATE: u32 = 8;
+
+/// The probe-then-predict method with a history-aware predictor, float and (when given)
+/// quantized.
 #[derive(Debug, Clone)]
 pub struct ProbeThenPredict<'a> {
-    /// The history-aware predictor.
+    /// The history-aware float predictor.
     pub history: &'a Predictor,
+    /// Its quantization, run by the golden model.
+    pub fixed: Option<GoldenPredictor>,
     /// Reads averaged into each of the two readings (a power of two).
     pub reads: u32,
 }
 
 impl<'a> ProbeThenPredict<'a> {
-    /// The method with `history` and four reads per reading.
-    pub fn new(history: &'a Predictor) -> Self {
-        Self { history, reads: 4 }
+    /// The method with `history`, its quantization `fixed` if any, and four reads per reading.
+    pub fn new(history: &'a Predictor, fixed: Option<&QPredictor>) -> Self {
+        Self {
+            history,
+            fixed: fixed.map(GoldenPredictor::new),
+            reads: 4,
+        }
     }
 
     fn levels(&self) -> &Levels {
@@ -52,16 +69,9 @@ impl<'a> ProbeThenPredict<'a> {
     /// Check that the predictor is history-aware and its ladder is this device's.
     pub fn check(&self, device: &DeviceConfig, board: &BoardConfig) -> Result<(), HostError> {
         let f = &self.history.features;
-        let all = [
-            Feature::GNow,
-            Feature::GTarget,
-            Feature::ProbeDelta,
-            Feature::ProbeLog2,
-            Feature::Level,
-        ];
-        if !all.iter().all(|x| f.contains(x)) {
+        if !(Feature::needs_probe(f) && f.contains(&Feature::Level)) {
             return Err(HostError::Mismatch(
-                "--history needs a history-aware predictor (features g_now, g_target, probe_delta, probe_log2, level): train one on `ouro characterize --sequences` data".into(),
+                "--history needs a history-aware predictor (with probe and level inputs): train one on `ouro characterize --sequences` data".into(),
             ));
         }
         let levels = self.levels();
@@ -84,6 +94,15 @@ impl<'a> ProbeThenPredict<'a> {
                 board.dac.full_scale_v
             )));
         }
+        if let Some(g) = &self.fixed {
+            let q = g.qpredictor();
+            q.fits(board).map_err(HostError::Mismatch)?;
+            if q.features != self.history.features || q.levels != self.history.levels {
+                return Err(HostError::Mismatch(
+                    "the quantized history predictor is not a quantization of the float one (features or levels differ): quantize it from that file".into(),
+                ));
+            }
+        }
         if !(self.reads.is_power_of_two() && self.reads <= crate::sequences::MAX_READS) {
             return Err(HostError::Setting(format!(
                 "reads {} must be a power of two from 1 to {}",
@@ -104,13 +123,45 @@ impl<'a> ProbeThenPredict<'a> {
         (k.max(0) as u32).min(k_max)
     }
 
+    /// The input words of the history network of polarity `p`, as the sequencer assembles
+    /// them: the readings before and after a probe of `2^k` cycles of polarity `probe` and the
+    /// target (ADC codes), and the amplitude level.
+    pub fn words(
+        golden: &GoldenPredictor,
+        p: Polarity,
+        probe: Polarity,
+        (code0, code1, code_t): (u16, u16, u16),
+        k: u32,
+        level: usize,
+    ) -> Vec<i16> {
+        let one = 1i32 << ouro_core::qformat::ACT_FRAC;
+        let floor = golden.qpredictor().probe_floor_codes.unwrap_or(1);
+        let s = Situation {
+            now: i32::from(code1),
+            target: i32::from(code_t),
+            probe_delta: i32::from(code1) - i32::from(code0),
+            probe_log2_change: i32::from(ouro_core::qformat::probe_change_word(
+                probe == Polarity::Set,
+                code0,
+                code1,
+                floor,
+            )),
+            probe_log2: k as i32 * one,
+            level: level as i32 * one,
+        };
+        golden.inputs_in(p, &s)
+    }
+
     /// Program a copy of `cell` to `g_target_us`: probe, read, predict, pulse. The shot's
     /// cycles are the probe's and the pulse's together.
+    /// `fixed` picks the quantized history predictor, run by its golden model on the words the
+    /// sequencer assembles ([`Self::words`]), else the float one.
     pub fn program(
         &self,
         prog: &Programmer<'_>,
         cell: &Cell,
         g_target_us: f64,
+        fixed: bool,
         rng: &mut Xoshiro256PlusPlus,
     ) -> Shot {
         let board = prog.board();
@@ -136,8 +187,28 @@ impl<'a> ProbeThenPredict<'a> {
         let Some(p) = Polarity::towards(code1, code_t) else {
             return probe;
         };
-        let log2_probe_s = f64::from(k) - (board.clock_hz as f64).log2();
         let ladder = levels.get(p);
+        if fixed {
+            let Some(golden) = &self.fixed else {
+                return probe;
+            };
+            let mut choice = (ladder[0], board.max_pulse_cycles);
+            for (level, &v) in ladder.iter().enumerate() {
+                let words =
+                    Self::words(golden, p, blind.polarity, (code0, code1, code_t), k, level);
+                let pr = golden.predict_inputs(p, &words, golden.limits());
+                choice = (v, pr.cycles);
+                if pr.raw_cycles <= u64::from(golden.limits().max_cycles / ESCALATE) {
+                    break;
+                }
+            }
+            let shot = prog.pulse(&after_probe, choice.0, choice.1);
+            return Shot {
+                cycles: probe_cycles + shot.cycles,
+                g_after_us: shot.g_after_us,
+            };
+        }
+        let log2_probe_s = f64::from(k) - (board.clock_hz as f64).log2();
         let max_s = f64::from(board.max_pulse_cycles) * board.clock_period_s();
         let mut choice = (ladder[0], board.max_pulse_cycles);
         for (level, &v) in ladder.iter().enumerate() {
@@ -145,6 +216,7 @@ impl<'a> ProbeThenPredict<'a> {
                 now: g1,
                 target: g_target_us,
                 probe_delta: g1 - g0,
+                probe_log2_change: probe_log2_change_us(blind.polarity, g1 - g0),
                 probe_log2: log2_probe_s,
                 level: level as f64,
             };
@@ -153,7 +225,7 @@ impl<'a> ProbeThenPredict<'a> {
             };
             let t = log2_s.exp2();
             choice = (v, prog.cycles_of(t));
-            if t <= max_s {
+            if t <= max_s / f64::from(ESCALATE) {
                 break;
             }
         }
@@ -170,17 +242,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_probe_is_a_power_of_two_near_a_32nd_of_the_blind_duration() {
+    fn the_probe_is_a_power_of_two_a_quarter_to_a_half_of_the_blind_duration() {
         let one = 1 << ouro_core::qformat::ACT_FRAC;
-        // 2^12.5 cycles: floor 12, minus 5: 2^7.
-        assert_eq!(
-            ProbeThenPredict::probe_exponent(12 * one + one / 2, 131_072),
-            7
-        );
+        let k = |log2: i16| ProbeThenPredict::probe_exponent(log2, 131_072);
+        // 2^12.5 cycles: floor 12, minus 1: 2^11.
+        assert_eq!(k(12 * one + one / 2), 11);
+        assert_eq!(k(3 * one), 2);
         // Short moves probe for one cycle; a negative log2 too.
-        assert_eq!(ProbeThenPredict::probe_exponent(3 * one, 131_072), 0);
-        assert_eq!(ProbeThenPredict::probe_exponent(-2 * one, 131_072), 0);
-        // At most 1/32 of the longest pulse: 131072 / 32 = 2^12.
-        assert_eq!(ProbeThenPredict::probe_exponent(20 * one, 131_072), 12);
+        assert_eq!(k(one), 0);
+        assert_eq!(k(-2 * one), 0);
+        // At most a quarter of the longest pulse: 131072 / 4 = 2^15.
+        assert_eq!(k(20 * one), 15);
     }
 }

@@ -4,8 +4,8 @@
 //! Each cell, after its ageing pulses, alternates two pulses, step by step:
 //! - even steps, a **probe**: a target is drawn uniformly over the window; the probe goes
 //!   towards it at the nominal amplitude (level 0) and lasts a log-uniform time between one
-//!   clock cycle and 1/32 of the board's longest pulse (the range the probe-then-predict method
-//!   uses);
+//!   clock cycle and a quarter of the board's longest pulse (the range the probe-then-predict
+//!   method uses);
 //! - odd steps, a **pulse**: towards the same target from the reading after the probe, at a
 //!   level drawn uniformly from the ladder, for a log-uniform time over the characterization's
 //!   width range.
@@ -28,7 +28,7 @@ use rand::Rng;
 pub const MAX_READS: u32 = 16;
 
 /// The probe lasts at most this fraction of the board's longest pulse.
-pub const PROBE_MAX_FRACTION: u32 = 32;
+pub const PROBE_MAX_FRACTION: u32 = 4;
 
 /// How the sequences are recorded.
 #[derive(Debug, Clone)]
@@ -145,10 +145,8 @@ pub fn run_into(
             } else {
                 let ladder = design.levels.get(polarity);
                 let level = rng.random_range(0..ladder.len());
-                (
-                    ladder[level],
-                    log_uniform(&mut rng, (cfg.min_width_s, cfg.max_width_s)),
-                )
+                let w = log_uniform(&mut rng, (cfg.min_width_s, cfg.max_width_s));
+                (ladder[level], w)
             };
             cell.apply_pulse_with_amplitude(amplitude_v, width_s);
             let after = read(cell.conductance_us(), &mut rng);

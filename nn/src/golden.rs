@@ -280,6 +280,7 @@ mod tests {
                 reset: n,
             },
             levels: None,
+            probe_floor_codes: None,
             quantization: None,
         }
     }

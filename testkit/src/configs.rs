@@ -116,6 +116,7 @@ pub fn random_predictor(seed: u64, inputs: usize, hidden: &[usize]) -> QPredicto
         max_cycles: 100_000,
         networks: PerPolarity { set, reset },
         levels,
+        probe_floor_codes: None,
         quantization: None,
     }
 }

@@ -45,6 +45,10 @@ pub struct EvalArgs {
     /// the probe-then-predict method, `probe-neural-float`.
     #[arg(long)]
     pub history: Option<PathBuf>,
+    /// The quantized history-aware predictor (from `ouro quantize` of --history): adds
+    /// `probe-neural`, the method as the gateware computes it.
+    #[arg(long, requires = "history")]
+    pub history_q: Option<PathBuf>,
     /// Reads averaged into each reading of the probe-then-predict method (a power of two, 1
     /// to 16).
     #[arg(long, default_value_t = 4, requires = "history")]
@@ -131,9 +135,15 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
         .map(Predictor::load)
         .transpose()
         .cli()?;
+    let history_q = a
+        .history_q
+        .as_deref()
+        .map(QPredictor::load)
+        .transpose()
+        .cli()?;
     let mut prog = ev::Programmer::new(&d, &board, &float, &fixed)?;
     if let Some(h) = &history {
-        let mut method = ouro_host::probe::ProbeThenPredict::new(h);
+        let mut method = ouro_host::probe::ProbeThenPredict::new(h, history_q.as_ref());
         method.reads = a.reads;
         prog = prog.with_probe(method)?;
     }

@@ -201,6 +201,7 @@ pub fn quantize_with(
             reset: reset.net,
         },
         levels: None,
+        probe_floor_codes: None,
         quantization: None,
     };
     q.validate()

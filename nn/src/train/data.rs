@@ -7,6 +7,7 @@ use super::params::{CheckedTrainParams, Weighting};
 use super::report::RowCounts;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use ouro_core::dataset::Row;
+use ouro_core::schema::{Feature, Situation};
 use ouro_core::Polarity;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -226,19 +227,25 @@ impl Normalisation {
     }
 }
 
-/// The network's raw inputs for some rows: `(g_before_us, g_after_us)`, then the row's history
-/// (`extra[i]`, when `extra` is not empty: probe delta, probe log2 seconds, level), one row per
-/// sample.
-pub(super) fn inputs_of(rows: &[Row], extra: &[[f64; 3]], idx: &[usize]) -> Array2<f64> {
-    let cols = if extra.is_empty() { 2 } else { 5 };
-    Array2::from_shape_fn((idx.len(), cols), |(i, j)| {
-        let r = &rows[idx[i]];
-        match j {
-            0 => r.g_before_us,
-            1 => r.g_after_us,
-            _ => extra[idx[i]][j - 2],
+/// The network's raw inputs for some rows, one row per sample: `features` of the situation
+/// whose reading is the row's `g_before_us`, whose target is its `g_after_us` and whose history
+/// is `extra[i]` (when `extra` is not empty; else blind).
+pub(super) fn inputs_of(
+    rows: &[Row],
+    extra: &[Situation<f64>],
+    features: &[Feature],
+    idx: &[usize],
+) -> Array2<f64> {
+    let mut x = Array2::zeros((idx.len(), features.len()));
+    for (mut out, &i) in x.rows_mut().into_iter().zip(idx) {
+        let mut s = extra.get(i).copied().unwrap_or_default();
+        s.now = rows[i].g_before_us;
+        s.target = rows[i].g_after_us;
+        for (o, f) in out.iter_mut().zip(features) {
+            *o = f.of(&s);
         }
-    })
+    }
+    x
 }
 
 /// One polarity's kept rows, split, weighted and normalised: what the fit consumes.
@@ -265,7 +272,8 @@ impl TrainingSet {
     /// history-aware network, else empty) with `rng`, weigh and normalise them.
     pub fn prepare(
         rows: &[Row],
-        extra: &[[f64; 3]],
+        extra: &[Situation<f64>],
+        features: &[Feature],
         params: &CheckedTrainParams,
         rng: &mut Xoshiro256PlusPlus,
     ) -> Self {
@@ -273,8 +281,8 @@ impl TrainingSet {
         let targets =
             |idx: &[usize]| Array1::from_iter(idx.iter().map(|&i| log2_seconds(rows[i].width_ns)));
         let (mut x_train, mut x_val) = (
-            inputs_of(rows, extra, &train_idx),
-            inputs_of(rows, extra, &val_idx),
+            inputs_of(rows, extra, features, &train_idx),
+            inputs_of(rows, extra, features, &val_idx),
         );
         let (mut y_train, mut y_val) = (targets(&train_idx), targets(&val_idx));
         let w_train = row_weights(rows, &train_idx, params);

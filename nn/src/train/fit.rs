@@ -12,6 +12,7 @@ use ndarray::{s, Array1, Array2};
 use ouro_core::dataset::Row;
 use ouro_core::progress::Progress;
 use ouro_core::schema::MlpF;
+use ouro_core::schema::{Feature, Situation};
 use ouro_core::Polarity;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -36,14 +37,13 @@ impl Fitted {
 /// epoch's batch order.
 pub(super) fn fit(
     polarity: Polarity,
-    rows: &[Row],
-    extra: &[[f64; 3]],
+    (rows, extra, features): (&[Row], &[Situation<f64>], &[Feature]),
     counts: RowCounts,
     params: &CheckedTrainParams,
     mut rng: Xoshiro256PlusPlus,
     progress: Option<&dyn Progress>,
 ) -> Result<Fitted, NnError> {
-    let data = TrainingSet::prepare(rows, extra, params, &mut rng);
+    let data = TrainingSet::prepare(rows, extra, features, params, &mut rng);
     let mut model = Model::init(
         data.x_train.view(),
         &params.hidden,
@@ -369,8 +369,7 @@ mod tests {
             let rng = Xoshiro256PlusPlus::seed_from_u64(1);
             let fitted = fit(
                 Polarity::Set,
-                &rows,
-                &[],
+                (&rows, &[], &[Feature::GNow, Feature::GTarget]),
                 RowCounts::default(),
                 &params,
                 rng,

@@ -5,7 +5,7 @@
 
 use crate::NnError;
 use ouro_core::dataset::Row;
-use ouro_core::schema::Levels;
+use ouro_core::schema::{probe_log2_change_us, Levels, Situation};
 use ouro_core::sequence::SeqRow;
 use ouro_core::Polarity;
 
@@ -20,9 +20,10 @@ pub struct HistoryExamples {
     /// The pulses to learn, as pulse rows (reading after the probe, polarity, width, reading
     /// after the pulse).
     pub rows: Vec<Row>,
-    /// Each row's history: the probe's change (microsiemens), log2 of its duration (seconds)
-    /// and the pulse's amplitude level.
-    pub extra: Vec<[f64; 3]>,
+    /// Each row's history: the probe's change (microsiemens, and log2 along its polarity), log2
+    /// of its duration (seconds) and the pulse's amplitude level. The reading and the target
+    /// come from the row.
+    pub extra: Vec<Situation<f64>>,
     /// The ladder: the distinct amplitudes of each polarity, smallest magnitude (the probes')
     /// first.
     pub levels: Levels,
@@ -69,11 +70,14 @@ pub fn examples(seq: &[SeqRow], origin: &str) -> Result<HistoryExamples, NnError
             .index_of(pulse.polarity, pulse.amplitude_v)
             .expect("every amplitude is on the ladder");
         rows.push(pulse.row());
-        extra.push([
-            probe.g_after_us - probe.g_before_us,
-            (probe.width_ns * 1e-9).log2(),
-            level as f64,
-        ]);
+        let delta = probe.g_after_us - probe.g_before_us;
+        extra.push(Situation {
+            probe_delta: delta,
+            probe_log2_change: probe_log2_change_us(probe.polarity, delta),
+            probe_log2: (probe.width_ns * 1e-9).log2(),
+            level: level as f64,
+            ..Situation::default()
+        });
     }
     if rows.is_empty() {
         return Err(NnError::Data(format!(
@@ -122,8 +126,16 @@ mod tests {
         // (1,1) after (1,0)? (1,0) is level 1: no. (0,0)->... so two rows, plus (0,2) after
         // (0,1) is dropped.
         assert_eq!(h.rows, vec![seq[1].row(), seq[3].row()]);
-        assert_eq!(h.extra[0], [3.0, (100e-9f64).log2(), 1.0]);
-        assert_eq!(h.extra[1], [-2.0, (100e-9f64).log2(), 0.0]);
+        let s = h.extra[0];
+        assert_eq!(
+            (s.probe_delta, s.probe_log2_change, s.probe_log2, s.level),
+            (3.0, 3f64.log2(), (100e-9f64).log2(), 1.0)
+        );
+        let s = h.extra[1];
+        assert_eq!(
+            (s.probe_delta, s.probe_log2_change, s.probe_log2, s.level),
+            (-2.0, 1.0, (100e-9f64).log2(), 0.0)
+        );
         let e = examples(&seq[4..6], "x.csv").unwrap_err().to_string();
         assert!(e.contains("levels.reset") || e.contains("ladder"), "{e}");
     }

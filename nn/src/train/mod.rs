@@ -58,6 +58,7 @@ pub use report::{EpochStats, PolarityReport, RowCounts, TrainReport};
 use crate::NnError;
 use ouro_core::dataset::Row;
 use ouro_core::progress::Progress;
+use ouro_core::schema::Situation;
 use ouro_core::schema::{
     Feature, Levels, MlpF, PerPolarity, Predictor, TrainingInfo, PREDICTOR_FORMAT,
 };
@@ -99,10 +100,24 @@ pub fn train_history(
     train_with(&h.rows, &h.extra, Some(h.levels), params, progress)
 }
 
+/// The inputs of a history-aware predictor, in order.
+///
+/// The probe's change enters as its log (a cell twice as fast moves twice as far in the
+/// probe's short time, so speed is a shift on this scale); the signed change in microsiemens
+/// on its own left the network unable to use the probe (a blind network did better), and
+/// adding it beside the log did not help.
+pub const HISTORY_FEATURES: [Feature; 5] = [
+    Feature::GNow,
+    Feature::GTarget,
+    Feature::ProbeLog2Change,
+    Feature::ProbeLog2,
+    Feature::Level,
+];
+
 /// [`train`] or [`train_history`]: `extra` holds each row's history (empty: blind).
 fn train_with(
     rows: &[Row],
-    extra: &[[f64; 3]],
+    extra: &[Situation<f64>],
     levels: Option<Levels>,
     params: &CheckedTrainParams,
     progress: Option<&dyn Progress>,
@@ -114,7 +129,12 @@ fn train_with(
     if let Some(pb) = progress {
         pb.set_total(2 * u64::from(params.epochs));
     }
-    let pick = |idx: &[usize]| -> (Vec<Row>, Vec<[f64; 3]>) {
+    let features = if levels.is_some() {
+        HISTORY_FEATURES.to_vec()
+    } else {
+        vec![Feature::GNow, Feature::GTarget]
+    };
+    let pick = |idx: &[usize]| -> (Vec<Row>, Vec<Situation<f64>>) {
         (
             idx.iter().map(|&i| rows[i]).collect(),
             if extra.is_empty() {
@@ -130,8 +150,15 @@ fn train_with(
     let set_rng = Xoshiro256PlusPlus::seed_from_u64(params.seed);
     let mut reset_rng = set_rng.clone();
     reset_rng.jump();
-    let fit_one = |polarity, rows: &[Row], extra: &[[f64; 3]], counts, rng| {
-        fit::fit(polarity, rows, extra, counts, params, rng, progress)
+    let fit_one = |polarity, rows: &[Row], extra: &[Situation<f64>], counts, rng| {
+        fit::fit(
+            polarity,
+            (rows, extra, &features),
+            counts,
+            params,
+            rng,
+            progress,
+        )
     };
     let (set, reset) = rayon::join(
         || fit_one(Polarity::Set, &set_rows, &set_extra, set_counts, set_rng),
@@ -169,17 +196,6 @@ fn train_with(
             set: report.polarities.set.train_rows,
             reset: report.polarities.reset.train_rows,
         },
-    };
-    let features = if levels.is_some() {
-        vec![
-            Feature::GNow,
-            Feature::GTarget,
-            Feature::ProbeDelta,
-            Feature::ProbeLog2,
-            Feature::Level,
-        ]
-    } else {
-        vec![Feature::GNow, Feature::GTarget]
     };
     let predictor = Predictor {
         format: PREDICTOR_FORMAT.into(),
