@@ -131,6 +131,15 @@ pub fn quantized_history_predictor(seed: u64) -> (Predictor, QPredictor, QuantSu
 /// The seed of the quantized history-aware engine configuration (`hist5q`).
 pub const HIST5Q_SEED: u64 = 0x4157_0005;
 
+/// The lowest and highest codes of the device window on `board`.
+pub fn window_codes(board: &BoardConfig) -> (i32, i32) {
+    let (g0, g1) = ouro_sim::device::window_conductance_us();
+    (
+        i32::from(board.code_of_us(g0)),
+        i32::from(board.code_of_us(g1)),
+    )
+}
+
 /// A random situation the board can present (fixed units): a reading and a distinct target in
 /// the device window's codes, a probe change within the window's span either way (mostly
 /// small, as probes are, sometimes anywhere), a probe of `2^k` cycles within the board's pulse
@@ -141,11 +150,8 @@ pub fn random_situation<R: Rng + ?Sized>(
     board: &BoardConfig,
     levels: usize,
 ) -> (Polarity, Situation<i32>) {
-    let (g0, g1) = ouro_sim::device::window_conductance_us();
-    let (lo, hi) = (
-        i64::from(board.code_of_us(g0)),
-        i64::from(board.code_of_us(g1)),
-    );
+    let (lo, hi) = window_codes(board);
+    let (lo, hi) = (i64::from(lo), i64::from(hi));
     let now = range(rng, lo, hi);
     let target = loop {
         let t = range(rng, lo, hi);

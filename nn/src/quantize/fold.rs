@@ -134,7 +134,7 @@ impl Fold<'_> {
         let (_, exps) = best.expect("the first candidate succeeded");
         let folded = self.fold(polarity, net, &exps, tables.as_ref())?;
 
-        // The error bound: the worst over tiles of the window's code box.
+        // The error bound: the worst over tiles of the inputs' domains.
         let mut layer_bound = vec![0.0f64; n_layers];
         let mut may_saturate = false;
         for (lo, hi) in self.tiles(tiles, polarity, tables.as_ref()) {
