@@ -21,7 +21,7 @@ pub(super) struct NetworkQ {
     pub(super) info: Vec<LayerInfo>,
     /// The error bound of the output, log2 units.
     pub(super) bound: f64,
-    /// Whether interval arithmetic could not exclude saturation in the window.
+    /// Whether interval arithmetic could not exclude saturation in the input domains.
     pub(super) may_saturate: bool,
 }
 

@@ -93,9 +93,10 @@ impl fmt::Display for QuantSummary {
         )?;
         writeln!(
             f,
-            "  clamped: {} low, {} high; saturation in the window {}",
+            "  clamped: {} low, {} high; saturation in the {} {}",
             c.clamped_low,
             c.clamped_high,
+            if self.history { "domains" } else { "window" },
             if self.saturation_excluded {
                 "excluded by interval arithmetic"
             } else {
@@ -211,5 +212,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("saturated in 4 situations"), "{text}");
+        assert!(
+            text.contains("saturation in the domains not excluded"),
+            "{text}"
+        );
     }
 }
