@@ -136,7 +136,10 @@ pub struct Config {
 /// [`DEFAULT_LANES`] lanes, a two-hidden-layer 2 -> 16 -> 16 -> 1 network with as many lanes
 /// (the shape of the `nominal` and `c2c` predictors, and of the default one before it), a
 /// 4-input (history) network with 3 lanes (so that a layer's outputs do not divide evenly into
-/// lanes), and a deeper network with 2 lanes.
+/// lanes), a deeper network with 2 lanes, and a 5-input history-aware 5 -> 16 -> 1 network
+/// quantized by `ouro_nn::quantize` from a random float one
+/// ([`history::quantized_history_predictor`](crate::history::quantized_history_predictor)) with
+/// [`DEFAULT_LANES`] lanes.
 pub fn test_configs() -> Vec<Config> {
     let q = ouro_nn::defaults::qpredictor();
     vec![
@@ -159,6 +162,11 @@ pub fn test_configs() -> Vec<Config> {
             name: "deep",
             q: random_predictor(0xDEE9_0003, 2, &[10, 6, 5]),
             lanes: 2,
+        },
+        Config {
+            name: "hist5q",
+            q: crate::history::quantized_history_predictor(crate::history::HIST5Q_SEED).1,
+            lanes: DEFAULT_LANES,
         },
     ]
 }

@@ -1,9 +1,15 @@
 //! Co-simulation: the generated Verilog, run in Verilator, against the bit-accurate golden model
 //! (`ouro_nn::golden`), output for output and with exactly the documented latency.
 
-use ouro_core::schema::QPredictor;
+use ouro_core::board::BoardConfig;
+use ouro_core::schema::{QPredictor, Situation};
 use ouro_core::Polarity;
+use ouro_hdl::layout::{EngineShape, MemImage};
 use ouro_nn::golden::{Clamp, GoldenPredictor, Limits};
+use ouro_nn::quantize::exponent_range;
+use ouro_testkit::history::{
+    quantized_history_predictor, random_situation, window_codes, HIST5Q_SEED, HISTORY_FEATURES,
+};
 use ouro_testkit::rng::seeded;
 use ouro_testkit::vectors::{
     corner_inputs, output_can_saturate, output_saturating_inputs, random_inputs,
@@ -538,4 +544,125 @@ fn outputs_hold_the_previous_result_until_done() {
         bad[j].cycles ^= 1;
         assert!(check(&trace, &bad).is_err(), "corrupted expectation");
     }
+}
+
+/// The 5-input history-aware configuration (`hist5q`: a random float 5 -> 16 -> 1 predictor
+/// with inputs g_now, g_target, probe_delta, probe_log2 and level, quantized by
+/// `ouro_nn::quantize`), bit for bit and cycle for cycle against the golden model over
+/// situations a board presents: readings and targets in the window's codes, probe changes,
+/// probe exponents within the board's pulse limits, every level, made into input words by
+/// `GoldenPredictor::inputs_in`; the corners of every domain; and random words. Negative
+/// check: an engine loaded with one flipped weight bit (first layer, the probe's log2 input)
+/// disagrees with the golden model on these situations, and agrees with the golden model of
+/// the flipped weights.
+#[test]
+fn quantized_history_predictor_is_bit_exact_in_situations() {
+    if !require_verilator("hist5q") {
+        return;
+    }
+    let cfg = ConfigInfo::get("hist5q").expect("configuration");
+    let q = predictor(cfg.predictor_yaml, cfg.name);
+    // The engine runs exactly what the quantizer makes of the float fixture.
+    let (_, fresh, summary) = quantized_history_predictor(HIST5Q_SEED);
+    assert_eq!(q, fresh);
+    assert_eq!(q.features, HISTORY_FEATURES);
+    assert!(summary.history && summary.saturation_excluded, "{summary}");
+    let g = GoldenPredictor::new(&q);
+    let board = BoardConfig::default_board();
+    let n_levels = q.levels.as_ref().expect("levels").len();
+    let mut rng = seeded(0x4157_C051);
+
+    // Realistic situations, then the corners of every domain (both polarities).
+    let mut xs: Vec<(Polarity, Vec<i16>)> = (0..30_000)
+        .map(|_| {
+            let (pol, s) = random_situation(&mut rng, &board, n_levels);
+            (pol, g.inputs_in(pol, &s))
+        })
+        .collect();
+    let (lo, hi) = window_codes(&board);
+    let (k0, k1) = exponent_range(&board);
+    for (now, target) in [(lo, hi), (hi, lo), (lo, lo + 1), (hi, hi - 1)] {
+        for probe_delta in [lo - hi, 0, hi - lo] {
+            for k in [k0, k1] {
+                for level in [0, n_levels as i32 - 1] {
+                    let s = Situation {
+                        now,
+                        target,
+                        probe_delta,
+                        probe_log2_change: 0,
+                        probe_log2: (k << 10) as i32,
+                        level: level << 10,
+                    };
+                    let pol = Polarity::towards(now, target).expect("a move");
+                    xs.push((pol, g.inputs_in(pol, &s)));
+                }
+            }
+        }
+    }
+    let realistic = xs.len();
+    // Random words too (the engine must match the golden model for any input).
+    for _ in 0..5_000 {
+        let pol = if rng.random::<bool>() {
+            Polarity::Set
+        } else {
+            Polarity::Reset
+        };
+        xs.push((pol, random_inputs(&mut rng, &g, 5)));
+    }
+
+    let mut m = cfg.model().expect("model");
+    let mut clamps = [0usize; 3];
+    for (pol, x) in &xs {
+        let want = g.predict_inputs(*pol, x, g.limits());
+        let got = m.predict(*pol, x);
+        check(&want, cfg.latency, &got)
+            .unwrap_or_else(|e| panic!("hist5q: inputs {x:?} {pol}: {e}"));
+        clamps[want.clamp as usize] += 1;
+    }
+    eprintln!(
+        "hist5q: {} vectors ({realistic} from situations) bit-exact, latency {} cycles (5-16-1, {} lanes); clamps {clamps:?}",
+        xs.len(),
+        cfg.latency,
+        cfg.lanes
+    );
+    assert!(
+        clamps.iter().all(|&c| c > 0),
+        "every clamp outcome: {clamps:?}"
+    );
+
+    // Negative check: flip bit 11 of the weight of the first layer's unit with the largest
+    // output weight on the probe's log2 input, in the RESET network.
+    let shape = EngineShape::new(&q, cfg.lanes).expect("shape");
+    let mut bad = q.clone();
+    let net = &mut bad.networks.reset;
+    let j = (0..net.layers[0].weights.len())
+        .max_by_key(|&j| net.layers[1].weights[0][j].unsigned_abs())
+        .expect("a hidden unit");
+    net.layers[0].weights[j][3] ^= 1 << 11;
+    let bad_g = GoldenPredictor::new(&bad);
+    m.load_all(&MemImage::new(&bad, &shape).expect("image").load_writes());
+    let mut caught = 0;
+    for (pol, x) in &xs[..2_000] {
+        let got = m.predict(*pol, x);
+        check(
+            &bad_g.predict_inputs(*pol, x, g.limits()),
+            cfg.latency,
+            &got,
+        )
+        .unwrap_or_else(|e| panic!("hist5q, flipped weight: inputs {x:?} {pol}: {e}"));
+        caught +=
+            usize::from(check(&g.predict_inputs(*pol, x, g.limits()), cfg.latency, &got).is_err());
+    }
+    assert!(
+        caught > 100,
+        "the flipped weight bit is caught ({caught} of 2000)"
+    );
+    // Reloading the quantized weights restores the engine.
+    m.load_all(&MemImage::new(&q, &shape).expect("image").load_writes());
+    for (pol, x) in &xs[..500] {
+        let got = m.predict(*pol, x);
+        check(&g.predict_inputs(*pol, x, g.limits()), cfg.latency, &got)
+            .unwrap_or_else(|e| panic!("hist5q, reloaded: inputs {x:?} {pol}: {e}"));
+    }
+    eprintln!("hist5q: a flipped weight bit caught in {caught} of 2000 situations");
 }

@@ -1,20 +1,38 @@
-//! The interval error bound: the window's box of codes cut into tiles, and on each tile a
+//! The interval error bound: the product of the inputs' domains (for a blind predictor the
+//! window's box of codes) cut into tiles, and on each tile a
 //! bound on |fixed - float| of every layer, propagated through the exact folded network (the
 //! `quantize` module docs give the recurrence; `docs/FIXED_POINT.md` section 6 explains it).
 
+use super::domain::{for_each_point, holds_move};
 use super::fold::{Fold, Folded, InputWords};
 use ouro_core::qformat::ACT_FRAC;
-use ouro_core::schema::Feature;
 use ouro_core::Polarity;
 
-/// Tiles the error bound is computed over (for two inputs, 32 x 32).
-pub(super) const TILES: f64 = 1024.0;
-/// Tiles used while searching the scaling (16 x 16).
-pub(super) const SEARCH_TILES: f64 = 256.0;
+/// Tiles the error bound of a blind predictor is computed over (32 x 32).
+pub(super) const TILES: u64 = 1024;
+/// Tiles used while searching the scaling of a blind predictor (16 x 16).
+pub(super) const SEARCH_TILES: u64 = 256;
+/// Tiles of the continuous axes (readings and the probe's change) of a history-aware
+/// predictor: 16 per axis for three such axes. The probe's log2 duration and the level are
+/// taken value by value on top (one tile per exponent and level).
+pub(super) const HISTORY_TILES: u64 = 4096;
+/// [`HISTORY_TILES`] while searching the scaling (8 per axis for three axes).
+pub(super) const HISTORY_SEARCH_TILES: u64 = 512;
+
+/// The largest `m` with `m^n <= count` (at least 1).
+fn per_axis(count: u64, n: u32) -> usize {
+    let mut m = 1u64;
+    while (m + 1).checked_pow(n).is_some_and(|p| p <= count) {
+        m += 1;
+    }
+    m as usize
+}
 
 impl Fold<'_> {
-    /// The window's box of codes, in gateware input values, cut into tiles (32 x 32 for two
-    /// inputs); each tile as per-input `(lo, hi)`.
+    /// The product of the inputs' domains, in gateware input values, cut into tiles: each
+    /// continuous axis (readings, the probe's change) into `m` intervals with `m^n <= count`
+    /// for `n` such axes (32 x 32 for a blind predictor and 1024), each discrete one (probe
+    /// exponent, level) into its values; each tile as per-input `(lo, hi)`.
     ///
     /// With input tables, a tile's interval of an input is the range of the exact (unrounded)
     /// scaled table values over the tile's codes: the words' range widened by half a word.
@@ -23,69 +41,57 @@ impl Fold<'_> {
     /// for RESET) are kept: the network never sees the others.
     pub(super) fn tiles(
         &self,
-        count: f64,
+        count: u64,
         polarity: Polarity,
         tables: Option<&InputWords>,
     ) -> Vec<(Vec<f64>, Vec<f64>)> {
-        let n = self.offsets.len();
-        let per_axis = (count.powf(1.0 / n as f64).floor() as usize).max(1);
-        let (c0, c1) = (i64::from(self.code_range.0), i64::from(self.code_range.1));
-        let cuts: Vec<i64> = (0..=per_axis)
-            .map(|t| c0 + (c1 - c0) * t as i64 / per_axis as i64)
-            .collect();
-        // Each tile also carries its code range per input, to test the polarity.
-        let mut tiles: Vec<CodeTile> = vec![(Vec::new(), Vec::new(), Vec::new())];
+        let continuous = self.domains.iter().filter(|d| !d.discrete()).count() as u32;
+        let per_axis = per_axis(count, continuous.max(1));
         let one = f64::from(1u32 << ACT_FRAC);
-        for (i, &off) in self.offsets.iter().enumerate() {
-            let range = |c0: i64, c1: i64| -> (f64, f64) {
-                match tables {
-                    None => (
-                        (c0 - i64::from(off)) as f64 / one,
-                        (c1 - i64::from(off)) as f64 / one,
-                    ),
-                    Some(t) => {
-                        let words = &t.words[i][c0 as usize..=c1 as usize];
-                        let lo = words.iter().copied().min().unwrap_or(0);
-                        let hi = words.iter().copied().max().unwrap_or(0);
-                        ((f64::from(lo) - 0.5) / one, (f64::from(hi) + 0.5) / one)
-                    }
-                }
-            };
-            let ranges: Vec<((f64, f64), (i64, i64))> = cuts
-                .windows(2)
-                .map(|w| (range(w[0], w[1]), (w[0], w[1])))
-                .collect();
-            tiles = tiles
-                .into_iter()
-                .flat_map(|(lo, hi, codes)| {
-                    ranges.iter().map(move |&((a, b), c)| {
-                        let (mut lo, mut hi, mut codes) = (lo.clone(), hi.clone(), codes.clone());
-                        lo.push(a);
-                        hi.push(b);
-                        codes.push(c);
-                        (lo, hi, codes)
+        // Per input, its intervals: of input values, and of the domain's values.
+        let axes: Vec<Vec<TileAxis>> = self
+            .domains
+            .iter()
+            .enumerate()
+            .map(|(i, dom)| {
+                dom.cuts(per_axis)
+                    .into_iter()
+                    .map(|(c0, c1)| {
+                        let values = match tables {
+                            None => (dom.input_value(c0), dom.input_value(c1)),
+                            Some(t) => {
+                                let words = &t.words[i][c0 as usize..=c1 as usize];
+                                let lo = words.iter().copied().min().unwrap_or(0);
+                                let hi = words.iter().copied().max().unwrap_or(0);
+                                ((f64::from(lo) - 0.5) / one, (f64::from(hi) + 0.5) / one)
+                            }
+                        };
+                        (values, (c0, c1))
                     })
-                })
-                .collect();
-        }
-        let now = self.features.iter().position(|f| *f == Feature::GNow);
-        let target = self.features.iter().position(|f| *f == Feature::GTarget);
-        tiles
-            .into_iter()
-            .filter(|(_, _, codes)| match (now, target) {
-                (Some(n), Some(t)) => match polarity {
-                    Polarity::Set => codes[n].0 < codes[t].1,
-                    Polarity::Reset => codes[n].1 > codes[t].0,
-                },
-                _ => true,
+                    .collect()
             })
-            .map(|(lo, hi, _)| (lo, hi))
-            .collect()
+            .collect();
+        let (now, target) = self.readings();
+        let mut tiles = Vec::new();
+        let mut ranges = vec![(0i64, 0i64); axes.len()];
+        for_each_point(&axes, |point| {
+            for (r, (_, c)) in ranges.iter_mut().zip(point) {
+                *r = *c;
+            }
+            if holds_move(&ranges, now, target, polarity) {
+                tiles.push((
+                    point.iter().map(|(v, _)| v.0).collect(),
+                    point.iter().map(|(v, _)| v.1).collect(),
+                ));
+            }
+        });
+        tiles
     }
 }
 
-/// A tile while it is built: per input, the interval of input values and the code range.
-type CodeTile = (Vec<f64>, Vec<f64>, Vec<(i64, i64)>);
+/// One interval of an input while tiles are built: of input values, and of the domain's
+/// values (codes, to test the polarity).
+type TileAxis = ((f64, f64), (i64, i64));
 
 /// The error bound of every layer (largest over its units, Q6.10 units) for inputs in the box
 /// `lo..=hi` (the `quantize` module docs). Interval arithmetic through the exact network
@@ -165,9 +171,10 @@ pub(super) fn tile_bound(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quantize::domain::domains;
     use crate::quantize::input_offset;
     use ouro_core::board::BoardConfig;
-    use ouro_core::schema::DenseQ;
+    use ouro_core::schema::{DenseQ, Feature};
 
     /// One layer `y = w x + b` with its exact quantization at `weight_frac` 14.
     fn layer(w: f64, b: f64) -> Folded {
@@ -224,11 +231,17 @@ mod tests {
         let window = ouro_sim::device::window_conductance_us();
         let code_range = (board.code_of_us(window.0), board.code_of_us(window.1));
         let offsets = [input_offset(board.adc.bits); 2];
+        let domains = domains(
+            &[Feature::GNow, Feature::GTarget],
+            &board,
+            code_range,
+            offsets[0],
+            1,
+        );
         let fold = Fold {
             board: &board,
-            features: &[Feature::GNow, Feature::GTarget],
-            offsets: &offsets,
-            codes: &[],
+            domains: &domains,
+            grid: &[],
             code_range,
         };
         let one = f64::from(1u32 << ACT_FRAC);
@@ -259,5 +272,54 @@ mod tests {
             fold.tiles(SEARCH_TILES, Polarity::Set, None).len(),
             16 * 17 / 2
         );
+    }
+
+    #[test]
+    fn history_tiles_take_exponents_and_levels_one_by_one() {
+        assert_eq!((per_axis(1024, 2), per_axis(256, 2)), (32, 16));
+        assert_eq!(
+            (per_axis(4096, 3), per_axis(512, 3), per_axis(3, 7)),
+            (16, 8, 1)
+        );
+        let board = BoardConfig::default_board();
+        let code_range = (600u16, 3400u16);
+        let features = [
+            Feature::GNow,
+            Feature::GTarget,
+            Feature::ProbeDelta,
+            Feature::ProbeLog2,
+            Feature::Level,
+        ];
+        let domains = domains(&features, &board, code_range, 2048, 3);
+        let fold = Fold {
+            board: &board,
+            domains: &domains,
+            grid: &[],
+            code_range,
+        };
+        let one = f64::from(1u32 << ACT_FRAC);
+        let tiles = fold.tiles(HISTORY_TILES, Polarity::Reset, None);
+        // 16 x 17 / 2 reading tiles, 16 of the delta, 18 exponents (k = 0..=17), 3 levels.
+        assert_eq!(tiles.len(), 16 * 17 / 2 * 16 * 18 * 3);
+        let span = f64::from(code_range.1 - code_range.0) / one;
+        let min = |i: usize| tiles.iter().map(|t| t.0[i]).fold(f64::INFINITY, f64::min);
+        let max = |i: usize| {
+            tiles
+                .iter()
+                .map(|t| t.1[i])
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        assert_eq!((min(2), max(2)), (-span, span));
+        assert_eq!((min(3), max(3)), (0.0, 17.0));
+        assert_eq!((min(4), max(4)), (0.0, 2.0));
+        // Exponents and levels are points: integers in Q6.10.
+        for t in &tiles {
+            for i in [3, 4] {
+                assert_eq!(t.0[i], t.1[i]);
+                assert_eq!(t.0[i].fract(), 0.0);
+            }
+            // A RESET move: the reading above the target somewhere in the tile.
+            assert!(t.1[0] > t.0[1]);
+        }
     }
 }

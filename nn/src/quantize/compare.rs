@@ -1,7 +1,10 @@
 //! The float-vs-fixed comparison: the quantized predictor, run through the bit-accurate golden
-//! model, against the float one on an evaluation grid of conductance pairs.
+//! model, against the float one on an evaluation grid of conductance pairs (blind predictors)
+//! or of situations (history-aware ones: readings, the probe's change and duration, the
+//! level).
 
-use super::EXP2_CHECK_MIN_CYCLES;
+use super::domain::{domains, float_situation, DELTA_POINTS, HISTORY_READING_POINTS};
+use super::{input_offset, EXP2_CHECK_MIN_CYCLES};
 use crate::golden::{Clamp, GoldenPredictor};
 use crate::network::FloatNetwork;
 use crate::NnError;
@@ -13,7 +16,7 @@ use ouro_core::Polarity;
 /// The measured difference between a float predictor and a quantized one.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Comparison {
-    /// Pairs evaluated.
+    /// Pairs (situations) evaluated.
     pub rows: usize,
     /// Pairs skipped because both conductances give the same ADC code (no pulse).
     pub skipped: usize,
@@ -25,6 +28,9 @@ pub struct Comparison {
     pub mean_abs_log2_error: f64,
     /// The `(reading, target)` ADC codes of the largest error.
     pub worst_codes: Option<(u16, u16)>,
+    /// The whole situation of the largest error (fixed units: codes, their difference, Q6.10
+    /// words).
+    pub worst_situation: Option<Situation<i32>>,
     /// Largest relative error of the exp2 table's mantissa against `2^frac` (index truncation
     /// to [`EXP2_INDEX_BITS`] bits plus table rounding): below 0.27 %.
     pub exp2_table_max_rel_error: f64,
@@ -89,21 +95,125 @@ pub fn eval_pairs(window_us: (f64, f64), n: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The evaluation grid of a predictor with `features` (and `levels` amplitude levels, when one
+/// is [`Feature::Level`]), as situations in fixed units. For a blind predictor, the codes of
+/// [`eval_pairs`]`(window_us, n)` (what [`compare`] reads). For a history-aware one, the
+/// product of: the codes of [`grid_us`] with at most [`HISTORY_READING_POINTS`] points for the
+/// reading and for the target, [`DELTA_POINTS`] code differences over
+/// `-(hi - lo)..=hi - lo` (`lo`, `hi` the window's codes) for the probe's change, every probe
+/// exponent `k << 10` with `2^k` cycles within the board's pulse limits, every level
+/// `level << 10`. Features a predictor does not have stay 0. Pairs with equal codes are kept
+/// ([`compare_in`] skips them).
+pub fn eval_situations(
+    features: &[Feature],
+    levels: usize,
+    board: &BoardConfig,
+    window_us: (f64, f64),
+    n: usize,
+) -> Vec<Situation<i32>> {
+    let code = |g: f64| i32::from(board.code_of_us(g));
+    if features.iter().all(|f| f.is_reading()) {
+        return eval_pairs(window_us, n)
+            .into_iter()
+            .map(|(a, b)| Situation::blind(code(a), code(b)))
+            .collect();
+    }
+    let mut codes: Vec<i32> = grid_us(window_us, n.min(HISTORY_READING_POINTS))
+        .into_iter()
+        .map(code)
+        .collect();
+    codes.dedup();
+    let code_range = (board.code_of_us(window_us.0), board.code_of_us(window_us.1));
+    let doms = domains(
+        features,
+        board,
+        code_range,
+        input_offset(board.adc.bits),
+        levels,
+    );
+    let axis = |f: Feature, points: usize| -> Vec<i32> {
+        doms.iter().find(|d| d.feature == f).map_or(vec![0], |d| {
+            d.grid(points).into_iter().map(|v| v as i32).collect()
+        })
+    };
+    let (deltas, changes, exps, levels) = (
+        axis(Feature::ProbeDelta, DELTA_POINTS),
+        axis(Feature::ProbeLog2Change, DELTA_POINTS),
+        axis(Feature::ProbeLog2, 0),
+        axis(Feature::Level, 0),
+    );
+    let mut out = Vec::new();
+    for &now in &codes {
+        for &target in &codes {
+            for &probe_delta in &deltas {
+                for &probe_log2_change in &changes {
+                    for &probe_log2 in &exps {
+                        for &level in &levels {
+                            out.push(Situation {
+                                now,
+                                target,
+                                probe_delta,
+                                probe_log2_change,
+                                probe_log2,
+                                level,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Measure the quantized predictor `q` (run through the golden model) against the float one
 /// `p` on `pairs` of conductances `(g_now, g_target)` in microsiemens. Each pair is read by
 /// `board` (`code_of_us`); pairs with equal codes are skipped; the float predictor is
 /// evaluated at the centres of the two codes' bins, so only arithmetic error is measured.
+///
+/// The other inputs of a history-aware predictor are 0 (a probe of one cycle that changed
+/// nothing, level 0); [`compare_in`] takes whole situations.
 pub fn compare(
     p: &Predictor,
     q: &QPredictor,
     board: &BoardConfig,
     pairs: &[(f64, f64)],
 ) -> Result<Comparison, NnError> {
+    let situations: Vec<Situation<i32>> = pairs
+        .iter()
+        .map(|&(a, b)| {
+            Situation::blind(
+                i32::from(board.code_of_us(a)),
+                i32::from(board.code_of_us(b)),
+            )
+        })
+        .collect();
+    compare_in(p, q, board, &situations)
+}
+
+/// Measure the quantized predictor `q` (run through the golden model,
+/// [`GoldenPredictor::inputs_in`]) against the float one `p` in `situations`, given in fixed
+/// units (ADC codes, their difference, Q6.10 words for the probe's log2 duration and the
+/// level; [`eval_situations`] makes a grid of them). Situations whose two readings are equal
+/// are skipped; the float predictor sees the centres of the codes' bins and the other values
+/// through [`Feature::affine`], so only arithmetic error is measured.
+pub fn compare_in(
+    p: &Predictor,
+    q: &QPredictor,
+    board: &BoardConfig,
+    situations: &[Situation<i32>],
+) -> Result<Comparison, NnError> {
     q.validate().map_err(|e| NnError::Mismatch(e.to_string()))?;
     if q.features != p.features {
         return Err(NnError::Mismatch(format!(
             "features differ: float {:?}, quantized {:?}",
             p.features, q.features
+        )));
+    }
+    if q.levels != p.levels {
+        return Err(NnError::Mismatch(format!(
+            "amplitude levels differ: float {:?}, quantized {:?}",
+            p.levels, q.levels
         )));
     }
     q.fits(board).map_err(NnError::Mismatch)?;
@@ -133,13 +243,12 @@ pub fn compare(
         ..Comparison::default()
     };
     let mut sum = 0.0;
-    for &(g_now, g_target) in pairs {
-        let (reading, target) = (board.code_of_us(g_now), board.code_of_us(g_target));
-        let Some(polarity) = Polarity::towards(reading, target) else {
+    for s in situations {
+        let Some(polarity) = Polarity::towards(s.now, s.target) else {
             c.skipped += 1;
             continue;
         };
-        let inputs = golden.inputs(polarity, reading, target);
+        let inputs = golden.inputs_in(polarity, s);
         let trace = golden.trace(polarity, &inputs);
         let last = trace.layers.len() - 1;
         let sat = match polarity {
@@ -158,15 +267,13 @@ pub fn compare(
         let (raw, _, clamp) = golden.duration(log2_bits, limits);
         let fixed = f64::from(log2_bits) / one;
 
-        let float_inputs = Feature::inputs(
-            &p.features,
-            &Situation::blind(board.us_of_code(reading), board.us_of_code(target)),
-        );
+        let float_inputs = Feature::inputs(&p.features, &float_situation(board, s));
         let float = p.networks.get(polarity).forward(&float_inputs) + log2_clock;
         let err = (fixed - float).abs();
         if err > c.max_abs_log2_error || c.worst_codes.is_none() {
             c.max_abs_log2_error = err;
-            c.worst_codes = Some((reading, target));
+            c.worst_codes = Some((s.now as u16, s.target as u16));
+            c.worst_situation = Some(*s);
         }
         sum += err;
         c.rows += 1;

@@ -4,14 +4,15 @@
 //! docs say what is folded where). The scaling is chosen to minimise the error bound of
 //! [`super::bound`].
 
-use super::bound::{tile_bound, SEARCH_TILES, TILES};
+use super::bound::{tile_bound, HISTORY_SEARCH_TILES, HISTORY_TILES, SEARCH_TILES, TILES};
+use super::domain::{for_each_point, Domain};
 use super::report::LayerInfo;
 use super::ACT_HEADROOM;
 use crate::network::FloatNetwork;
 use crate::NnError;
 use ouro_core::board::BoardConfig;
 use ouro_core::qformat::{ACT_FRAC, MAX_WEIGHT_FRAC};
-use ouro_core::schema::{DenseQ, Feature, MlpF, MlpQ, Situation};
+use ouro_core::schema::{DenseQ, Feature, MlpF, MlpQ};
 use ouro_core::Polarity;
 
 /// One quantized network and what is known about it.
@@ -20,22 +21,33 @@ pub(super) struct NetworkQ {
     pub(super) info: Vec<LayerInfo>,
     /// The error bound of the output, log2 units.
     pub(super) bound: f64,
-    /// Whether interval arithmetic could not exclude saturation in the window.
+    /// Whether interval arithmetic could not exclude saturation in the input domains.
     pub(super) may_saturate: bool,
 }
 
 /// What the folding of one network needs to know.
 pub(super) struct Fold<'a> {
     pub(super) board: &'a BoardConfig,
-    pub(super) features: &'a [Feature],
-    pub(super) offsets: &'a [i32],
-    /// Distinct ADC codes of the evaluation grid.
-    pub(super) codes: &'a [u16],
+    /// Per input, its domain (the feature, its offset, its values).
+    pub(super) domains: &'a [Domain],
+    /// Per input, the values of the activation grid, each with its float value.
+    pub(super) grid: &'a [Vec<(i64, f64)>],
     /// The window's lowest and highest codes.
     pub(super) code_range: (u16, u16),
 }
 
 impl Fold<'_> {
+    /// The positions of the two readings among the inputs (validation guarantees both).
+    pub(super) fn readings(&self) -> (usize, usize) {
+        let pos = |f: Feature| {
+            self.domains
+                .iter()
+                .position(|d| d.feature == f)
+                .expect("validated features include both readings")
+        };
+        (pos(Feature::GNow), pos(Feature::GTarget))
+    }
+
     /// Quantize one network: the fixed network, per-layer facts and the output's error bound.
     pub(super) fn network(&self, polarity: Polarity, net: &MlpF) -> Result<NetworkQ, NnError> {
         let n_layers = net.layers.len();
@@ -43,32 +55,32 @@ impl Fold<'_> {
         let log2_clock = (self.board.clock_hz as f64).log2();
 
         // Largest float activation of each hidden unit, and largest |log2(cycles)| of the
-        // output, over every ordered pair of grid codes.
+        // output, over every point of the grid (for two readings, every ordered pair of grid
+        // codes) that is a move of this polarity.
         let mut max_act: Vec<Vec<f64>> = net
             .layers
             .iter()
             .map(|l| vec![0.0; l.weights.len()])
             .collect();
-        for &a in self.codes {
-            for &b in self.codes {
-                // The network only ever sees the moves of its own polarity.
-                if Polarity::towards(a, b) != Some(polarity) {
-                    continue;
-                }
-                let inputs = Feature::inputs(
-                    self.features,
-                    &Situation::blind(self.board.us_of_code(a), self.board.us_of_code(b)),
-                );
-                let outs = net.layer_outputs(&inputs);
-                for (m, outs) in max_act.iter_mut().zip(&outs[..last]) {
-                    for (m, v) in m.iter_mut().zip(outs) {
-                        *m = m.max(*v);
-                    }
-                }
-                let y = outs[last][0] * net.output_std + net.output_mean + log2_clock;
-                max_act[last][0] = max_act[last][0].max(y.abs());
+        let (now, target) = self.readings();
+        let mut inputs = vec![0.0; self.domains.len()];
+        for_each_point(self.grid, |point| {
+            // The network only ever sees the moves of its own polarity.
+            if Polarity::towards(point[now].0, point[target].0) != Some(polarity) {
+                return;
             }
-        }
+            for (x, &(_, f)) in inputs.iter_mut().zip(point) {
+                *x = f;
+            }
+            let outs = net.layer_outputs(&inputs);
+            for (m, outs) in max_act.iter_mut().zip(&outs[..last]) {
+                for (m, v) in m.iter_mut().zip(outs) {
+                    *m = m.max(*v);
+                }
+            }
+            let y = outs[last][0] * net.output_std + net.output_mean + log2_clock;
+            max_act[last][0] = max_act[last][0].max(y.abs());
+        });
         // Power-of-two scale of each hidden unit: the largest that keeps it within the
         // headroom, but at most `2^extra[l]` above the layer's common scale (the scale of its
         // largest unit), so that a nearly dead unit does not cost the layer's other weights
@@ -95,7 +107,13 @@ impl Fold<'_> {
         } else {
             0.0
         };
-        let coarse = self.tiles(SEARCH_TILES, polarity, tables.as_ref());
+        let (tiles, search_tiles) =
+            if self.domains.iter().any(Domain::discrete) || self.domains.len() > 2 {
+                (HISTORY_TILES, HISTORY_SEARCH_TILES)
+            } else {
+                (TILES, SEARCH_TILES)
+            };
+        let coarse = self.tiles(search_tiles, polarity, tables.as_ref());
         let mut best: Option<(f64, Vec<Vec<i32>>)> = None;
         for (n, extra) in extras.iter().enumerate() {
             let exps = unit_exponents(&max_act[..last], extra);
@@ -116,10 +134,10 @@ impl Fold<'_> {
         let (_, exps) = best.expect("the first candidate succeeded");
         let folded = self.fold(polarity, net, &exps, tables.as_ref())?;
 
-        // The error bound: the worst over tiles of the window's code box.
+        // The error bound: the worst over tiles of the inputs' domains.
         let mut layer_bound = vec![0.0f64; n_layers];
         let mut may_saturate = false;
-        for (lo, hi) in self.tiles(TILES, polarity, tables.as_ref()) {
+        for (lo, hi) in self.tiles(tiles, polarity, tables.as_ref()) {
             let (bounds, sat) = tile_bound(&folded, lo, hi, in_err);
             may_saturate |= sat;
             for (m, e) in layer_bound.iter_mut().zip(bounds) {
@@ -164,19 +182,19 @@ impl Fold<'_> {
         tables: Option<&InputWords>,
     ) -> Result<Vec<Folded>, NnError> {
         let last = net.layers.len() - 1;
-        let k = self.board.codes_per_us();
         let one = f64::from(1u32 << ACT_FRAC);
         let log2_clock = (self.board.clock_hz as f64).log2();
-        // The float input as an affine function of the gateware's input value:
-        // h_0,i = x_i * c_i + d_i.
-        let mut c: Vec<f64> = net.input_std.iter().map(|s| one / (k * s)).collect();
-        let mut d: Vec<f64> = net
-            .input_mean
-            .iter()
-            .zip(&net.input_std)
-            .zip(self.offsets)
-            .map(|((m, s), &off)| (f64::from(off) + 0.5 - m * k) / (k * s))
-            .collect();
+        // The float input as an affine function of the gateware's input value x_i (the word
+        // over 1024): the feature's float value is `a_i (1024 x_i + offset_i) + s_i`
+        // (`Feature::affine`), normalised, so h_0,i = x_i * c_i + d_i with
+        // c_i = 1024 a_i / std_i and d_i = (a_i offset_i + s_i - mean_i) / std_i.
+        let mut c: Vec<f64> = Vec::with_capacity(self.domains.len());
+        let mut d: Vec<f64> = Vec::with_capacity(self.domains.len());
+        for ((dom, m), s) in self.domains.iter().zip(&net.input_mean).zip(&net.input_std) {
+            let (a, shift) = dom.feature.affine(self.board);
+            c.push(one * a / s);
+            d.push((a * f64::from(dom.offset) + shift - m) / s);
+        }
         if let Some(t) = tables {
             // The input word is the table's value scaled by 2^e: h_0,i = x_i * 2^-e_i.
             c = t.exps.iter().map(|&e| f64::from(-e).exp2()).collect();

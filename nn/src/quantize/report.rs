@@ -38,6 +38,10 @@ pub struct QuantSummary {
     pub saturation_excluded: bool,
     /// How each layer was quantized, per network.
     pub layers: PerPolarity<Vec<LayerInfo>>,
+    /// Whether the predictor is history-aware: the measurement and the bound are over
+    /// situations (readings, the probe's change and duration, the level; the `quantize` module
+    /// docs, "Input domains"), not pairs of readings.
+    pub history: bool,
 }
 
 impl QuantSummary {
@@ -60,9 +64,10 @@ impl QuantSummary {
 impl fmt::Display for QuantSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.comparison;
+        let rows = if self.history { "situations" } else { "pairs" };
         writeln!(
             f,
-            "quantized {} over {} pairs ({} skipped: same ADC code)",
+            "quantized {} over {} {rows} ({} skipped: same ADC code)",
             self.source, c.rows, c.skipped
         )?;
         writeln!(
@@ -88,9 +93,10 @@ impl fmt::Display for QuantSummary {
         )?;
         writeln!(
             f,
-            "  clamped: {} low, {} high; saturation in the window {}",
+            "  clamped: {} low, {} high; saturation in the {} {}",
             c.clamped_low,
             c.clamped_high,
+            if self.history { "domains" } else { "window" },
             if self.saturation_excluded {
                 "excluded by interval arithmetic"
             } else {
@@ -104,7 +110,7 @@ impl fmt::Display for QuantSummary {
             for (k, (l, s)) in layers.iter().zip(sat).enumerate() {
                 writeln!(
                     f,
-                    "  {name} layer {k}: weight_frac {}, scale 2^{:?}, max |a| {:.3}, error bound {:.5}, saturated in {s} pairs",
+                    "  {name} layer {k}: weight_frac {}, scale 2^{:?}, max |a| {:.3}, error bound {:.5}, saturated in {s} {rows}",
                     l.weight_frac, l.act_exp, l.max_activation, l.bound
                 )?;
             }
@@ -149,6 +155,7 @@ mod tests {
                 set: vec![layer(vec![2, 3]), layer(Vec::new())],
                 reset: vec![layer(vec![1, 1]), layer(Vec::new())],
             },
+            history: false,
         }
     }
 
@@ -198,5 +205,16 @@ mod tests {
         );
         assert!(text.contains("set layer 1: weight_frac 12, scale 2^[], max |a| 15.500, error bound 0.00100, saturated in 4 pairs"), "{text}");
         assert!(text.contains("WARNING: saturation"), "{text}");
+        s.history = true;
+        let text = s.to_string();
+        assert!(
+            text.starts_with("quantized p.yaml over 10 situations"),
+            "{text}"
+        );
+        assert!(text.contains("saturated in 4 situations"), "{text}");
+        assert!(
+            text.contains("saturation in the domains not excluded"),
+            "{text}"
+        );
     }
 }
