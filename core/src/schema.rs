@@ -252,21 +252,25 @@ fn load_tagged<T: serde::de::DeserializeOwned>(
     })?;
     if let Ok(Tag { format: Some(f) }) = serde_saphyr::from_str::<Tag>(&text) {
         if f != expected {
-            return Err(bad(
-                &origin,
-                what,
-                format!("format is `{f}`, expected `{expected}` ({hint})"),
-            ));
+            return Err(CoreError::InvalidFile {
+                what: what.into(),
+                path: origin,
+                message: format!("format is `{f}`, expected `{expected}`: {hint}"),
+            });
         }
     }
     yaml::from_str(&text, what, &origin)
 }
 
-fn bad(path: &str, what: &str, message: String) -> CoreError {
-    CoreError::Parse {
+/// A file that parses but breaks a rule of its schema: the rule, and the fix.
+fn invalid(path: &str, what: &str, e: &CoreError) -> CoreError {
+    CoreError::InvalidFile {
         what: what.into(),
         path: path.into(),
-        message,
+        message: format!(
+            "{}: fix that value, or start from a shipped file",
+            e.detail()
+        ),
     }
 }
 
@@ -280,7 +284,7 @@ impl Predictor {
             "give a float predictor from `ouro train` here",
         )?;
         p.validate()
-            .map_err(|e| bad(&path.display().to_string(), "predictor YAML", e.detail()))?;
+            .map_err(|e| invalid(&path.display().to_string(), "predictor YAML", &e))?;
         Ok(p)
     }
 
@@ -407,13 +411,8 @@ impl QPredictor {
             QPREDICTOR_FORMAT,
             "run `ouro quantize` on a float predictor first",
         )?;
-        p.validate().map_err(|e| {
-            bad(
-                &path.display().to_string(),
-                "quantized predictor YAML",
-                e.detail(),
-            )
-        })?;
+        p.validate()
+            .map_err(|e| invalid(&path.display().to_string(), "quantized predictor YAML", &e))?;
         Ok(p)
     }
 
@@ -421,7 +420,7 @@ impl QPredictor {
     pub fn from_yaml_str(text: &str, origin: &str) -> Result<Self, CoreError> {
         let p: Self = yaml::from_str(text, "quantized predictor YAML", origin)?;
         p.validate()
-            .map_err(|e| bad(origin, "quantized predictor YAML", e.detail()))?;
+            .map_err(|e| invalid(origin, "quantized predictor YAML", &e))?;
         Ok(p)
     }
 

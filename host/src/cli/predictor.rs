@@ -35,6 +35,11 @@ fn hidden_help() -> String {
     )
 }
 
+/// `--epochs`' help, with the limit the training checks.
+fn epochs_help() -> String {
+    format!("Epochs, 1 to {}", ouro_nn::train::MAX_EPOCHS)
+}
+
 /// `--input-knots`' help, with the limit the training checks.
 fn knots_help() -> String {
     format!(
@@ -52,8 +57,8 @@ pub struct TrainArgs {
     /// Output float predictor YAML.
     #[arg(long)]
     pub out: PathBuf,
-    /// Epochs.
-    #[arg(long, default_value_t = 100)]
+    /// Epochs, 1 to 1000000.
+    #[arg(long, default_value_t = 100, help = epochs_help())]
     pub epochs: u32,
     /// Hidden layer sizes, comma-separated; each 1 to 64 units (the fixed-point fan-in limit).
     /// The shipped default predictor has one layer of 16 (`--hidden 16`).

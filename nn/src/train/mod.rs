@@ -51,7 +51,7 @@ mod params;
 mod report;
 
 pub use data::{filter_rows, log2_seconds, rate_table, MIN_CELLS_FOR_CELL_SPLIT, RATE_BINS};
-pub use params::{CheckedTrainParams, TrainParams, Weighting, MAX_INPUT_KNOTS};
+pub use params::{CheckedTrainParams, TrainParams, Weighting, MAX_EPOCHS, MAX_INPUT_KNOTS};
 pub use report::{EpochStats, PolarityReport, RowCounts, TrainReport};
 
 use crate::NnError;
