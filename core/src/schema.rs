@@ -310,14 +310,25 @@ impl Predictor {
                     "network {name}: normalisation has the wrong length"
                 ));
             }
-            if net
-                .input_std
+            if let Some(s) = net.input_std.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+                return Err(format!(
+                    "networks.{name}.input_std holds {s}: standard deviations must be positive"
+                ));
+            }
+            if !(net.output_std.is_finite() && net.output_std > 0.0) {
+                return Err(format!(
+                    "networks.{name}.output_std = {}: standard deviations must be positive",
+                    net.output_std
+                ));
+            }
+            if let Some(m) = net
+                .input_mean
                 .iter()
-                .chain([&net.output_std])
-                .any(|s| !(s.is_finite() && *s > 0.0))
+                .chain([&net.output_mean])
+                .find(|m| !m.is_finite())
             {
                 return Err(format!(
-                    "network {name}: standard deviations must be positive"
+                    "network {name}: a mean is {m}: the normalisation must be finite numbers"
                 ));
             }
             let shapes: Vec<(usize, usize)> = net

@@ -24,7 +24,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str, what: &str, origin: &str) -> Re
         },
     };
     serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-        let (path, message) = parse_error(origin, &e);
+        let (path, message) = parse_error_in(origin, text, &e);
         CoreError::Parse {
             what: what.to_string(),
             path,
@@ -59,6 +59,28 @@ pub fn parse_error(origin: &str, e: &serde_saphyr::Error) -> (String, String) {
         .unwrap_or(&message)
         .to_string();
     (at, message)
+}
+
+/// As [`parse_error`], naming the key of the line the error is on when the parser's message
+/// does not (`clock_hz: invalid u64`): `text` is the YAML the error comes from.
+pub fn parse_error_in(origin: &str, text: &str, e: &serde_saphyr::Error) -> (String, String) {
+    let (at, message) = parse_error(origin, e);
+    let line = e
+        .without_snippet()
+        .location()
+        .or_else(|| e.location())
+        .filter(|l| l.line() > 0)
+        .and_then(|l| text.lines().nth(l.line() as usize - 1));
+    let key = line.and_then(|l| {
+        let t = l.trim_start().trim_start_matches("- ");
+        let (k, _) = t.split_once(':')?;
+        let k = k.trim();
+        (!k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(k)
+    });
+    match key {
+        Some(k) if !message.contains(k) => (at, format!("{k}: {message}")),
+        _ => (at, message),
+    }
 }
 
 /// Read and parse the YAML file at `path`.

@@ -175,3 +175,4 @@ pub fn ouro_ok(args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+pub mod bad;

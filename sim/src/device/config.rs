@@ -116,7 +116,7 @@ impl DeviceConfig {
     /// [`DeviceError::Yaml`] or [`DeviceError::Invalid`].
     pub fn from_yaml(text: &str, origin: &str) -> Result<Self, DeviceError> {
         let config: Self = serde_saphyr::from_str(text).map_err(|e| {
-            let (at, message) = ouro_core::yaml::parse_error(origin.trim_matches('`'), &e);
+            let (at, message) = ouro_core::yaml::parse_error_in(origin.trim_matches('`'), text, &e);
             DeviceError::Yaml {
                 origin: format!("`{at}`"),
                 message,
