@@ -246,10 +246,13 @@ fn load_tagged<T: serde::de::DeserializeOwned>(
         format: Option<String>,
     }
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| CoreError::Read {
-        path: origin.clone(),
-        source,
-    })?;
+    let text =
+        crate::input::read_text(path, Some(crate::input::MAX_YAML_BYTES)).map_err(|source| {
+            CoreError::Read {
+                path: origin.clone(),
+                source,
+            }
+        })?;
     if let Ok(Tag { format: Some(f) }) = serde_saphyr::from_str::<Tag>(&text) {
         if f != expected {
             return Err(CoreError::InvalidFile {
@@ -307,7 +310,9 @@ impl Predictor {
             let n_in = self.features.len();
             if net.input_mean.len() != n_in || net.input_std.len() != n_in {
                 return Err(format!(
-                    "network {name}: normalisation has the wrong length"
+                    "networks.{name}: input_mean and input_std need one entry per feature ({n_in}), got {} and {}",
+                    net.input_mean.len(),
+                    net.input_std.len()
                 ));
             }
             if let Some(s) = net.input_std.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
@@ -495,8 +500,10 @@ impl QPredictor {
             || self.max_cycles > crate::qformat::MAX_CYCLES_LIMIT
         {
             return Err(format!(
-                "need 1 <= min_cycles <= max_cycles <= {}",
-                crate::qformat::MAX_CYCLES_LIMIT
+                "need 1 <= min_cycles <= max_cycles <= {}, got {} and {}",
+                crate::qformat::MAX_CYCLES_LIMIT,
+                self.min_cycles,
+                self.max_cycles
             ));
         }
         let shapes = self.networks.set.shapes();

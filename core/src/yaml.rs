@@ -65,18 +65,26 @@ pub fn parse_error(origin: &str, e: &serde_saphyr::Error) -> (String, String) {
 /// does not (`clock_hz: invalid u64`): `text` is the YAML the error comes from.
 pub fn parse_error_in(origin: &str, text: &str, e: &serde_saphyr::Error) -> (String, String) {
     let (at, message) = parse_error(origin, e);
-    let line = e
+    let Some(loc) = e
         .without_snippet()
         .location()
         .or_else(|| e.location())
         .filter(|l| l.line() > 0)
-        .and_then(|l| text.lines().nth(l.line() as usize - 1));
-    let key = line.and_then(|l| {
-        let t = l.trim_start().trim_start_matches("- ");
-        let (k, _) = t.split_once(':')?;
-        let k = k.trim();
-        (!k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(k)
-    });
+    else {
+        return (at, message);
+    };
+    // Only an error in the value of `key: value` is the key's (not one at the start of a line,
+    // such as a field missing from the mapping that ends there).
+    let key = text
+        .lines()
+        .nth(usize::try_from(loc.line() - 1).unwrap_or(usize::MAX))
+        .and_then(|l| {
+            let colon = l.find(':')?;
+            let k = l[..colon].trim_start().trim_start_matches("- ").trim();
+            let in_value = usize::try_from(loc.column()).is_ok_and(|c| c > colon + 1);
+            (in_value && !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .then_some(k)
+        });
     match key {
         Some(k) if !message.contains(k) => (at, format!("{k}: {message}")),
         _ => (at, message),
@@ -85,10 +93,13 @@ pub fn parse_error_in(origin: &str, text: &str, e: &serde_saphyr::Error) -> (Str
 
 /// Read and parse the YAML file at `path`.
 pub fn load<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, CoreError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CoreError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text =
+        crate::input::read_text(path, Some(crate::input::MAX_YAML_BYTES)).map_err(|source| {
+            CoreError::Read {
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
     from_str(&text, what, &path.display().to_string())
 }
 

@@ -82,7 +82,9 @@ pub fn stderr(o: &Output) -> String {
 pub fn assert_one_line_error(what: &str, o: &Output, needles: &[&str]) {
     let e = stderr(o);
     assert!(
-        !e.contains("panicked") && !e.contains("memory allocation") && !e.contains("RUST_BACKTRACE"),
+        !e.contains("panicked")
+            && !e.contains("memory allocation")
+            && !e.contains("RUST_BACKTRACE"),
         "{what}: panic or abort: {e}"
     );
     assert_eq!(o.status.code(), Some(2), "{what}: exit code: {e}");
@@ -212,7 +214,24 @@ impl Fixture {
         ] {
             std::fs::write(inputs.join(name), shipped(rel)).expect("write input");
         }
-        std::fs::write(inputs.join("data.csv"), SMALL_CSV).expect("write data.csv");
+        // Enough rows to train on, made as a user makes them.
+        let data = inputs.join("data.csv");
+        let o = ouro_in(
+            &inputs,
+            &args(&[
+                "characterize",
+                "--device",
+                "nominal",
+                "--cells",
+                "30",
+                "--pulses-per-cell",
+                "10",
+                "--out",
+                &s(&data),
+            ]),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::write(inputs.join("small.csv"), SMALL_CSV).expect("write small.csv");
         Self { root }
     }
 
@@ -270,4 +289,21 @@ pub fn set_field(text: &str, key: &str, value: &str) -> String {
         .collect();
     assert!(done, "no line starts with `{key}`");
     out.join("\n") + "\n"
+}
+
+/// `base` with each `--flag value` pair of `extra` replacing that flag's value in `base`, or
+/// appended when `base` does not have it.
+///
+/// # Panics
+/// If `extra` is not made of pairs.
+pub fn with(base: &[String], extra: &[&str]) -> Vec<String> {
+    assert!(extra.len() % 2 == 0, "pairs of flag and value");
+    let mut a = base.to_vec();
+    for pair in extra.chunks(2) {
+        match a.iter().position(|x| x == pair[0]) {
+            Some(i) if i + 1 < a.len() => a[i + 1] = pair[1].to_string(),
+            _ => a.extend([pair[0].to_string(), pair[1].to_string()]),
+        }
+    }
+    a
 }

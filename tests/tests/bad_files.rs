@@ -15,22 +15,70 @@ fn device_mutations() -> Vec<Mutation> {
     vec![
         ("empty", String::new(), vec!["device config"]),
         ("a list", "- a\n- b\n".into(), vec!["device config"]),
-        ("no name", ok.replacen("name: realistic", "", 1), vec!["name"]),
+        (
+            "no name",
+            ok.replacen("name: realistic", "", 1),
+            vec!["name"],
+        ),
         ("empty name", f("name:", "\"\""), vec!["name is empty"]),
-        ("unknown field", ok.clone() + "colour: blue\n", vec!["colour"]),
+        (
+            "unknown field",
+            ok.clone() + "colour: blue\n",
+            vec!["colour"],
+        ),
         ("bool as word", f("d2d:", "maybe"), vec!["d2d"]),
-        ("set positive", f("set_amplitude_v:", "0.3"), vec!["set_amplitude_v", "0.3"]),
-        ("reset NaN", f("reset_amplitude_v:", ".nan"), vec!["reset_amplitude_v"]),
-        ("read huge", f("read_voltage_v:", "1e999"), vec!["read_voltage_v"]),
-        ("read string", f("read_voltage_v:", "high"), vec!["read_voltage_v"]),
-        ("integrator", f("integrator:", "rk4"), vec!["integrator", "rk4"]),
+        (
+            "set positive",
+            f("set_amplitude_v:", "0.3"),
+            vec!["set_amplitude_v", "0.3"],
+        ),
+        (
+            "reset NaN",
+            f("reset_amplitude_v:", ".nan"),
+            vec!["reset_amplitude_v"],
+        ),
+        (
+            "read huge",
+            f("read_voltage_v:", "1e999"),
+            vec!["read_voltage_v"],
+        ),
+        (
+            "read string",
+            f("read_voltage_v:", "high"),
+            vec!["read_voltage_v"],
+        ),
+        (
+            "integrator",
+            f("integrator:", "rk4"),
+            vec!["integrator", "rk4"],
+        ),
         ("sigma negative", f("sigma:", "-1"), vec!["d2d_model.sigma"]),
-        ("clip reversed", f("ndiscmax:", "[22.0, 18.0]"), vec!["d2d_model.ndiscmax"]),
+        (
+            "clip reversed",
+            f("ndiscmax:", "[22.0, 18.0]"),
+            vec!["d2d_model.ndiscmax"],
+        ),
         ("clip short", f("ndiscmin:", "[0.004]"), vec!["ndiscmin"]),
-        ("step inf", f("geometry_step:", ".inf"), vec!["c2c_model.geometry_step"]),
-        ("unclosed", f("geometry_clip:", "[0.9, 1.1"), vec!["device config"]),
-        ("truncated", ok[..ok.find("22.0]").expect("ndiscmax")].to_string(), vec!["device config"]),
-        ("tab indent", ok.replacen("  sigma", "\tsigma", 1), vec!["device config"]),
+        (
+            "step inf",
+            f("geometry_step:", ".inf"),
+            vec!["c2c_model.geometry_step"],
+        ),
+        (
+            "unclosed",
+            f("geometry_clip:", "[0.9, 1.1"),
+            vec!["device config"],
+        ),
+        (
+            "truncated",
+            ok[..ok.find("22.0]").expect("ndiscmax")].to_string(),
+            vec!["device config"],
+        ),
+        (
+            "tab indent",
+            ok.replacen("  sigma", "\tsigma", 1),
+            vec!["device config"],
+        ),
     ]
 }
 
@@ -40,19 +88,55 @@ fn board_mutations() -> Vec<Mutation> {
     let f = |k: &str, v: &str| set_field(&ok, k, v);
     vec![
         ("empty", String::new(), vec!["board"]),
-        ("clock zero", f("clock_hz:", "0"), vec!["clock_hz = 0", "[1000000, 500000000]"]),
-        ("clock huge", f("clock_hz:", "99999999999999999999999"), vec!["clock_hz"]),
+        (
+            "clock zero",
+            f("clock_hz:", "0"),
+            vec!["clock_hz = 0", "[1000000, 500000000]"],
+        ),
+        (
+            "clock huge",
+            f("clock_hz:", "99999999999999999999999"),
+            vec!["clock_hz"],
+        ),
         ("clock negative", f("clock_hz:", "-12"), vec!["clock_hz"]),
         ("adc bits", f("bits:", "20"), vec!["adc.bits", "20"]),
-        ("full scale NaN", f("full_scale_v:", ".nan"), vec!["adc.full_scale_v"]),
-        ("conversion zero", f("conversion_ns:", "0"), vec!["adc.conversion_ns = 0"]),
-        ("noise negative", f("read_noise_us:", "-1"), vec!["read_noise_us = -1"]),
-        ("min cycles zero", f("min_pulse_cycles:", "0"), vec!["min_pulse_cycles"]),
-        ("max cycles one", f("max_pulse_cycles:", "1"), vec!["max_pulse_cycles"]),
-        ("gain tiny", f("tia_gain_ohm:", "1"), vec!["tia_gain_ohm = 1"]),
+        (
+            "full scale NaN",
+            f("full_scale_v:", ".nan"),
+            vec!["adc.full_scale_v"],
+        ),
+        (
+            "conversion zero",
+            f("conversion_ns:", "0"),
+            vec!["adc.conversion_ns = 0"],
+        ),
+        (
+            "noise negative",
+            f("read_noise_us:", "-1"),
+            vec!["read_noise_us = -1"],
+        ),
+        (
+            "min cycles zero",
+            f("min_pulse_cycles:", "0"),
+            vec!["min_pulse_cycles"],
+        ),
+        (
+            "max cycles one",
+            f("max_pulse_cycles:", "1"),
+            vec!["max_pulse_cycles"],
+        ),
+        (
+            "gain tiny",
+            f("tia_gain_ohm:", "1"),
+            vec!["tia_gain_ohm = 1"],
+        ),
         ("empty name", f("name:", "\"\""), vec!["name is empty"]),
         ("unknown field", ok.clone() + "leds: 3\n", vec!["leds"]),
-        ("no clock", ok.replacen("clock_hz:", "#", 1), vec!["clock_hz"]),
+        (
+            "no clock",
+            ok.replacen("clock_hz:", "#", 1),
+            vec!["clock_hz"],
+        ),
         ("unclosed", ok.clone() + "extra: [1\n", vec!["board"]),
     ]
 }
@@ -63,16 +147,52 @@ fn predictor_mutations() -> Vec<Mutation> {
     let f = |k: &str, v: &str| set_field(&ok, k, v);
     vec![
         ("empty", String::new(), vec!["predictor"]),
-        ("quantized", ouro_e2e::bad::shipped("predictors/default.q.yaml"), vec!["ouro-qpredictor/1", "ouro-predictor/1"]),
-        ("format", f("format:", "ouro-predictor/9"), vec!["ouro-predictor/9"]),
-        ("output std NaN", f("output_std:", ".nan"), vec!["output_std"]),
-        ("output mean string", f("output_mean:", "x"), vec!["output_mean"]),
+        (
+            "quantized",
+            ouro_e2e::bad::shipped("predictors/default.q.yaml"),
+            vec!["ouro-qpredictor/1", "ouro-predictor/1"],
+        ),
+        (
+            "format",
+            f("format:", "ouro-predictor/9"),
+            vec!["ouro-predictor/9"],
+        ),
+        (
+            "output std NaN",
+            f("output_std:", ".nan"),
+            vec!["output_std"],
+        ),
+        (
+            "output mean string",
+            f("output_mean:", "x"),
+            vec!["output_mean"],
+        ),
         ("unknown field", ok.clone() + "extra: 1\n", vec!["extra"]),
-        ("truncated", ok[..ok.len() / 3].to_string(), vec!["predictor"]),
-        ("features", ok.replacen("- g_target\n", "", 1), vec!["predictor"]),
-        ("weight NaN", ok.replacen("- - 0.29752446950218714", "- - .nan", 1), vec!["predictor"]),
-        ("weight inf", ok.replacen("- - 0.29752446950218714", "- - 1e999", 1), vec!["predictor"]),
-        ("a row short", ok.replacen("        - -0.30903100828532115\n", "", 1), vec!["predictor"]),
+        (
+            "truncated",
+            ok[..ok.len() / 3].to_string(),
+            vec!["predictor"],
+        ),
+        (
+            "features",
+            ok.replacen("- g_target\n", "", 1),
+            vec!["predictor"],
+        ),
+        (
+            "weight NaN",
+            ok.replacen("- - 0.29752446950218714", "- - .nan", 1),
+            vec!["predictor"],
+        ),
+        (
+            "weight inf",
+            ok.replacen("- - 0.29752446950218714", "- - 1e999", 1),
+            vec!["predictor"],
+        ),
+        (
+            "a row short",
+            ok.replacen("        - -0.30903100828532115\n", "", 1),
+            vec!["predictor"],
+        ),
     ]
 }
 
@@ -82,14 +202,30 @@ fn qpredictor_mutations() -> Vec<Mutation> {
     let f = |k: &str, v: &str| set_field(&ok, k, v);
     vec![
         ("empty", String::new(), vec!["quantized predictor"]),
-        ("float", ouro_e2e::bad::shipped("predictors/default.yaml"), vec!["ouro-predictor/1", "ouro-qpredictor/1"]),
+        (
+            "float",
+            ouro_e2e::bad::shipped("predictors/default.yaml"),
+            vec!["ouro-predictor/1", "ouro-qpredictor/1"],
+        ),
         ("adc bits", f("adc_bits:", "30"), vec!["adc_bits"]),
         ("min cycles", f("min_cycles:", "0"), vec!["min_cycles"]),
-        ("max cycles", f("max_cycles:", "4294967295"), vec!["max_cycles"]),
+        (
+            "max cycles",
+            f("max_cycles:", "4294967295"),
+            vec!["max_cycles"],
+        ),
         ("clock string", f("clock_hz:", "fast"), vec!["clock_hz"]),
         ("unknown field", ok.clone() + "extra: 1\n", vec!["extra"]),
-        ("truncated", ok[..ok.len() / 2].to_string(), vec!["quantized predictor"]),
-        ("offsets bad", f("input_offsets:", "[1]"), vec!["quantized predictor"]),
+        (
+            "truncated",
+            ok[..ok.len() / 2].to_string(),
+            vec!["quantized predictor"],
+        ),
+        (
+            "offsets bad",
+            f("input_offsets:", "[1]"),
+            vec!["quantized predictor"],
+        ),
     ]
 }
 
@@ -123,9 +259,30 @@ fn device_files() {
         device_mutations(),
         &[
             &|p| args(&["device", "info", "--device", p]),
-            &|p| args(&["device", "curve", "--device", p, "--polarity", "set", "--width", "1us"]),
             &|p| {
-                args(&["characterize", "--device", p, "--cells", "2", "--pulses-per-cell", "2", "--out", &x])
+                args(&[
+                    "device",
+                    "curve",
+                    "--device",
+                    p,
+                    "--polarity",
+                    "set",
+                    "--width",
+                    "1us",
+                ])
+            },
+            &|p| {
+                args(&[
+                    "characterize",
+                    "--device",
+                    p,
+                    "--cells",
+                    "2",
+                    "--pulses-per-cell",
+                    "2",
+                    "--out",
+                    &x,
+                ])
             },
             &|p| args(&["eval", "--device", p, "--cells", "2", "--cells-csv", &c]),
         ],
@@ -153,15 +310,18 @@ fn board_files() {
 #[test]
 fn predictor_files() {
     let fx = Fixture::new();
-    let (q, c, gw) = (fx.out_file("q.yaml"), fx.out_file("cells.csv"), fx.out_file("gw"));
+    let (q, c, gw) = (
+        fx.out_file("q.yaml"),
+        fx.out_file("cells.csv"),
+        fx.out_file("gw"),
+    );
     let mut cases = cases_for(
         &fx,
         "predictor",
         predictor_mutations(),
-        &[
-            &|p| args(&["quantize", p, "--out", &q]),
-            &|p| args(&["eval", "--predictor", p, "--cells", "2", "--cells-csv", &c]),
-        ],
+        &[&|p| args(&["quantize", p, "--out", &q]), &|p| {
+            args(&["eval", "--predictor", p, "--cells", "2", "--cells-csv", &c])
+        }],
     );
     cases.extend(cases_for(
         &fx,
@@ -185,19 +345,63 @@ fn characterization_csv() {
         ("empty", String::new(), &["header"]),
         ("header only", header.into(), &["no rows"]),
         ("wrong header", "a,b,c,d,e\n".to_string() + row, &["header"]),
-        ("polarity", format!("{header}0,300,up,100,310\n"), &["line 2", "up"]),
-        ("width NaN", format!("{header}0,300,set,NaN,310\n"), &["line 2", "width"]),
-        ("width negative", format!("{header}0,300,set,-5,310\n"), &["line 2", "width"]),
-        ("width zero", format!("{header}0,300,set,0,310\n"), &["line 2", "width"]),
+        (
+            "polarity",
+            format!("{header}0,300,up,100,310\n"),
+            &["line 2", "up"],
+        ),
+        (
+            "width NaN",
+            format!("{header}0,300,set,NaN,310\n"),
+            &["line 2", "width"],
+        ),
+        (
+            "width negative",
+            format!("{header}0,300,set,-5,310\n"),
+            &["line 2", "width"],
+        ),
+        (
+            "width zero",
+            format!("{header}0,300,set,0,310\n"),
+            &["line 2", "width"],
+        ),
         ("g inf", format!("{header}0,inf,set,100,310\n"), &["line 2"]),
-        ("g negative", format!("{header}0,-300,set,100,310\n"), &["line 2"]),
-        ("g text", format!("{header}0,300,set,100,lots\n"), &["line 2"]),
-        ("cell text", format!("{header}x,300,set,100,310\n"), &["line 2", "cell"]),
-        ("cell huge", format!("{header}99999999999999999999,300,set,100,310\n"), &["line 2", "cell"]),
+        (
+            "g negative",
+            format!("{header}0,-300,set,100,310\n"),
+            &["line 2"],
+        ),
+        (
+            "g text",
+            format!("{header}0,300,set,100,lots\n"),
+            &["line 2"],
+        ),
+        (
+            "cell text",
+            format!("{header}x,300,set,100,310\n"),
+            &["line 2", "cell"],
+        ),
+        (
+            "cell huge",
+            format!("{header}99999999999999999999,300,set,100,310\n"),
+            &["line 2", "cell"],
+        ),
         ("short row", format!("{header}0,300,set,100\n"), &["line 2"]),
-        ("long row", format!("{header}0,300,set,100,310,7\n"), &["line 2"]),
-        ("bad 3rd line", format!("{header}{row}0,300,set\n"), &["line 3"]),
-        ("not UTF-8", format!("{header}0,300,s\u{e9}t,100,310\n").replace('\u{e9}', "\u{fffd}"), &["line 2"]),
+        (
+            "long row",
+            format!("{header}0,300,set,100,310,7\n"),
+            &["line 2"],
+        ),
+        (
+            "bad 3rd line",
+            format!("{header}{row}0,300,set\n"),
+            &["line 3"],
+        ),
+        (
+            "not UTF-8",
+            format!("{header}0,300,s\u{e9}t,100,310\n").replace('\u{e9}', "\u{fffd}"),
+            &["line 2"],
+        ),
         ("binary", "\u{0}\u{1}\u{2}\n".into(), &["header"]),
     ];
     let mut cases = Vec::new();

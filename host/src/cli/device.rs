@@ -291,7 +291,8 @@ pub fn check_amplitude(polarity: Polarity, v: f64) -> Result<(), CliError> {
     };
     if !(v >= lo && v <= hi) {
         return Err(CliError(format!(
-            "amplitude {v} V is outside the trusted {polarity} range [{lo}, {hi}] V: pick one inside it (SET is negative, RESET positive)"
+            "amplitude {} V is outside the trusted {polarity} range [{lo}, {hi}] V: pick one inside it (SET is negative, RESET positive)",
+            num(v)
         )));
     }
     Ok(())

@@ -103,10 +103,12 @@ impl DeviceConfig {
                 name: spec.to_string(),
             });
         }
-        let text = std::fs::read_to_string(spec).map_err(|e| DeviceError::ReadFile {
-            path: spec.to_string(),
-            reason: e.to_string(),
-        })?;
+        let text =
+            ouro_core::input::read_text(Path::new(spec), Some(ouro_core::input::MAX_YAML_BYTES))
+                .map_err(|e| DeviceError::ReadFile {
+                    path: spec.to_string(),
+                    reason: e.to_string(),
+                })?;
         Self::from_yaml(&text, &format!("`{spec}`"))
     }
 
