@@ -73,15 +73,19 @@ pub fn parse_error_in(origin: &str, text: &str, e: &serde_saphyr::Error) -> (Str
     else {
         return (at, message);
     };
-    // Only an error in the value of `key: value` is the key's (not one at the start of a line,
-    // such as a field missing from the mapping that ends there).
+    // An error at `key: value` is the key's, except a field missing from a mapping, which is
+    // reported where the mapping ends (often on the line of another key).
+    if message.starts_with("missing field") {
+        return (at, message);
+    }
     let key = text
         .lines()
         .nth(usize::try_from(loc.line() - 1).unwrap_or(usize::MAX))
         .and_then(|l| {
             let colon = l.find(':')?;
             let k = l[..colon].trim_start().trim_start_matches("- ").trim();
-            let in_value = usize::try_from(loc.column()).is_ok_and(|c| c > colon + 1);
+            let key_column = l.len() - l.trim_start().len() + 1;
+            let in_value = usize::try_from(loc.column()).is_ok_and(|c| c >= key_column);
             (in_value && !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
                 .then_some(k)
         });

@@ -2,7 +2,7 @@
 //! require the one-line error of the README (exit code 2, one line on stderr naming the problem,
 //! no panic or abort), and require that nothing is left at or beside the output.
 
-use crate::ouro_bin;
+pub use crate::ouro_bin;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -156,7 +156,10 @@ fn print(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::new(e)),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError(format!(
+            "cannot write to standard output: {}",
+            ouro_core::output::io_message(&e)
+        ))),
         _ => Ok(()),
     }
 }

@@ -122,8 +122,9 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
     if let Some(t) = predictor.training.as_mut() {
         t.data = a.data.display().to_string();
     }
-    note!("{report}");
+    // The report follows the write, so that a failed write is the one line on stderr.
     save(out, &predictor)?;
+    note!("{report}");
     note!("wrote {}", a.out.display());
     Ok(())
 }
@@ -148,8 +149,8 @@ pub fn quantize(a: &QuantizeArgs) -> Result<(), CliError> {
     let out = AtomicFile::create(&a.out).cli()?;
     let (q, report) =
         ouro_nn::quantize::quantize(&p, &board, &a.predictor.display().to_string()).cli()?;
-    note!("{report}");
     save(out, &q)?;
+    note!("{report}");
     note!("wrote {}", a.out.display());
     Ok(())
 }
