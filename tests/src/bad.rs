@@ -1,4 +1,4 @@
-//! Helpers of the bad-input suite (`tests/tests/bad_input*.rs`): run `ouro` with a time limit,
+//! Helpers of the bad-input suite (`tests/tests/bad_*.rs`, `loader_props.rs`): run `ouro` with a time limit,
 //! require the one-line error of the README (exit code 2, one line on stderr naming the problem,
 //! no panic or abort), and require that nothing is left at or beside the output.
 

@@ -66,6 +66,8 @@ fn outputs_that_cannot_be_written_are_refused_up_front() {
             "/dev/null".to_string(),
             &["/dev/null", "not a regular file"],
         ),
+        (".".to_string(), &["cannot write .", "is a directory"]),
+        (format!("{}/", s(&d)), &["is a directory"]),
     ] {
         for (name, a) in writers(&fx, &out) {
             cases.push(Case::new(format!("{name} --out {out}"), a, needles));
@@ -100,7 +102,7 @@ fn outputs_that_cannot_be_written_are_refused_up_front() {
             &["required"],
         ));
     }
-    assert!(run_cases(&d, &cases) >= 36);
+    assert!(run_cases(&d, &cases) >= 44);
     // Nothing was replaced or followed.
     assert_eq!(std::fs::read_to_string(d.join("file")).unwrap(), "mine");
     assert!(!d.join("elsewhere").exists());
@@ -187,6 +189,18 @@ fn inputs_that_cannot_be_read_are_named() {
             cases.push(Case::new(format!("input {input}"), a, needles));
         }
     }
+    // An argument that is not UTF-8.
+    use std::os::unix::ffi::OsStrExt as _;
+    let o = Command::new(ouro_bin())
+        .args(["device", "info", "--device"])
+        .arg(std::ffi::OsStr::from_bytes(b"\xff.yaml"))
+        .output()
+        .unwrap();
+    assert_one_line_error(
+        "non-UTF-8 argument",
+        &o,
+        &["invalid UTF-8", "ouro device info --help"],
+    );
     // Bytes that are not UTF-8.
     let latin1 = fx.root.path().join("latin1.yaml");
     std::fs::write(&latin1, b"name: caf\xe9\nd2d: false\nc2c: false\n").unwrap();
