@@ -8,6 +8,9 @@ use ouro_e2e::bad::{args, run_cases, set_field, Case, Fixture};
 /// Mutations of a YAML file: (label, text, what the error must name).
 type Mutation = (&'static str, String, Vec<&'static str>);
 
+/// A command line around an input file's path.
+type Command<'a> = &'a dyn Fn(&str) -> Vec<String>;
+
 /// Device files: syntax, schema and range errors.
 fn device_mutations() -> Vec<Mutation> {
     let ok = ouro_e2e::bad::shipped("presets/realistic.yaml");
@@ -234,7 +237,7 @@ fn cases_for(
     fx: &Fixture,
     kind: &str,
     mutations: Vec<Mutation>,
-    commands: &[&dyn Fn(&str) -> Vec<String>],
+    commands: &[Command<'_>],
 ) -> Vec<Case> {
     let mut cases = Vec::new();
     for (k, (label, text, needles)) in mutations.into_iter().enumerate() {
