@@ -631,3 +631,25 @@ fn the_read_voltage_of_a_device_file_is_followed_everywhere() {
         "outside the device window",
     );
 }
+
+#[test]
+fn eval_quantizes_the_default_for_a_board_with_another_adc() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = dir.path().join("adc16.yaml");
+    let ice = include_str!("../../boards/icebreaker.yaml");
+    let adc16 =
+        ice.replacen("name: icebreaker", "name: adc16", 1)
+            .replacen("  bits: 12", "  bits: 16", 1);
+    assert_ne!(adc16, ice);
+    std::fs::write(&board, adc16).unwrap();
+    let o = ouro(&[
+        "eval",
+        "--cells",
+        "20",
+        "--board",
+        board.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"board\": \"adc16\""));
+}

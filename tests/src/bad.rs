@@ -90,6 +90,8 @@ pub fn assert_one_line_error(what: &str, o: &Output, needles: &[&str]) {
     assert_eq!(o.status.code(), Some(2), "{what}: exit code: {e}");
     assert_eq!(e.trim_end().lines().count(), 1, "{what}: not one line: {e}");
     assert!(e.starts_with("error: "), "{what}: {e}");
+    // A parser's source excerpt is not part of the line.
+    assert!(!e.contains(" --> "), "{what}: {e}");
     for n in needles {
         assert!(e.contains(n), "{what}: `{n}` not in: {e}");
     }
