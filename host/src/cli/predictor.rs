@@ -58,7 +58,12 @@ pub struct TrainArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Epochs, 1 to 1000000.
-    #[arg(long, default_value_t = 100, help = epochs_help())]
+    #[arg(
+        long,
+        default_value_t = 100,
+        help = epochs_help(),
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(ouro_nn::train::MAX_EPOCHS))
+    )]
     pub epochs: u32,
     /// Hidden layer sizes, comma-separated; each 1 to 64 units (the fixed-point fan-in limit).
     /// The shipped default predictor has one layer of 16 (`--hidden 16`).
