@@ -374,7 +374,10 @@ proptest! {
         let pf = dir.path().join("p.yaml");
         std::fs::write(&pf, p).expect("write predictor");
         through_the_binary("b.yaml", &board, &["quantize", &s(&pf), "--board", "{}", "--out", "{out}"], "q.yaml")?;
+        let p = mutate(&shipped("predictors/default.yaml"), &ops);
+        through_the_binary("p.yaml", &p, &["eval", "--cells", "2", "--predictor", "{}", "--cells-csv", "{out}"], "c.csv")?;
         let q = mutate(&shipped("predictors/default.q.yaml"), &ops);
+        through_the_binary("q.yaml", &q, &["eval", "--cells", "2", "--qpredictor", "{}", "--cells-csv", "{out}"], "c.csv")?;
         through_the_binary("q.yaml", &q, &["hdl", "generate", "--predictor", "{}", "--out", "{out}"], "gw")?;
     }
 
