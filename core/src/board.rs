@@ -74,19 +74,15 @@ impl BoardConfig {
             yaml::load(Path::new(spec), "board YAML")?
         } else {
             let names: Vec<_> = BUILTIN_BOARDS.iter().map(|(n, _)| *n).collect();
-            return Err(CoreError::Parse {
-                what: "board".into(),
-                path: spec.into(),
-                message: format!(
-                    "unknown board `{spec}`: use {} or a path to a .yaml file",
-                    names.join(", ")
-                ),
-            });
+            return Err(CoreError::Value(format!(
+                "unknown board `{spec}`: use {} or a path to a .yaml file",
+                names.join(", ")
+            )));
         };
-        board.validate().map_err(|e| CoreError::Parse {
+        board.validate().map_err(|e| CoreError::InvalidFile {
             what: "board YAML".into(),
             path: spec.into(),
-            message: e.detail(),
+            message: format!("{}: fix that value", e.detail()),
         })?;
         Ok(board)
     }

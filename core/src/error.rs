@@ -23,6 +23,17 @@ pub enum CoreError {
         /// What is wrong, on one line.
         message: String,
     },
+    /// A file parses but a value in it breaks a rule of its schema (out of range, wrong shape),
+    /// or the file is of another kind than the one expected.
+    #[error("invalid {what} in {path}: {message}")]
+    InvalidFile {
+        /// What the file should hold.
+        what: String,
+        /// The file (or `<builtin NAME>`).
+        path: String,
+        /// The rule it breaks (the field, its value, the allowed range) and the fix, on one line.
+        message: String,
+    },
     /// A value could not be serialized, or a file could not be written.
     #[error("cannot write {path}: {message}")]
     Write {

@@ -94,6 +94,16 @@ impl<T: Copy + Default> Situation<T> {
 }
 
 impl Feature {
+    /// Every feature.
+    pub const ALL: [Feature; 6] = [
+        Self::GNow,
+        Self::GTarget,
+        Self::ProbeDelta,
+        Self::ProbeLog2Change,
+        Self::ProbeLog2,
+        Self::Level,
+    ];
+
     /// This feature's value in a situation.
     pub fn of<T: Copy>(self, s: &Situation<T>) -> T {
         match self {
@@ -456,27 +466,34 @@ fn load_tagged<T: serde::de::DeserializeOwned>(
         format: Option<String>,
     }
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| CoreError::Read {
-        path: origin.clone(),
-        source,
-    })?;
+    let text =
+        crate::input::read_text(path, Some(crate::input::MAX_YAML_BYTES)).map_err(|source| {
+            CoreError::Read {
+                path: origin.clone(),
+                source,
+            }
+        })?;
     if let Ok(Tag { format: Some(f) }) = serde_saphyr::from_str::<Tag>(&text) {
         if f != expected {
-            return Err(bad(
-                &origin,
-                what,
-                format!("format is `{f}`, expected `{expected}` ({hint})"),
-            ));
+            return Err(CoreError::InvalidFile {
+                what: what.into(),
+                path: origin,
+                message: format!("format is `{f}`, expected `{expected}`: {hint}"),
+            });
         }
     }
     yaml::from_str(&text, what, &origin)
 }
 
-fn bad(path: &str, what: &str, message: String) -> CoreError {
-    CoreError::Parse {
+/// A file that parses but breaks a rule of its schema: the rule, and the fix.
+fn invalid(path: &str, what: &str, e: &CoreError) -> CoreError {
+    CoreError::InvalidFile {
         what: what.into(),
         path: path.into(),
-        message,
+        message: format!(
+            "{}: fix that value, or start from a shipped file",
+            e.detail()
+        ),
     }
 }
 
@@ -490,7 +507,7 @@ impl Predictor {
             "give a float predictor from `ouro train` here",
         )?;
         p.validate()
-            .map_err(|e| bad(&path.display().to_string(), "predictor YAML", e.detail()))?;
+            .map_err(|e| invalid(&path.display().to_string(), "predictor YAML", &e))?;
         Ok(p)
     }
 
@@ -514,17 +531,30 @@ impl Predictor {
             let n_in = self.features.len();
             if net.input_mean.len() != n_in || net.input_std.len() != n_in {
                 return Err(format!(
-                    "network {name}: normalisation has the wrong length"
+                    "networks.{name}: input_mean and input_std need one entry per feature ({n_in}), got {} and {}",
+                    net.input_mean.len(),
+                    net.input_std.len()
                 ));
             }
-            if net
-                .input_std
+            if let Some(s) = net.input_std.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+                return Err(format!(
+                    "networks.{name}.input_std holds {s}: standard deviations must be positive"
+                ));
+            }
+            if !(net.output_std.is_finite() && net.output_std > 0.0) {
+                return Err(format!(
+                    "networks.{name}.output_std = {}: standard deviations must be positive",
+                    net.output_std
+                ));
+            }
+            if let Some(m) = net
+                .input_mean
                 .iter()
-                .chain([&net.output_std])
-                .any(|s| !(s.is_finite() && *s > 0.0))
+                .chain([&net.output_mean])
+                .find(|m| !m.is_finite())
             {
                 return Err(format!(
-                    "network {name}: standard deviations must be positive"
+                    "network {name}: a mean is {m}: the normalisation must be finite numbers"
                 ));
             }
             let shapes: Vec<(usize, usize)> = net
@@ -623,13 +653,8 @@ impl QPredictor {
             QPREDICTOR_FORMAT,
             "run `ouro quantize` on a float predictor first",
         )?;
-        p.validate().map_err(|e| {
-            bad(
-                &path.display().to_string(),
-                "quantized predictor YAML",
-                e.detail(),
-            )
-        })?;
+        p.validate()
+            .map_err(|e| invalid(&path.display().to_string(), "quantized predictor YAML", &e))?;
         Ok(p)
     }
 
@@ -637,7 +662,7 @@ impl QPredictor {
     pub fn from_yaml_str(text: &str, origin: &str) -> Result<Self, CoreError> {
         let p: Self = yaml::from_str(text, "quantized predictor YAML", origin)?;
         p.validate()
-            .map_err(|e| bad(origin, "quantized predictor YAML", e.detail()))?;
+            .map_err(|e| invalid(origin, "quantized predictor YAML", &e))?;
         Ok(p)
     }
 
@@ -724,8 +749,10 @@ impl QPredictor {
             || self.max_cycles > crate::qformat::MAX_CYCLES_LIMIT
         {
             return Err(format!(
-                "need 1 <= min_cycles <= max_cycles <= {}",
-                crate::qformat::MAX_CYCLES_LIMIT
+                "need 1 <= min_cycles <= max_cycles <= {}, got {} and {}",
+                crate::qformat::MAX_CYCLES_LIMIT,
+                self.min_cycles,
+                self.max_cycles
             ));
         }
         let shapes = self.networks.set.shapes();

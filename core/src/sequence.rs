@@ -121,7 +121,7 @@ pub fn is_sequence_csv(text: &str) -> bool {
 
 /// Read a sequence CSV (see [`parse_seq_csv`]).
 pub fn read_seq_csv(path: &Path) -> Result<Vec<SeqRow>, CoreError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CoreError::Read {
+    let text = crate::input::read_text(path, None).map_err(|source| CoreError::Read {
         path: path.display().to_string(),
         source,
     })?;

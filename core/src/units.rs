@@ -24,6 +24,15 @@ fn parse(text: &str) -> Result<f64, String> {
             format!("duration `{text}` has no unit: write e.g. 1us, 250ns, 2ms or 0.5s")
         })?;
     let (num, unit) = t.split_at(split);
+    let lower = unit.to_ascii_lowercase();
+    let not_a_number = ["infinity", "inf", "nan"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .is_some_and(|u| ["s", "ms", "us", "µs", "ns"].contains(&u.trim()));
+    if num.trim().trim_start_matches(['+', '-']).is_empty() && not_a_number {
+        // `NaNus`, `infs`: a number that is not one, not an unknown unit.
+        return Err(format!("duration `{text}` must be positive and finite"));
+    }
     // Divide (not multiply by 1e-9): `250ns` then gives exactly the double nearest 250e-9.
     let per_second = match unit.trim() {
         "s" => 1.0,
@@ -49,6 +58,11 @@ fn parse(text: &str) -> Result<f64, String> {
 
 /// Format seconds with a readable unit (`83.3ns`, `1.5us`, `2ms`).
 pub fn format_duration(seconds: f64) -> String {
+    if !(1e-12..1e6).contains(&seconds) {
+        // Far outside the pulse widths of a memristor: seconds in scientific form, not a
+        // 300-digit number or `0ns`.
+        return format!("{seconds:e}s");
+    }
     let (v, u) = if seconds >= 1.0 {
         (seconds, "s")
     } else if seconds >= 1e-3 {
@@ -87,7 +101,15 @@ mod tests {
             .to_string()
             .contains("positive"));
         assert!(parse_duration("xus").is_err());
+        for t in ["NaNus", "infs", "-infms"] {
+            let e = parse_duration(t).unwrap_err().to_string();
+            assert!(e.contains("positive and finite"), "{e}");
+        }
+        let e = parse_duration("nanos").unwrap_err().to_string();
+        assert!(e.contains("unknown time unit `nanos`"), "{e}");
         assert_eq!(format_duration(250e-9), "250ns");
+        assert_eq!(format_duration(1e300), "1e300s");
+        assert_eq!(format_duration(1e-300), "1e-300s");
         assert_eq!(format_duration(2e-3), "2ms");
     }
 }

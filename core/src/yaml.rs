@@ -24,7 +24,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str, what: &str, origin: &str) -> Re
         },
     };
     serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-        let (path, message) = parse_error(origin, &e);
+        let (path, message) = parse_error_in(origin, text, &e);
         CoreError::Parse {
             what: what.to_string(),
             path,
@@ -61,12 +61,49 @@ pub fn parse_error(origin: &str, e: &serde_saphyr::Error) -> (String, String) {
     (at, message)
 }
 
+/// As [`parse_error`], naming the key of the line the error is on when the parser's message
+/// does not (`clock_hz: invalid u64`): `text` is the YAML the error comes from.
+pub fn parse_error_in(origin: &str, text: &str, e: &serde_saphyr::Error) -> (String, String) {
+    let (at, message) = parse_error(origin, e);
+    let Some(loc) = e
+        .without_snippet()
+        .location()
+        .or_else(|| e.location())
+        .filter(|l| l.line() > 0)
+    else {
+        return (at, message);
+    };
+    // An error at `key: value` is the key's, except a field missing from a mapping, which is
+    // reported where the mapping ends (often on the line of another key).
+    if message.starts_with("missing field") {
+        return (at, message);
+    }
+    let key = text
+        .lines()
+        .nth(usize::try_from(loc.line() - 1).unwrap_or(usize::MAX))
+        .and_then(|l| {
+            let colon = l.find(':')?;
+            let k = l[..colon].trim_start().trim_start_matches("- ").trim();
+            let key_column = l.len() - l.trim_start().len() + 1;
+            let in_value = usize::try_from(loc.column()).is_ok_and(|c| c >= key_column);
+            (in_value && !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .then_some(k)
+        });
+    match key {
+        Some(k) if !message.contains(k) => (at, format!("{k}: {message}")),
+        _ => (at, message),
+    }
+}
+
 /// Read and parse the YAML file at `path`.
 pub fn load<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, CoreError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CoreError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text =
+        crate::input::read_text(path, Some(crate::input::MAX_YAML_BYTES)).map_err(|source| {
+            CoreError::Read {
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
     from_str(&text, what, &path.display().to_string())
 }
 

@@ -36,6 +36,14 @@ pub struct CharacterizeConfig {
 /// Most cells one characterization numbers (the CSV's cell column is 32-bit).
 pub const MAX_CELLS: usize = 1 << 32;
 
+/// Most recorded pulses per cell ([`CharacterizeConfig::pulses_per_cell`]): more cells, not
+/// longer walks, give more rows.
+pub const MAX_PULSES_PER_CELL: usize = 1_000_000;
+
+/// Most unrecorded ageing pulses per cell, here and in an evaluation (about 4 s of simulation
+/// per cell at the limit).
+pub const MAX_AGE_PULSES: usize = 1_000_000;
+
 /// Bins per axis of [`CharacterizeConfig::balance`].
 pub const BALANCE_BINS: usize = 20;
 
@@ -65,6 +73,19 @@ impl CharacterizeConfig {
                 "--cells {} is more than {MAX_CELLS}: cell numbers are 32-bit in the CSV; \
                  characterize fewer cells (or several runs with other seeds)",
                 self.cells
+            )));
+        }
+        if self.pulses_per_cell > MAX_PULSES_PER_CELL {
+            return Err(HostError::Setting(format!(
+                "--pulses-per-cell {} is more than {MAX_PULSES_PER_CELL}: record fewer pulses \
+                 per cell and characterize more cells",
+                self.pulses_per_cell
+            )));
+        }
+        if self.age_pulses > MAX_AGE_PULSES {
+            return Err(HostError::Setting(format!(
+                "--age-pulses {} is more than {MAX_AGE_PULSES}: age each cell with fewer pulses",
+                self.age_pulses
             )));
         }
         if self.balance == Some(0) {

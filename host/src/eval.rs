@@ -20,6 +20,11 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use crate::characterize::{MAX_AGE_PULSES, MAX_CELLS};
+
+/// Cells evaluated at a time by [`run_into`]: memory stays bounded however many cells a run has.
+const CHUNK_CELLS: usize = 1 << 16;
+
 /// The tolerances reported, as fractions.
 pub const TOLERANCES: [f64; 4] = [0.05, 0.10, 0.25, 0.50];
 
@@ -100,7 +105,8 @@ impl EvalConfig {
         }
     }
 
-    /// Check the target range lies inside the window of `device` (at its read voltage).
+    /// Check the target range lies inside the window of `device` (at its read voltage), and the
+    /// counts against [`MAX_CELLS`] and [`MAX_AGE_PULSES`].
     pub fn validate(&self, device: &DeviceConfig) -> Result<(), HostError> {
         let (lo, hi) = device.window_us();
         let (a, b) = self.target_range_us;
@@ -111,6 +117,19 @@ impl EvalConfig {
         }
         if self.cells == 0 {
             return Err(HostError::Setting("--cells must be at least 1".into()));
+        }
+        if self.cells > MAX_CELLS {
+            return Err(HostError::Setting(format!(
+                "--cells {} is more than {MAX_CELLS}: cell numbers are 32-bit, as in a \
+                 characterization; evaluate fewer cells (or several runs with other seeds)",
+                self.cells
+            )));
+        }
+        if self.age_pulses > MAX_AGE_PULSES {
+            return Err(HostError::Setting(format!(
+                "--age-pulses {} is more than {MAX_AGE_PULSES}: age each cell with fewer pulses",
+                self.age_pulses
+            )));
         }
         Ok(())
     }
@@ -406,9 +425,44 @@ pub fn run(
     cfg: &EvalConfig,
     progress: Option<&dyn Progress>,
 ) -> Result<Vec<CellResult>, HostError> {
+    let mut results = Vec::new();
+    run_into(prog, cfg, progress, &mut |r| {
+        results.push(r);
+        Ok(())
+    })?;
+    Ok(results)
+}
+
+/// Evaluate as [`run`] does, handing each cell's result to `sink` in cell order instead of
+/// collecting them: memory stays bounded (a chunk of cells at a time) however many cells the
+/// run has. The results are the same as [`run`]'s, whatever the number of threads.
+pub fn run_into(
+    prog: &Programmer<'_>,
+    cfg: &EvalConfig,
+    progress: Option<&dyn Progress>,
+    sink: &mut dyn FnMut(CellResult) -> Result<(), HostError>,
+) -> Result<(), HostError> {
     cfg.validate(prog.device)?;
+    let mut first = 0;
+    while first < cfg.cells {
+        let end = cfg.cells.min(first + CHUNK_CELLS);
+        for r in evaluate_cells(prog, cfg, first..end, progress)? {
+            sink(r)?;
+        }
+        first = end;
+    }
+    Ok(())
+}
+
+/// Evaluate the cells `range` in parallel, in cell order.
+fn evaluate_cells(
+    prog: &Programmer<'_>,
+    cfg: &EvalConfig,
+    range: std::ops::Range<usize>,
+    progress: Option<&dyn Progress>,
+) -> Result<Vec<CellResult>, HostError> {
     let methods = prog.methods();
-    let results = (0..cfg.cells)
+    range
         .into_par_iter()
         .map(|i| {
             let mut rng = eval_rng(cfg.seed, i);
@@ -433,52 +487,125 @@ pub fn run(
                 shots,
             })
         })
-        .collect::<Result<Vec<_>, HostError>>()?;
-    Ok(results)
+        .collect()
 }
 
 /// The fraction of cells within each tolerance, per method (in `methods` order, as the shots)
 /// and metric.
 pub fn summarize(results: &[CellResult], methods: &[Method]) -> Vec<Fraction> {
-    let mut out = Vec::new();
-    let n = results.len().max(1) as f64;
-    for (k, m) in methods.iter().enumerate() {
-        for (metric, pick) in [("rpd_target", 0usize), ("rpd_update", 1usize)] {
-            for &tol in &TOLERANCES {
-                let hits = results
-                    .iter()
-                    .filter(|r| {
-                        let (t, u) = rpd(r.g_before_us, r.g_target_us, r.shots[k].g_after_us);
-                        [t, u][pick].abs() <= tol
-                    })
-                    .count();
-                out.push(Fraction {
-                    method: m.name(),
-                    metric,
-                    tolerance: tol,
-                    fraction: hits as f64 / n,
-                });
+    let mut tally = Tally::new(methods);
+    for r in results {
+        tally.add(r);
+    }
+    tally.fractions()
+}
+
+/// The counts behind [`summarize`] and [`Tally::costs`], taken one cell at a time (for
+/// [`run_into`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    /// The methods, in the shots' order.
+    methods: Vec<Method>,
+    /// Cells counted.
+    cells: u64,
+    /// Cells within each tolerance, by method, metric and tolerance (the order of
+    /// [`summarize`]'s fractions).
+    hits: Vec<u64>,
+    /// Pulse cycles of each method, summed over the cells.
+    cycles: Vec<u64>,
+}
+
+impl Tally {
+    /// No cells yet, for `methods` (in the shots' order).
+    pub fn new(methods: &[Method]) -> Self {
+        Self {
+            methods: methods.to_vec(),
+            cells: 0,
+            hits: vec![0; methods.len() * 2 * TOLERANCES.len()],
+            cycles: vec![0; methods.len()],
+        }
+    }
+
+    /// Count one cell.
+    pub fn add(&mut self, r: &CellResult) {
+        self.cells += 1;
+        let mut hits = self.hits.iter_mut();
+        for k in 0..self.methods.len() {
+            self.cycles[k] += u64::from(r.shots[k].cycles);
+            let (t, u) = rpd(r.g_before_us, r.g_target_us, r.shots[k].g_after_us);
+            for x in [t, u] {
+                for &tol in &TOLERANCES {
+                    let h = hits.next().expect("one count per fraction");
+                    if x.abs() <= tol {
+                        *h += 1;
+                    }
+                }
             }
         }
     }
-    out
+
+    /// The fraction of the cells counted within each tolerance, per method and metric.
+    pub fn fractions(&self) -> Vec<Fraction> {
+        let n = self.cells.max(1) as f64;
+        let mut hits = self.hits.iter();
+        let mut out = Vec::new();
+        for m in &self.methods {
+            for metric in ["rpd_target", "rpd_update"] {
+                for &tol in &TOLERANCES {
+                    out.push(Fraction {
+                        method: m.name(),
+                        metric,
+                        tolerance: tol,
+                        fraction: *hits.next().expect("one count per fraction") as f64 / n,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The mean cost of each method over the cells counted.
+    pub fn costs(&self, prog: &Programmer<'_>) -> Vec<Cost> {
+        let n = self.cells.max(1) as f64;
+        self.methods
+            .iter()
+            .zip(&self.cycles)
+            .map(|(&m, &c)| Cost {
+                method: m.name(),
+                mean_pulse_us: c as f64 / n * prog.board.clock_period_s() * 1e6,
+                reads: prog.reads(m),
+            })
+            .collect()
+    }
 }
 
 /// Every cell's outcome as CSV: `cell,g_before_us,g_target_us`, then for each method its
 /// pulse in cycles and the conductance after it.
 pub fn cells_csv(results: &[CellResult], methods: &[Method]) -> String {
+    let mut s = cells_csv_header(methods);
+    for r in results {
+        s += &cells_csv_line(r);
+    }
+    s
+}
+
+/// The header line of [`cells_csv`], with its newline.
+pub fn cells_csv_header(methods: &[Method]) -> String {
     let mut s = String::from("cell,g_before_us,g_target_us");
     for m in methods {
         s += &format!(",{0}_cycles,{0}_g_after_us", m.name());
     }
     s.push('\n');
-    for r in results {
-        s += &format!("{},{:.6},{:.6}", r.cell, r.g_before_us, r.g_target_us);
-        for shot in &r.shots {
-            s += &format!(",{},{:.6}", shot.cycles, shot.g_after_us);
-        }
-        s.push('\n');
+    s
+}
+
+/// One cell's line of [`cells_csv`], with its newline.
+pub fn cells_csv_line(r: &CellResult) -> String {
+    let mut s = format!("{},{:.6},{:.6}", r.cell, r.g_before_us, r.g_target_us);
+    for shot in &r.shots {
+        s += &format!(",{},{:.6}", shot.cycles, shot.g_after_us);
     }
+    s.push('\n');
     s
 }
 
@@ -495,22 +622,11 @@ pub struct Cost {
 
 /// The mean cost of each method (in `methods` order, as the shots).
 pub fn costs(prog: &Programmer<'_>, results: &[CellResult], methods: &[Method]) -> Vec<Cost> {
-    let n = results.len().max(1) as f64;
-    methods
-        .iter()
-        .enumerate()
-        .map(|(k, &m)| Cost {
-            method: m.name(),
-            mean_pulse_us: results
-                .iter()
-                .map(|r| f64::from(r.shots[k].cycles))
-                .sum::<f64>()
-                / n
-                * prog.board.clock_period_s()
-                * 1e6,
-            reads: prog.reads(m),
-        })
-        .collect()
+    let mut tally = Tally::new(methods);
+    for r in results {
+        tally.add(r);
+    }
+    tally.costs(prog)
 }
 
 /// The costs as a terminal table.

@@ -61,6 +61,25 @@ struct DeviceInfo {
     device: String,
 }
 
+/// The command line, with negative numbers taken as values everywhere (`--seed -1` is an invalid
+/// seed, not an unknown flag `-1`).
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    fn negatives(mut cmd: clap::Command) -> clap::Command {
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        for n in names {
+            cmd = cmd.mut_subcommand(n, negatives);
+        }
+        cmd.allow_negative_numbers(true)
+    }
+    let mut cmd = negatives(Cli::command());
+    let matches = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+}
+
 /// Clap's diagnosis on one line: the message, the argument, the valid values and the tip,
 /// without the usage block, then where to read more.
 fn clap_one_line(rendered: &str) -> String {
@@ -147,7 +166,7 @@ unsafe impl Send for SigSet {}
 
 fn main() -> ExitCode {
     handle_signals();
-    let args = match Cli::try_parse() {
+    let args = match parse() {
         Ok(a) => a,
         Err(e) if !e.use_stderr() => {
             // --help and --version.

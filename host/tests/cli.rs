@@ -224,8 +224,14 @@ fn characterize_train_quantize_eval_end_to_end() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 4 * 2 * 4);
-    for method in ["neural-float", "neural-fixed", "model-inversion", "oracle"] {
+    assert_eq!(results.len(), 5 * 2 * 4);
+    for method in [
+        "neural-float",
+        "neural-fixed",
+        "model-inversion",
+        "oracle",
+        "oracle-levels",
+    ] {
         for metric in ["rpd_target", "rpd_update"] {
             assert!(results
                 .iter()
@@ -630,4 +636,26 @@ fn the_read_voltage_of_a_device_file_is_followed_everywhere() {
         &curve(&["--from-us", &format!("{}", hi + 0.1)]),
         "outside the device window",
     );
+}
+
+#[test]
+fn eval_quantizes_the_default_for_a_board_with_another_adc() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = dir.path().join("adc16.yaml");
+    let ice = include_str!("../../boards/icebreaker.yaml");
+    let adc16 =
+        ice.replacen("name: icebreaker", "name: adc16", 1)
+            .replacen("  bits: 12", "  bits: 16", 1);
+    assert_ne!(adc16, ice);
+    std::fs::write(&board, adc16).unwrap();
+    let o = ouro(&[
+        "eval",
+        "--cells",
+        "20",
+        "--board",
+        board.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"board\": \"adc16\""));
 }

@@ -117,30 +117,38 @@ impl Chain {
     }
 }
 
-/// The `ouro` binary of this build, built first if it is missing (when this package's tests
-/// run alone, `cargo test -p ouro-e2e`, cargo does not build other packages' binaries).
+/// The `ouro` binary of this build, brought up to date once per test process: `cargo build` of
+/// `ouro-host`'s binary with this test's profile and target directory (when this package's tests
+/// run alone, `cargo test -p ouro-e2e`, cargo builds no other package's binary, and one left
+/// from an earlier build may be stale).
 ///
 /// # Panics
 /// If it cannot be built.
 pub fn ouro_bin() -> PathBuf {
-    // target/<profile>/deps/<test-exe> -> target/<profile>/ouro
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps");
-    let bin = profile_dir.join(format!("ouro{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        // target/<profile>/deps/<test-exe> -> target/<profile>/ouro
+        let exe = std::env::current_exe().expect("test executable path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps");
+        let target_dir = profile_dir.parent().expect("target/<profile>");
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "-p", "ouro-host", "--bin", "ouro"]);
+        cmd.args(["build", "--quiet", "-p", "ouro-host", "--bin", "ouro"])
+            .arg("--manifest-path")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+            .arg("--target-dir")
+            .arg(target_dir);
         if release {
             cmd.arg("--release");
         }
         let status = cmd.status().expect("run cargo build");
         assert!(status.success(), "cargo build of the ouro binary failed");
-    }
-    bin
+        profile_dir.join(format!("ouro{}", std::env::consts::EXE_SUFFIX))
+    })
+    .clone()
 }
 
 /// Run `ouro` with `args`; the output whatever the exit code.
@@ -167,3 +175,4 @@ pub fn ouro_ok(args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+pub mod bad;

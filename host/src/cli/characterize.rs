@@ -19,19 +19,19 @@ pub struct CharacterizeArgs {
     /// Number of cells (at most 2^32; the rows stream to the file, so memory stays small).
     #[arg(long)]
     pub cells: usize,
-    /// Recorded pulses per cell.
+    /// Recorded pulses per cell (at most 1000000).
     #[arg(long)]
     pub pulses_per_cell: usize,
     /// Seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Shortest pulse (log-uniform widths).
-    #[arg(long, default_value = "10ns")]
+    #[arg(long, default_value = "10ns", allow_hyphen_values = true)]
     pub min_width: String,
     /// Longest pulse.
-    #[arg(long, default_value = "10ms")]
+    #[arg(long, default_value = "10ms", allow_hyphen_values = true)]
     pub max_width: String,
-    /// Unrecorded random pulses applied to each cell first.
+    /// Unrecorded random pulses applied to each cell first (at most 1000000).
     #[arg(long, default_value_t = 20)]
     pub age_pulses: usize,
     /// Where each recorded pulse starts: `uniform` (a state drawn uniformly over the window) or

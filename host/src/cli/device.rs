@@ -266,9 +266,9 @@ pub struct CurveArgs {
     #[arg(long)]
     pub polarity: Polarity,
     /// Pulse width, with a unit: 1us, 250ns, 2ms.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub width: String,
-    /// Number of pulses.
+    /// Number of pulses, at most 1000000 (the curve is printed whole at the end).
     #[arg(long, default_value_t = 100)]
     pub pulses: usize,
     /// Pulse amplitude in volts (default: the device's operating point for the polarity).
@@ -291,14 +291,26 @@ pub fn check_amplitude(polarity: Polarity, v: f64) -> Result<(), CliError> {
     };
     if !(v >= lo && v <= hi) {
         return Err(CliError(format!(
-            "amplitude {v} V is outside the trusted {polarity} range [{lo}, {hi}] V: pick one inside it (SET is negative, RESET positive)"
+            "amplitude {} V is outside the trusted {polarity} range [{lo}, {hi}] V: pick one inside it (SET is negative, RESET positive)",
+            num(v)
         )));
     }
     Ok(())
 }
 
+/// Most pulses of one `ouro device curve` (its text, about 20 bytes a pulse, is held until the
+/// end; about 4 s of simulation).
+pub const MAX_CURVE_PULSES: usize = 1_000_000;
+
 /// `ouro device curve`: CSV `pulse,g_us` on stdout.
 pub fn device_curve(a: &CurveArgs) -> Result<(), CliError> {
+    if a.pulses > MAX_CURVE_PULSES {
+        return Err(CliError(format!(
+            "--pulses {} is more than {MAX_CURVE_PULSES}: a curve is at most {MAX_CURVE_PULSES} \
+             pulses; continue a longer one with --from-us at the last conductance printed",
+            a.pulses
+        )));
+    }
     let d = load_device(&a.device)?;
     let width = parse_duration(&a.width).cli()?;
     let amplitude = a.amplitude.unwrap_or_else(|| d.amplitude_v(a.polarity));

@@ -1,7 +1,7 @@
 //! `ouro eval`: one-shot programming accuracy of the predictor against baselines.
 
 use super::error::OrCli;
-use super::{check_memory, load_board, load_device, print, progress, CliError, StartArg};
+use super::{load_board, load_device, print, progress, CliError, StartArg};
 use clap::Args;
 use ouro_core::board::BoardConfig;
 use ouro_core::output::AtomicFile;
@@ -25,13 +25,14 @@ pub struct EvalArgs {
     /// Board (clock, ADC, noise): a shipped name or a path.
     #[arg(long, default_value = "icebreaker")]
     pub board: String,
-    /// Number of cells.
+    /// Number of cells (at most 2^32; the cells are evaluated a chunk at a time and their
+    /// outcomes stream to --cells-csv, so memory stays small).
     #[arg(long, default_value_t = 1000)]
     pub cells: usize,
     /// Seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Random pulses applied to each cell before programming.
+    /// Random pulses applied to each cell before programming (at most 1000000).
     #[arg(long, default_value_t = 20)]
     pub age_pulses: usize,
     /// Where each cell starts: `uniform` (aged, then a state drawn uniformly over the window) or
@@ -39,7 +40,7 @@ pub struct EvalArgs {
     #[arg(long, value_enum, default_value = "uniform")]
     pub start: StartArg,
     /// Target range in uS, `LO,HI` (default: the device's whole window at its read voltage).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub target_range_us: Option<Vec<f64>>,
     /// A history-aware float predictor (trained on `ouro characterize --sequences` data): adds
     /// the probe-then-predict method, `probe-neural-float`.
@@ -94,17 +95,6 @@ fn shipped_fits(board: &BoardConfig) -> bool {
 pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
     let d = load_device(&a.device)?;
     let board = load_board(&a.board)?;
-    // Every cell's outcome is held for the summary: refuse a count that cannot fit.
-    // (and, with --cells-csv, about 100 bytes of its line).
-    let per_cell = std::mem::size_of::<ev::CellResult>()
-        + ev::Method::ALL.len() * std::mem::size_of::<ev::Shot>()
-        + 16
-        + if a.cells_csv.is_some() { 100 } else { 0 };
-    check_memory(
-        a.cells as u128 * per_cell as u128,
-        &format!("--cells {}: the per-cell results", a.cells),
-        "evaluate fewer cells, or several runs with other seeds",
-    )?;
     let cells_csv = a
         .cells_csv
         .as_deref()
@@ -121,9 +111,19 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
                 "--target-range-us takes two numbers, LO,HI (e.g. 150,450)".into(),
             ));
         };
+        if lo.is_nan() || hi.is_nan() {
+            return Err(CliError(format!(
+                "--target-range-us {lo},{hi} is not two numbers: give LO,HI in uS (e.g. 150,450)"
+            )));
+        }
         if lo > hi {
             return Err(CliError(format!(
                 "--target-range-us {lo},{hi} is reversed: give the low end first, {hi},{lo}"
+            )));
+        }
+        if lo == hi {
+            return Err(CliError(format!(
+                "--target-range-us {lo},{hi} is empty: give a low end below the high end"
             )));
         }
         cfg.target_range_us = (lo, hi);
@@ -147,17 +147,30 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
         method.reads = a.reads;
         prog = prog.with_probe(method)?;
     }
-    let pb = progress(a.cells, "eval");
-    let results = ev::run(&prog, &cfg, Some(&pb))?;
-    pb.finish_and_clear();
     let methods = prog.methods();
-    let fractions = ev::summarize(&results, &methods);
-    let costs = ev::costs(&prog, &results, &methods);
-    if let Some(mut out) = cells_csv {
-        out.write_all(ev::cells_csv(&results, &methods).as_bytes())
+    let mut cells_csv = cells_csv;
+    if let Some(out) = cells_csv.as_mut() {
+        out.write_all(ev::cells_csv_header(&methods).as_bytes())
             .cli()?;
+    }
+    let mut tally = ev::Tally::new(&methods);
+    let pb = progress(a.cells, "eval");
+    // Each cell is counted, and written to --cells-csv, as its chunk finishes.
+    let run = ev::run_into(&prog, &cfg, Some(&pb), &mut |r| {
+        tally.add(&r);
+        if let Some(out) = cells_csv.as_mut() {
+            out.write_all(ev::cells_csv_line(&r).as_bytes())
+                .map_err(|e| ouro_host::HostError::Setting(e.to_string()))?;
+        }
+        Ok(())
+    });
+    pb.finish_and_clear();
+    run?;
+    if let Some(out) = cells_csv {
         out.commit().cli()?;
     }
+    let fractions = tally.fractions();
+    let costs = tally.costs(&prog);
     if a.json {
         let doc = serde_json::json!({
             "device": d.name,

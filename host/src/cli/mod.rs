@@ -156,7 +156,10 @@ fn print(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::new(e)),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError(format!(
+            "cannot write to standard output: {}",
+            ouro_core::output::io_message(&e)
+        ))),
         _ => Ok(()),
     }
 }
@@ -166,28 +169,4 @@ fn save<T: serde::Serialize>(mut out: AtomicFile, value: &T) -> Result<(), CliEr
     let text = yaml::to_string(value).cli()?;
     out.write_all(text.as_bytes()).cli()?;
     out.commit().cli()
-}
-
-/// Refuse a run whose results held in memory would need more than the memory available (a
-/// refusal up front instead of an abort): `what` names the results and the flag to lower.
-fn check_memory(bytes: u128, what: &str, fix: &str) -> Result<(), CliError> {
-    let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
-    // Beyond the address space, or beyond what this machine has.
-    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
-        m.lines()
-            .find_map(|l| l.strip_prefix("MemAvailable:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u128>().ok())
-            .map(|kb| kb * 1024)
-    });
-    let limit = available
-        .unwrap_or(isize::MAX as u128)
-        .min(isize::MAX as u128);
-    if bytes > limit {
-        return Err(CliError(format!(
-            "{what} would need {:.1} GB of memory, more than the {:.1} GB available: {fix}",
-            gib(bytes),
-            gib(limit)
-        )));
-    }
-    Ok(())
 }

@@ -35,6 +35,11 @@ fn hidden_help() -> String {
     )
 }
 
+/// `--epochs`' help, with the limit the training checks.
+fn epochs_help() -> String {
+    format!("Epochs, 1 to {}", ouro_nn::train::MAX_EPOCHS)
+}
+
 /// `--input-knots`' help, with the limit the training checks.
 fn knots_help() -> String {
     format!(
@@ -52,8 +57,13 @@ pub struct TrainArgs {
     /// Output float predictor YAML.
     #[arg(long)]
     pub out: PathBuf,
-    /// Epochs.
-    #[arg(long, default_value_t = 100)]
+    /// Epochs, 1 to 1000000.
+    #[arg(
+        long,
+        default_value_t = 100,
+        help = epochs_help(),
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(ouro_nn::train::MAX_EPOCHS))
+    )]
     pub epochs: u32,
     /// Hidden layer sizes, comma-separated; each 1 to 64 units (the fixed-point fan-in limit).
     /// The shipped default predictor has one layer of 16 (`--hidden 16`).
@@ -116,8 +126,9 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
     if let Some(t) = predictor.training.as_mut() {
         t.data = a.data.display().to_string();
     }
-    note!("{report}");
+    // The report follows the write, so that a failed write is the one line on stderr.
     save(out, &predictor)?;
+    note!("{report}");
     note!("wrote {}", a.out.display());
     Ok(())
 }
@@ -142,8 +153,8 @@ pub fn quantize(a: &QuantizeArgs) -> Result<(), CliError> {
     let out = AtomicFile::create(&a.out).cli()?;
     let (q, report) =
         ouro_nn::quantize::quantize(&p, &board, &a.predictor.display().to_string()).cli()?;
-    note!("{report}");
     save(out, &q)?;
+    note!("{report}");
     note!("wrote {}", a.out.display());
     Ok(())
 }

@@ -164,13 +164,7 @@ pub(super) fn set<T>(s: &mut Situation<T>, feature: Feature, v: T) {
 /// The float situation of a fixed one (every value through [`float_value`]).
 pub fn float_situation(board: &BoardConfig, s: &Situation<i32>) -> Situation<f64> {
     let mut f = Situation::default();
-    for feature in [
-        Feature::GNow,
-        Feature::GTarget,
-        Feature::ProbeDelta,
-        Feature::ProbeLog2,
-        Feature::Level,
-    ] {
+    for feature in Feature::ALL {
         set(
             &mut f,
             feature,

@@ -52,7 +52,7 @@ mod params;
 mod report;
 
 pub use data::{filter_rows, log2_seconds, rate_table, MIN_CELLS_FOR_CELL_SPLIT, RATE_BINS};
-pub use params::{CheckedTrainParams, TrainParams, Weighting, MAX_INPUT_KNOTS};
+pub use params::{CheckedTrainParams, TrainParams, Weighting, MAX_EPOCHS, MAX_INPUT_KNOTS};
 pub use report::{EpochStats, PolarityReport, RowCounts, TrainReport};
 
 use crate::NnError;
@@ -248,10 +248,11 @@ pub fn train_file(
     progress: Option<&dyn Progress>,
 ) -> Result<(Predictor, TrainReport), NnError> {
     let params = params.clone().with_source(path.display().to_string());
-    let text = std::fs::read_to_string(path).map_err(|source| ouro_core::CoreError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text =
+        ouro_core::input::read_text(path, None).map_err(|source| ouro_core::CoreError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
     let origin = path.display().to_string();
     if ouro_core::sequence::is_sequence_csv(&text) {
         let seq = ouro_core::sequence::parse_seq_csv(&text, &origin)?;

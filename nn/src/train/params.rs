@@ -40,6 +40,10 @@ pub enum Weighting {
 /// Most knots of a learned input table ([`TrainParams::input_knots`]).
 pub const MAX_INPUT_KNOTS: usize = 1024;
 
+/// Most epochs of one training run ([`TrainParams::epochs`]): the run keeps a line of history
+/// per epoch, and a million passes over the data is far beyond any useful training.
+pub const MAX_EPOCHS: u32 = 1_000_000;
+
 /// Hyperparameters and data-cleaning parameters of [`train`](super::train), as written: check
 /// them ([`TrainParams::check`]) to train with them.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +151,12 @@ impl TrainParams {
         let max = ouro_core::qformat::MAX_FANIN;
         if self.epochs == 0 {
             return Some("epochs must be at least 1".into());
+        }
+        if self.epochs > MAX_EPOCHS {
+            return Some(format!(
+                "epochs must be at most {MAX_EPOCHS}, got {}: train for fewer epochs",
+                self.epochs
+            ));
         }
         if self.hidden.iter().any(|&h| h == 0 || h > max) {
             return Some(format!(

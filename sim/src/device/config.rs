@@ -103,10 +103,12 @@ impl DeviceConfig {
                 name: spec.to_string(),
             });
         }
-        let text = std::fs::read_to_string(spec).map_err(|e| DeviceError::ReadFile {
-            path: spec.to_string(),
-            reason: e.to_string(),
-        })?;
+        let text =
+            ouro_core::input::read_text(Path::new(spec), Some(ouro_core::input::MAX_YAML_BYTES))
+                .map_err(|e| DeviceError::ReadFile {
+                    path: spec.to_string(),
+                    reason: e.to_string(),
+                })?;
         Self::from_yaml(&text, &format!("`{spec}`"))
     }
 
@@ -116,7 +118,7 @@ impl DeviceConfig {
     /// [`DeviceError::Yaml`] or [`DeviceError::Invalid`].
     pub fn from_yaml(text: &str, origin: &str) -> Result<Self, DeviceError> {
         let config: Self = serde_saphyr::from_str(text).map_err(|e| {
-            let (at, message) = ouro_core::yaml::parse_error(origin.trim_matches('`'), &e);
+            let (at, message) = ouro_core::yaml::parse_error_in(origin.trim_matches('`'), text, &e);
             DeviceError::Yaml {
                 origin: format!("`{at}`"),
                 message,
