@@ -301,3 +301,31 @@ proptest! {
         }
     }
 }
+
+/// The shipped history-aware predictor (inputs g_now, g_target, probe_log2_change, probe_log2,
+/// level): quantizing the shipped float file for the shipped board gives the shipped quantized
+/// file exactly, and its measured error over the situations is within the computed bound,
+/// itself within the documented one.
+#[test]
+fn the_shipped_history_predictor_quantizes_to_the_shipped_file() {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../predictors"));
+    let p = Predictor::load(&dir.join("history.yaml")).unwrap();
+    let shipped = QPredictor::load(&dir.join("history.q.yaml")).unwrap();
+    assert_eq!(p.features, ouro_nn::train::HISTORY_FEATURES.to_vec());
+    let (q, s) =
+        ouro_nn::quantize::quantize(&p, &BoardConfig::default_board(), "predictors/history.yaml")
+            .unwrap();
+    assert_eq!(q, shipped);
+    assert_eq!(q.probe_floor_codes, Some(3));
+    assert!(s.saturation_excluded, "{s}");
+    assert!(
+        s.comparison.max_abs_log2_error <= s.bound_log2,
+        "{} > {}",
+        s.comparison.max_abs_log2_error,
+        s.bound_log2
+    );
+    assert!(
+        s.bound_log2 < ouro_nn::quantize::DOCUMENTED_BOUND_LOG2,
+        "{s}"
+    );
+}

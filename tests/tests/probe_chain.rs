@@ -119,3 +119,124 @@ fn a_history_aware_predictor_learns_from_sequences_and_beats_the_blind_one() {
     );
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
+
+/// The shipped history-aware predictor on the gateware, as a user runs it: `ouro hdl generate
+/// --predictor predictors/history.q.yaml` writes its load image, the image goes into a
+/// verilated 5-16-1 engine through the load port, and the engine answers, bit for bit and cycle
+/// for cycle as the golden model, the words a sequencer assembles for real cells of
+/// `realistic` (averaged reads, the blind predictor's probe, the probe's change, every level).
+/// Negative check: one flipped bit of the image is caught.
+#[test]
+fn the_shipped_history_predictor_runs_bit_exact_on_probe_situations() {
+    use ouro_core::board::BoardConfig;
+    use ouro_core::schema::QPredictor;
+    use ouro_core::Polarity;
+    use ouro_host::probe::ProbeThenPredict;
+    use ouro_nn::golden::GoldenPredictor;
+    use ouro_sim::device::{aged_cell, DeviceConfig, Start};
+    use ouro_sim::readout::read_mean_code;
+    use ouro_verilated::{check, read_load_image, require_verilator, ConfigInfo};
+    use rand::Rng;
+
+    if !require_verilator("probe chain") {
+        return;
+    }
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let q_path = root.join("predictors/history.q.yaml");
+    let q = QPredictor::load(&q_path).unwrap();
+    let cfg = ConfigInfo::get("hist5q").expect("the 5-16-1 configuration");
+    let built = QPredictor::from_yaml_str(cfg.predictor_yaml, "hist5q").unwrap();
+    assert_eq!(
+        ouro_hdl::EngineShape::new(&q, cfg.lanes).unwrap(),
+        ouro_hdl::EngineShape::new(&built, cfg.lanes).unwrap(),
+        "the shipped history predictor has the harness engine's shape"
+    );
+    assert_eq!(
+        (q.min_cycles, q.max_cycles),
+        (built.min_cycles, built.max_cycles)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let gw = dir.path().join("gw").display().to_string();
+    ouro_ok(&[
+        "hdl",
+        "generate",
+        "--predictor",
+        &q_path.display().to_string(),
+        "--out",
+        &gw,
+    ]);
+    let writes = read_load_image(&dir.path().join("gw").join(ouro_hdl::LOAD_IMAGE_FILE)).unwrap();
+    let mut m = cfg.model().expect("model");
+    m.load_all(&writes);
+
+    // Real probe situations.
+    let board = BoardConfig::default_board();
+    let device = DeviceConfig::preset("realistic");
+    let blind = GoldenPredictor::new(&ouro_nn::defaults::qpredictor());
+    let g = GoldenPredictor::new(&q);
+    let levels = q.levels.clone().expect("levels");
+    let (lo, hi) = device.window_us();
+    let mut vectors: Vec<(Polarity, Vec<i16>)> = Vec::new();
+    let mut rng = ouro_testkit::rng::seeded(0x9A0B_E5E7);
+    for i in 0..1500 {
+        let mut cell = aged_cell(&device, 11, i, 20, &mut rng);
+        Start::Uniform.place(&device, &mut cell, &mut rng).unwrap();
+        let code_t = board.code_of_us(lo + (hi - lo) * rng.random::<f64>());
+        let code0 = read_mean_code(&board, cell.conductance_us(), 4, &mut rng);
+        let Some(b) = blind.predict(code0, code_t) else {
+            continue;
+        };
+        let k = ProbeThenPredict::probe_exponent(b.log2_cycles, board.max_pulse_cycles);
+        cell.apply_pulse_with_amplitude(
+            levels.get(b.polarity)[0],
+            f64::from(1u32 << k) * board.clock_period_s(),
+        );
+        let code1 = read_mean_code(&board, cell.conductance_us(), 4, &mut rng);
+        let Some(p) = Polarity::towards(code1, code_t) else {
+            continue;
+        };
+        for level in 0..levels.len() {
+            let words =
+                ProbeThenPredict::words(&g, p, b.polarity, (code0, code1, code_t), k, level);
+            vectors.push((p, words));
+        }
+    }
+    assert!(vectors.len() > 5000, "{} situations", vectors.len());
+    let old = GoldenPredictor::new(&built);
+    let mut differs = 0;
+    for (p, x) in &vectors {
+        let want = g.predict_inputs(*p, x, g.limits());
+        check(&want, cfg.latency, &m.predict(*p, x))
+            .unwrap_or_else(|e| panic!("history: inputs {x:?} {p}: {e}"));
+        differs +=
+            usize::from(old.predict_inputs(*p, x, old.limits()).log2_cycles != want.log2_cycles);
+    }
+    assert!(
+        differs > vectors.len() / 2,
+        "the loaded weights run ({differs} of {})",
+        vectors.len()
+    );
+    eprintln!(
+        "probe chain: {} probe situations bit-exact at {} cycles",
+        vectors.len(),
+        cfg.latency
+    );
+
+    // Negative: one flipped bit of the image is caught.
+    let mut bad = writes.clone();
+    bad[3].1 ^= 0x100;
+    m.load_all(&bad);
+    let caught = vectors
+        .iter()
+        .filter(|(p, x)| {
+            check(
+                &g.predict_inputs(*p, x, g.limits()),
+                cfg.latency,
+                &m.predict(*p, x),
+            )
+            .is_err()
+        })
+        .count();
+    assert!(caught > 0, "a flipped bit of the load image must show");
+}
