@@ -735,6 +735,17 @@ impl QPredictor {
                     "input_offsets[{i}] must be 0: only readings are offset"
                 ));
             }
+            if *f == Feature::ProbeDelta && self.adc_bits > 15 {
+                return Err(format!(
+                    "probe_delta takes code differences, which need adc_bits <= 15 to fit 16 bits (have {}): use probe_log2_change",
+                    self.adc_bits
+                ));
+            }
+            if !f.is_reading() {
+                // Their words are the probe's log2 words and levels (or a code difference,
+                // checked above), not codes.
+                continue;
+            }
             let codes = 1i64 << self.adc_bits;
             // code - offset must fit Signed<16> for every code 0..codes: -32768 <= -o and
             // codes - 1 - o <= 32767.

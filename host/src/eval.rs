@@ -6,6 +6,7 @@
 //! and quantisation), times its pulse in whole clock cycles, and is held to the board's pulse
 //! limits. Only the oracle knows the cell's true state and present parameters.
 
+use crate::probe::Variant;
 use crate::HostError;
 use ouro_core::board::BoardConfig;
 use ouro_core::progress::Progress;
@@ -49,6 +50,9 @@ pub enum Method {
     /// Probe, then predict, with the quantized history-aware predictor run by the golden
     /// model: what the gateware computes.
     ProbeNeural,
+    /// The ceiling of probe, then predict: the same protocol, the programming pulse from the
+    /// cell's exact parameters before the probe.
+    ProbeOracle,
 }
 
 impl Method {
@@ -61,6 +65,25 @@ impl Method {
         Self::OracleLevels,
     ];
 
+    /// Whether the method probes before its programming pulse.
+    pub fn probes(self) -> bool {
+        matches!(
+            self,
+            Self::ProbeNeuralFloat | Self::ProbeNeural | Self::ProbeOracle
+        )
+    }
+
+    /// The metrics reported for the method: `RPD_target` and `RPD_update`; a method that probes
+    /// has its `RPD_update` from the state before the programming pulse, and a second one,
+    /// `rpd_update_pre_probe`, from the state before the probe.
+    pub fn metrics(self) -> &'static [&'static str] {
+        if self.probes() {
+            &["rpd_target", "rpd_update", "rpd_update_pre_probe"]
+        } else {
+            &["rpd_target", "rpd_update"]
+        }
+    }
+
     /// The name used in tables and JSON.
     pub fn name(self) -> &'static str {
         match self {
@@ -71,6 +94,7 @@ impl Method {
             Self::OracleLevels => "oracle-levels",
             Self::ProbeNeuralFloat => "probe-neural-float",
             Self::ProbeNeural => "probe-neural",
+            Self::ProbeOracle => "probe-oracle",
         }
     }
 }
@@ -142,6 +166,9 @@ pub struct Shot {
     pub cycles: u32,
     /// True conductance after the pulse, microsiemens.
     pub g_after_us: f64,
+    /// For a method that probes first: the true conductance after the probe, before the
+    /// programming pulse (what its `RPD_update` is measured from).
+    pub g_start_us: Option<f64>,
 }
 
 /// One cell's evaluation.
@@ -245,6 +272,7 @@ impl<'a> Programmer<'a> {
             if p.fixed.is_some() {
                 m.push(Method::ProbeNeural);
             }
+            m.push(Method::ProbeOracle);
         }
         m
     }
@@ -268,7 +296,7 @@ impl<'a> Programmer<'a> {
     /// probe, averaging several reads each time).
     pub fn reads(&self, method: Method) -> u32 {
         match (method, &self.probe) {
-            (Method::ProbeNeuralFloat | Method::ProbeNeural, Some(p)) => 2 * p.reads,
+            (m, Some(p)) if m.probes() => 2 * p.reads,
             _ => 1,
         }
     }
@@ -320,7 +348,10 @@ impl<'a> Programmer<'a> {
                 self.invert(cell.params(), p, cell.state(), n1)
             }
             // These apply their own pulses ([`Self::program`]).
-            Method::OracleLevels | Method::ProbeNeuralFloat | Method::ProbeNeural => None,
+            Method::OracleLevels
+            | Method::ProbeNeuralFloat
+            | Method::ProbeNeural
+            | Method::ProbeOracle => None,
         }
     }
 
@@ -337,16 +368,22 @@ impl<'a> Programmer<'a> {
         match method {
             Method::OracleLevels => self.oracle_levels(cell, g_target_us),
             // Both variants see the same reads: each runs on a copy of the stream.
-            Method::ProbeNeuralFloat | Method::ProbeNeural => match &self.probe {
-                Some(p) => p.program(
-                    self,
-                    cell,
-                    g_target_us,
-                    method == Method::ProbeNeural,
-                    &mut rng.clone(),
-                ),
-                None => self.shoot(cell, None),
-            },
+            Method::ProbeNeuralFloat | Method::ProbeNeural | Method::ProbeOracle => {
+                match &self.probe {
+                    Some(p) => p.program(
+                        self,
+                        cell,
+                        g_target_us,
+                        match method {
+                            Method::ProbeNeural => Variant::Fixed,
+                            Method::ProbeOracle => Variant::Oracle,
+                            _ => Variant::Float,
+                        },
+                        &mut rng.clone(),
+                    ),
+                    None => self.shoot(cell, None),
+                }
+            }
             m => self.shoot(cell, self.choose(m, cell, code_now, g_target_us)),
         }
     }
@@ -380,6 +417,7 @@ impl<'a> Programmer<'a> {
         Shot {
             cycles,
             g_after_us: r.g_after_us,
+            g_start_us: None,
         }
     }
 
@@ -406,6 +444,7 @@ impl<'a> Programmer<'a> {
             None => Shot {
                 cycles: 0,
                 g_after_us: cell.conductance_us(),
+                g_start_us: None,
             },
             Some((p, cycles)) => self.pulse(cell, self.device.amplitude_v(p), cycles),
         }
@@ -521,7 +560,10 @@ impl Tally {
         Self {
             methods: methods.to_vec(),
             cells: 0,
-            hits: vec![0; methods.len() * 2 * TOLERANCES.len()],
+            hits: vec![
+                0;
+                methods.iter().map(|m| m.metrics().len()).sum::<usize>() * TOLERANCES.len()
+            ],
             cycles: vec![0; methods.len()],
         }
     }
@@ -531,9 +573,16 @@ impl Tally {
         self.cells += 1;
         let mut hits = self.hits.iter_mut();
         for k in 0..self.methods.len() {
-            self.cycles[k] += u64::from(r.shots[k].cycles);
-            let (t, u) = rpd(r.g_before_us, r.g_target_us, r.shots[k].g_after_us);
-            for x in [t, u] {
+            let shot = &r.shots[k];
+            self.cycles[k] += u64::from(shot.cycles);
+            let (t, u0) = rpd(r.g_before_us, r.g_target_us, shot.g_after_us);
+            let mut values = vec![t];
+            if self.methods[k].probes() {
+                let start = shot.g_start_us.unwrap_or(r.g_before_us);
+                values.push(rpd(start, r.g_target_us, shot.g_after_us).1);
+            }
+            values.push(u0);
+            for x in values {
                 for &tol in &TOLERANCES {
                     let h = hits.next().expect("one count per fraction");
                     if x.abs() <= tol {
@@ -550,7 +599,7 @@ impl Tally {
         let mut hits = self.hits.iter();
         let mut out = Vec::new();
         for m in &self.methods {
-            for metric in ["rpd_target", "rpd_update"] {
+            for &metric in m.metrics() {
                 for &tol in &TOLERANCES {
                     out.push(Fraction {
                         method: m.name(),
@@ -643,13 +692,13 @@ pub fn cost_table(costs: &[Cost]) -> String {
 
 /// The summary as a terminal table.
 pub fn table(fractions: &[Fraction]) -> String {
-    let mut s = format!("{:<19} {:<11}", "method", "metric");
+    let mut s = format!("{:<19} {:<20}", "method", "metric");
     for t in TOLERANCES {
         s += &format!(" {:>8}", format!("±{:.0}%", t * 100.0));
     }
     s.push('\n');
     for row in fractions.chunks(TOLERANCES.len()) {
-        s += &format!("{:<19} {:<11}", row[0].method, row[0].metric);
+        s += &format!("{:<19} {:<20}", row[0].method, row[0].metric);
         for f in row {
             s += &format!(" {:>7.2}%", f.fraction * 100.0);
         }

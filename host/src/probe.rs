@@ -153,15 +153,15 @@ impl<'a> ProbeThenPredict<'a> {
     }
 
     /// Program a copy of `cell` to `g_target_us`: probe, read, predict, pulse. The shot's
-    /// cycles are the probe's and the pulse's together.
-    /// `fixed` picks the quantized history predictor, run by its golden model on the words the
-    /// sequencer assembles ([`Self::words`]), else the float one.
+    /// cycles are the probe's and the pulse's together, and its start state the true
+    /// conductance after the probe (before the programming pulse). `variant` picks what
+    /// predicts the programming pulse.
     pub fn program(
         &self,
         prog: &Programmer<'_>,
         cell: &Cell,
         g_target_us: f64,
-        fixed: bool,
+        variant: Variant,
         rng: &mut Xoshiro256PlusPlus,
     ) -> Shot {
         let board = prog.board();
@@ -178,63 +178,100 @@ impl<'a> ProbeThenPredict<'a> {
             levels.get(blind.polarity)[0],
             f64::from(probe_cycles) * board.clock_period_s(),
         );
+        let g_start = after_probe.conductance_us();
         let probe = Shot {
             cycles: probe_cycles,
-            g_after_us: after_probe.conductance_us(),
+            g_after_us: g_start,
+            g_start_us: Some(g_start),
         };
-        let code1 = read_mean_code(board, after_probe.conductance_us(), self.reads, rng);
-        let (g0, g1) = (board.us_of_code(code0), board.us_of_code(code1));
+        let code1 = read_mean_code(board, g_start, self.reads, rng);
         let Some(p) = Polarity::towards(code1, code_t) else {
             return probe;
         };
         let ladder = levels.get(p);
-        if fixed {
-            let Some(golden) = &self.fixed else {
-                return probe;
-            };
-            let mut choice = (ladder[0], board.max_pulse_cycles);
-            for (level, &v) in ladder.iter().enumerate() {
-                let words =
-                    Self::words(golden, p, blind.polarity, (code0, code1, code_t), k, level);
-                let pr = golden.predict_inputs(p, &words, golden.limits());
-                choice = (v, pr.cycles);
-                if pr.raw_cycles <= u64::from(golden.limits().max_cycles / ESCALATE) {
-                    break;
+        let max = board.max_pulse_cycles;
+        // For each level in turn: the duration in cycles and whether it is short enough to stop
+        // there (at most 1/ESCALATE of the longest pulse).
+        let choose = |level: usize| -> Option<(u32, bool)> {
+            match variant {
+                Variant::Fixed => {
+                    let golden = self.fixed.as_ref()?;
+                    let words =
+                        Self::words(golden, p, blind.polarity, (code0, code1, code_t), k, level);
+                    let pr = golden.predict_inputs(p, &words, golden.limits());
+                    Some((pr.cycles, pr.raw_cycles <= u64::from(max / ESCALATE)))
+                }
+                Variant::Float => {
+                    let (g0, g1) = (board.us_of_code(code0), board.us_of_code(code1));
+                    let s = Situation {
+                        now: g1,
+                        target: g_target_us,
+                        probe_delta: g1 - g0,
+                        probe_log2_change: probe_log2_change_us(blind.polarity, g1 - g0),
+                        probe_log2: f64::from(k) - (board.clock_hz as f64).log2(),
+                        level: level as f64,
+                    };
+                    let (_, log2_s) = self.history.predict_in(&s)?;
+                    let t = log2_s.exp2();
+                    Some((
+                        prog.cycles_of(t),
+                        t * board.clock_hz as f64 <= f64::from(max / ESCALATE),
+                    ))
+                }
+                Variant::Oracle => {
+                    // The cell's exact parameters before the probe, its true state after it.
+                    let n1 = ouro_sim::device::n_from_conductance_at_us(
+                        g_target_us,
+                        prog.device().read_voltage_v,
+                    )
+                    .ok()?;
+                    let t = ouro_sim::device::time_to_reach(
+                        cell.params(),
+                        after_probe.state(),
+                        n1,
+                        ladder[level],
+                    )
+                    .unwrap_or(f64::INFINITY);
+                    Some((
+                        prog.cycles_of(t),
+                        t * board.clock_hz as f64 <= f64::from(max / ESCALATE),
+                    ))
                 }
             }
-            let shot = prog.pulse(&after_probe, choice.0, choice.1);
-            return Shot {
-                cycles: probe_cycles + shot.cycles,
-                g_after_us: shot.g_after_us,
-            };
-        }
-        let log2_probe_s = f64::from(k) - (board.clock_hz as f64).log2();
-        let max_s = f64::from(board.max_pulse_cycles) * board.clock_period_s();
-        let mut choice = (ladder[0], board.max_pulse_cycles);
+        };
+        let mut choice = None;
         for (level, &v) in ladder.iter().enumerate() {
-            let s = Situation {
-                now: g1,
-                target: g_target_us,
-                probe_delta: g1 - g0,
-                probe_log2_change: probe_log2_change_us(blind.polarity, g1 - g0),
-                probe_log2: log2_probe_s,
-                level: level as f64,
-            };
-            let Some((_, log2_s)) = self.history.predict_in(&s) else {
+            let Some((cycles, short)) = choose(level) else {
                 return probe;
             };
-            let t = log2_s.exp2();
-            choice = (v, prog.cycles_of(t));
-            if t <= max_s / f64::from(ESCALATE) {
+            choice = Some((v, cycles));
+            if short {
                 break;
             }
         }
-        let shot = prog.pulse(&after_probe, choice.0, choice.1);
+        let Some((v, cycles)) = choice else {
+            return probe;
+        };
+        let shot = prog.pulse(&after_probe, v, cycles);
         Shot {
             cycles: probe_cycles + shot.cycles,
             g_after_us: shot.g_after_us,
+            g_start_us: Some(g_start),
         }
     }
+}
+
+/// What predicts the programming pulse after the probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// The float history-aware network.
+    Float,
+    /// The quantized one, run by the golden model on the sequencer's words.
+    Fixed,
+    /// The ceiling: the cell's own model with its exact parameters from before the probe,
+    /// from its true state after the probe (what the cycle-to-cycle walk after the probe
+    /// leaves possible).
+    Oracle,
 }
 
 #[cfg(test)]

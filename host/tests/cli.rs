@@ -224,13 +224,18 @@ fn characterize_train_quantize_eval_end_to_end() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 5 * 2 * 4);
+    // Five blind methods with two metrics each, three probe-then-predict methods (the shipped
+    // history-aware predictor) with three, at four tolerances.
+    assert_eq!(results.len(), (5 * 2 + 3 * 3) * 4);
     for method in [
         "neural-float",
         "neural-fixed",
         "model-inversion",
         "oracle",
         "oracle-levels",
+        "probe-neural-float",
+        "probe-neural",
+        "probe-oracle",
     ] {
         for metric in ["rpd_target", "rpd_update"] {
             assert!(results

@@ -23,6 +23,30 @@ pub fn qpredictor() -> QPredictor {
         .expect("the shipped quantized predictor is valid")
 }
 
+/// The shipped history-aware float predictor's YAML text (probe, then predict).
+pub const HISTORY_YAML: &str = include_str!("../../predictors/history.yaml");
+/// The shipped history-aware quantized predictor's YAML text.
+pub const HISTORY_Q_YAML: &str = include_str!("../../predictors/history.q.yaml");
+
+/// The shipped history-aware float predictor.
+pub fn history_predictor() -> Predictor {
+    let p: Predictor = ouro_core::yaml::from_str(
+        HISTORY_YAML,
+        "predictor YAML",
+        "<builtin history predictor>",
+    )
+    .expect("the shipped history predictor parses");
+    p.validate()
+        .expect("the shipped history predictor is valid");
+    p
+}
+
+/// The shipped history-aware quantized predictor.
+pub fn history_qpredictor() -> QPredictor {
+    QPredictor::from_yaml_str(HISTORY_Q_YAML, "<builtin history predictor>")
+        .expect("the shipped history quantized predictor is valid")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,17 +42,21 @@ pub struct EvalArgs {
     /// Target range in uS, `LO,HI` (default: the device's whole window at its read voltage).
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub target_range_us: Option<Vec<f64>>,
-    /// A history-aware float predictor (trained on `ouro characterize --sequences` data): adds
-    /// the probe-then-predict method, `probe-neural-float`.
+    /// The history-aware float predictor of the probe-then-predict methods `probe-neural-float`
+    /// and `probe-neural` (trained on `ouro characterize --sequences` data; default: the shipped
+    /// one, `predictors/history.yaml`, when the device's amplitudes are its level 0).
     #[arg(long)]
     pub history: Option<PathBuf>,
-    /// The quantized history-aware predictor (from `ouro quantize` of --history): adds
-    /// `probe-neural`, the method as the gateware computes it.
+    /// Its quantization (from `ouro quantize`; default: the shipped one with the shipped
+    /// history predictor, else --history quantized for --board).
     #[arg(long, requires = "history")]
     pub history_q: Option<PathBuf>,
-    /// Reads averaged into each reading of the probe-then-predict method (a power of two, 1
+    /// Leave the probe-then-predict methods out.
+    #[arg(long, conflicts_with_all = ["history", "history_q"])]
+    pub no_probe: bool,
+    /// Reads averaged into each reading of the probe-then-predict methods (a power of two, 1
     /// to 16).
-    #[arg(long, default_value_t = 4, requires = "history")]
+    #[arg(long, default_value_t = 4)]
     pub reads: u32,
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -80,6 +84,62 @@ fn eval_predictors(a: &EvalArgs, board: &BoardConfig) -> Result<(Predictor, QPre
         }
     };
     Ok((float, fixed))
+}
+
+/// Resolve the history-aware predictors of the probe-then-predict methods: `--history` (and
+/// `--history-q`, else it quantized for the board), or the shipped pair when it fits the
+/// device (its level 0 is the device's amplitudes; otherwise a note says why the methods are
+/// left out), or none with `--no-probe`.
+fn history_predictors(
+    a: &EvalArgs,
+    d: &ouro_sim::device::DeviceConfig,
+    board: &BoardConfig,
+) -> Result<Option<(Predictor, QPredictor)>, CliError> {
+    if a.no_probe {
+        return Ok(None);
+    }
+    let float = match &a.history {
+        Some(p) => Predictor::load(p).cli()?,
+        None => {
+            let h = ouro_nn::defaults::history_predictor();
+            let fits = h.levels.as_ref().is_some_and(|l| {
+                l.set[0] == d.set_amplitude_v && l.reset[0] == d.reset_amplitude_v
+            });
+            if !fits {
+                note!(
+                    "probe-then-predict left out: the shipped history predictor was trained at {} V SET and {} V RESET, not at device `{}`'s amplitudes; give one trained for it with --history",
+                    h.levels.as_ref().map_or(f64::NAN, |l| l.set[0]),
+                    h.levels.as_ref().map_or(f64::NAN, |l| l.reset[0]),
+                    d.name
+                );
+                return Ok(None);
+            }
+            h
+        }
+    };
+    if !ouro_core::schema::Feature::needs_probe(&float.features) {
+        return Err(CliError::new(
+            "--history needs a history-aware predictor (with probe and level inputs): train one on `ouro characterize --sequences` data",
+        ));
+    }
+    let fixed = match (&a.history_q, &a.history) {
+        (Some(q), _) => QPredictor::load(q).cli()?,
+        (None, None) if history_shipped_fits(board) => ouro_nn::defaults::history_qpredictor(),
+        (None, _) => {
+            ouro_nn::quantize::quantize(&float, board, "history predictor")
+                .cli()?
+                .0
+        }
+    };
+    Ok(Some((float, fixed)))
+}
+
+/// Whether the shipped quantized history predictor was made for `board`.
+fn history_shipped_fits(board: &BoardConfig) -> bool {
+    let q = ouro_nn::defaults::history_qpredictor();
+    q.fits(board).is_ok()
+        && q.min_cycles == board.min_pulse_cycles
+        && q.max_cycles == board.max_pulse_cycles
 }
 
 /// Whether the shipped quantized default predictor was made for `board`: its clock, ADC width
@@ -129,21 +189,10 @@ pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
         cfg.target_range_us = (lo, hi);
     }
     cfg.validate(&d)?;
-    let history = a
-        .history
-        .as_deref()
-        .map(Predictor::load)
-        .transpose()
-        .cli()?;
-    let history_q = a
-        .history_q
-        .as_deref()
-        .map(QPredictor::load)
-        .transpose()
-        .cli()?;
+    let history = history_predictors(a, &d, &board)?;
     let mut prog = ev::Programmer::new(&d, &board, &float, &fixed)?;
-    if let Some(h) = &history {
-        let mut method = ouro_host::probe::ProbeThenPredict::new(h, history_q.as_ref());
+    if let Some((h, hq)) = &history {
+        let mut method = ouro_host::probe::ProbeThenPredict::new(h, Some(hq));
         method.reads = a.reads;
         prog = prog.with_probe(method)?;
     }
