@@ -99,10 +99,13 @@ pub fn write_csv(path: &Path, rows: &[Row]) -> Result<(), CoreError> {
 /// anything else that is not exactly the header followed by well-formed rows is an error naming
 /// the line.
 pub fn read_csv(path: &Path) -> Result<Vec<Row>, CoreError> {
-    let text = crate::input::read_text(path, None).map_err(|source| CoreError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text =
+        crate::input::read_text(path, Some(crate::input::MAX_CSV_BYTES)).map_err(|source| {
+            CoreError::Read {
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
     parse_csv(&text, &path.display().to_string())
 }
 

@@ -9,6 +9,11 @@ use std::path::Path;
 /// quantized predictor with 16-bit input tables is a few megabytes).
 pub const MAX_YAML_BYTES: u64 = 256 << 20;
 
+/// Most bytes a training CSV (dataset or sequences) may hold: 4 GiB, about 70 million rows, whose
+/// parsed rows fit the memory of a workstation; a larger file is refused before it is read instead
+/// of ending the run in an allocation failure.
+pub const MAX_CSV_BYTES: u64 = 4 << 30;
+
 /// Read the file at `path` as UTF-8 text. Only a regular file (or a link to one) is read; with
 /// `max_bytes`, a larger file is refused before it is read.
 ///

@@ -121,10 +121,13 @@ pub fn is_sequence_csv(text: &str) -> bool {
 
 /// Read a sequence CSV (see [`parse_seq_csv`]).
 pub fn read_seq_csv(path: &Path) -> Result<Vec<SeqRow>, CoreError> {
-    let text = crate::input::read_text(path, None).map_err(|source| CoreError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text =
+        crate::input::read_text(path, Some(crate::input::MAX_CSV_BYTES)).map_err(|source| {
+            CoreError::Read {
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
     parse_seq_csv(&text, &path.display().to_string())
 }
 

@@ -419,5 +419,16 @@ fn characterization_csv() {
             &n,
         ));
     }
-    assert!(run_cases(&fx.out(), &cases) >= 17);
+    // A file past the size limit (sparse: it takes no disk) is refused before it is read, for
+    // training data and for the sequences eval and train read alike.
+    let huge = fx.input("huge.csv");
+    let f = std::fs::File::create(&huge).expect("create huge.csv");
+    f.set_len(ouro_core::input::MAX_CSV_BYTES + 1)
+        .expect("extend huge.csv");
+    cases.push(Case::new(
+        "csv: larger than the limit",
+        args(&["train", "--data", &huge, "--out", &out, "--epochs", "1"]),
+        &["huge.csv", "4294967297 bytes", "right file"],
+    ));
+    assert!(run_cases(&fx.out(), &cases) >= 18);
 }

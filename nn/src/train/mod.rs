@@ -248,11 +248,12 @@ pub fn train_file(
     progress: Option<&dyn Progress>,
 ) -> Result<(Predictor, TrainReport), NnError> {
     let params = params.clone().with_source(path.display().to_string());
-    let text =
-        ouro_core::input::read_text(path, None).map_err(|source| ouro_core::CoreError::Read {
+    let text = ouro_core::input::read_text(path, Some(ouro_core::input::MAX_CSV_BYTES)).map_err(
+        |source| ouro_core::CoreError::Read {
             path: path.display().to_string(),
             source,
-        })?;
+        },
+    )?;
     let origin = path.display().to_string();
     if ouro_core::sequence::is_sequence_csv(&text) {
         let seq = ouro_core::sequence::parse_seq_csv(&text, &origin)?;
