@@ -1,0 +1,215 @@
+//! The analog front end as the sequencer sees it: select a cell, read it, pulse it; each a
+//! handshake that takes some cycles. [`SimFrontend`] simulates it: a crossbar of simulated cells
+//! read through the board file's ADC, pulsed through its DAC, behind a safety interlock.
+
+use crate::sequencer::{PulseResult, Refusal};
+use crate::BoardError;
+use ouro_core::board::BoardConfig;
+use ouro_core::Polarity;
+use ouro_sim::device::{Cell, DeviceConfig};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The front end's three operations. Each returns its latency: the cycles from the cycle the
+/// sequencer raises the block's `start` to the cycle the block raises `done`.
+pub trait Frontend {
+    /// Connect the cell at (`row`, `col`).
+    fn select(&mut self, row: u8, col: u8) -> u32;
+    /// Read the connected cell: the sum of `2^reads_log2` conversions shifted right by
+    /// `reads_log2`, and the latency.
+    fn read(&mut self, reads_log2: u8) -> (u16, u32);
+    /// Pulse the connected cell at `dac_code` for `cycles` cycles, unless the interlock refuses.
+    fn pulse(&mut self, polarity: Polarity, dac_code: u16, cycles: u32) -> PulseResult;
+}
+
+/// The front end's latencies, in clock cycles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrontTiming {
+    /// Select a cell: write both multiplexers and wait for them to switch.
+    pub select: u32,
+    /// Before the conversions of a read: the read path's settling.
+    pub read_settle: u32,
+    /// One conversion (its SPI frame and the quiet time after it).
+    pub conversion: u32,
+    /// Before the gate opens: set the polarity, write the DAC, let it settle.
+    pub pulse_setup: u32,
+    /// After the gate closes: write the DAC back to its idle code.
+    pub pulse_teardown: u32,
+    /// A refused pulse: the interlock's check.
+    pub refusal: u32,
+}
+
+/// Cycles of at least `ns` nanoseconds at `clock_hz`.
+fn cycles_of_ns(ns: u64, clock_hz: u64) -> u32 {
+    ((ns * clock_hz).div_ceil(1_000_000_000)) as u32
+}
+
+impl FrontTiming {
+    /// The latencies of `board`'s front end.
+    pub fn of_board(board: &BoardConfig) -> Self {
+        let c = |ns: u32| cycles_of_ns(u64::from(ns), board.clock_hz);
+        Self {
+            select: 2 + c(1_000),
+            read_settle: 1 + c(board.adc.settling_ns),
+            conversion: c(board.adc.conversion_ns),
+            pulse_setup: 2 + c(board.dac.settling_ns),
+            pulse_teardown: 2,
+            refusal: 1,
+        }
+    }
+
+    /// Latency of a read of `2^reads_log2` conversions.
+    pub fn read(&self, reads_log2: u8) -> u32 {
+        self.read_settle + (self.conversion << reads_log2)
+    }
+
+    /// Latency of an applied pulse of `cycles` cycles.
+    pub fn pulse(&self, cycles: u32) -> u32 {
+        self.pulse_setup + cycles + self.pulse_teardown
+    }
+}
+
+/// The interlock's synthesized limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interlock {
+    /// Shortest pulse, cycles.
+    pub min_cycles: u32,
+    /// Longest pulse, cycles.
+    pub max_cycles: u32,
+    /// Largest DAC code, by polarity (SET, RESET).
+    pub max_dac: [u16; 2],
+}
+
+impl Interlock {
+    /// Why a request is refused, if it is.
+    pub fn check(&self, polarity: Polarity, dac_code: u16, cycles: u32) -> Option<Refusal> {
+        let max_dac = match polarity {
+            Polarity::Set => self.max_dac[0],
+            Polarity::Reset => self.max_dac[1],
+        };
+        if cycles > self.max_cycles {
+            Some(Refusal::DurationAbove)
+        } else if cycles < self.min_cycles {
+            Some(Refusal::DurationBelow)
+        } else if dac_code > max_dac {
+            Some(Refusal::Amplitude)
+        } else {
+            None
+        }
+    }
+}
+
+/// The DAC code of a pulse amplitude of magnitude `volts` on `board` (the polarity line chooses
+/// the sign): `round(volts / full_scale * 2^bits)`, clamped to the code range.
+pub fn dac_code_of_volts(board: &BoardConfig, volts: f64) -> u16 {
+    let max = (1u32 << board.dac.bits) - 1;
+    let code = (volts.abs() / board.dac.full_scale_v * f64::from(1u32 << board.dac.bits)).round();
+    code.clamp(0.0, f64::from(max)) as u16
+}
+
+/// The amplitude magnitude, volts, of a DAC code on `board`.
+pub fn volts_of_dac_code(board: &BoardConfig, code: u16) -> f64 {
+    f64::from(code) / f64::from(1u32 << board.dac.bits) * board.dac.full_scale_v
+}
+
+/// A simulated crossbar: `rows x cols` simulated cells of one device, the board's read path
+/// (noise, ADC) and DAC, its timing and interlock.
+#[derive(Debug, Clone)]
+pub struct SimFrontend {
+    board: BoardConfig,
+    timing: FrontTiming,
+    interlock: Interlock,
+    cols: u8,
+    cells: Vec<Cell>,
+    selected: usize,
+    rng: Xoshiro256PlusPlus,
+}
+
+impl SimFrontend {
+    /// A crossbar of `rows x cols` cells of `device` (cell `r * cols + c` seeded as the
+    /// characterization seeds cell number `first_cell + r * cols + c` of `seed`), read noise drawn
+    /// from a stream of `seed`.
+    ///
+    /// # Errors
+    /// [`BoardError::Setting`] for an empty crossbar.
+    pub fn new(
+        board: &BoardConfig,
+        device: &DeviceConfig,
+        interlock: Interlock,
+        rows: u8,
+        cols: u8,
+        seed: u64,
+        first_cell: u64,
+    ) -> Result<Self, BoardError> {
+        if rows == 0 || cols == 0 {
+            return Err(BoardError::Setting {
+                name: "crossbar",
+                value: u64::from(rows) * u64::from(cols),
+                why: "at least one row and one column".into(),
+            });
+        }
+        let n = usize::from(rows) * usize::from(cols);
+        let cells = (0..n as u64)
+            .map(|i| Cell::new(device, ouro_sim::device::cell_seed(seed, first_cell + i)))
+            .collect();
+        Ok(Self {
+            board: board.clone(),
+            timing: FrontTiming::of_board(board),
+            interlock,
+            cols,
+            cells,
+            selected: 0,
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x005E_AD0F_0BAD),
+        })
+    }
+
+    /// The cells, row by row.
+    pub fn cells_mut(&mut self) -> &mut [Cell] {
+        &mut self.cells
+    }
+
+    /// The cells, row by row.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// The latencies.
+    pub fn timing(&self) -> FrontTiming {
+        self.timing
+    }
+}
+
+impl Frontend for SimFrontend {
+    fn select(&mut self, row: u8, col: u8) -> u32 {
+        self.selected = (usize::from(row) * usize::from(self.cols) + usize::from(col))
+            .min(self.cells.len() - 1);
+        self.timing.select
+    }
+
+    fn read(&mut self, reads_log2: u8) -> (u16, u32) {
+        let g = self.cells[self.selected].conductance_us();
+        let code =
+            ouro_sim::readout::read_mean_code(&self.board, g, 1 << reads_log2, &mut self.rng);
+        (code, self.timing.read(reads_log2))
+    }
+
+    fn pulse(&mut self, polarity: Polarity, dac_code: u16, cycles: u32) -> PulseResult {
+        if let Some(why) = self.interlock.check(polarity, dac_code, cycles) {
+            return PulseResult {
+                refused: Some(why),
+                latency: self.timing.refusal,
+            };
+        }
+        let v = volts_of_dac_code(&self.board, dac_code);
+        let amplitude = match polarity {
+            Polarity::Set => -v,
+            Polarity::Reset => v,
+        };
+        let width = f64::from(cycles) * self.board.clock_period_s();
+        self.cells[self.selected].apply_pulse_with_amplitude(amplitude, width);
+        PulseResult {
+            refused: None,
+            latency: self.timing.pulse(cycles),
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! The sequencer's settings: its mode and the registers the host writes (`CONFIGURE`).
+
+use crate::BoardError;
+use ouro_core::Polarity;
+
+/// How the sequencer chooses pulses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The engine predicts every pulse from the latest reading, until within tolerance.
+    NeuralLoop = 0,
+    /// One predicted pulse, one final read.
+    NeuralOneShot = 1,
+    /// One fixed duration and amplitude per pulse, until within tolerance (classic write and
+    /// verify).
+    FixedWv = 4,
+    /// Write and verify whose duration doubles while the error keeps its sign and halves when it
+    /// changes sign (an overshoot).
+    AdaptiveWv = 5,
+}
+
+impl Mode {
+    /// The mode of a `MODE` register value (2 and 3 are reserved for probe-then-predict).
+    pub fn from_value(v: u32) -> Option<Self> {
+        match v {
+            0 => Some(Self::NeuralLoop),
+            1 => Some(Self::NeuralOneShot),
+            4 => Some(Self::FixedWv),
+            5 => Some(Self::AdaptiveWv),
+            _ => None,
+        }
+    }
+
+    /// Whether the engine predicts the pulses.
+    pub fn is_neural(self) -> bool {
+        matches!(self, Self::NeuralLoop | Self::NeuralOneShot)
+    }
+}
+
+/// Register ids of `CONFIGURE`, as the link carries them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Register {
+    /// [`Mode`].
+    Mode,
+    /// Most pulses per cell (1..=255).
+    MaxAttempts,
+    /// log2 of the conversions averaged per read (0..=4).
+    ReadsLog2,
+    /// Duration of a fixed write-and-verify pulse, cycles.
+    FixedCycles,
+    /// DAC code of write-and-verify pulses of a polarity.
+    FixedDac(Polarity),
+    /// First duration of adaptive write and verify, cycles.
+    AdaptiveStartCycles,
+    /// DAC code of the neural modes' fine corrections of a polarity.
+    FineDac(Polarity),
+    /// A neural prediction of at most this many cycles is applied at the fine amplitude (0: never).
+    FineBelowCycles,
+    /// DAC code of amplitude level `n` (0..8) of a polarity; the neural modes pulse at level 0.
+    LevelDac(Polarity, u8),
+    /// Run-time minimum duration, cycles (only tightens the synthesized limits).
+    RuntimeMinCycles,
+    /// Run-time maximum duration, cycles (only tightens the synthesized limits).
+    RuntimeMaxCycles,
+    /// Offset subtracted from an ADC code to make engine input word `n` (0 the reading, 1 the
+    /// target).
+    InputOffset(u8),
+}
+
+impl Register {
+    /// The register of an id, if there is one.
+    pub fn from_id(id: u8) -> Option<Self> {
+        use Polarity::{Reset, Set};
+        Some(match id {
+            0x01 => Self::Mode,
+            0x03 => Self::MaxAttempts,
+            0x04 => Self::ReadsLog2,
+            0x05 => Self::FixedCycles,
+            0x06 => Self::FixedDac(Set),
+            0x07 => Self::FixedDac(Reset),
+            0x08 => Self::AdaptiveStartCycles,
+            0x09 => Self::FineDac(Set),
+            0x0A => Self::FineDac(Reset),
+            0x0B => Self::FineBelowCycles,
+            0x10..=0x17 => Self::LevelDac(Set, id - 0x10),
+            0x18..=0x1F => Self::LevelDac(Reset, id - 0x18),
+            0x20 => Self::RuntimeMinCycles,
+            0x21 => Self::RuntimeMaxCycles,
+            0x22 => Self::InputOffset(0),
+            0x23 => Self::InputOffset(1),
+            _ => return None,
+        })
+    }
+
+    /// The id of the register.
+    pub fn id(self) -> u8 {
+        use Polarity::{Reset, Set};
+        match self {
+            Self::Mode => 0x01,
+            Self::MaxAttempts => 0x03,
+            Self::ReadsLog2 => 0x04,
+            Self::FixedCycles => 0x05,
+            Self::FixedDac(Set) => 0x06,
+            Self::FixedDac(Reset) => 0x07,
+            Self::AdaptiveStartCycles => 0x08,
+            Self::FineDac(Set) => 0x09,
+            Self::FineDac(Reset) => 0x0A,
+            Self::FineBelowCycles => 0x0B,
+            Self::LevelDac(Set, n) => 0x10 + n,
+            Self::LevelDac(Reset, n) => 0x18 + n,
+            Self::RuntimeMinCycles => 0x20,
+            Self::RuntimeMaxCycles => 0x21,
+            Self::InputOffset(n) => 0x22 + n,
+        }
+    }
+}
+
+/// Largest duration a register holds (the gateware's 24-bit counters).
+pub const MAX_CYCLES: u32 = (1 << 24) - 1;
+
+/// The sequencer's settings. [`SeqConfig::write`] checks every value as the gateware's command
+/// decoder does, so a refused write changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeqConfig {
+    /// The mode.
+    pub mode: Mode,
+    /// Most pulses per cell, 1..=255.
+    pub max_attempts: u8,
+    /// log2 of the conversions per read, 0..=4.
+    pub reads_log2: u8,
+    /// Fixed write-and-verify duration, cycles.
+    pub fixed_cycles: u32,
+    /// Write-and-verify DAC codes, by polarity (SET, RESET).
+    pub fixed_dac: [u16; 2],
+    /// First adaptive duration, cycles.
+    pub adaptive_start_cycles: u32,
+    /// Fine-correction DAC codes, by polarity.
+    pub fine_dac: [u16; 2],
+    /// Predictions of at most this many cycles go at the fine amplitude (0: never).
+    pub fine_below_cycles: u32,
+    /// Amplitude levels' DAC codes, by polarity.
+    pub level_dac: [[u16; 8]; 2],
+    /// Run-time minimum duration, cycles.
+    pub runtime_min_cycles: u32,
+    /// Run-time maximum duration, cycles.
+    pub runtime_max_cycles: u32,
+    /// Engine input offsets (reading, target), ADC codes.
+    pub input_offsets: [u16; 2],
+}
+
+/// Index of a polarity in the per-polarity arrays.
+pub(crate) fn pi(p: Polarity) -> usize {
+    match p {
+        Polarity::Set => 0,
+        Polarity::Reset => 1,
+    }
+}
+
+impl SeqConfig {
+    /// The power-up settings: neural closed loop, 16 attempts, one conversion per
+    /// read, all DAC codes 0 (the host configures the amplitudes before programming), adaptive and
+    /// fixed durations of one cycle, no fine corrections, no run-time tightening, offsets
+    /// `input_offsets`.
+    pub fn power_up(input_offsets: [u16; 2]) -> Self {
+        Self {
+            mode: Mode::NeuralLoop,
+            max_attempts: 16,
+            reads_log2: 0,
+            fixed_cycles: 1,
+            fixed_dac: [0; 2],
+            adaptive_start_cycles: 1,
+            fine_dac: [0; 2],
+            fine_below_cycles: 0,
+            level_dac: [[0; 8]; 2],
+            runtime_min_cycles: 0,
+            runtime_max_cycles: MAX_CYCLES,
+            input_offsets,
+        }
+    }
+
+    /// Write register `id`. `adc_bits` bounds the tolerance and the offsets.
+    ///
+    /// # Errors
+    /// [`BoardError::Setting`] for an unknown register or a value outside its range; nothing is
+    /// changed then.
+    pub fn write(&mut self, id: u8, value: u32, adc_bits: u32) -> Result<(), BoardError> {
+        let bad = |name: &'static str, why: String| BoardError::Setting {
+            name,
+            value: u64::from(value),
+            why,
+        };
+        let reg = Register::from_id(id).ok_or_else(|| {
+            bad(
+                "register",
+                format!("there is no register 0x{id:02x} (see docs/PROTOCOL.md)"),
+            )
+        })?;
+        let codes = 1u32 << adc_bits;
+        let u16v =
+            |name| u16::try_from(value).map_err(|_| bad(name, "a DAC code is 0..=65535".into()));
+        let cycles = |name, min: u32| {
+            if (min..=MAX_CYCLES).contains(&value) {
+                Ok(value)
+            } else {
+                Err(bad(name, format!("cycles are {min}..={MAX_CYCLES}")))
+            }
+        };
+        match reg {
+            Register::Mode => {
+                self.mode = Mode::from_value(value).ok_or_else(|| {
+                    bad(
+                        "MODE",
+                        "0 neural-loop, 1 neural-one-shot, 4 fixed-wv, 5 adaptive-wv".into(),
+                    )
+                })?
+            }
+            Register::MaxAttempts => {
+                if !(1..=255).contains(&value) {
+                    return Err(bad("MAX_ATTEMPTS", "1..=255".into()));
+                }
+                self.max_attempts = value as u8;
+            }
+            Register::ReadsLog2 => {
+                if value > 4 {
+                    return Err(bad("READS_LOG2", "0..=4 (1 to 16 conversions)".into()));
+                }
+                self.reads_log2 = value as u8;
+            }
+            Register::FixedCycles => self.fixed_cycles = cycles("FIXED_CYCLES", 1)?,
+            Register::FixedDac(p) => self.fixed_dac[pi(p)] = u16v("FIXED_DAC")?,
+            Register::AdaptiveStartCycles => {
+                self.adaptive_start_cycles = cycles("ADAPTIVE_START_CYCLES", 1)?
+            }
+            Register::FineDac(p) => self.fine_dac[pi(p)] = u16v("FINE_DAC")?,
+            Register::FineBelowCycles => self.fine_below_cycles = cycles("FINE_BELOW_CYCLES", 0)?,
+            Register::LevelDac(p, n) => self.level_dac[pi(p)][usize::from(n)] = u16v("LEVEL_DAC")?,
+            Register::RuntimeMinCycles => {
+                self.runtime_min_cycles = cycles("RUNTIME_MIN_CYCLES", 0)?
+            }
+            Register::RuntimeMaxCycles => {
+                self.runtime_max_cycles = cycles("RUNTIME_MAX_CYCLES", 0)?
+            }
+            Register::InputOffset(n) => {
+                if value >= codes {
+                    return Err(bad("INPUT_OFFSET", format!("0..{codes} ADC codes")));
+                }
+                self.input_offsets[usize::from(n)] = value as u16;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_ids_round_trip_and_unknown_ids_are_refused() {
+        let mut n = 0;
+        for id in 0..=255u8 {
+            if let Some(r) = Register::from_id(id) {
+                assert_eq!(r.id(), id);
+                n += 1;
+            }
+        }
+        assert_eq!(n, 1 + 1 + 1 + 1 + 2 + 1 + 2 + 1 + 16 + 2 + 2);
+        let mut c = SeqConfig::power_up([2048, 2048]);
+        let before = c.clone();
+        for (id, v) in [
+            (0x00, 0),
+            (0x01, 2),
+            (0x02, 0),
+            (0x03, 0),
+            (0x03, 256),
+            (0x04, 5),
+            (0x05, 0),
+            (0x05, 1 << 24),
+            (0x06, 65536),
+            (0x22, 4096),
+            (0x30, 1),
+        ] {
+            assert!(c.write(id, v, 12).is_err(), "{id:#x} = {v}");
+        }
+        assert_eq!(c, before, "a refused write changes nothing");
+        c.write(0x01, 5, 12).unwrap();
+        c.write(0x19, 1234, 12).unwrap();
+        assert_eq!(c.mode, Mode::AdaptiveWv);
+        assert_eq!(c.level_dac[1][1], 1234);
+    }
+}

@@ -1,0 +1,138 @@
+//! The pulse sequencer's behaviour: its settings ([`SeqConfig`]), the jobs it takes ([`Job`]),
+//! the record it leaves per cell ([`Record`]), and its transaction-level model
+//! ([`SequencerModel`]), which the gateware sequencer equals cycle for cycle.
+//!
+//! # What the sequencer does with one cell
+//!
+//! It connects the cell (select), reads it, and then, until the reading is within the tolerance
+//! of the target or the attempt limit is reached: chooses a pulse (by the mode), applies it and
+//! reads again. Every step is a handshake with a front-end block or the predictor engine: the
+//! sequencer raises the block's `start` for one cycle and waits for its one-cycle `done`, `L`
+//! cycles later (the block's latency); the step then costs `L + 1` cycles, because the sequencer
+//! raises the next `start` in the cycle after `done`. Between steps:
+//!
+//! | step | cycles |
+//! |---|---|
+//! | accept the job | [`ACCEPT_CYCLES`] |
+//! | select the cell | select latency + 1 |
+//! | read (the average of `2^reads_log2` conversions) | read latency + 1 |
+//! | decide (tolerance, attempt limit, the next pulse) | [`DECIDE_CYCLES`] |
+//! | neural modes: write the engine's two input words, start it | [`PREDICT_SETUP_CYCLES`] |
+//! | neural modes: the prediction | engine latency + 1 |
+//! | pulse | pulse latency + 1 |
+//! | report | [`REPORT_CYCLES`] |
+//!
+//! The neural loop corrects the network per cell with a gain, a power of two that multiplies
+//! the predicted duration ([`next_gain`], [`scale`]): starting at 1, doubled after a pulse that
+//! left more than half of the error in the same direction (the cell is slower than the network
+//! believes), halved after an overshoot, between 2^-4 and 2^7; the product is clamped to the
+//! duration limits again.
+//!
+//! `total_cycles` in the record counts from the accept cycle to the report cycle, both included.
+
+mod config;
+mod model;
+
+pub use config::{Mode, Register, SeqConfig};
+pub use model::{next_gain, scale, SequencerModel, GAIN_MAX, GAIN_MIN};
+
+use ouro_core::Polarity;
+
+/// Cycles to accept a job (the cycle the sequencer takes it from the queue).
+pub const ACCEPT_CYCLES: u32 = 1;
+/// Cycles of one decision after a read.
+pub const DECIDE_CYCLES: u32 = 1;
+/// Cycles between the decision and the cycle that starts the engine (the second input word is
+/// written in the first, the engine started in the second).
+pub const PREDICT_SETUP_CYCLES: u32 = 2;
+/// Cycles to write the record.
+pub const REPORT_CYCLES: u32 = 1;
+
+/// One cell to program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Job {
+    /// Crossbar row.
+    pub row: u8,
+    /// Crossbar column.
+    pub col: u8,
+    /// Target, as an ADC code.
+    pub target: u16,
+    /// Tolerance, ADC codes: a reading within this many codes of the target is done (the host
+    /// turns a relative tolerance into codes per cell: the codes are proportional to the
+    /// conductance).
+    pub tolerance: u16,
+}
+
+/// How a cell's programming ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The last reading is within the tolerance of the target.
+    InTolerance = 0,
+    /// The attempt limit was reached (one pulse for the one-shot modes) outside the tolerance.
+    AttemptLimit = 1,
+    /// The front end's safety interlock refused a pulse: nothing was applied, the cell was left.
+    Refused = 2,
+}
+
+impl Outcome {
+    /// The outcome of a code, as the gateware writes it.
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(Self::InTolerance),
+            1 => Some(Self::AttemptLimit),
+            2 => Some(Self::Refused),
+            _ => None,
+        }
+    }
+}
+
+/// Why the interlock refused a pulse (its error code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The duration is above the limit.
+    DurationAbove = 1,
+    /// The duration is below the limit.
+    DurationBelow = 2,
+    /// The amplitude is beyond the limit of its polarity.
+    Amplitude = 3,
+}
+
+/// What the sequencer reports for one cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    /// The job's row.
+    pub row: u8,
+    /// The job's column.
+    pub col: u8,
+    /// The job's target code.
+    pub target: u16,
+    /// The last reading (the averaged code).
+    pub final_code: u16,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Pulses applied.
+    pub pulses: u16,
+    /// Sum of the applied pulses' durations, cycles.
+    pub pulse_cycles: u32,
+    /// Cycles from the accept cycle to the report cycle, both included.
+    pub total_cycles: u32,
+    /// Reads made (each the average of `2^reads_log2` conversions).
+    pub reads: u16,
+    /// Why the last pulse was refused, for [`Outcome::Refused`].
+    pub refusal: Option<Refusal>,
+}
+
+/// What a front-end pulse request came to: refused or applied, and its latency in cycles (from
+/// the cycle its `start` is high to the cycle its `done` is high).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PulseResult {
+    /// The interlock's refusal, if any (then nothing was applied).
+    pub refused: Option<Refusal>,
+    /// Latency, cycles.
+    pub latency: u32,
+}
+
+/// The polarity that moves `code` towards `target` (`None` when equal).
+pub fn towards(code: u16, target: u16) -> Option<Polarity> {
+    Polarity::towards(code, target)
+}
