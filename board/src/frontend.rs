@@ -177,6 +177,11 @@ impl SimFrontend {
     pub fn timing(&self) -> FrontTiming {
         self.timing
     }
+
+    /// Use other latencies (for tests that want short ones).
+    pub fn set_timing(&mut self, timing: FrontTiming) {
+        self.timing = timing;
+    }
 }
 
 impl Frontend for SimFrontend {

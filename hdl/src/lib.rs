@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod layout;
 pub mod mem;
+pub mod sequencer;
 
 use ouro_core::schema::QPredictor;
 use rust_hdl::core::prelude::*;

@@ -53,6 +53,20 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
         v(ouro_hdl::block_verilog(Clamp::new(), &top("clamp"))),
     ));
     out.push((
+        "seq_core_default".into(),
+        v(ouro_hdl::block_verilog(
+            ouro_hdl::sequencer::SequencerCore::new(q, 8).expect("sequencer core"),
+            &top("seq_core_default"),
+        )),
+    ));
+    out.push((
+        "scale".into(),
+        v(ouro_hdl::block_verilog(
+            ouro_hdl::sequencer::Scale::new(),
+            &top("scale"),
+        )),
+    ));
+    out.push((
         "ports".into(),
         v(ouro_hdl::block_verilog(Ports::new(), &top("ports"))),
     ));

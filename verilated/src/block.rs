@@ -56,7 +56,9 @@ impl BlockInfo {
             api,
             ptr,
         };
-        m.set("clock", 0);
+        if self.ports.iter().any(|p| p.name == "clock") {
+            m.set("clock", 0);
+        }
         m.eval();
         Some(m)
     }

@@ -20,6 +20,21 @@ fn generated_verilog_is_lint_clean_with_documented_waivers() {
 }
 
 #[test]
+fn sequencer_verilog_is_lint_clean_with_documented_waivers() {
+    if !require_verilator("lint sequencer") {
+        return;
+    }
+    for name in ["seq_core_default", "scale"] {
+        let b = ouro_verilated::BlockInfo::get(name).expect("block");
+        if let Err(report) =
+            ouro_verilated::lint::lint(Path::new(b.verilog), &format!("ouro_blk_{name}"))
+        {
+            panic!("{name}: lint failed:\n{report}");
+        }
+    }
+}
+
+#[test]
 fn negative_test_lint_reports_a_warning() {
     if !require_verilator("lint negative") {
         return;

@@ -45,7 +45,7 @@ const _: () = assert!(ACC_BITS == 40);
 // The clamp splits the 48-bit exp2 result into two 24-bit halves: `qformat::CYCLE_BITS`.
 const _: () = assert!(CYCLE_BITS == 24);
 
-fn c<const N: usize>(v: u64) -> Constant<Bits<N>> {
+pub(crate) fn c<const N: usize>(v: u64) -> Constant<Bits<N>> {
     Constant::new(v.into())
 }
 
