@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod layout;
+pub mod link;
 pub mod mem;
 
 use ouro_core::schema::QPredictor;
