@@ -208,7 +208,7 @@ proptest! {
             );
         }
         let mut long = p.clone();
-        long.extend(std::iter::repeat_n(0u8, extra));
+        long.extend(std::iter::repeat(0u8).take(extra));
         if let Ok(d) = Request::decode(&long) {
             // Only lists grow by whole items (zeros are valid items of some lists).
             prop_assert!(is_list(&d), "{:?}", d);
@@ -431,4 +431,56 @@ fn decode_errors_map_to_the_board_s_status() {
     assert_eq!(p.len(), 4 + RECORD_BYTES);
     p[4 + 7] = 1;
     assert!(Response::decode(&p).is_err());
+}
+
+/// The example frames of docs/PROTOCOL.md, byte for byte.
+#[test]
+fn documented_example_frames() {
+    let hello = Request::Hello {
+        tag: 1,
+        major: 1,
+        minor: 0,
+    };
+    let read = Request::ReadCell {
+        tag: 0x7E,
+        row: 3,
+        col: 0x7D,
+        reads_log2: 2,
+    };
+    let cases: Vec<(Vec<u8>, &[u8])> = vec![
+        (
+            hello.encode().unwrap(),
+            &[0x7E, 0x01, 0x01, 0x01, 0x00, 0xF6, 0x75, 0x7E],
+        ),
+        (
+            Response::Hello {
+                tag: 1,
+                major: 1,
+                minor: 0,
+            }
+            .encode()
+            .unwrap(),
+            &[0x7E, 0x81, 0x01, 0x00, 0x01, 0x00, 0xDC, 0x08, 0x7E],
+        ),
+        (
+            read.encode().unwrap(),
+            &[
+                0x7E, 0x07, 0x7D, 0x5E, 0x03, 0x7D, 0x5D, 0x02, 0x91, 0xE0, 0x7E,
+            ],
+        ),
+        (
+            Request::Status { tag: 2 }.encode().unwrap(),
+            &[0x7E, 0x0A, 0x02, 0xD2, 0x86, 0x7E],
+        ),
+        (
+            Response::BadFrame.encode().unwrap(),
+            &[0x7E, 0xFF, 0x00, 0x01, 0x13, 0xDE, 0x7E],
+        ),
+    ];
+    for (payload, wire) in cases {
+        assert_eq!(frame(&payload).unwrap(), wire);
+        assert_eq!(Deframer::new().feed(wire), vec![Ok(payload)]);
+    }
+    // The wire time of the examples in the timing section.
+    assert_eq!(BYTES_PER_SECOND, 100_000);
 }
