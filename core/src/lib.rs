@@ -13,6 +13,7 @@ pub mod error;
 pub mod input;
 pub mod output;
 pub mod progress;
+pub mod protocol;
 pub mod qformat;
 pub mod schema;
 pub mod sequence;

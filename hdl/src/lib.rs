@@ -1,10 +1,11 @@
 //! rust-hdl descriptions of the ouro gateware, turned into Verilog: the fixed-point predictor
-//! engine (`docs/HDL.md`). The arithmetic is [`ouro_core::qformat`]; the golden model it must
+//! engine (`docs/HDL.md`) and the host link's UART and frame blocks ([`link`]). The arithmetic is [`ouro_core::qformat`]; the golden model it must
 //! equal bit for bit is `ouro_nn::golden`; the proof is the Verilator co-simulation in
 //! `ouro-verilated`.
 
 pub mod engine;
 pub mod layout;
+pub mod link;
 pub mod mem;
 pub mod sequencer;
 

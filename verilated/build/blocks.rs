@@ -2,11 +2,13 @@
 
 use ouro_hdl::engine::{Clamp, Controller, Drain, Exp2, Lane, Limits, Ports};
 use ouro_hdl::layout::{EngineShape, MemImage};
+use ouro_hdl::link::{Crc16, FrameRx, FrameTx, RxChain, UartRx, UartTx, CLOCKS_PER_BIT};
 
 /// The engine's blocks built alone for the block tests, as `(name, Verilog)`: a lane (lane
 /// index 3, empty banks: the test loads them), the controller of every test configuration,
 /// the drain of 3 and 8 lanes, exp2, the limits with the default configuration's synthesized
-/// ones, the clamp and the ports.
+/// ones, the clamp and the ports; and the host link's blocks (`link_*`, at 12 clocks per bit,
+/// and the UART receiver at 7 too).
 pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, String)> {
     let v = |r: Result<String, ouro_hdl::HdlError>| r.expect("block Verilog");
     let top = |name: &str| format!("ouro_blk_{name}");
@@ -70,5 +72,55 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
         "ports".into(),
         v(ouro_hdl::block_verilog(Ports::new(), &top("ports"))),
     ));
+    let cpb = CLOCKS_PER_BIT;
+    let link: Vec<(&str, String)> = vec![
+        (
+            "link_uart_rx",
+            v(ouro_hdl::block_verilog(
+                UartRx::new(cpb),
+                &top("link_uart_rx"),
+            )),
+        ),
+        (
+            "link_uart_rx_7",
+            v(ouro_hdl::block_verilog(
+                UartRx::new(7),
+                &top("link_uart_rx_7"),
+            )),
+        ),
+        (
+            "link_uart_tx",
+            v(ouro_hdl::block_verilog(
+                UartTx::new(cpb),
+                &top("link_uart_tx"),
+            )),
+        ),
+        (
+            "link_crc16",
+            v(ouro_hdl::block_verilog(Crc16::new(), &top("link_crc16"))),
+        ),
+        (
+            "link_frame_rx",
+            v(ouro_hdl::block_verilog(
+                FrameRx::new(),
+                &top("link_frame_rx"),
+            )),
+        ),
+        (
+            "link_rx_chain",
+            v(ouro_hdl::block_verilog(
+                RxChain::new(cpb),
+                &top("link_rx_chain"),
+            )),
+        ),
+        (
+            "link_frame_tx",
+            v(ouro_hdl::block_verilog(
+                FrameTx::new(cpb),
+                &top("link_frame_tx"),
+            )),
+        ),
+    ];
+    out.extend(link.into_iter().map(|(n, t)| (n.to_string(), t)));
     out
 }

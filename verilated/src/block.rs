@@ -29,7 +29,8 @@ pub struct BlockApi {
 pub struct BlockInfo {
     /// Name: `lane`, `controller_<configuration>`, `drain_<lanes>`, `exp2`,
     /// `limits_default` (with the default configuration's synthesized limits), `clamp`,
-    /// `ports`.
+    /// `ports`; the host link's `link_uart_rx`, `link_uart_rx_7` (7 clocks per bit),
+    /// `link_uart_tx`, `link_crc16`, `link_frame_rx`, `link_rx_chain`, `link_frame_tx`.
     pub name: &'static str,
     /// The generated Verilog file (top module `ouro_blk_<name>`).
     pub verilog: &'static str,
