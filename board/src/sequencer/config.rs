@@ -1,6 +1,8 @@
-//! The sequencer's settings: its mode and the registers the host writes (`CONFIGURE`).
+//! The sequencer's settings: its mode and the registers the host writes (`CONFIGURE`, with the
+//! ids of [`ouro_core::protocol::Register`]).
 
 use crate::BoardError;
+use ouro_core::protocol::Register;
 use ouro_core::Polarity;
 
 /// How the sequencer chooses pulses.
@@ -33,84 +35,6 @@ impl Mode {
     /// Whether the engine predicts the pulses.
     pub fn is_neural(self) -> bool {
         matches!(self, Self::NeuralLoop | Self::NeuralOneShot)
-    }
-}
-
-/// Register ids of `CONFIGURE`, as the link carries them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Register {
-    /// [`Mode`].
-    Mode,
-    /// Most pulses per cell (1..=255).
-    MaxAttempts,
-    /// log2 of the conversions averaged per read (0..=4).
-    ReadsLog2,
-    /// Duration of a fixed write-and-verify pulse, cycles.
-    FixedCycles,
-    /// DAC code of write-and-verify pulses of a polarity.
-    FixedDac(Polarity),
-    /// First duration of adaptive write and verify, cycles.
-    AdaptiveStartCycles,
-    /// DAC code of the neural modes' fine corrections of a polarity.
-    FineDac(Polarity),
-    /// A neural prediction of at most this many cycles is applied at the fine amplitude (0: never).
-    FineBelowCycles,
-    /// DAC code of amplitude level `n` (0..8) of a polarity; the neural modes pulse at level 0.
-    LevelDac(Polarity, u8),
-    /// Run-time minimum duration, cycles (only tightens the synthesized limits).
-    RuntimeMinCycles,
-    /// Run-time maximum duration, cycles (only tightens the synthesized limits).
-    RuntimeMaxCycles,
-    /// Offset subtracted from an ADC code to make engine input word `n` (0 the reading, 1 the
-    /// target).
-    InputOffset(u8),
-}
-
-impl Register {
-    /// The register of an id, if there is one.
-    pub fn from_id(id: u8) -> Option<Self> {
-        use Polarity::{Reset, Set};
-        Some(match id {
-            0x01 => Self::Mode,
-            0x03 => Self::MaxAttempts,
-            0x04 => Self::ReadsLog2,
-            0x05 => Self::FixedCycles,
-            0x06 => Self::FixedDac(Set),
-            0x07 => Self::FixedDac(Reset),
-            0x08 => Self::AdaptiveStartCycles,
-            0x09 => Self::FineDac(Set),
-            0x0A => Self::FineDac(Reset),
-            0x0B => Self::FineBelowCycles,
-            0x10..=0x17 => Self::LevelDac(Set, id - 0x10),
-            0x18..=0x1F => Self::LevelDac(Reset, id - 0x18),
-            0x20 => Self::RuntimeMinCycles,
-            0x21 => Self::RuntimeMaxCycles,
-            0x22 => Self::InputOffset(0),
-            0x23 => Self::InputOffset(1),
-            _ => return None,
-        })
-    }
-
-    /// The id of the register.
-    pub fn id(self) -> u8 {
-        use Polarity::{Reset, Set};
-        match self {
-            Self::Mode => 0x01,
-            Self::MaxAttempts => 0x03,
-            Self::ReadsLog2 => 0x04,
-            Self::FixedCycles => 0x05,
-            Self::FixedDac(Set) => 0x06,
-            Self::FixedDac(Reset) => 0x07,
-            Self::AdaptiveStartCycles => 0x08,
-            Self::FineDac(Set) => 0x09,
-            Self::FineDac(Reset) => 0x0A,
-            Self::FineBelowCycles => 0x0B,
-            Self::LevelDac(Set, n) => 0x10 + n,
-            Self::LevelDac(Reset, n) => 0x18 + n,
-            Self::RuntimeMinCycles => 0x20,
-            Self::RuntimeMaxCycles => 0x21,
-            Self::InputOffset(n) => 0x22 + n,
-        }
     }
 }
 
@@ -188,7 +112,7 @@ impl SeqConfig {
             value: u64::from(value),
             why,
         };
-        let reg = Register::from_id(id).ok_or_else(|| {
+        let reg = Register::from_code(id).ok_or_else(|| {
             bad(
                 "register",
                 format!("there is no register 0x{id:02x} (see docs/PROTOCOL.md)"),
@@ -202,6 +126,13 @@ impl SeqConfig {
                 Ok(value)
             } else {
                 Err(bad(name, format!("cycles are {min}..={MAX_CYCLES}")))
+            }
+        };
+        let offset = |name| {
+            if value < codes {
+                Ok(value as u16)
+            } else {
+                Err(bad(name, format!("0..{codes} ADC codes")))
             }
         };
         match reg {
@@ -226,24 +157,23 @@ impl SeqConfig {
                 self.reads_log2 = value as u8;
             }
             Register::FixedCycles => self.fixed_cycles = cycles("FIXED_CYCLES", 1)?,
-            Register::FixedDac(p) => self.fixed_dac[pi(p)] = u16v("FIXED_DAC")?,
+            Register::FixedDacSet => self.fixed_dac[0] = u16v("FIXED_DAC_SET")?,
+            Register::FixedDacReset => self.fixed_dac[1] = u16v("FIXED_DAC_RESET")?,
             Register::AdaptiveStartCycles => {
                 self.adaptive_start_cycles = cycles("ADAPTIVE_START_CYCLES", 1)?
             }
-            Register::FineDac(p) => self.fine_dac[pi(p)] = u16v("FINE_DAC")?,
+            Register::FineDacSet => self.fine_dac[0] = u16v("FINE_DAC_SET")?,
+            Register::FineDacReset => self.fine_dac[1] = u16v("FINE_DAC_RESET")?,
             Register::FineBelowCycles => self.fine_below_cycles = cycles("FINE_BELOW_CYCLES", 0)?,
-            Register::LevelDac(p, n) => self.level_dac[pi(p)][usize::from(n)] = u16v("LEVEL_DAC")?,
-            Register::RuntimeMinCycles => {
-                self.runtime_min_cycles = cycles("RUNTIME_MIN_CYCLES", 0)?
-            }
-            Register::RuntimeMaxCycles => {
-                self.runtime_max_cycles = cycles("RUNTIME_MAX_CYCLES", 0)?
-            }
-            Register::InputOffset(n) => {
-                if value >= codes {
-                    return Err(bad("INPUT_OFFSET", format!("0..{codes} ADC codes")));
-                }
-                self.input_offsets[usize::from(n)] = value as u16;
+            Register::RtMinCycles => self.runtime_min_cycles = cycles("RT_MIN_CYCLES", 0)?,
+            Register::RtMaxCycles => self.runtime_max_cycles = cycles("RT_MAX_CYCLES", 0)?,
+            Register::InputOffset0 => self.input_offsets[0] = offset("INPUT_OFFSET_0")?,
+            Register::InputOffset1 => self.input_offsets[1] = offset("INPUT_OFFSET_1")?,
+            // The amplitude ladder, 0x10..=0x17 (SET) and 0x18..=0x1F (RESET).
+            _ => {
+                let level = usize::from(id & 7);
+                let p = usize::from(id >= 0x18);
+                self.level_dac[p][level] = u16v("LEVEL_DAC")?;
             }
         }
         Ok(())
@@ -255,16 +185,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn register_ids_round_trip_and_unknown_ids_are_refused() {
-        let mut n = 0;
-        for id in 0..=255u8 {
-            if let Some(r) = Register::from_id(id) {
-                assert_eq!(r.id(), id);
-                n += 1;
-            }
-        }
-        assert_eq!(n, 1 + 1 + 1 + 1 + 2 + 1 + 2 + 1 + 16 + 2 + 2);
+    fn every_protocol_register_is_taken_and_others_are_refused() {
         let mut c = SeqConfig::power_up([2048, 2048]);
+        for &r in Register::ALL {
+            let v = if r == Register::Mode { 4 } else { 1 };
+            c.write(r.code(), v, 12).unwrap();
+        }
         let before = c.clone();
         for (id, v) in [
             (0x00, 0),

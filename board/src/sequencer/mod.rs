@@ -33,7 +33,7 @@
 mod config;
 mod model;
 
-pub use config::{Mode, Register, SeqConfig};
+pub use config::{Mode, SeqConfig, MAX_CYCLES};
 pub use model::{next_gain, scale, SequencerModel, GAIN_MAX, GAIN_MIN};
 
 use ouro_core::Polarity;

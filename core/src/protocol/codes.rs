@@ -164,8 +164,6 @@ byte_enum!(
     }, {
     /// How cells are programmed: a [`Mode`] (0..=5).
     Mode = 0x01,
-    /// Tolerance around the target, in ADC codes.
-    ToleranceCodes = 0x02,
     /// Pulses per cell at most (1..=255).
     MaxAttempts = 0x03,
     /// Each verify read averages `2^READS_LOG2` reads (0..=4).
@@ -182,6 +180,8 @@ byte_enum!(
     FineDacSet = 0x09,
     /// The fine-step RESET amplitude (DAC code).
     FineDacReset = 0x0A,
+    /// A predicted duration of at most this many cycles goes at the fine amplitude (0: never).
+    FineBelowCycles = 0x0B,
     /// SET amplitude of ladder level 0 (DAC code).
     LevelDacSet0 = 0x10,
     /// SET amplitude of ladder level 1.
@@ -218,6 +218,10 @@ byte_enum!(
     RtMinCycles = 0x20,
     /// The run-time maximum pulse duration in cycles (tightens the synthesized one).
     RtMaxCycles = 0x21,
+    /// Offset subtracted from the reading (an ADC code) to make the engine's input word 0.
+    InputOffset0 = 0x22,
+    /// Offset subtracted from the target (an ADC code) to make the engine's input word 1.
+    InputOffset1 = 0x23,
 });
 
 impl Register {
@@ -273,12 +277,12 @@ mod tests {
             assert_eq!(Opcode::try_from(o.code()).unwrap(), o);
         }
         assert_eq!(Opcode::ALL.len(), 10);
-        assert_eq!(Register::ALL.len(), 28);
+        assert_eq!(Register::ALL.len(), 30);
         for &r in Register::ALL {
             assert_eq!(Register::from_code(r.code()), Some(r));
         }
         for c in 0..=255u8 {
-            let known = matches!(c, 0x01..=0x0A | 0x10..=0x21);
+            let known = matches!(c, 0x01 | 0x03..=0x0B | 0x10..=0x23);
             assert_eq!(Register::from_code(c).is_some(), known, "{c:#x}");
         }
         assert_eq!(Register::level_dac_set(7), Some(Register::LevelDacSet7));

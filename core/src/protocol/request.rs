@@ -13,7 +13,7 @@ pub const MAX_LOAD_PAIRS: usize = (MAX_PAYLOAD - HEADER) / 8;
 /// LOAD_TABLE: the most words in one request (after the 2-byte start address).
 pub const MAX_TABLE_WORDS: usize = (MAX_PAYLOAD - HEADER - 2) / 2;
 /// PROGRAM: the most cells in one request (4 bytes each).
-pub const MAX_PROGRAM_CELLS: usize = (MAX_PAYLOAD - HEADER) / 4;
+pub const MAX_PROGRAM_CELLS: usize = (MAX_PAYLOAD - HEADER) / 6;
 /// The engine's load-port address is 20 bits wide.
 pub const LOAD_ADDRESS_LIMIT: u32 = 1 << 20;
 /// READ_CELL: the largest `reads_log2` (16 reads averaged).
@@ -63,8 +63,9 @@ pub enum Request {
     Program {
         /// Sequence number.
         tag: u8,
-        /// `(row, col, target_code)`, 1..=[`MAX_PROGRAM_CELLS`].
-        cells: Vec<(u8, u8, u16)>,
+        /// `(row, col, target_code, tolerance_codes)`, 1..=[`MAX_PROGRAM_CELLS`]: a reading
+        /// within `tolerance_codes` of `target_code` is done.
+        cells: Vec<(u8, u8, u16, u16)>,
     },
     /// 0x07: read one cell.
     ReadCell {
@@ -237,10 +238,11 @@ impl Request {
             }
             Self::Program { cells, .. } => {
                 count("PROGRAM", cells.len(), MAX_PROGRAM_CELLS)?;
-                for &(r, c, t) in cells {
+                for &(r, c, t, tol) in cells {
                     p.u8(r);
                     p.u8(c);
                     p.u16(t);
+                    p.u16(tol);
                 }
             }
             Self::ReadCell {
@@ -369,8 +371,10 @@ impl Request {
                 Self::LoadTable { tag, start, words }
             }
             Opcode::Program => {
-                len("PROGRAM", n > 0 && n % 4 == 0, "a positive multiple of 4")?;
-                let cells = (0..n / 4).map(|_| (r.u8(), r.u8(), r.u16())).collect();
+                len("PROGRAM", n > 0 && n % 6 == 0, "a positive multiple of 6")?;
+                let cells = (0..n / 6)
+                    .map(|_| (r.u8(), r.u8(), r.u16(), r.u16()))
+                    .collect();
                 Self::Program { tag, cells }
             }
             Opcode::ReadCell => {

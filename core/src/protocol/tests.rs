@@ -42,7 +42,7 @@ fn request() -> impl Strategy<Value = Request> {
         (
             t,
             vec(
-                (any::<u8>(), any::<u8>(), any::<u16>()),
+                (any::<u8>(), any::<u8>(), any::<u16>(), any::<u16>()),
                 1..=MAX_PROGRAM_CELLS
             )
         )
@@ -259,9 +259,9 @@ fn each_command_has_its_documented_bytes() {
         (
             Request::Program {
                 tag: 6,
-                cells: vec![(1, 2, 0x0800)],
+                cells: vec![(1, 2, 0x0800, 0x0029)],
             },
-            vec![0x06, 0x06, 1, 2, 0x00, 0x08],
+            vec![0x06, 0x06, 1, 2, 0x00, 0x08, 0x29, 0x00],
         ),
         (
             Request::ReadCell {
@@ -302,7 +302,7 @@ fn limits_of_one_frame() {
             MAX_PROGRAM_CELLS,
             MAX_RECORDS
         ),
-        (204, 127, 510, 255, 51)
+        (204, 127, 510, 170, 51)
     );
     let full = Response::Fetch {
         tag: 0,
@@ -332,11 +332,11 @@ fn limits_of_one_frame() {
     ));
     let too_many = Request::Program {
         tag: 0,
-        cells: vec![(0, 0, 0); MAX_PROGRAM_CELLS + 1],
+        cells: vec![(0, 0, 0, 0); MAX_PROGRAM_CELLS + 1],
     };
     assert!(matches!(
         too_many.encode(),
-        Err(ProtocolError::Count { count: 256, .. })
+        Err(ProtocolError::Count { count: 171, .. })
     ));
     let words = Request::LoadTable {
         tag: 0,
@@ -386,8 +386,8 @@ fn decode_errors_map_to_the_board_s_status() {
     assert_eq!(st(&[0x01, 0x01, 0x01]), Some(Status::BadLength));
     assert_eq!(st(&[0x03, 0x01]), Some(Status::BadLength));
     assert_eq!(st(&[0x09, 0x01]), Some(Status::BadLength));
-    // The second pair's register (0x0B) is unknown: BAD_ARGUMENT with index 1.
-    let e = Request::decode(&[0x03, 0, 0x02, 1, 0, 0, 0, 0x0B, 0, 0, 0, 0]).unwrap_err();
+    // The second pair's register (0x02, unused) is unknown: BAD_ARGUMENT with index 1.
+    let e = Request::decode(&[0x03, 0, 0x03, 1, 0, 0, 0, 0x02, 0, 0, 0, 0]).unwrap_err();
     assert!(
         matches!(e, ProtocolError::BadArgument { index: 1, .. }),
         "{e}"

@@ -4,7 +4,7 @@
 use crate::engine::c;
 use rust_hdl::prelude::*;
 
-/// Register ids (as `CONFIGURE` carries them; `ouro_board::sequencer::Register`).
+/// Register ids (as `CONFIGURE` carries them: `ouro_core::protocol::Register`).
 pub mod id {
     /// Mode.
     pub const MODE: u8 = 0x01;
@@ -313,5 +313,35 @@ impl Logic for SeqRegs {
         self.offset1.next = self.off1_r.q.val();
         self.eff_min.next = self.lo2.q.val();
         self.eff_max.next = self.hi2.q.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id;
+    use ouro_core::protocol::Register as R;
+
+    #[test]
+    fn register_ids_are_the_protocol_s() {
+        for (mine, theirs) in [
+            (id::MODE, R::Mode),
+            (id::MAX_ATTEMPTS, R::MaxAttempts),
+            (id::READS_LOG2, R::ReadsLog2),
+            (id::FIXED_CYCLES, R::FixedCycles),
+            (id::FIXED_DAC_SET, R::FixedDacSet),
+            (id::FIXED_DAC_RESET, R::FixedDacReset),
+            (id::ADAPTIVE_START_CYCLES, R::AdaptiveStartCycles),
+            (id::FINE_DAC_SET, R::FineDacSet),
+            (id::FINE_DAC_RESET, R::FineDacReset),
+            (id::FINE_BELOW_CYCLES, R::FineBelowCycles),
+            (id::LEVEL0_DAC_SET, R::LevelDacSet0),
+            (id::LEVEL0_DAC_RESET, R::LevelDacReset0),
+            (id::RUNTIME_MIN_CYCLES, R::RtMinCycles),
+            (id::RUNTIME_MAX_CYCLES, R::RtMaxCycles),
+            (id::INPUT_OFFSET_0, R::InputOffset0),
+            (id::INPUT_OFFSET_1, R::InputOffset1),
+        ] {
+            assert_eq!(mine, theirs.code(), "{theirs:?}");
+        }
     }
 }

@@ -272,9 +272,8 @@ pub(crate) fn messages() -> Vec<Vec<u8>> {
         },
         Request::Program {
             tag: 6,
-            cells: (0..=255u8)
-                .take(255)
-                .map(|i| (i, !i, u16::from(i) << 4))
+            cells: (0..170u8)
+                .map(|i| (i, !i, u16::from(i) << 4, u16::from(i) ^ 0x7E7D))
                 .collect(),
         },
         Request::ReadCell {
