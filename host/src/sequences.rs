@@ -12,6 +12,11 @@
 //!
 //! A history-aware trainer learns each pulse from the probe before it. The cell is never reset
 //! in between: it walks on as a programmed cell does.
+//!
+//! That is the [`Aim::Random`] design. [`Aim::Method`] (`--aim-spread`) instead records the
+//! moves the method makes: every pair starts at a fresh state, the probe is the method's, and
+//! the pulse lands near the target (see its docs); the shipped history predictor is trained on
+//! it.
 
 use crate::characterize::{cells_in_order, pulse_rng, CharacterizeConfig, CHUNK_ROWS};
 use crate::HostError;
@@ -21,7 +26,7 @@ use ouro_core::schema::Levels;
 use ouro_core::sequence::SeqRow;
 use ouro_core::Polarity;
 use ouro_nn::golden::GoldenPredictor;
-use ouro_sim::device::{aged_cell, DeviceConfig, DEFAULT_LEVELS};
+use ouro_sim::device::{aged_cell, DeviceConfig, Start, DEFAULT_LEVELS};
 use ouro_sim::readout::read_mean_code;
 use rand::Rng;
 
@@ -40,7 +45,10 @@ pub enum Aim {
     /// Log-uniform: the probe between one cycle and 1/[`PROBE_MAX_FRACTION`] of the longest
     /// pulse, the pulse over the characterization's width range, at a level drawn uniformly.
     Random,
-    /// As the probe-then-predict method runs: the probe sized from the blind predictor's
+    /// As the probe-then-predict method runs: each probe-and-pulse pair starts where the
+    /// characterization's `start` puts it (uniform: a fresh state over the window, as the
+    /// evaluated cells start; the step number the placing takes is skipped, so the pulse
+    /// before it pairs with nothing); the probe sized from the blind predictor's
     /// duration to the target ([`crate::probe::ProbeThenPredict::probe_exponent`]); the pulse,
     /// at a level drawn uniformly, lasts the time the cell's own model needs to the target at
     /// that level (from its true state after the probe), times `2^u` with `u` uniform in
@@ -173,6 +181,14 @@ pub fn run_into(
         let mut target = glo;
         for step in 0..cfg.pulses_per_cell {
             let probe = step % 2 == 0;
+            // Method-aimed pairs each start where `cfg.start` puts them (uniform: a fresh state,
+            // as the evaluation's cells have); the step number that placing takes is skipped,
+            // so no pulse pairs with a probe across it.
+            let placed = matches!(design.aim, Aim::Method { .. }) && cfg.start == Start::Uniform;
+            if probe && placed && step > 0 {
+                cfg.start.place(device, &mut cell, &mut rng)?;
+                reading = read(cell.conductance_us(), &mut rng);
+            }
             if probe {
                 target = glo + (ghi - glo) * rng.random::<f64>();
             }
@@ -240,7 +256,7 @@ pub fn run_into(
             let after = read(cell.conductance_us(), &mut rng);
             emit(SeqRow {
                 cell: i as u32,
-                step: step as u32,
+                step: (if placed { step + step / 2 } else { step }) as u32,
                 g_before_us: reading,
                 polarity,
                 amplitude_v,
@@ -342,8 +358,15 @@ mod tests {
         assert_eq!(rows.len(), 240);
         let (mut near, mut pulses) = (0, 0);
         let mut last_probe: Option<&SeqRow> = None;
+        // Each pair starts at a fresh uniform state: steps 0, 1, then 3, 4, ... (the placing
+        // takes a step number).
+        let steps: Vec<u32> = rows[..6].iter().map(|r| r.step).collect();
+        assert_eq!(steps, [0, 1, 3, 4, 6, 7]);
+        for w in rows.windows(2) {
+            assert_eq!(w[0].is_followed_by(&w[1]), w[0].step % 3 == 0, "{w:?}");
+        }
         for r in &rows {
-            if r.step % 2 == 0 {
+            if r.step % 3 == 0 {
                 // A power of two of cycles, from the blind prediction towards a target past
                 // the reading after: k = floor(log2) - PROBE_SHIFT, within the limits.
                 let cycles = r.width_ns * 1e-9 * board.clock_hz as f64;
