@@ -47,8 +47,8 @@ pub enum Aim {
     Random,
     /// As the probe-then-predict method runs: each probe-and-pulse pair starts where the
     /// characterization's `start` puts it (uniform: a fresh state over the window, as the
-    /// evaluated cells start; the step number the placing takes is skipped, so the pulse
-    /// before it pairs with nothing); the probe sized from the blind predictor's
+    /// evaluated cells start, and the step number the placing takes is skipped, so the pulse
+    /// before it pairs with nothing; walk: where the last pulse left it); the probe sized from the blind predictor's
     /// duration to the target ([`crate::probe::ProbeThenPredict::probe_exponent`]); the pulse,
     /// at a level drawn uniformly, lasts the time the cell's own model needs to the target at
     /// that level (from its true state after the probe), times `2^u` with `u` uniform in
@@ -242,7 +242,6 @@ pub fn run_into(
                                 ladder[level],
                             )
                         })
-                        .filter(|t| *t > 0.0)
                         // The true state is already at or past the target: the shortest pulse.
                         .unwrap_or(0.0);
                     let (lo, hi) = (

@@ -59,10 +59,11 @@ pub struct CharacterizeArgs {
     /// next 25 mV more for SET and 50 mV more for RESET, within the trusted range).
     #[arg(long, default_value_t = ouro_sim::device::DEFAULT_LEVELS, requires = "sequences")]
     pub levels: usize,
-    /// With --sequences: size each probe and pulse as probe-then-predict does instead of
-    /// log-uniformly: the probe from the shipped blind predictor's duration to the target, the
-    /// pulse from the time the cell's own model needs to the target at a random level, spread
-    /// by up to this many octaves either way (0 to 20).
+    /// With --sequences: record the moves probe-then-predict makes instead of log-uniform
+    /// ones: each probe-and-pulse pair from where --start puts it, the probe sized from the
+    /// shipped blind predictor's duration to the target, the pulse the time the cell's own
+    /// model needs to the target at a random level, spread by up to this many octaves either
+    /// way (0 to 20).
     #[arg(long, requires = "sequences")]
     pub aim_spread: Option<f64>,
     /// Output CSV.
