@@ -57,7 +57,7 @@ pub enum Aim {
     /// the pulse that was applied and the reading it left.
     Method {
         /// The blind predictor that sizes the probe (the sequencer's).
-        blind: GoldenPredictor,
+        blind: Box<GoldenPredictor>,
         /// Half-width of the spread of the pulse around the cell's time, octaves.
         spread_octaves: f64,
     },
@@ -340,7 +340,7 @@ mod tests {
         let blind = GoldenPredictor::new(&ouro_nn::defaults::qpredictor());
         let mut design = SequenceDesign::new(&d, board.clone());
         design.aim = Aim::Method {
-            blind: blind.clone(),
+            blind: Box::new(blind.clone()),
             spread_octaves: 0.0,
         };
         let cfg = CharacterizeConfig::new(40, 6, 4);
@@ -408,7 +408,7 @@ mod tests {
         assert_eq!(rows, record(&design), "same seed, same rows");
         // A spread widens the pulses around the same probes.
         design.aim = Aim::Method {
-            blind,
+            blind: Box::new(blind),
             spread_octaves: 3.0,
         };
         let spread = record(&design);
@@ -419,7 +419,7 @@ mod tests {
         assert_ne!(spread[1].width_ns, rows[1].width_ns);
         let e = {
             design.aim = Aim::Method {
-                blind: GoldenPredictor::new(&ouro_nn::defaults::qpredictor()),
+                blind: Box::new(GoldenPredictor::new(&ouro_nn::defaults::qpredictor())),
                 spread_octaves: 21.0,
             };
             design.validate(&d, &cfg).unwrap_err().to_string()

@@ -78,8 +78,8 @@ fn probe_then_predict_inputs() {
         ),
         Case::new(
             "aim spread -1",
-            sequences(&out, &["--aim-spread=-1"]),
-            &["--aim-spread -1", "0 to 20"],
+            sequences(&out, &["--aim-spread", "-1"]),
+            &["--aim-spread"],
         ),
         Case::new(
             "aim spread NaN",

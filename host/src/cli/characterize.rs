@@ -156,7 +156,7 @@ fn sequences(
             .0
         };
         design.aim = seq::Aim::Method {
-            blind: ouro_nn::golden::GoldenPredictor::new(&blind),
+            blind: Box::new(ouro_nn::golden::GoldenPredictor::new(&blind)),
             spread_octaves,
         };
     }
