@@ -72,6 +72,38 @@ fn probe_then_predict_inputs() {
             &["--levels"],
         ),
         Case::new(
+            "aim spread 21",
+            sequences(&out, &["--aim-spread", "21"]),
+            &["--aim-spread 21", "0 to 20"],
+        ),
+        Case::new(
+            "aim spread -1",
+            sequences(&out, &["--aim-spread", "-1"]),
+            &["--aim-spread"],
+        ),
+        Case::new(
+            "aim spread NaN",
+            sequences(&out, &["--aim-spread", "NaN"]),
+            &["--aim-spread NaN", "0 to 20"],
+        ),
+        Case::new(
+            "aim spread without sequences",
+            args(&[
+                "characterize",
+                "--device",
+                "realistic",
+                "--cells",
+                "2",
+                "--pulses-per-cell",
+                "2",
+                "--aim-spread",
+                "4",
+                "--out",
+                &out,
+            ]),
+            &["--sequences"],
+        ),
+        Case::new(
             "balance and sequences",
             sequences(&out, &["--balance", "3"]),
             &["--balance", "--sequences"],

@@ -59,6 +59,13 @@ pub struct CharacterizeArgs {
     /// next 25 mV more for SET and 50 mV more for RESET, within the trusted range).
     #[arg(long, default_value_t = ouro_sim::device::DEFAULT_LEVELS, requires = "sequences")]
     pub levels: usize,
+    /// With --sequences: record the moves probe-then-predict makes instead of log-uniform
+    /// ones: each probe-and-pulse pair from where --start puts it, the probe sized from the
+    /// shipped blind predictor's duration to the target, the pulse the time the cell's own
+    /// model needs to the target at a random level, spread by up to this many octaves either
+    /// way (0 to 20).
+    #[arg(long, requires = "sequences")]
+    pub aim_spread: Option<f64>,
     /// Output CSV.
     #[arg(long)]
     pub out: PathBuf,
@@ -132,6 +139,27 @@ fn sequences(
     let mut design = SequenceDesign::new(d, super::load_board(&a.board)?);
     design.reads = a.reads;
     design.levels = d.amplitude_levels(a.levels);
+    if let Some(spread_octaves) = a.aim_spread {
+        let q = ouro_nn::defaults::qpredictor();
+        let blind = if q.fits(&design.board).is_ok()
+            && q.min_cycles == design.board.min_pulse_cycles
+            && q.max_cycles == design.board.max_pulse_cycles
+        {
+            q
+        } else {
+            ouro_nn::quantize::quantize(
+                &ouro_nn::defaults::predictor(),
+                &design.board,
+                "float predictor",
+            )
+            .cli()?
+            .0
+        };
+        design.aim = seq::Aim::Method {
+            blind: Box::new(ouro_nn::golden::GoldenPredictor::new(&blind)),
+            spread_octaves,
+        };
+    }
     design.validate(d, cfg)?;
     let mut out = AtomicFile::create(&a.out).cli()?;
     let failed = |e: &std::io::Error| CliError::new(write_error(&a.out, e));
