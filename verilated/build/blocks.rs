@@ -4,9 +4,10 @@ use ouro_hdl::engine::{Clamp, Controller, Drain, Exp2, Lane, Limits, Ports};
 use ouro_hdl::layout::{EngineShape, MemImage};
 
 /// The engine's blocks built alone for the block tests, as `(name, Verilog)`: a lane (lane
-/// index 3, empty banks: the test loads them), the controller of every test configuration,
-/// the drain of 3 and 8 lanes, exp2, the limits with the default configuration's synthesized
-/// ones, the clamp and the ports.
+/// index 3, empty banks: the test loads them), the controller of every test configuration
+/// (with two weight sets for the two-set one), the drain of 3 and 8 lanes, exp2, the limits
+/// with the default configuration's synthesized ones, the clamp (of one and of two weight sets)
+/// and the ports.
 pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, String)> {
     let v = |r: Result<String, ouro_hdl::HdlError>| r.expect("block Verilog");
     let top = |name: &str| format!("ouro_blk_{name}");
@@ -18,8 +19,8 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
         )),
     )];
     for c in configs {
-        let shape = EngineShape::new(&c.q, c.lanes).expect("shape");
-        let image = MemImage::new(&c.q, &shape).expect("image");
+        let shape = EngineShape::with_sets(&c.sets(), c.lanes).expect("shape");
+        let image = MemImage::with_sets(&c.sets(), &shape).expect("image");
         let name = format!("controller_{}", c.name);
         let text = v(ouro_hdl::block_verilog(
             Controller::new(&shape, &image.fracs),
@@ -51,6 +52,13 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
     out.push((
         "clamp".into(),
         v(ouro_hdl::block_verilog(Clamp::new(), &top("clamp"))),
+    ));
+    out.push((
+        "clamp_sets".into(),
+        v(ouro_hdl::block_verilog(
+            Clamp::with_sets(2),
+            &top("clamp_sets"),
+        )),
     ));
     out.push((
         "ports".into(),
