@@ -11,6 +11,10 @@ use ouro_core::schema::{MlpQ, QPredictor};
 pub const MAX_LANES: usize = 16;
 /// Most layers a network may have (hidden layers plus the output layer).
 pub const MAX_LAYERS: usize = 8;
+/// Most weight sets an engine may hold (a blind and a history-aware predictor).
+pub const MAX_SETS: usize = 2;
+/// Words of the `weight_frac` table (its address is 4 bits): `2 * sets * layers` must fit.
+pub const FRAC_WORDS: usize = 16;
 /// Address bits of every engine memory; no bank may hold more than `2^MEM_ADDR_BITS` words.
 pub const MEM_ADDR_BITS: usize = 12;
 /// Width of the load port's address: `[19:16]` region, `[15:12]` lane, `[11:0]` word.
@@ -41,7 +45,8 @@ pub mod region {
     pub const WEIGHTS: u32 = 0;
     /// Biases: `[15:12]` lane, `[11:0]` word in the lane's bias bank; data `[31:0]`.
     pub const BIASES: u32 = 1;
-    /// Layer `weight_frac`: word `polarity * layers + layer`; data `[3:0]`.
+    /// Layer `weight_frac`: word `n * layers + layer`, network `n = set * 2 + polarity`; data
+    /// `[3:0]`.
     pub const FRACS: u32 = 2;
     /// Run-time limits: word 0 = minimum cycles, word 1 = maximum cycles; data `[23:0]`.
     pub const LIMITS: u32 = 3;
@@ -56,16 +61,54 @@ pub struct EngineShape {
     pub layers: Vec<(usize, usize)>,
     /// MAC lanes (one 16x16 multiplier each).
     pub lanes: usize,
+    /// Weight sets (1 or 2): predictors of this shape held at once, each a set and a reset
+    /// network; network `n = set * 2 + polarity` (see [`EngineShape::networks`]).
+    pub sets: usize,
 }
 
 impl EngineShape {
     /// The shape of the engine for a predictor, checked against the engine's limits.
     pub fn new(q: &QPredictor, lanes: usize) -> Result<Self, HdlError> {
-        q.validate().map_err(|e| HdlError::Predictor(e.detail()))?;
+        Self::with_sets(&[q], lanes)
+    }
+
+    /// The shape of an engine holding one weight set per predictor of `sets` (1 or 2; set `s`
+    /// is `sets[s]`). The predictors must have the same shape (inputs and layer sizes) and the
+    /// same synthesized clamp limits (the engine has one clamp); a blind predictor takes the
+    /// history-aware one's shape through `ouro_nn::embed::embed`.
+    pub fn with_sets(sets: &[&QPredictor], lanes: usize) -> Result<Self, HdlError> {
+        let Some(q) = sets.first() else {
+            return Err(HdlError::Unsupported(format!(
+                "the engine holds 1..={MAX_SETS} weight sets, got 0"
+            )));
+        };
+        for (s, p) in sets.iter().enumerate() {
+            p.validate()
+                .map_err(|e| HdlError::Predictor(format!("weight set {s}: {}", e.detail())))?;
+            if p.shapes() != q.shapes() || p.features.len() != q.features.len() {
+                return Err(HdlError::Unsupported(format!(
+                    "weight set {s} has shape {:?}, set 0 has {:?}: every set must have the same shape (embed the smaller predictor first)",
+                    p.shapes(),
+                    q.shapes()
+                )));
+            }
+            if sets.len() > 1 && !p.networks.set.input_tables.is_empty() {
+                return Err(HdlError::Unsupported(format!(
+                    "weight set {s} has input tables: a two-set engine takes input words, not tables"
+                )));
+            }
+            if (p.min_cycles, p.max_cycles) != (q.min_cycles, q.max_cycles) {
+                return Err(HdlError::Unsupported(format!(
+                    "weight set {s} has clamp limits {}..{} cycles, set 0 has {}..{}: the engine has one synthesized clamp",
+                    p.min_cycles, p.max_cycles, q.min_cycles, q.max_cycles
+                )));
+            }
+        }
         let shape = Self {
             inputs: q.features.len(),
             layers: q.shapes(),
             lanes,
+            sets: sets.len(),
         };
         shape.check()?;
         Ok(shape)
@@ -73,6 +116,12 @@ impl EngineShape {
 
     fn check(&self) -> Result<(), HdlError> {
         let bad = |m: String| Err(HdlError::Unsupported(m));
+        if self.sets == 0 || self.sets > MAX_SETS {
+            return bad(format!(
+                "the engine holds 1..={MAX_SETS} weight sets, got {}",
+                self.sets
+            ));
+        }
         if self.lanes == 0 || self.lanes > MAX_LANES {
             return bad(format!("lanes must be 1..={MAX_LANES}, got {}", self.lanes));
         }
@@ -82,9 +131,17 @@ impl EngineShape {
         if self.inputs == 0 || self.inputs > (1 << INPUT_ADDR_BITS) || self.inputs > MAX_FANIN {
             return bad(format!("the engine takes 1..={MAX_FANIN} inputs"));
         }
+        if self.networks() * self.n_layers() > FRAC_WORDS {
+            return bad(format!(
+                "{} weight sets of {} layers need {} weight_frac words, the table has {FRAC_WORDS}",
+                self.sets,
+                self.n_layers(),
+                self.networks() * self.n_layers()
+            ));
+        }
         let depth = 1usize << MEM_ADDR_BITS;
-        if 2 * self.weight_words_per_net() > depth
-            || 2 * self.bias_words_per_net() > depth
+        if self.networks() * self.weight_words_per_net() > depth
+            || self.networks() * self.bias_words_per_net() > depth
             || self.act_depth() > depth
         {
             return bad(format!(
@@ -93,6 +150,12 @@ impl EngineShape {
             ));
         }
         Ok(())
+    }
+
+    /// Networks the engine holds: a set and a reset network per weight set; network
+    /// `n = set * 2 + polarity`.
+    pub fn networks(&self) -> usize {
+        2 * self.sets
     }
 
     /// Number of layers.
@@ -205,8 +268,8 @@ impl EngineShape {
         self.issue_cycles() + TAIL_CYCLES
     }
 
-    /// Where weight `weights[o][i]` of layer `k` of network `net` (0 = set, 1 = reset) lives:
-    /// `(lane, word)`.
+    /// Where weight `weights[o][i]` of layer `k` of network `net` lives: `(lane, word)`;
+    /// `net = set * 2 + polarity` (polarity 0 = set, 1 = reset).
     pub fn weight_addr(&self, net: usize, k: usize, o: usize, i: usize) -> (usize, usize) {
         let word = net * self.weight_words_per_net()
             + self.weight_base(k)
@@ -227,7 +290,7 @@ impl EngineShape {
     }
 }
 
-/// The contents of every engine memory for one predictor.
+/// The contents of every engine memory for its predictors (one per weight set).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemImage {
     /// Per lane, the weight bank (raw 16-bit words).
@@ -243,20 +306,37 @@ fn nets(q: &QPredictor) -> [&MlpQ; 2] {
 }
 
 impl MemImage {
-    /// Lay out a predictor's weights for an engine of `shape` (which must match its shape).
+    /// Lay out a predictor's weights for a one-set engine of `shape` (which must match its
+    /// shape).
     pub fn new(q: &QPredictor, shape: &EngineShape) -> Result<Self, HdlError> {
-        if q.shapes() != shape.layers || q.features.len() != shape.inputs {
+        Self::with_sets(&[q], shape)
+    }
+
+    /// Lay out the weights of one predictor per weight set (set `s` is `sets[s]`) for an
+    /// engine of `shape` (which must match their shape and set count).
+    pub fn with_sets(sets: &[&QPredictor], shape: &EngineShape) -> Result<Self, HdlError> {
+        if sets.len() != shape.sets {
             return Err(HdlError::Unsupported(format!(
-                "predictor shape {:?} does not match the engine's {:?}",
-                q.shapes(),
-                shape.layers
+                "{} predictors for an engine of {} weight sets",
+                sets.len(),
+                shape.sets
             )));
         }
+        for q in sets {
+            if q.shapes() != shape.layers || q.features.len() != shape.inputs {
+                return Err(HdlError::Unsupported(format!(
+                    "predictor shape {:?} does not match the engine's {:?}",
+                    q.shapes(),
+                    shape.layers
+                )));
+            }
+        }
         let l = shape.lanes;
-        let mut weights = vec![vec![0u16; 2 * shape.weight_words_per_net()]; l];
-        let mut biases = vec![vec![0u32; 2 * shape.bias_words_per_net()]; l];
-        let mut fracs = vec![0u8; 2 * shape.n_layers()];
-        for (n, net) in nets(q).into_iter().enumerate() {
+        let mut weights = vec![vec![0u16; shape.networks() * shape.weight_words_per_net()]; l];
+        let mut biases = vec![vec![0u32; shape.networks() * shape.bias_words_per_net()]; l];
+        let mut fracs = vec![0u8; shape.networks() * shape.n_layers()];
+        let all = sets.iter().flat_map(|q| nets(q));
+        for (n, net) in all.enumerate() {
             for (k, layer) in net.layers.iter().enumerate() {
                 fracs[shape.frac_addr(n, k)] = layer.weight_frac as u8;
                 for (o, row) in layer.weights.iter().enumerate() {
@@ -297,6 +377,32 @@ impl MemImage {
     }
 }
 
+impl MemImage {
+    /// The load-port writes of weight set `set` only (its two networks' weight, bias and frac
+    /// words, in [`MemImage::load_writes`] order): loading them changes that set and leaves
+    /// the other as it is. `shape` is the engine's (the one this image was laid out for).
+    pub fn set_writes(&self, shape: &EngineShape, set: usize) -> Vec<(u32, u32)> {
+        let span = |per_net: usize| 2 * set * per_net..2 * (set + 1) * per_net;
+        let (w, b, f) = (
+            span(shape.weight_words_per_net()),
+            span(shape.bias_words_per_net()),
+            span(shape.n_layers()),
+        );
+        self.load_writes()
+            .into_iter()
+            .filter(|&(a, _)| {
+                let word = (a & 0xFFF) as usize;
+                match a >> 16 {
+                    region::WEIGHTS => w.contains(&word),
+                    region::BIASES => b.contains(&word),
+                    region::FRACS => f.contains(&word),
+                    _ => false,
+                }
+            })
+            .collect()
+    }
+}
+
 /// A load-port address.
 pub fn load_addr(region: u32, lane: usize, word: usize) -> u32 {
     (region << 16) | ((lane as u32) << 12) | word as u32
@@ -320,6 +426,7 @@ mod tests {
             inputs: 2,
             layers: vec![(16, 2), (16, 16), (1, 16)],
             lanes,
+            sets: 1,
         }
     }
 
@@ -344,6 +451,7 @@ mod tests {
             inputs: 4,
             layers: vec![(8, 4), (1, 8)],
             lanes: 3,
+            sets: 1,
         };
         s4.check().unwrap();
         // 3 groups of 4 inputs; the last one's first output (input 6) would be read 6 cycles
@@ -354,15 +462,23 @@ mod tests {
 
     #[test]
     fn addresses_are_distinct_and_in_range() {
-        for lanes in [1, 2, 3, 8] {
-            let s = shape(lanes);
+        for (lanes, sets) in [(1, 1), (2, 1), (3, 1), (8, 1), (3, 2), (8, 2)] {
+            let s = EngineShape {
+                sets,
+                ..shape(lanes)
+            };
             let mut seen = std::collections::HashSet::new();
-            for n in 0..2 {
+            let mut fracs = std::collections::HashSet::new();
+            for n in 0..s.networks() {
+                for k in 0..s.n_layers() {
+                    assert!(fracs.insert(s.frac_addr(n, k)));
+                    assert!(s.frac_addr(n, k) < FRAC_WORDS);
+                }
                 for (k, &(outs, ins)) in s.layers.iter().enumerate() {
                     for o in 0..outs {
                         for i in 0..ins {
                             let a = s.weight_addr(n, k, o, i);
-                            assert!(a.1 < 2 * s.weight_words_per_net());
+                            assert!(a.1 < s.networks() * s.weight_words_per_net());
                             assert!(seen.insert(a));
                         }
                     }

@@ -13,7 +13,7 @@ use ouro_core::schema::QPredictor;
 use rust_hdl::core::prelude::*;
 use std::path::{Path, PathBuf};
 
-pub use engine::PredictorEngine;
+pub use engine::{PredictorEngine, TwoSetEngine};
 pub use layout::{EngineShape, MemImage};
 
 /// MAC lanes of the default build (one per iCE40UP5K SB_MAC16).
@@ -59,11 +59,40 @@ pub enum HdlError {
 /// fracs are initialised inline (`initial` blocks in the memories), so the text is
 /// self-contained.
 pub fn verilog(q: &QPredictor, lanes: usize) -> Result<String, HdlError> {
-    let mut uut = PredictorEngine::new(q, lanes)?;
-    uut.connect_all();
-    check_all(&uut).map_err(|e| HdlError::Check(format!("{e:?}")))?;
-    let text = generate_verilog_unchecked(&uut);
-    Ok(rename_top(&text, TOP_MODULE, "from a quantized predictor"))
+    verilog_sets(&[q], lanes)
+}
+
+/// The Verilog of the predictor engine holding one weight set per predictor of `sets`, with
+/// `lanes` MAC lanes. One set: exactly [`verilog`]'s engine. Two (the same shape and clamp
+/// limits; embed a smaller predictor first with `ouro_nn::embed::embed`): the
+/// [`TwoSetEngine`], with a `set` input sampled with `start` and an `out_set` output, and the
+/// same latency per prediction.
+pub fn verilog_sets(sets: &[&QPredictor], lanes: usize) -> Result<String, HdlError> {
+    match sets {
+        [_] => {
+            let mut uut = PredictorEngine::with_sets(sets, lanes)?;
+            uut.connect_all();
+            check_all(&uut).map_err(|e| HdlError::Check(format!("{e:?}")))?;
+            let text = generate_verilog_unchecked(&uut);
+            Ok(rename_top(&text, TOP_MODULE, "from a quantized predictor"))
+        }
+        [a, b] => {
+            let mut uut = TwoSetEngine::new([a, b], lanes)?;
+            uut.connect_all();
+            check_all(&uut).map_err(|e| HdlError::Check(format!("{e:?}")))?;
+            let text = generate_verilog_unchecked(&uut);
+            Ok(rename_top(
+                &text,
+                TOP_MODULE,
+                "from two quantized predictors",
+            ))
+        }
+        _ => Err(HdlError::Unsupported(format!(
+            "the engine holds 1..={} weight sets, got {}",
+            layout::MAX_SETS,
+            sets.len()
+        ))),
+    }
 }
 
 /// The Verilog of one block of the engine (`engine::Lane`, `engine::Controller`, ...) alone,
@@ -106,8 +135,14 @@ fn rename_top(text: &str, top: &str, what: &str) -> String {
 /// The load-port image of `q` for an engine with `lanes` lanes, one write a line as
 /// `AAAAA DDDDDDDD` (hex address and data); written by [`generate`].
 pub fn load_image_text(q: &QPredictor, lanes: usize) -> Result<String, HdlError> {
-    let shape = EngineShape::new(q, lanes)?;
-    let image = MemImage::new(q, &shape)?;
+    load_image_text_sets(&[q], lanes)
+}
+
+/// The load-port image of an engine holding one weight set per predictor of `sets` (every
+/// word of both sets, in [`MemImage::load_writes`] order), as [`load_image_text`].
+pub fn load_image_text_sets(sets: &[&QPredictor], lanes: usize) -> Result<String, HdlError> {
+    let shape = EngineShape::with_sets(sets, lanes)?;
+    let image = MemImage::with_sets(sets, &shape)?;
     let mut s = String::from(
         "// ouro predictor load-port image: <address> <data> in hex, one write a line\n",
     );
@@ -143,8 +178,19 @@ pub fn input_tables_text(q: &QPredictor) -> Option<String> {
 /// engine) into `out_dir`, and the input tables ([`INPUT_TABLES_FILE`]) when the predictor has
 /// them; returns the files written.
 pub fn generate(q: &QPredictor, lanes: usize, out_dir: &Path) -> Result<Vec<PathBuf>, HdlError> {
-    let v = verilog(q, lanes)?;
-    let image = load_image_text(q, lanes)?;
+    generate_sets(&[q], lanes, out_dir)
+}
+
+/// [`generate`] for an engine holding one weight set per predictor of `sets` ([`verilog_sets`],
+/// [`load_image_text_sets`]). Input tables exist only in a one-set engine (a two-set engine
+/// refuses predictors with them).
+pub fn generate_sets(
+    sets: &[&QPredictor],
+    lanes: usize,
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>, HdlError> {
+    let v = verilog_sets(sets, lanes)?;
+    let image = load_image_text_sets(sets, lanes)?;
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| HdlError::Io { path, source }
@@ -155,7 +201,8 @@ pub fn generate(q: &QPredictor, lanes: usize, out_dir: &Path) -> Result<Vec<Path
     let hf = out_dir.join(LOAD_IMAGE_FILE);
     std::fs::write(&hf, image).map_err(io(&hf))?;
     let mut files = vec![vf, hf];
-    if let Some(tables) = input_tables_text(q) {
+    if let Some(tables) = sets.first().and_then(|q| input_tables_text(q)) {
+        // One set only: `EngineShape::with_sets` refuses input tables in a two-set engine.
         let tf = out_dir.join(INPUT_TABLES_FILE);
         std::fs::write(&tf, tables).map_err(io(&tf))?;
         files.push(tf);

@@ -348,6 +348,48 @@ fn argument_errors_are_one_line_too() {
 }
 
 #[test]
+fn hdl_generate_with_blind_writes_the_two_set_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("two");
+    let pred = |f: &str| format!("{}/../predictors/{f}", env!("CARGO_MANIFEST_DIR"));
+    let o = ouro(&[
+        "hdl",
+        "generate",
+        "--predictor",
+        &pred("history.q.yaml"),
+        "--blind",
+        &pred("default.q.yaml"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("engine: 5-16-1 per polarity x 2 weight sets (set 0 blind, set 1 history-aware), 8 lanes, 41 cycles per prediction"),
+        "{}",
+        stderr(&o)
+    );
+    let v = std::fs::read_to_string(out.join(ouro_hdl::VERILOG_FILE)).unwrap();
+    assert!(v.contains("    input wire  set;"));
+    // The image writes both sets: twice the one-set image of the history predictor.
+    let history = ouro_nn::defaults::history_qpredictor();
+    let one = ouro_hdl::load_image_text(&history, 8).unwrap();
+    let two = std::fs::read_to_string(out.join(ouro_hdl::LOAD_IMAGE_FILE)).unwrap();
+    assert_eq!(two.lines().count() - 1, 2 * (one.lines().count() - 1));
+    // A blind predictor that does not fit: the history predictor as --blind of the default one.
+    assert_one_line_error(
+        &ouro(&[
+            "hdl",
+            "generate",
+            "--blind",
+            &pred("history.q.yaml"),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        "cannot be embedded",
+    );
+}
+
+#[test]
 fn hdl_generate_writes_the_engine() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gw");

@@ -4,6 +4,7 @@
 //! compared with). The shipped default weights are embedded in [`defaults`].
 
 pub mod defaults;
+pub mod embed;
 pub mod error;
 pub mod golden;
 pub mod network;

@@ -126,10 +126,19 @@ pub fn random_predictor(seed: u64, inputs: usize, hidden: &[usize]) -> QPredicto
 pub struct Config {
     /// Name (a valid identifier).
     pub name: &'static str,
-    /// The weights.
+    /// The weights (of weight set 0 in a two-set engine).
     pub q: QPredictor,
+    /// The weights of weight set 1, in a two-set engine (same shape and clamp limits as `q`).
+    pub set1: Option<QPredictor>,
     /// MAC lanes.
     pub lanes: usize,
+}
+
+impl Config {
+    /// The predictor of each weight set, set 0 first.
+    pub fn sets(&self) -> Vec<&QPredictor> {
+        std::iter::once(&self.q).chain(self.set1.as_ref()).collect()
+    }
 }
 
 /// The configurations co-simulated by `ouro-verilated`: the default predictor with
@@ -139,36 +148,60 @@ pub struct Config {
 /// lanes), a deeper network with 2 lanes, and a 5-input history-aware 5 -> 16 -> 1 network
 /// quantized by `ouro_nn::quantize` from a random float one
 /// ([`history::quantized_history_predictor`](crate::history::quantized_history_predictor)) with
-/// [`DEFAULT_LANES`] lanes.
+/// [`DEFAULT_LANES`] lanes; and the two-set engine of probe-then-predict, with
+/// [`DEFAULT_LANES`] lanes: the shipped default (blind) predictor embedded into the shipped
+/// history-aware predictor's 5 -> 16 -> 1 shape as set 0, the history-aware one as set 1
+/// ([`two_set_config`]).
 pub fn test_configs() -> Vec<Config> {
     let q = ouro_nn::defaults::qpredictor();
     vec![
         Config {
             name: "default",
             q,
+            set1: None,
             lanes: DEFAULT_LANES,
         },
         Config {
             name: "wide",
             q: random_predictor(0x1616_0002, 2, &[16, 16]),
+            set1: None,
             lanes: DEFAULT_LANES,
         },
         Config {
             name: "hist4",
             q: random_predictor(0x4157_0041, 4, &[8]),
+            set1: None,
             lanes: 3,
         },
         Config {
             name: "deep",
             q: random_predictor(0xDEE9_0003, 2, &[10, 6, 5]),
+            set1: None,
             lanes: 2,
         },
         Config {
             name: "hist5q",
             q: crate::history::quantized_history_predictor(crate::history::HIST5Q_SEED).1,
+            set1: None,
             lanes: DEFAULT_LANES,
         },
+        two_set_config(),
     ]
+}
+
+/// The two-set configuration `twoset`: set 0 the shipped default predictor embedded
+/// (`ouro_nn::embed::embed`) into the shipped history-aware predictor's shape, set 1 the
+/// history-aware predictor, [`DEFAULT_LANES`] lanes.
+pub fn two_set_config() -> Config {
+    let history = ouro_nn::defaults::history_qpredictor();
+    let blind = ouro_nn::embed::embed(&ouro_nn::defaults::qpredictor(), &history)
+        .expect("the shipped default embeds into the history predictor's shape");
+    Config {
+        name: "twoset",
+        q: blind,
+        set1: Some(history),
+        lanes: DEFAULT_LANES,
+    }
 }
 
 #[cfg(test)]
@@ -179,7 +212,7 @@ mod tests {
     fn random_predictors_validate() {
         for c in test_configs() {
             c.q.validate().unwrap();
-            ouro_hdl::EngineShape::new(&c.q, c.lanes).unwrap();
+            ouro_hdl::EngineShape::with_sets(&c.sets(), c.lanes).unwrap();
         }
     }
 }

@@ -246,3 +246,102 @@ fn the_shipped_history_predictor_runs_bit_exact_on_probe_situations() {
         .count();
     assert!(caught > 0, "a flipped bit of the load image must show");
 }
+
+/// Probe, then predict on ONE engine, as a sequencer runs it: `ouro hdl generate --predictor
+/// predictors/history.q.yaml --blind predictors/default.q.yaml` writes the two-set engine's
+/// load image; loaded into the verilated two-set engine, weight set 0 answers the blind
+/// prediction that sizes the probe (inputs 0 and 1 written, inputs 2..4 holding whatever the
+/// previous cell left), and set 1 the history-aware prediction after the probe, each bit for
+/// bit as the golden model of the ORIGINAL predictor and at the one-set latency, on real cells
+/// of `realistic`.
+#[test]
+fn the_two_set_engine_sizes_the_probe_and_predicts_on_real_cells() {
+    use ouro_core::board::BoardConfig;
+    use ouro_core::schema::QPredictor;
+    use ouro_core::Polarity;
+    use ouro_host::probe::ProbeThenPredict;
+    use ouro_nn::golden::GoldenPredictor;
+    use ouro_sim::device::{aged_cell, DeviceConfig, Start};
+    use ouro_sim::readout::read_mean_code;
+    use ouro_verilated::{check, read_load_image, require_verilator, ConfigInfo};
+    use rand::Rng;
+
+    if !require_verilator("two-set probe chain") {
+        return;
+    }
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let (h_path, b_path) = (
+        root.join("predictors/history.q.yaml"),
+        root.join("predictors/default.q.yaml"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let gw = dir.path().join("gw");
+    ouro_ok(&[
+        "hdl",
+        "generate",
+        "--predictor",
+        &h_path.display().to_string(),
+        "--blind",
+        &b_path.display().to_string(),
+        "--out",
+        &gw.display().to_string(),
+    ]);
+    let writes = read_load_image(&gw.join(ouro_hdl::LOAD_IMAGE_FILE)).unwrap();
+    let cfg = ConfigInfo::get("twoset").expect("the two-set configuration");
+    let mut m = cfg.model().expect("model");
+    // Start from other weights in both sets, so that the image is what runs.
+    m.load_all(cfg.reload_writes);
+    let mut other = writes.clone();
+    for (_, d) in other.iter_mut() {
+        *d ^= 0x5;
+    }
+    m.load_all(&other);
+    m.load_all(&writes);
+
+    let board = BoardConfig::default_board();
+    let device = DeviceConfig::preset("realistic");
+    let blind = GoldenPredictor::new(&QPredictor::load(&b_path).unwrap());
+    let g = GoldenPredictor::new(&QPredictor::load(&h_path).unwrap());
+    let levels = g.qpredictor().levels.clone().expect("levels");
+    let (lo, hi) = device.window_us();
+    let mut rng = ouro_testkit::rng::seeded(0x2_5E75_C0DE);
+    let (mut blind_n, mut history_n) = (0, 0);
+    for i in 0..1000 {
+        let mut cell = aged_cell(&device, 12, i, 20, &mut rng);
+        Start::Uniform.place(&device, &mut cell, &mut rng).unwrap();
+        let code_t = board.code_of_us(lo + (hi - lo) * rng.random::<f64>());
+        let code0 = read_mean_code(&board, cell.conductance_us(), 4, &mut rng);
+        let Some(b) = blind.predict(code0, code_t) else {
+            continue;
+        };
+        // Set 0: only inputs 0 and 1 are written; 2..4 hold the previous cell's words.
+        let x = blind.inputs(b.polarity, code0, code_t);
+        let got = m.predict_in_set(0, b.polarity, &x);
+        check(&b, cfg.latency, &got).unwrap_or_else(|e| panic!("cell {i}, blind: {e}"));
+        blind_n += 1;
+        // The engine's log2 output sizes the probe.
+        let k = ProbeThenPredict::probe_exponent(got.log2_cycles, board.max_pulse_cycles);
+        cell.apply_pulse_with_amplitude(
+            levels.get(b.polarity)[0],
+            f64::from(1u32 << k) * board.clock_period_s(),
+        );
+        let code1 = read_mean_code(&board, cell.conductance_us(), 4, &mut rng);
+        let Some(p) = Polarity::towards(code1, code_t) else {
+            continue;
+        };
+        let level = rng.random_range(0..levels.len());
+        let words = ProbeThenPredict::words(&g, p, b.polarity, (code0, code1, code_t), k, level);
+        let want = g.predict_inputs(p, &words, g.limits());
+        check(&want, cfg.latency, &m.predict_in_set(1, p, &words))
+            .unwrap_or_else(|e| panic!("cell {i}, history: {words:?} {p}: {e}"));
+        history_n += 1;
+    }
+    assert!(
+        blind_n > 900 && history_n > 500,
+        "{blind_n} blind, {history_n} history"
+    );
+    eprintln!(
+        "two-set probe chain: {blind_n} blind and {history_n} history predictions bit-exact at {} cycles",
+        cfg.latency
+    );
+}

@@ -5,10 +5,12 @@ use ouro_hdl::layout::{EngineShape, MemImage};
 use ouro_hdl::link::{Crc16, FrameRx, FrameTx, RxChain, UartRx, UartTx, CLOCKS_PER_BIT};
 
 /// The engine's blocks built alone for the block tests, as `(name, Verilog)`: a lane (lane
-/// index 3, empty banks: the test loads them), the controller of every test configuration,
-/// the drain of 3 and 8 lanes, exp2, the limits with the default configuration's synthesized
-/// ones, the clamp and the ports; and the host link's blocks (`link_*`, at 12 clocks per bit,
-/// and the UART receiver at 7 too).
+/// index 3, empty banks: the test loads them), the controller of every test configuration
+/// (with two weight sets for the two-set one), the drain of 3 and 8 lanes, exp2, the limits
+/// with the default configuration's synthesized ones, the clamp (of one and of two weight sets)
+/// and the ports; the sequencer with the default engine (`seq_core_default`) and its gain block
+/// (`scale`); and the host link's blocks (`link_*`, at 12 clocks per bit, and the UART receiver
+/// at 7 too).
 pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, String)> {
     let v = |r: Result<String, ouro_hdl::HdlError>| r.expect("block Verilog");
     let top = |name: &str| format!("ouro_blk_{name}");
@@ -20,8 +22,8 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
         )),
     )];
     for c in configs {
-        let shape = EngineShape::new(&c.q, c.lanes).expect("shape");
-        let image = MemImage::new(&c.q, &shape).expect("image");
+        let shape = EngineShape::with_sets(&c.sets(), c.lanes).expect("shape");
+        let image = MemImage::with_sets(&c.sets(), &shape).expect("image");
         let name = format!("controller_{}", c.name);
         let text = v(ouro_hdl::block_verilog(
             Controller::new(&shape, &image.fracs),
@@ -66,6 +68,13 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
         v(ouro_hdl::block_verilog(
             ouro_hdl::sequencer::Scale::new(),
             &top("scale"),
+        )),
+    ));
+    out.push((
+        "clamp_sets".into(),
+        v(ouro_hdl::block_verilog(
+            Clamp::with_sets(2),
+            &top("clamp_sets"),
         )),
     ));
     out.push((

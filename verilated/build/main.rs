@@ -38,7 +38,37 @@ fn main() {
 
     let waivers = out.join("waivers.vlt");
     std::fs::write(&waivers, ouro_hdl::LINT_WAIVERS).expect("write waivers");
-    let mut ports: Option<Vec<Port>> = None;
+    // Every configuration's ports: the Rust API has the union of them; a port that some
+    // configuration lacks (the two-set engine's `set` and `out_set`) is optional in it.
+    let all_ports: Vec<Vec<Port>> = configs
+        .iter()
+        .map(|c| {
+            let text = ouro_hdl::verilog_sets(&c.sets(), c.lanes).expect("generate Verilog");
+            parse_ports(&text, ouro_hdl::TOP_MODULE)
+        })
+        .collect();
+    let mut union: Vec<Port> = Vec::new();
+    for p in all_ports.iter().flatten() {
+        if let Some(q) = union.iter().find(|q| q.name == p.name) {
+            assert_eq!(
+                (q.width, q.input),
+                (p.width, p.input),
+                "port {} differs between configurations",
+                p.name
+            );
+        } else {
+            union.push(p.clone());
+        }
+    }
+    let optional: Vec<String> = union
+        .iter()
+        .filter(|p| {
+            !all_ports
+                .iter()
+                .all(|ps| ps.iter().any(|q| q.name == p.name))
+        })
+        .map(|p| p.name.clone())
+        .collect();
     let mut infos = String::new();
     let mut statics = String::new();
     let mut runtime_files: Vec<String> = Vec::new();
@@ -65,19 +95,11 @@ fn main() {
     for c in &configs {
         let dir = out.join(c.name);
         std::fs::create_dir_all(&dir).expect("create config dir");
-        let files = ouro_hdl::generate(&c.q, c.lanes, &dir).expect("generate Verilog");
+        let files = ouro_hdl::generate_sets(&c.sets(), c.lanes, &dir).expect("generate Verilog");
         let vfile = files[0].clone();
         let text = std::fs::read_to_string(&vfile).expect("read Verilog");
         let p = parse_ports(&text, ouro_hdl::TOP_MODULE);
-        if let Some(prev) = &ports {
-            assert_eq!(
-                prev.iter().map(|p| (&p.name, p.width)).collect::<Vec<_>>(),
-                p.iter().map(|p| (&p.name, p.width)).collect::<Vec<_>>(),
-                "every configuration has the same ports"
-            );
-        }
-        ports = Some(p.clone());
-        let shape = EngineShape::new(&c.q, c.lanes).expect("shape");
+        let shape = EngineShape::with_sets(&c.sets(), c.lanes).expect("shape");
         // A second predictor of the same shape, to reload through the load port.
         let hidden: Vec<usize> = shape.layers[..shape.n_layers() - 1]
             .iter()
@@ -88,7 +110,10 @@ fn main() {
         // build, so the golden model of the reloaded engine carries them too.
         reload.min_cycles = c.q.min_cycles;
         reload.max_cycles = c.q.max_cycles;
-        let reload_writes = MemImage::new(&reload, &shape)
+        // A two-set engine's reload image puts it into set 0 and writes set 1 as it was built.
+        let mut reload_sets = c.sets();
+        reload_sets[0] = &reload;
+        let reload_writes = MemImage::with_sets(&reload_sets, &shape)
             .expect("reload image")
             .load_writes();
         let yaml = |q| ouro_core::yaml::to_string(q).expect("predictor YAML");
@@ -103,10 +128,12 @@ fn main() {
                 &mut build,
                 &mut runtime_files,
             );
+            let header = std::fs::read_to_string(dir.join("obj").join(format!("{prefix}.h")))
+                .expect("read the model's header");
             let shim_file = dir.join(format!("ouro_{}_shim.cpp", c.name));
-            std::fs::write(&shim_file, shim(&prefix, c.name, &p)).expect("write shim");
+            std::fs::write(&shim_file, shim(&prefix, c.name, &p, &header)).expect("write shim");
             build.file(&shim_file);
-            statics.push_str(&rust_static(c.name, &p));
+            statics.push_str(&rust_static(c.name, &p, &union, &optional));
         }
         let api = if have {
             format!("Some(&API_{})", c.name.to_uppercase())
@@ -115,10 +142,12 @@ fn main() {
         };
         let _ = write!(
             infos,
-            "    ConfigInfo {{\n        name: {name:?},\n        lanes: {lanes},\n        latency: {lat},\n        \
-verilog: {v:?},\n        predictor_yaml: {qy:?},\n        reload_yaml: {ry:?},\n        reload_writes: &{rw:?},\n        api: {api},\n    }},\n",
+            "    ConfigInfo {{\n        name: {name:?},\n        lanes: {lanes},\n        sets: {sets},\n        latency: {lat},\n        \
+verilog: {v:?},\n        predictor_yaml: {qy:?},\n        set1_yaml: {s1:?},\n        reload_yaml: {ry:?},\n        reload_writes: &{rw:?},\n        api: {api},\n    }},\n",
             name = c.name,
             lanes = c.lanes,
+            sets = shape.sets,
+            s1 = c.set1.as_ref().map(yaml),
             lat = shape.latency_cycles(),
             v = vfile.display().to_string(),
             qy = yaml(&c.q),
@@ -150,8 +179,11 @@ verilog: {v:?},\n        predictor_yaml: {qy:?},\n        reload_yaml: {ry:?},\n
                 &mut build,
                 &mut runtime_files,
             );
+            let header = std::fs::read_to_string(dir.join("obj").join(format!("{prefix}.h")))
+                .expect("read the block's header");
             let shim_file = dir.join(format!("{top}_shim.cpp"));
-            std::fs::write(&shim_file, block_shim(&prefix, &name, &p)).expect("write shim");
+            std::fs::write(&shim_file, block_shim(&prefix, &name, &p, &header))
+                .expect("write shim");
             build.file(&shim_file);
             statics.push_str(&block_static(&name));
         }
@@ -195,7 +227,6 @@ verilog: {v:?},\n        predictor_yaml: {qy:?},\n        reload_yaml: {ry:?},\n
         println!("cargo:rustc-cfg=ouro_verilator");
     }
 
-    let ports = ports.expect("at least one configuration");
     let (lmin, _) = limit_write(0, 0);
     let (lmax, _) = limit_write(1, 0);
     let mut rs = String::from("// Generated by ouro-verilated's build script; do not edit.\n\n");
@@ -206,7 +237,7 @@ verilog: {v:?},\n        predictor_yaml: {qy:?},\n        reload_yaml: {ry:?},\n
     );
     let _ = writeln!(rs, "/// Load-port address of the run-time minimum duration.\npub const LIMIT_MIN_ADDR: u32 = {lmin:#x};");
     let _ = writeln!(rs, "/// Load-port address of the run-time maximum duration.\npub const LIMIT_MAX_ADDR: u32 = {lmax:#x};\n");
-    rs.push_str(&rust_api(&ports));
+    rs.push_str(&rust_api(&union, &optional));
     rs.push('\n');
     rs.push_str(&statics);
     let _ = writeln!(

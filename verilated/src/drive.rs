@@ -160,6 +160,28 @@ impl Model {
         got
     }
 
+    /// One prediction on weight set `set` of a two-set engine ([`Model::predict`] with the
+    /// `set` input driven with `start`); checks that `out_set` reports `set`. Set 0 on a
+    /// one-set engine is [`Model::predict`].
+    ///
+    /// # Panics
+    /// As [`Model::predict`]; and if the engine has no set `set`, or `out_set` differs.
+    pub fn predict_in_set(&mut self, set: usize, polarity: Polarity, inputs: &[i16]) -> Outcome {
+        assert!(set < 2, "weight set {set}: an engine has at most two");
+        if !self.has_set() {
+            assert_eq!(set, 0, "a one-set engine has only weight set 0");
+            return self.predict(polarity, inputs);
+        }
+        self.set_set(set == 1);
+        let got = self.predict(polarity, inputs);
+        assert_eq!(
+            self.get_out_set(),
+            set == 1,
+            "out_set reports the weight set"
+        );
+        got
+    }
+
     /// The result outputs as they are now.
     ///
     /// # Panics

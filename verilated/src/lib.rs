@@ -35,15 +35,21 @@ pub struct ConfigInfo {
     pub name: &'static str,
     /// MAC lanes.
     pub lanes: usize,
+    /// Weight sets (1, or 2 for a two-set engine: ports `set` and `out_set`).
+    pub sets: usize,
     /// Documented latency in cycles (`EngineShape::latency_cycles`).
     pub latency: usize,
     /// The generated Verilog file.
     pub verilog: &'static str,
-    /// The quantized predictor the memories are initialised with (YAML).
+    /// The quantized predictor the memories are initialised with (YAML); of weight set 0 in a
+    /// two-set engine.
     pub predictor_yaml: &'static str,
+    /// The quantized predictor of weight set 1 (YAML), in a two-set engine.
+    pub set1_yaml: Option<&'static str>,
     /// A second predictor of the same shape (YAML), for the load-port test.
     pub reload_yaml: &'static str,
-    /// Its load-port writes `(address, data)`.
+    /// Its load-port writes `(address, data)` (a two-set engine: the whole image, with it as
+    /// set 0 and set 1 as built).
     pub reload_writes: &'static [(u32, u32)],
     api: Option<&'static Api>,
 }

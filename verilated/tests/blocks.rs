@@ -213,15 +213,20 @@ fn schedule(shape: &EngineShape) -> Vec<Option<Pair>> {
 /// Run one prediction on the controller alone and check every output cycle by cycle against
 /// the schedule and the memory layout. `fin` is held high through the issue cycles (it must be
 /// ignored until the drain), and raised when the engine's clamp would (`latency - 2` cycles
-/// after the start edge); `start` is raised again mid-prediction with the other polarity (it
-/// must be ignored).
+/// after the start edge); `start` is raised again mid-prediction with the other polarity (and
+/// the other weight set: it must be ignored). Network `net = set * 2 + polarity`; a two-set
+/// controller takes the set on its `set$0` input and shows it on `set_out$0`.
 fn controller_run(m: &mut BlockModel, shape: &EngineShape, fracs: &[u8], net: usize) {
     let sched = schedule(shape);
     let last_k = shape.n_layers() - 1;
     let t_fin = shape.latency_cycles() - 2;
+    let (pol, set) = (net % 2 == 1, net / 2 == 1);
     assert!(m.get_bool("idle"), "idle before start");
     m.set_bool("start", true);
-    m.set_bool("polarity", net == 1);
+    m.set_bool("polarity", pol);
+    if shape.sets == 2 {
+        m.set_bool("set$0", set);
+    }
     m.tick();
     m.set_bool("start", false);
     let at = |t: usize, back: usize| {
@@ -231,10 +236,14 @@ fn controller_run(m: &mut BlockModel, shape: &EngineShape, fracs: &[u8], net: us
     for t in 0..=t_fin + 2 {
         m.set_bool("fin", t < sched.len() || t == t_fin);
         m.set_bool("start", t == 3);
-        m.set_bool("polarity", net == 0);
+        m.set_bool("polarity", !pol);
         let ctx = format!("net {net}, cycle {t}");
+        if shape.sets == 2 {
+            m.set_bool("set$0", !set);
+            assert_eq!(m.get_bool("set_out$0"), set, "{ctx}: set_out");
+        }
         assert_eq!(m.get_bool("idle"), t > t_fin, "{ctx}: idle");
-        assert_eq!(m.get_bool("pol"), net == 1, "{ctx}: pol");
+        assert_eq!(m.get_bool("pol"), pol, "{ctx}: pol");
         if let Some(p) = at(t, 0) {
             let want = (shape.act_read_base(p.k) + p.i) as u64;
             assert_eq!(m.get("act_raddr"), want, "{ctx}: act_raddr of {p:?}");
@@ -273,31 +282,45 @@ fn controller_run(m: &mut BlockModel, shape: &EngineShape, fracs: &[u8], net: us
     m.set_bool("fin", false);
 }
 
-/// The controller of every test configuration, both networks, two predictions back to back,
-/// and a `weight_frac` written through its port in between: the issue schedule, the
-/// addresses, the accumulator controls and the group descriptions, cycle by cycle.
+/// The controller of every test configuration, every network (both polarities of every weight
+/// set), predictions back to back, and a `weight_frac` written through its port in between: the
+/// issue schedule, the addresses, the accumulator controls and the group descriptions, cycle by
+/// cycle. The two-set configuration's controller runs its four networks in an order that
+/// changes the set and the polarity alone and together.
 #[test]
 fn controller_issues_the_documented_schedule() {
     if !require_verilator("controller") {
         return;
     }
     for cfg in ouro_verilated::CONFIGS {
-        let q = QPredictor::from_yaml_str(cfg.predictor_yaml, cfg.name).unwrap();
-        let shape = EngineShape::new(&q, cfg.lanes).unwrap();
-        let mut fracs = MemImage::new(&q, &shape).unwrap().fracs;
+        let mut sets = vec![QPredictor::from_yaml_str(cfg.predictor_yaml, cfg.name).unwrap()];
+        if let Some(y) = cfg.set1_yaml {
+            sets.push(QPredictor::from_yaml_str(y, cfg.name).unwrap());
+        }
+        let refs: Vec<&QPredictor> = sets.iter().collect();
+        let shape = EngineShape::with_sets(&refs, cfg.lanes).unwrap();
+        assert_eq!(shape.sets, cfg.sets);
+        let mut fracs = MemImage::with_sets(&refs, &shape).unwrap().fracs;
         let name = format!("controller_{}", cfg.name);
         let mut m = BlockInfo::get(&name).unwrap().model().unwrap();
-        controller_run(&mut m, &shape, &fracs, 0);
-        controller_run(&mut m, &shape, &fracs, 1);
-        // A new weight_frac for the reset network's output layer.
-        let a = shape.frac_addr(1, shape.n_layers() - 1);
+        let order: &[usize] = if shape.sets == 2 {
+            &[0, 3, 2, 1, 0, 2]
+        } else {
+            &[0, 1]
+        };
+        for &net in order {
+            controller_run(&mut m, &shape, &fracs, net);
+        }
+        // A new weight_frac for the last network's output layer.
+        let last = shape.networks() - 1;
+        let a = shape.frac_addr(last, shape.n_layers() - 1);
         fracs[a] = (fracs[a] + 5) % 16;
         m.set_bool("frac_we", true);
         m.set("frac_addr", a as u64);
         m.set("frac_data", u64::from(fracs[a]));
         m.tick();
         m.set_bool("frac_we", false);
-        controller_run(&mut m, &shape, &fracs, 1);
+        controller_run(&mut m, &shape, &fracs, last);
         controller_run(&mut m, &shape, &fracs, 0);
         // While idle nothing moves.
         for _ in 0..20 {
@@ -604,12 +627,22 @@ fn limits_only_tighten() {
 /// The clamp alone: for each result, `raw` and the limits in the cycle with `valid`, then
 /// `done` two edges later with every result output registered (`cycles`, the flags,
 /// `log2_cycles`, `out_polarity`), and all of them holding, whatever the inputs do, until the
-/// next `done`.
+/// next `done`. The two-set engine's clamp (`clamp_sets`) registers the weight set
+/// (`set$0` as `out_set$0`) the same way.
 #[test]
 fn clamp_selects_and_holds_the_result() {
-    let Some(mut m) = model("clamp") else { return };
+    clamp_run("clamp", false);
+}
+
+#[test]
+fn two_set_clamp_selects_and_holds_the_result_and_its_set() {
+    clamp_run("clamp_sets", true);
+}
+
+fn clamp_run(name: &str, two_sets: bool) {
+    let Some(mut m) = model(name) else { return };
     let mut rng = seeded(0xC1A3);
-    let mut prev: Option<(u64, bool, bool, u64, bool)> = None;
+    let mut prev: Option<(u64, bool, bool, u64, bool, bool)> = None;
     let mut outcomes = [0usize; 3];
     for j in 0..20_000 {
         let a: u32 = rng.random_range(0..1 << 24);
@@ -631,6 +664,7 @@ fn clamp_selects_and_holds_the_result() {
         };
         let log2: u64 = rng.random_range(0..1 << 16);
         let pol: bool = rng.random();
+        let set: bool = two_sets && rng.random();
         let (cycles, low, high) = if raw < u64::from(min) {
             (u64::from(min), true, false)
         } else if raw > u64::from(max) {
@@ -639,7 +673,7 @@ fn clamp_selects_and_holds_the_result() {
             (raw, false, false)
         };
         outcomes[usize::from(low) + 2 * usize::from(high)] += 1;
-        let want = (cycles, low, high, log2, pol);
+        let want = (cycles, low, high, log2, pol, set);
         // Idle cycles with garbage on every input but `valid`, then the result's three cycles.
         let idle = rng.random_range(0..4);
         for t in 0..idle + 3 {
@@ -651,6 +685,9 @@ fn clamp_selects_and_holds_the_result() {
             m.set("max", keep(u64::from(max), rng.random_range(0..1 << 24)));
             m.set("log2", keep(log2, rng.random_range(0..1 << 16)));
             m.set_bool("polarity", if live { pol } else { rng.random() });
+            if two_sets {
+                m.set_bool("set$0", if live { set } else { rng.random() });
+            }
             let done = t == idle + 2;
             assert_eq!(m.get_bool("done"), done, "result {j}, cycle {t}: done");
             assert_eq!(
@@ -664,6 +701,7 @@ fn clamp_selects_and_holds_the_result() {
                 m.get_bool("clamp_high"),
                 m.get("log2_cycles"),
                 m.get_bool("out_polarity"),
+                two_sets && m.get_bool("out_set$0"),
             );
             if done {
                 assert_eq!(got, want, "result {j}: raw {raw}, limits {min}..={max}");

@@ -139,7 +139,8 @@ impl Logic for Limits {
 /// edge that ends it every result output (`cycles`, the clamp flags, and `log2` and `polarity`
 /// as `log2_cycles` and `out_polarity`) is registered, together with the edge that raises
 /// `done`: they hold the result from `done` until the next `done`. `min` and `max` must hold
-/// over both cycles, `log2` and `polarity` over the `fin` cycle.
+/// over both cycles, `log2` and `polarity` over the `fin` cycle. A two-set engine's clamp also
+/// registers `set` as `out_set` (one entry each; none in a one-set engine).
 #[derive(LogicBlock)]
 pub struct Clamp {
     /// Clock.
@@ -156,6 +157,8 @@ pub struct Clamp {
     pub log2: Signal<In, Bits<16>>,
     /// The polarity of the prediction.
     pub polarity: Signal<In, bool>,
+    /// The weight set of the prediction (two-set engines only).
+    pub set: Vec<Signal<In, bool>>,
     /// The result is registered on the edge that ends this cycle (the controller goes idle on
     /// it).
     pub fin: Signal<Out, bool>,
@@ -171,6 +174,9 @@ pub struct Clamp {
     pub log2_cycles: Signal<Out, Bits<16>>,
     /// The polarity of the result.
     pub out_polarity: Signal<Out, bool>,
+    /// The weight set of the result (two-set engines only).
+    pub out_set: Vec<Signal<Out, bool>>,
+    set_o: Vec<DFF<bool>>,
     f6: DFF<bool>,
     lt_r: DFF<bool>,
     gt_r: DFF<bool>,
@@ -187,8 +193,14 @@ pub struct Clamp {
 }
 
 impl Clamp {
-    /// A clamp.
+    /// A clamp (of a one-set engine).
     pub fn new() -> Self {
+        Self::with_sets(1)
+    }
+
+    /// The clamp of an engine with `sets` weight sets (1 or 2).
+    pub fn with_sets(sets: usize) -> Self {
+        let extra = sets.saturating_sub(1);
         Self {
             clock: Default::default(),
             raw: Default::default(),
@@ -197,6 +209,7 @@ impl Clamp {
             max: Default::default(),
             log2: Default::default(),
             polarity: Default::default(),
+            set: (0..extra).map(|_| Default::default()).collect(),
             fin: Default::default(),
             done: Default::default(),
             cycles: Default::default(),
@@ -204,6 +217,8 @@ impl Clamp {
             clamp_high: Default::default(),
             log2_cycles: Default::default(),
             out_polarity: Default::default(),
+            out_set: (0..extra).map(|_| Default::default()).collect(),
+            set_o: (0..extra).map(|_| Default::default()).collect(),
             f6: Default::default(),
             lt_r: Default::default(),
             gt_r: Default::default(),
@@ -265,6 +280,14 @@ impl Logic for Clamp {
             }
             self.log2_o.d.next = self.log2.val();
             self.pol_o.d.next = self.polarity.val();
+        }
+        for s in 0..self.set_o.len() {
+            self.set_o[s].clock.next = self.clock.val();
+            self.set_o[s].d.next = self.set_o[s].q.val();
+            if self.f6.q.val() {
+                self.set_o[s].d.next = self.set[s].val();
+            }
+            self.out_set[s].next = self.set_o[s].q.val();
         }
         self.done_r.d.next = self.f6.q.val();
         self.fin.next = self.f6.q.val();

@@ -23,8 +23,9 @@ pub enum EngineState {
 /// The controller. On `start` (sampled while idle) it walks the layers of the network of
 /// `polarity`: for each layer `k`, each group `g` of `lanes` outputs, each input `i`, one issue
 /// cycle (stage A) that reads activation `i` of layer `k` (`act_raddr`) and, one cycle later
-/// (stage B), weight word `W * polarity + weight_base(k) + g * in_k + i` and bias word
-/// `B * polarity + bias_base(k) + g` of every lane (`w_addr`, `b_addr`); with
+/// (stage B), weight word `W * n + weight_base(k) + g * in_k + i` and bias word
+/// `B * n + bias_base(k) + g` of every lane (`w_addr`, `b_addr`), network `n = polarity` (one
+/// weight set) or `n = set * 2 + polarity` (two: `set` is sampled with `start`); with
 /// `EngineShape::group_pad(k)` idle cycles before every group but the first and
 /// `EngineShape::gap_after(k)` between layers. The accumulator controls follow at stage M
 /// (`m_valid`, `m_first`, `m_last`), and a group's description at stage D, on the cycle its sums
@@ -38,6 +39,8 @@ pub struct Controller {
     pub start: Signal<In, bool>,
     /// Network select, sampled with `start`: false = set, true = reset.
     pub polarity: Signal<In, bool>,
+    /// Weight set select, sampled with `start` (two-set engines only: one entry, else none).
+    pub set: Vec<Signal<In, bool>>,
     /// The result is being registered: go idle on this edge (only while draining).
     pub fin: Signal<In, bool>,
     /// Load port: write a `weight_frac` (already gated: only while idle).
@@ -50,6 +53,8 @@ pub struct Controller {
     pub idle: Signal<Out, bool>,
     /// The polarity of the prediction running or last run.
     pub pol: Signal<Out, bool>,
+    /// The weight set of the prediction running or last run (two-set engines only).
+    pub set_out: Vec<Signal<Out, bool>>,
     /// Stage A: activation-RAM read address of the pair being issued.
     pub act_raddr: Signal<Out, Bits<A>>,
     /// Stage B: the lanes' weight-bank address.
@@ -82,9 +87,18 @@ pub struct Controller {
     pol_frac: Constant<Bits<4>>,
     pol_w: Constant<Bits<A>>,
     pol_b: Constant<Bits<A>>,
+    // Two-set engines only (one entry each, else none): the first weight, bias and frac word
+    // of networks 2 (set 1, polarity 0) and 3 (set 1, polarity 1).
+    set_w0: Vec<Constant<Bits<A>>>,
+    set_w1: Vec<Constant<Bits<A>>>,
+    set_b0: Vec<Constant<Bits<A>>>,
+    set_b1: Vec<Constant<Bits<A>>>,
+    set_f0: Vec<Constant<Bits<4>>>,
+    set_f1: Vec<Constant<Bits<4>>>,
     // Stage A registers.
     state: DFF<EngineState>,
     pol_r: DFF<bool>,
+    set_r: Vec<DFF<bool>>,
     k: DFF<Bits<4>>,
     g: DFF<Bits<A>>,
     i: DFF<Bits<A>>,
@@ -166,19 +180,29 @@ fn descriptor(shape: &EngineShape, k: usize) -> u64 {
 
 impl Controller {
     /// The controller of an engine of `shape`, its `weight_frac` table initialised to `fracs`
-    /// (`MemImage::fracs`).
+    /// (`MemImage::fracs`). With one weight set it has no `set` input and no `set_out` output
+    /// (its Verilog is that of the one-set controller); with two, one of each.
     pub fn new(shape: &EngineShape, fracs: &[u8]) -> Self {
         let nl = shape.n_layers();
+        let extra = shape.sets - 1;
+        let words = |n: usize, per: usize| -> Vec<Constant<Bits<A>>> {
+            (0..extra).map(|_| c((n * per) as u64)).collect()
+        };
+        let fr = |n: usize| -> Vec<Constant<Bits<4>>> {
+            (0..extra).map(|_| c((n * nl) as u64)).collect()
+        };
         Self {
             clock: Default::default(),
             start: Default::default(),
             polarity: Default::default(),
+            set: (0..extra).map(|_| Default::default()).collect(),
             fin: Default::default(),
             frac_we: Default::default(),
             frac_addr: Default::default(),
             frac_data: Default::default(),
             idle: Default::default(),
             pol: Default::default(),
+            set_out: (0..extra).map(|_| Default::default()).collect(),
             act_raddr: Default::default(),
             w_addr: Default::default(),
             b_addr: Default::default(),
@@ -189,7 +213,10 @@ impl Controller {
             grp_out: Default::default(),
             grp_addr: Default::default(),
             grp_frac: Default::default(),
-            frac_ram: Ram::new(2 * nl, fracs.iter().map(|&f| u64::from(f)).collect()),
+            frac_ram: Ram::new(
+                shape.networks() * nl,
+                fracs.iter().map(|&f| u64::from(f)).collect(),
+            ),
             desc: Rom::new((0..nl).map(|k| descriptor(shape, k)).collect(), false),
             one4: c(1),
             zero4: c(0),
@@ -201,8 +228,15 @@ impl Controller {
             pol_frac: c(nl as u64),
             pol_w: c(shape.weight_words_per_net() as u64),
             pol_b: c(shape.bias_words_per_net() as u64),
+            set_w0: words(2, shape.weight_words_per_net()),
+            set_w1: words(3, shape.weight_words_per_net()),
+            set_b0: words(2, shape.bias_words_per_net()),
+            set_b1: words(3, shape.bias_words_per_net()),
+            set_f0: fr(2),
+            set_f1: fr(3),
             state: Default::default(),
             pol_r: Default::default(),
+            set_r: (0..extra).map(|_| Default::default()).collect(),
             k: Default::default(),
             g: Default::default(),
             i: Default::default(),
@@ -267,6 +301,10 @@ impl Logic for Controller {
             frac_m, last_c, out_c, wa_c, frac_c, last_d, out_d, wa_d, frac_d
         );
         clock!(self, clock, frac_ram, desc);
+        for s in 0..self.set_r.len() {
+            self.set_r[s].clock.next = self.clock.val();
+            self.set_r[s].d.next = self.set_r[s].q.val();
+        }
         self.idle.next = self.state.q.val() == EngineState::Idle;
         self.issue.next = self.state.q.val() == EngineState::Issue;
         // Layer descriptor.
@@ -293,6 +331,14 @@ impl Logic for Controller {
         if self.pol_r.q.val() {
             self.f_addr.next = self.k.q.val() + self.pol_frac.val();
         }
+        for s in 0..self.set_r.len() {
+            if self.set_r[s].q.val() {
+                self.f_addr.next = self.k.q.val() + self.set_f0[s].val();
+                if self.pol_r.q.val() {
+                    self.f_addr.next = self.k.q.val() + self.set_f1[s].val();
+                }
+            }
+        }
         self.frac_ram.read_address.next = self.f_addr.val();
         match self.state.q.val() {
             EngineState::Idle => {
@@ -310,6 +356,17 @@ impl Logic for Controller {
                     if self.polarity.val() {
                         self.waddr.d.next = self.pol_w.val();
                         self.baddr.d.next = self.pol_b.val();
+                    }
+                    for s in 0..self.set.len() {
+                        self.set_r[s].d.next = self.set[s].val();
+                        if self.set[s].val() {
+                            self.waddr.d.next = self.set_w0[s].val();
+                            self.baddr.d.next = self.set_b0[s].val();
+                            if self.polarity.val() {
+                                self.waddr.d.next = self.set_w1[s].val();
+                                self.baddr.d.next = self.set_b1[s].val();
+                            }
+                        }
                     }
                 }
             }
@@ -390,6 +447,9 @@ impl Logic for Controller {
         self.frac_d.d.next = self.frac_c.q.val();
         // Outputs.
         self.pol.next = self.pol_r.q.val();
+        for s in 0..self.set_out.len() {
+            self.set_out[s].next = self.set_r[s].q.val();
+        }
         self.w_addr.next = self.waddr_b.q.val();
         self.b_addr.next = self.baddr_b.q.val();
         self.m_valid.next = self.v_m.q.val();

@@ -20,6 +20,7 @@ mod drain;
 mod exp2;
 mod lane;
 mod ports;
+mod two_sets;
 
 pub use clamp::{Clamp, Limits};
 pub use controller::{Controller, EngineState};
@@ -27,6 +28,7 @@ pub use drain::Drain;
 pub use exp2::Exp2;
 pub use lane::Lane;
 pub use ports::Ports;
+pub use two_sets::TwoSetEngine;
 
 use crate::layout::{EngineShape, MemImage, MEM_ADDR_BITS};
 use crate::mem::Ram;
@@ -58,6 +60,9 @@ pub struct PredictorEngine {
     pub start: Signal<In, bool>,
     /// Network select, sampled with `start`: false = set, true = reset.
     pub polarity: Signal<In, bool>,
+    /// Weight set select, sampled with `start` (two-set engines only: one entry, else none;
+    /// [`TwoSetEngine`] names it `set`).
+    pub set: Vec<Signal<In, bool>>,
     /// Input port: write network input `in_addr` (ignored while busy).
     pub in_we: Signal<In, bool>,
     /// Input port: input index.
@@ -76,6 +81,8 @@ pub struct PredictorEngine {
     pub done: Signal<Out, bool>,
     /// The polarity the result belongs to.
     pub out_polarity: Signal<Out, bool>,
+    /// The weight set the result belongs to (two-set engines only).
+    pub out_set: Vec<Signal<Out, bool>>,
     /// The network output, log2(cycles) in Q6.10.
     pub log2_cycles: Signal<Out, Bits<16>>,
     /// The clamped pulse duration in cycles.
@@ -100,12 +107,24 @@ impl PredictorEngine {
     /// Build the engine for a predictor with `lanes` MAC lanes; memories are initialised with
     /// its weights.
     pub fn new(q: &QPredictor, lanes: usize) -> Result<Self, crate::HdlError> {
-        let shape = EngineShape::new(q, lanes)?;
-        let image = MemImage::new(q, &shape)?;
+        Self::with_sets(&[q], lanes)
+    }
+
+    /// Build the engine holding one weight set per predictor of `sets` (1 or 2, the same shape
+    /// and clamp limits: [`EngineShape::with_sets`]) with `lanes` MAC lanes; memories are
+    /// initialised with their weights. With one set it is [`PredictorEngine::new`]'s engine,
+    /// Verilog and latency unchanged; with two it has a `set` input and an `out_set` output
+    /// (one entry each; [`TwoSetEngine`] gives them their names) and the same latency.
+    pub fn with_sets(sets: &[&QPredictor], lanes: usize) -> Result<Self, crate::HdlError> {
+        let shape = EngineShape::with_sets(sets, lanes)?;
+        let image = MemImage::with_sets(sets, &shape)?;
+        let q = sets[0];
+        let extra = shape.sets - 1;
         Ok(Self {
             clock: Default::default(),
             start: Default::default(),
             polarity: Default::default(),
+            set: (0..extra).map(|_| Default::default()).collect(),
             in_we: Default::default(),
             in_addr: Default::default(),
             in_data: Default::default(),
@@ -115,6 +134,7 @@ impl PredictorEngine {
             busy: Default::default(),
             done: Default::default(),
             out_polarity: Default::default(),
+            out_set: (0..extra).map(|_| Default::default()).collect(),
             log2_cycles: Default::default(),
             cycles: Default::default(),
             clamp_low: Default::default(),
@@ -128,7 +148,7 @@ impl PredictorEngine {
             drain: Drain::new(lanes),
             exp2: Exp2::new(),
             limits: Limits::new(q.min_cycles, q.max_cycles),
-            clamp: Clamp::new(),
+            clamp: Clamp::with_sets(shape.sets),
             zero40: c(0),
             bus: Default::default(),
         })
@@ -159,6 +179,11 @@ impl Logic for PredictorEngine {
         // The controller; the weight_frac table is in it.
         self.ctrl.start.next = self.start.val();
         self.ctrl.polarity.next = self.polarity.val();
+        for s in 0..self.set.len() {
+            self.ctrl.set[s].next = self.set[s].val();
+            self.clamp.set[s].next = self.ctrl.set_out[s].val();
+            self.out_set[s].next = self.clamp.out_set[s].val();
+        }
         self.ctrl.fin.next = self.clamp.fin.val();
         self.ctrl.frac_we.next = self.ports.frac_we.val();
         self.ctrl.frac_addr.next = self.ports.word.val().get_bits::<4>(0);

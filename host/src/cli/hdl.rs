@@ -21,6 +21,11 @@ pub struct HdlGenerateArgs {
     /// Quantized predictor YAML (default: the shipped default weights).
     #[arg(long)]
     pub predictor: Option<PathBuf>,
+    /// Blind predictor YAML (e.g. predictors/default.q.yaml): build the two-set engine, this
+    /// predictor embedded into --predictor's shape as weight set 0 (sizes the probe),
+    /// --predictor as set 1 (predicts the pulse).
+    #[arg(long)]
+    pub blind: Option<PathBuf>,
     /// MAC lanes (multipliers, one SB_MAC16 each), 1 to 16.
     #[arg(long, default_value_t = ouro_hdl::DEFAULT_LANES, help = lanes_help())]
     pub lanes: usize,
@@ -35,11 +40,24 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
         Some(p) => QPredictor::load(p).cli()?,
         None => ouro_nn::defaults::qpredictor(),
     };
-    let shape = ouro_hdl::EngineShape::new(&q, a.lanes).cli()?;
+    let mut sets = vec![q];
+    if let Some(b) = &a.blind {
+        let blind = QPredictor::load(b).cli()?;
+        let embedded = ouro_nn::embed::embed(&blind, &sets[0]).map_err(|e| {
+            CliError::new(format!(
+                "--blind {} cannot be embedded into --predictor's shape: {e}",
+                b.display()
+            ))
+        })?;
+        sets.insert(0, embedded);
+    }
+    let refs: Vec<&QPredictor> = sets.iter().collect();
+    let q = &sets[sets.len() - 1];
+    let shape = ouro_hdl::EngineShape::with_sets(&refs, a.lanes).cli()?;
     // Generated into a temporary directory beside --out, then moved into place: never a half
     // set, and no file of an earlier engine that this one does not have.
     let dir = AtomicDir::create(&a.out).cli()?;
-    let made = ouro_hdl::generate(&q, a.lanes, dir.path()).map_err(|e| {
+    let made = ouro_hdl::generate_sets(&refs, a.lanes, dir.path()).map_err(|e| {
         // Name the output the user gave, not the temporary directory.
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(s) = source {
@@ -67,8 +85,13 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
         .map(|n| n.to_string())
         .collect();
     let cycles = shape.latency_cycles();
+    let sets_note = if shape.sets == 2 {
+        " x 2 weight sets (set 0 blind, set 1 history-aware)"
+    } else {
+        ""
+    };
     note!(
-        "engine: {} per polarity, {} lanes, {cycles} cycles per prediction ({:.2} us at {} MHz)",
+        "engine: {} per polarity{sets_note}, {} lanes, {cycles} cycles per prediction ({:.2} us at {} MHz)",
         sizes.join("-"),
         a.lanes,
         cycles as f64 * 1e6 / q.clock_hz as f64,

@@ -1,0 +1,154 @@
+//! `ouro_nn::embed`: a blind predictor embedded into the history-aware predictor's shape gives
+//! the original's result, bit for bit, whatever the extra inputs hold; what cannot be embedded
+//! is refused.
+
+use ouro_core::schema::QPredictor;
+use ouro_core::Polarity;
+use ouro_nn::embed::{embed, EmbedError};
+use ouro_nn::golden::GoldenPredictor;
+use ouro_testkit::configs::random_predictor;
+use ouro_testkit::rng::{range, seeded};
+
+const VECTORS: usize = 20_000;
+
+/// Random raw input words: ADC-like ones most of the time, full-scale ones otherwise.
+fn word(rng: &mut rand_xoshiro::Xoshiro256PlusPlus) -> i16 {
+    if range(rng, 0, 3) == 0 {
+        range(rng, i64::from(i16::MIN), i64::from(i16::MAX)) as i16
+    } else {
+        range(rng, -2048, 2047) as i16
+    }
+}
+
+/// How many of `VECTORS` random vectors (both polarities) give a different prediction on the
+/// embedded predictor (extra inputs random) than on the original (its own inputs only).
+fn differences(original: &QPredictor, embedded: &QPredictor, seed: u64) -> usize {
+    let a = GoldenPredictor::new(original);
+    let b = GoldenPredictor::new(embedded);
+    let (m, n) = (original.features.len(), embedded.features.len());
+    let mut rng = seeded(seed);
+    let mut diff = 0;
+    for v in 0..VECTORS {
+        let polarity = if v % 2 == 0 {
+            Polarity::Set
+        } else {
+            Polarity::Reset
+        };
+        let wide: Vec<i16> = (0..n).map(|_| word(&mut rng)).collect();
+        let pa = a.predict_inputs(polarity, &wide[..m], a.limits());
+        let pb = b.predict_inputs(polarity, &wide, b.limits());
+        // Every layer, not only the output.
+        let same_trace = a.trace(polarity, &wide[..m]) == b.trace(polarity, &wide);
+        if pa != pb || !same_trace {
+            diff += 1;
+        }
+    }
+    diff
+}
+
+#[test]
+fn the_shipped_default_embedded_into_the_history_shape_predicts_the_same() {
+    let blind = ouro_nn::defaults::qpredictor();
+    let history = ouro_nn::defaults::history_qpredictor();
+    let e = embed(&blind, &history).unwrap();
+    assert_eq!(e.features, history.features);
+    assert_eq!(e.input_offsets, history.input_offsets);
+    assert_eq!(e.shapes(), history.shapes());
+    assert_eq!(
+        (e.min_cycles, e.max_cycles),
+        (blind.min_cycles, blind.max_cycles)
+    );
+    assert_eq!(differences(&blind, &e, 1), 0);
+}
+
+#[test]
+fn random_predictors_embedded_predict_the_same() {
+    for (seed, hidden) in [(11u64, vec![16]), (12, vec![16, 16]), (13, vec![8, 5])] {
+        let small = random_predictor(seed, 2, &hidden);
+        for inputs in [2, 3, 5] {
+            let host = random_predictor(seed + 100, inputs, &hidden);
+            let e = embed(&small, &host).unwrap();
+            assert_eq!(e.features.len(), inputs);
+            assert_eq!(
+                differences(&small, &e, seed),
+                0,
+                "seed {seed} into {inputs}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_non_zero_extra_weight_changes_some_result() {
+    // Negative test: the check above sees a weight from an extra input.
+    let blind = ouro_nn::defaults::qpredictor();
+    let history = ouro_nn::defaults::history_qpredictor();
+    let mut e = embed(&blind, &history).unwrap();
+    e.networks.reset.layers[0].weights[3][4] = 1000;
+    assert!(differences(&blind, &e, 2) > 0);
+}
+
+#[test]
+fn what_cannot_be_embedded_is_refused() {
+    let blind = ouro_nn::defaults::qpredictor();
+    let history = ouro_nn::defaults::history_qpredictor();
+    assert!(matches!(
+        embed(&history, &blind),
+        Err(EmbedError::Narrower { from: 5, to: 2 })
+    ));
+    let other = random_predictor(5, 5, &[8]);
+    assert!(matches!(
+        embed(&blind, &other),
+        Err(EmbedError::Shape { .. })
+    ));
+    let mut swapped = history.clone();
+    swapped.features.swap(0, 1);
+    assert!(matches!(
+        embed(&blind, &swapped),
+        Err(EmbedError::Inputs {
+            index: 0,
+            what: "feature"
+        })
+    ));
+    let mut offset = history.clone();
+    offset.input_offsets[1] = 2047;
+    assert!(matches!(
+        embed(&blind, &offset),
+        Err(EmbedError::Inputs {
+            index: 1,
+            what: "input offset"
+        })
+    ));
+    let mut adc = history.clone();
+    adc.adc_bits = 10;
+    adc.input_offsets[0] = 512;
+    adc.input_offsets[1] = 512;
+    let mut blind10 = blind.clone();
+    blind10.input_offsets = vec![512, 512];
+    assert!(matches!(
+        embed(&blind10, &adc),
+        Err(EmbedError::Board {
+            what: "adc_bits",
+            ..
+        })
+    ));
+    let mut tables = blind.clone();
+    let table: Vec<i16> = (0..1 << blind.adc_bits)
+        .map(|c: i32| (c - 2048) as i16)
+        .collect();
+    tables.networks.set.input_tables = vec![table.clone(), table.clone()];
+    tables.networks.reset.input_tables = vec![table.clone(), table];
+    tables.validate().unwrap();
+    let mut host2 = random_predictor(6, 2, &[16]);
+    host2.input_offsets = tables.input_offsets.clone();
+    assert!(matches!(
+        embed(&tables, &host2),
+        Err(EmbedError::InputTables)
+    ));
+    let mut bad = history.clone();
+    bad.format = "nope".into();
+    assert!(matches!(
+        embed(&blind, &bad),
+        Err(EmbedError::Invalid { which: "host", .. })
+    ));
+}
