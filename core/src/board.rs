@@ -1,5 +1,6 @@
-//! The board description: clock, ADC and DAC, transimpedance amplifier, timing. The simulated
-//! board and the gateware read the same file. Shipped boards are embedded by name.
+//! The board description: clock, ADC and DAC, the cell-select multiplexers, transimpedance
+//! amplifier, timing (the front end's parts and their timing in clock cycles are in
+//! [`crate::frontend`]). The simulated board and the gateware read the same file. Shipped boards are embedded by name.
 
 use crate::yaml;
 use crate::CoreError;
