@@ -97,17 +97,15 @@ impl Ad5541a {
         let selected = !self.cs_n.level;
         let (p, v) = ("AD5541A", &mut self.v);
         // DIN: hold after the last rising edge, while selected.
-        if self.din.update(din, now).is_some() {
-            if selected && self.clocks > 0 {
-                v.min(
-                    p,
-                    "t8",
-                    "data hold after SCLK rising",
-                    now - self.last_rise,
-                    t.t8,
-                    now,
-                );
-            }
+        if self.din.update(din, now).is_some() && selected && self.clocks > 0 {
+            v.min(
+                p,
+                "t8",
+                "data hold after SCLK rising",
+                now - self.last_rise,
+                t.t8,
+                now,
+            );
         }
         let cs_edge = self.cs_n.update(cs_n, now);
         if cs_edge == Some(false) {
