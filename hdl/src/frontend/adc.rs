@@ -60,7 +60,11 @@ pub struct AdcSpi {
 
 impl AdcSpi {
     /// The converter driver of a board with timing `t`.
+    ///
+    /// # Panics
+    /// If a divider of `t` is outside 1..=255 or a wait is 2^24 cycles or more.
     pub fn new(t: &Timing) -> Self {
+        super::check_timing(t);
         Self {
             clock: Default::default(),
             start: Default::default(),

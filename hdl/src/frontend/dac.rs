@@ -59,7 +59,11 @@ pub struct DacSpi {
 
 impl DacSpi {
     /// The writer of a board with timing `t`.
+    ///
+    /// # Panics
+    /// If a divider of `t` is outside 1..=255 or a wait is 2^24 cycles or more.
     pub fn new(t: &Timing) -> Self {
+        super::check_timing(t);
         let w = u64::from(dac_wait(t));
         let d = u64::from(t.dac_div);
         Self {

@@ -36,3 +36,29 @@ use rust_hdl::prelude::*;
 fn c<const N: usize>(v: u64) -> Constant<Bits<N>> {
     Constant::new(v.into())
 }
+
+/// Every block's constructor: the dividers fit the 8-bit half-period counters and the waits
+/// the 24-bit wait counters (a `Timing` from a valid board file always does).
+fn check_timing(t: &Timing) {
+    for (name, div) in [
+        ("dac_div", t.dac_div),
+        ("adc_div", t.adc_div),
+        ("mux_div", t.mux_div),
+    ] {
+        assert!(
+            (1..=255).contains(&div),
+            "{name} = {div} is outside 1..=255"
+        );
+    }
+    for (name, w) in [
+        ("dac_settle", t.dac_settle),
+        ("adc_quiet", t.adc_quiet),
+        ("read_settle", t.read_settle),
+        ("mux_switch", t.mux_switch),
+    ] {
+        assert!(
+            w < 1 << 24,
+            "{name} = {w} cycles does not fit the 24-bit wait counter"
+        );
+    }
+}

@@ -137,7 +137,7 @@ impl Pulser {
     /// The pulser of a board with timing `t` and synthesized limits `lim`.
     ///
     /// # Panics
-    /// If `lim` is not `1 <= min_cycles <= max_cycles < 2^24`.
+    /// If `lim` is not `1 <= min_cycles <= max_cycles < 2^24`, or as [`DacSpi::new`].
     pub fn new(t: &Timing, lim: &PulseLimits) -> Self {
         assert!(
             1 <= lim.min_cycles && lim.min_cycles <= lim.max_cycles && lim.max_cycles < 1 << 24,

@@ -53,7 +53,11 @@ pub struct CellReader {
 
 impl CellReader {
     /// The reader of a board with timing `t`.
+    ///
+    /// # Panics
+    /// If a divider of `t` is outside 1..=255 or a wait is 2^24 cycles or more.
     pub fn new(t: &Timing) -> Self {
+        super::check_timing(t);
         Self {
             clock: Default::default(),
             start: Default::default(),

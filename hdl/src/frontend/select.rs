@@ -67,7 +67,11 @@ pub struct CellSelect {
 
 impl CellSelect {
     /// The cell select of a board with timing `t`.
+    ///
+    /// # Panics
+    /// If a divider of `t` is outside 1..=255 or a wait is 2^24 cycles or more.
     pub fn new(t: &Timing) -> Self {
+        super::check_timing(t);
         let b = u64::from(MUX_BITS);
         Self {
             clock: Default::default(),

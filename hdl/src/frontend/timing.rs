@@ -85,4 +85,14 @@ mod tests {
         assert_eq!(select_cycles(&t), 1 + 35 + 3);
         assert_eq!(pulse_cycles(&t, 1000), 2 * 47 + 1000 + 4);
     }
+
+    #[test]
+    #[should_panic(expected = "adc_div = 0")]
+    fn a_zero_divider_is_refused() {
+        let t = Timing {
+            adc_div: 0,
+            ..BoardConfig::default_board().timing()
+        };
+        let _ = crate::frontend::AdcSpi::new(&t);
+    }
 }
