@@ -27,34 +27,32 @@ pub trait Frontend {
 pub struct FrontTiming {
     /// Select a cell: write both multiplexers and wait for them to switch.
     pub select: u32,
-    /// Before the conversions of a read: the read path's settling.
+    /// A read's cycles besides its conversions: the read path's settling and the average.
     pub read_settle: u32,
     /// One conversion (its SPI frame and the quiet time after it).
     pub conversion: u32,
-    /// Before the gate opens: set the polarity, write the DAC, let it settle.
+    /// Up to the edge that opens the gate: the interlock's checks, the DAC write and settling.
     pub pulse_setup: u32,
-    /// After the gate closes: write the DAC back to its idle code.
+    /// After the gate closes: the DAC written back to its idle code, and `done`.
     pub pulse_teardown: u32,
     /// A refused pulse: the interlock's check.
     pub refusal: u32,
 }
 
-/// Cycles of at least `ns` nanoseconds at `clock_hz`.
-fn cycles_of_ns(ns: u64, clock_hz: u64) -> u32 {
-    ((ns * clock_hz).div_ceil(1_000_000_000)) as u32
-}
-
 impl FrontTiming {
-    /// The latencies of `board`'s front end.
+    /// The latencies of `board`'s front end: those of the gateware blocks built from its timing
+    /// (`ouro_hdl::frontend::timing`, which the front end's Verilator tests hold the blocks to).
     pub fn of_board(board: &BoardConfig) -> Self {
-        let c = |ns: u32| cycles_of_ns(u64::from(ns), board.clock_hz);
+        use ouro_hdl::frontend::timing as t;
+        let tm = board.timing();
+        let dac = t::dac_write_cycles(&tm);
         Self {
-            select: 2 + c(1_000),
-            read_settle: 1 + c(board.adc.settling_ns),
-            conversion: c(board.adc.conversion_ns),
-            pulse_setup: 2 + c(board.dac.settling_ns),
-            pulse_teardown: 2,
-            refusal: 1,
+            select: t::select_cycles(&tm),
+            read_settle: t::read_cycles(&tm, 0) - t::adc_cycles(&tm),
+            conversion: t::adc_cycles(&tm),
+            pulse_setup: t::pulse_gate_edge(&tm),
+            pulse_teardown: t::pulse_cycles(&tm, 0) - t::pulse_gate_edge(&tm),
+            refusal: t::REFUSE_CYCLES,
         }
     }
 

@@ -1,5 +1,6 @@
-//! The board description: clock, ADC and DAC, transimpedance amplifier, timing. The simulated
-//! board and the gateware read the same file. Shipped boards are embedded by name.
+//! The board description: clock, ADC and DAC, the cell-select multiplexers, transimpedance
+//! amplifier, timing (the front end's parts and their timing in clock cycles are in
+//! [`crate::frontend`]). The simulated board and the gateware read the same file. Shipped boards are embedded by name.
 
 use crate::yaml;
 use crate::CoreError;
@@ -28,6 +29,8 @@ pub struct BoardConfig {
     pub adc: AdcConfig,
     /// The DAC that sets the pulse amplitude.
     pub dac: DacConfig,
+    /// The multiplexers that select a cell of the crossbar.
+    pub mux: crate::frontend::MuxConfig,
     /// Standard deviation of the read noise, as an equivalent conductance in microsiemens,
     /// added before the ADC.
     pub read_noise_us: f64,
@@ -41,6 +44,8 @@ pub struct BoardConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdcConfig {
+    /// The part.
+    pub part: String,
     /// Resolution, bits (8..=16).
     pub bits: u32,
     /// Input full scale, volts; code = floor(v / full_scale * 2^bits), clamped.
@@ -49,18 +54,39 @@ pub struct AdcConfig {
     pub conversion_ns: u32,
     /// Settling time of the read path before a conversion, ns.
     pub settling_ns: u32,
+    /// SPI clock divider: SCLK = clock_hz / (2 * sclk_div).
+    pub sclk_div: u32,
+    /// The part's fastest SCLK, Hz.
+    pub max_sclk_hz: u64,
+    /// The datasheet's t_quiet: chip select high between two conversions, ns.
+    pub t_quiet_ns: u32,
 }
 
 /// DAC facts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DacConfig {
+    /// The part.
+    pub part: String,
     /// Resolution, bits.
     pub bits: u32,
-    /// Output full scale, volts (the code spans -full_scale..+full_scale).
+    /// Output full scale at the cell, volts: the code is the pulse's magnitude, `0..2^bits`
+    /// onto `0..full_scale_v`, and the polarity line gives its sign, so pulses span
+    /// -full_scale..+full_scale.
     pub full_scale_v: f64,
-    /// Settling time after a code change, ns.
+    /// The DAC's reference, volts (its own output spans `0..reference_v`; the output stage
+    /// scales that to `0..full_scale_v`).
+    pub reference_v: f64,
+    /// Settling time after a code change (LDAC), ns.
     pub settling_ns: u32,
+    /// SPI clock divider: SCLK = clock_hz / (2 * sclk_div).
+    pub sclk_div: u32,
+    /// The part's fastest SCLK, Hz.
+    pub max_sclk_hz: u64,
+    /// The largest SET pulse magnitude the gateware lets through (synthesized interlock), volts.
+    pub limit_set_v: f64,
+    /// The largest RESET pulse magnitude the gateware lets through, volts.
+    pub limit_reset_v: f64,
 }
 
 impl BoardConfig {
@@ -167,6 +193,7 @@ impl BoardConfig {
             FULL_SCALE_RANGE_V,
             "V",
         )?;
+        self.check_front_end()?;
         let max_noise = MAX_NOISE_FRACTION * (ghi - glo);
         if !(self.read_noise_us.is_finite() && (0.0..=max_noise).contains(&self.read_noise_us)) {
             return Err(format!(
@@ -283,7 +310,12 @@ pub const MAX_SHORTEST_PULSE_S: f64 = 1e-6;
 pub const LONGEST_PULSE_RANGE_S: (f64, f64) = (100e-6, 1.0);
 
 /// `value` (finite) in `[lo, hi]`, or a message naming `name`, the value and the range.
-fn in_range(name: &str, value: f64, (lo, hi): (f64, f64), unit: &str) -> Result<(), String> {
+pub(crate) fn in_range(
+    name: &str,
+    value: f64,
+    (lo, hi): (f64, f64),
+    unit: &str,
+) -> Result<(), String> {
     if value.is_finite() && (lo..=hi).contains(&value) {
         Ok(())
     } else {
@@ -339,6 +371,27 @@ mod tests {
         ok(&|b| {
             b.clock_hz = 500_000_000;
             b.max_pulse_cycles = 500_000;
+            b.adc.sclk_div = 13;
+            b.dac.sclk_div = 5;
+            b.mux.sclk_div = 9;
+        });
+        // SCLK at exactly the part's maximum, the longest quiet and switching times, the
+        // interlock at full scale, the smallest and largest crossbars.
+        ok(&|b| {
+            b.clock_hz = 40_000_000;
+            b.max_pulse_cycles = 40_000;
+            b.adc.sclk_div = 1;
+            b.dac.sclk_div = 1;
+            b.mux.sclk_div = 1;
+            b.adc.max_sclk_hz = 20_000_000;
+        });
+        ok(&|b| {
+            b.adc.sclk_div = 255;
+            b.adc.t_quiet_ns = 100_000;
+            b.mux.switch_ns = 1_000_000;
+            b.dac.limit_set_v = 1.0;
+            b.mux.rows = 1;
+            b.mux.cols = 32;
         });
         ok(&|b| b.read_voltage_v = 0.1);
         ok(&|b| {
@@ -353,7 +406,7 @@ mod tests {
     #[test]
     fn every_bad_field_is_refused_by_name() {
         type Edit = fn(&mut BoardConfig);
-        let cases: [(&str, Edit); 22] = [
+        let cases: [(&str, Edit); 37] = [
             ("name", |b| b.name = " ".into()),
             ("clock_hz", |b| b.clock_hz = 0),
             ("clock_hz", |b| b.clock_hz = 999_999),
@@ -373,6 +426,22 @@ mod tests {
             ("dac.bits", |b| b.dac.bits = 2),
             ("dac.full_scale_v", |b| b.dac.full_scale_v = 0.0),
             ("dac.settling_ns", |b| b.dac.settling_ns = u32::MAX),
+            ("adc.part", |b| b.adc.part = String::new()),
+            ("dac.part", |b| b.dac.part = "x".repeat(65)),
+            ("mux.part", |b| b.mux.part = " ".into()),
+            ("adc.sclk_div", |b| b.adc.sclk_div = 0),
+            ("dac.sclk_div", |b| b.dac.sclk_div = 256),
+            // 12 MHz / 2 = 6 MHz beyond a 5 MHz part.
+            ("mux.sclk_div", |b| b.mux.max_sclk_hz = 5_000_000),
+            ("adc.max_sclk_hz", |b| b.adc.max_sclk_hz = 999_999),
+            ("adc.t_quiet_ns", |b| b.adc.t_quiet_ns = 100_001),
+            ("dac.reference_v", |b| b.dac.reference_v = f64::NAN),
+            ("dac.limit_set_v", |b| b.dac.limit_set_v = 0.0),
+            ("dac.limit_reset_v", |b| b.dac.limit_reset_v = 1.01),
+            ("mux.rows", |b| b.mux.rows = 0),
+            ("mux.cols", |b| b.mux.cols = 33),
+            ("mux.switch_ns", |b| b.mux.switch_ns = 1_000_001),
+            ("mux.max_sclk_hz", |b| b.mux.max_sclk_hz = 200_000_000),
             ("read_noise_us", |b| b.read_noise_us = f64::NAN),
             ("read_noise_us", |b| b.read_noise_us = 50.0),
             ("min_pulse_cycles", |b| b.min_pulse_cycles = 13),

@@ -10,6 +10,7 @@ pub use error::CoreError;
 pub mod board;
 pub mod dataset;
 pub mod error;
+pub mod frontend;
 pub mod input;
 pub mod output;
 pub mod progress;

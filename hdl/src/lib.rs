@@ -4,6 +4,7 @@
 //! `ouro-verilated`.
 
 pub mod engine;
+pub mod frontend;
 pub mod layout;
 pub mod link;
 pub mod mem;

@@ -6,6 +6,7 @@
 //! them ([`rng`]).
 
 pub mod configs;
+pub mod frontend;
 pub mod history;
 pub mod rng;
 pub mod synthetic;

@@ -134,6 +134,54 @@ fn board_mutations() -> Vec<Mutation> {
             vec!["tia_gain_ohm = 1"],
         ),
         ("empty name", f("name:", "\"\""), vec!["name is empty"]),
+        ("adc part empty", f("part:", "\"\""), vec!["adc.part"]),
+        (
+            "sclk div zero",
+            f("sclk_div:", "0"),
+            vec!["adc.sclk_div = 0", "[1, 255]"],
+        ),
+        (
+            "sclk too fast",
+            f("max_sclk_hz:", "5000000"),
+            vec!["adc.sclk_div = 1", "adc.max_sclk_hz = 5000000"],
+        ),
+        (
+            "quiet huge",
+            f("t_quiet_ns:", "200000"),
+            vec!["adc.t_quiet_ns = 200000"],
+        ),
+        (
+            "reference zero",
+            f("reference_v:", "0"),
+            vec!["dac.reference_v = 0"],
+        ),
+        (
+            "set limit beyond full scale",
+            f("limit_set_v:", "1.5"),
+            vec!["dac.limit_set_v = 1.5", "dac.full_scale_v = 1"],
+        ),
+        (
+            "reset limit negative",
+            f("limit_reset_v:", "-0.5"),
+            vec!["dac.limit_reset_v = -0.5"],
+        ),
+        (
+            "rows zero",
+            f("rows:", "0"),
+            vec!["mux.rows = 0", "[1, 32]"],
+        ),
+        ("cols 64", f("cols:", "64"), vec!["mux.cols = 64"]),
+        (
+            "switch time huge",
+            f("switch_ns:", "2000000"),
+            vec!["mux.switch_ns = 2000000"],
+        ),
+        (
+            "no mux",
+            ok[..ok.find("mux:").expect("mux")].to_string()
+                + &ok[ok.find("read_noise_us:").expect("noise")..],
+            vec!["mux"],
+        ),
         ("unknown field", ok.clone() + "leds: 3\n", vec!["leds"]),
         (
             "no clock",
@@ -307,7 +355,7 @@ fn board_files() {
             &|b| args(&["eval", "--board", b, "--cells", "2", "--cells-csv", &c]),
         ],
     );
-    assert!(run_cases(&fx.out(), &cases) >= 30);
+    assert!(run_cases(&fx.out(), &cases) >= 50);
 }
 
 #[test]

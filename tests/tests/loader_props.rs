@@ -268,6 +268,11 @@ proptest! {
         if let Ok(b) = loaded {
             if b.validate().is_ok() {
                 let _ = b.code_of_us(300.0);
+                // The front end's timing and limits, and the blocks built from them.
+                let t = b.timing();
+                let _ = ouro_hdl::frontend::timing::pulse_cycles(&t, b.max_pulse_cycles);
+                let _ = ouro_hdl::frontend::timing::read_cycles(&t, 4);
+                let _ = ouro_hdl::frontend::Pulser::new(&t, &ouro_hdl::frontend::PulseLimits::of_board(&b));
                 let _ = ouro_nn::quantize::quantize(&ouro_nn::defaults::predictor(), &b, "default");
             }
         }

@@ -1,4 +1,4 @@
-//! The engine's blocks that the block tests verilate alone.
+//! The engine's blocks and the front end's blocks that the block tests verilate alone.
 
 use ouro_hdl::engine::{Clamp, Controller, Drain, Exp2, Lane, Limits, Ports};
 use ouro_hdl::layout::{EngineShape, MemImage};
@@ -131,5 +131,27 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
         ),
     ];
     out.extend(link.into_iter().map(|(n, t)| (n.to_string(), t)));
+    out.extend(front_end());
     out
+}
+
+/// The front end's blocks (`ouro_testkit::frontend::blocks`), each with its timing.
+fn front_end() -> Vec<(String, String)> {
+    use ouro_hdl::frontend::{AdcSpi, CellReader, CellSelect, DacSpi, Pulser};
+    let v = |r: Result<String, ouro_hdl::HdlError>| r.expect("block Verilog");
+    ouro_testkit::frontend::blocks()
+        .into_iter()
+        .map(|(name, t, lim)| {
+            let top = format!("ouro_blk_{name}");
+            let text = match name.split('_').nth(1).expect("fe_<block>") {
+                "dac" => v(ouro_hdl::block_verilog(DacSpi::new(&t), &top)),
+                "adc" => v(ouro_hdl::block_verilog(AdcSpi::new(&t), &top)),
+                "reader" => v(ouro_hdl::block_verilog(CellReader::new(&t), &top)),
+                "select" => v(ouro_hdl::block_verilog(CellSelect::new(&t), &top)),
+                "pulser" => v(ouro_hdl::block_verilog(Pulser::new(&t, &lim), &top)),
+                other => panic!("unknown front-end block {other}"),
+            };
+            (name.to_string(), text)
+        })
+        .collect()
 }

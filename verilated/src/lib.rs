@@ -22,6 +22,7 @@ use std::path::Path;
 pub mod block;
 pub mod drive;
 pub mod lint;
+pub mod parts;
 
 pub use block::{BlockInfo, BlockModel};
 pub use drive::{check, parse_load_image, read_load_image, Mismatch, Outcome};

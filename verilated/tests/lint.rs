@@ -1,6 +1,6 @@
-//! `verilator --lint-only -Wall` on the generated Verilog of every configuration, with only the
-//! waivers in `hdl/lint/waivers.vlt` (each documented there and in docs/HDL.md). Runs the
-//! Verilator that `OURO_VERILATOR` names, as the build does.
+//! `verilator --lint-only -Wall` on the generated Verilog of every configuration and of the front
+//! end's blocks, with only the waivers in `hdl/lint/waivers.vlt` (each documented there and in
+//! docs/HDL.md). Runs the Verilator that `OURO_VERILATOR` names, as the build does.
 
 use ouro_verilated::{require_verilator, CONFIGS};
 use std::path::Path;
@@ -15,6 +15,26 @@ fn generated_verilog_is_lint_clean_with_documented_waivers() {
             ouro_verilated::lint::lint(Path::new(cfg.verilog), ouro_hdl::TOP_MODULE)
         {
             panic!("{}: lint failed:\n{report}", cfg.name);
+        }
+    }
+}
+
+/// The front end's blocks (`ouro_hdl::frontend`), each built alone with every timing the
+/// harness builds it with.
+#[test]
+fn front_end_blocks_are_lint_clean_with_documented_waivers() {
+    if !require_verilator("front end lint") {
+        return;
+    }
+    let blocks: Vec<_> = ouro_verilated::BLOCKS
+        .iter()
+        .filter(|b| b.name.starts_with("fe_"))
+        .collect();
+    assert_eq!(blocks.len(), ouro_testkit::frontend::blocks().len());
+    for b in blocks {
+        let top = format!("ouro_blk_{}", b.name);
+        if let Err(report) = ouro_verilated::lint::lint(Path::new(b.verilog), &top) {
+            panic!("{}: lint failed:\n{report}", b.name);
         }
     }
 }
