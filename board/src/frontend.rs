@@ -45,7 +45,6 @@ impl FrontTiming {
     pub fn of_board(board: &BoardConfig) -> Self {
         use ouro_hdl::frontend::timing as t;
         let tm = board.timing();
-        let dac = t::dac_write_cycles(&tm);
         Self {
             select: t::select_cycles(&tm),
             read_settle: t::read_cycles(&tm, 0) - t::adc_cycles(&tm),
@@ -90,7 +89,7 @@ impl Interlock {
         } else if cycles < self.min_cycles {
             Some(Refusal::DurationBelow)
         } else if dac_code > max_dac {
-            Some(Refusal::Amplitude)
+            Some(Refusal::AmplitudeBeyond)
         } else {
             None
         }

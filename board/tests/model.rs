@@ -200,7 +200,7 @@ fn a_refused_pulse_ends_the_cell_with_nothing_applied() {
             tolerance: 0,
         },
     );
-    assert_eq!(r.outcome, Outcome::Refused);
+    assert_eq!(r.outcome, Outcome::RefusedSafety);
     assert_eq!(r.refusal, Some(Refusal::DurationAbove));
     assert_eq!((r.pulses, r.pulse_cycles, r.reads), (0, 0, 1));
     assert!(fe.pulses.is_empty());

@@ -166,7 +166,7 @@ fn run_gateware(
                     0 => None,
                     1 => Some(Refusal::DurationAbove),
                     2 => Some(Refusal::DurationBelow),
-                    _ => Some(Refusal::Amplitude),
+                    _ => Some(Refusal::AmplitudeBeyond),
                 },
             };
             out.push((rec, (cycle - accept + 1) as u32));
@@ -329,12 +329,14 @@ fn a_refused_pulse_is_reported_as_the_model_says() {
     let recs = compare(&mut m, "nominal", 11, &s, &jobs(4, &board, 10), il);
     assert!(recs
         .iter()
-        .all(|r| r.outcome == Outcome::Refused && r.refusal == Some(Refusal::DurationAbove)));
+        .all(|r| r.outcome == Outcome::RefusedSafety && r.refusal == Some(Refusal::DurationAbove)));
     // Amplitude beyond the interlock's.
     s.extend([(0x05, 10), (0x06, 60000)]);
     il.max_cycles = board.max_pulse_cycles;
     let recs = compare(&mut m, "nominal", 12, &s, &jobs(8, &board, 10), il);
-    assert!(recs.iter().any(|r| r.refusal == Some(Refusal::Amplitude)));
+    assert!(recs
+        .iter()
+        .any(|r| r.refusal == Some(Refusal::AmplitudeBeyond)));
 }
 
 #[test]

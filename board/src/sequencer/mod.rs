@@ -33,9 +33,11 @@
 mod config;
 mod model;
 
-pub use config::{Mode, SeqConfig, MAX_CYCLES};
+pub use config::{is_neural, SeqConfig, MAX_CYCLES};
 pub use model::{next_gain, scale, SequencerModel, GAIN_MAX, GAIN_MIN};
+pub use ouro_core::protocol::Mode;
 
+pub use ouro_core::protocol::{Outcome, Record, RefusalReason as Refusal};
 use ouro_core::Polarity;
 
 /// Cycles to accept a job (the cycle the sequencer takes it from the queue).
@@ -61,65 +63,6 @@ pub struct Job {
     /// turns a relative tolerance into codes per cell: the codes are proportional to the
     /// conductance).
     pub tolerance: u16,
-}
-
-/// How a cell's programming ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The last reading is within the tolerance of the target.
-    InTolerance = 0,
-    /// The attempt limit was reached (one pulse for the one-shot modes) outside the tolerance.
-    AttemptLimit = 1,
-    /// The front end's safety interlock refused a pulse: nothing was applied, the cell was left.
-    Refused = 2,
-}
-
-impl Outcome {
-    /// The outcome of a code, as the gateware writes it.
-    pub fn from_code(code: u8) -> Option<Self> {
-        match code {
-            0 => Some(Self::InTolerance),
-            1 => Some(Self::AttemptLimit),
-            2 => Some(Self::Refused),
-            _ => None,
-        }
-    }
-}
-
-/// Why the interlock refused a pulse (its error code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The duration is above the limit.
-    DurationAbove = 1,
-    /// The duration is below the limit.
-    DurationBelow = 2,
-    /// The amplitude is beyond the limit of its polarity.
-    Amplitude = 3,
-}
-
-/// What the sequencer reports for one cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Record {
-    /// The job's row.
-    pub row: u8,
-    /// The job's column.
-    pub col: u8,
-    /// The job's target code.
-    pub target: u16,
-    /// The last reading (the averaged code).
-    pub final_code: u16,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// Pulses applied.
-    pub pulses: u16,
-    /// Sum of the applied pulses' durations, cycles.
-    pub pulse_cycles: u32,
-    /// Cycles from the accept cycle to the report cycle, both included.
-    pub total_cycles: u32,
-    /// Reads made (each the average of `2^reads_log2` conversions).
-    pub reads: u16,
-    /// Why the last pulse was refused, for [`Outcome::Refused`].
-    pub refusal: Option<Refusal>,
 }
 
 /// What a front-end pulse request came to: refused or applied, and its latency in cycles (from

@@ -1,9 +1,9 @@
 //! The sequencer's transaction-level model: per job, the same decisions, pulses and cycle counts
 //! as the gateware, computed step by step instead of cycle by cycle.
 
-use super::config::{pi, Mode, SeqConfig};
+use super::config::{pi, SeqConfig};
 use super::{
-    towards, Job, Outcome, Record, ACCEPT_CYCLES, DECIDE_CYCLES, PREDICT_SETUP_CYCLES,
+    towards, Job, Mode, Outcome, Record, ACCEPT_CYCLES, DECIDE_CYCLES, PREDICT_SETUP_CYCLES,
     REPORT_CYCLES,
 };
 use crate::frontend::Frontend;
@@ -150,8 +150,12 @@ impl SequencerModel {
                     };
                     (cycles, dac)
                 }
-                Mode::FixedWv => (c.fixed_cycles, c.fixed_dac[pi(p)]),
-                Mode::AdaptiveWv => {
+                // The probe modes cannot be set (`SeqConfig::write` refuses them, as the
+                // command decoder does); the gateware would run them as fixed write and verify.
+                Mode::FixedWriteVerify | Mode::ProbeOneShot | Mode::ProbeLoop => {
+                    (c.fixed_cycles, c.fixed_dac[pi(p)])
+                }
+                Mode::AdaptiveWriteVerify => {
                     duration = if pulses == 0 {
                         c.adaptive_start_cycles
                             .clamp(limits.min_cycles, limits.max_cycles)
@@ -168,7 +172,7 @@ impl SequencerModel {
             total = total.saturating_add(r.latency).saturating_add(1);
             if let Some(why) = r.refused {
                 refusal = Some(why);
-                break Outcome::Refused;
+                break Outcome::RefusedSafety;
             }
             pulses += 1;
             pulse_cycles = pulse_cycles.saturating_add(cycles);

@@ -52,7 +52,7 @@ pub struct Identity {
 }
 
 /// One finished cell (FETCH), 20 bytes on the wire: row u8, col u8, target u16, final u16,
-/// outcome u8, reserved u8 (0), pulses u16, pulse_cycles u32, total_cycles u32, reads u16.
+/// outcome u8, refusal u8 (the reason, 0 unless refused), pulses u16, pulse_cycles u32, total_cycles u32, reads u16.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Record {
     /// Row.
@@ -73,6 +73,8 @@ pub struct Record {
     pub total_cycles: u32,
     /// ADC reads taken.
     pub reads: u16,
+    /// Why the pulse that ended the cell was refused ([`Outcome::RefusedSafety`]), else `None`.
+    pub refusal: Option<RefusalReason>,
 }
 
 impl Record {
@@ -82,7 +84,7 @@ impl Record {
         p.u16(self.target);
         p.u16(self.final_code);
         p.u8(self.outcome.code());
-        p.u8(0);
+        p.u8(self.refusal.map_or(0, RefusalReason::code));
         p.u16(self.pulses);
         p.u32(self.pulse_cycles);
         p.u32(self.total_cycles);
@@ -90,7 +92,7 @@ impl Record {
     }
 
     fn get(r: &mut Reader<'_>, index: usize) -> Result<Self, ProtocolError> {
-        let (row, col, target, final_code, outcome, reserved) =
+        let (row, col, target, final_code, outcome, refusal) =
             (r.u8(), r.u8(), r.u16(), r.u16(), r.u8(), r.u8());
         let bad = |message: String| ProtocolError::BadArgument {
             what: "FETCH record",
@@ -99,9 +101,13 @@ impl Record {
         };
         let outcome =
             Outcome::from_code(outcome).ok_or_else(|| bad(format!("outcome {outcome}")))?;
-        if reserved != 0 {
-            return Err(bad(format!("reserved byte {reserved} is not 0")));
-        }
+        let refusal = match refusal {
+            0 => None,
+            b => Some(
+                RefusalReason::from_code(b)
+                    .ok_or_else(|| bad(format!("refusal reason {b} is not 0..=3")))?,
+            ),
+        };
         Ok(Self {
             row,
             col,
@@ -112,6 +118,7 @@ impl Record {
             pulse_cycles: r.u32(),
             total_cycles: r.u32(),
             reads: r.u16(),
+            refusal,
         })
     }
 }

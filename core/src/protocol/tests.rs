@@ -102,10 +102,11 @@ prop_compose! {
         a in any::<(u8, u8, u16, u16)>(),
         outcome in select(Outcome::ALL),
         b in any::<(u16, u32, u32, u16)>(),
+        refusal in proptest::option::of(select(RefusalReason::ALL)),
     ) -> Record {
         Record {
             row: a.0, col: a.1, target: a.2, final_code: a.3, outcome, pulses: b.0,
-            pulse_cycles: b.1, total_cycles: b.2, reads: b.3,
+            pulse_cycles: b.1, total_cycles: b.2, reads: b.3, refusal,
         }
     }
 }
@@ -317,6 +318,7 @@ fn limits_of_one_frame() {
                 pulse_cycles: 0,
                 total_cycles: 0,
                 reads: 0,
+                refusal: None,
             };
             MAX_RECORDS
         ],
@@ -411,7 +413,7 @@ fn decode_errors_map_to_the_board_s_status() {
         failure: Failure::UnknownOpcode,
     };
     assert_eq!(r.encode().unwrap(), [0xB3, 4, 3]);
-    // A FETCH record's reserved byte must be 0.
+    // A FETCH record's refusal byte must be 0 or a reason.
     let mut p = Response::Fetch {
         tag: 0,
         records: vec![Record {
@@ -424,13 +426,16 @@ fn decode_errors_map_to_the_board_s_status() {
             pulse_cycles: 6,
             total_cycles: 7,
             reads: 8,
+            refusal: None,
         }],
     }
     .encode()
     .unwrap();
     assert_eq!(p.len(), 4 + RECORD_BYTES);
-    p[4 + 7] = 1;
+    p[4 + 7] = 4;
     assert!(Response::decode(&p).is_err());
+    p[4 + 7] = 3;
+    assert!(Response::decode(&p).is_ok());
 }
 
 /// The example frames of docs/PROTOCOL.md, byte for byte.

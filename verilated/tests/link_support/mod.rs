@@ -244,6 +244,7 @@ pub(crate) fn messages() -> Vec<Vec<u8>> {
         pulse_cycles: 360,
         total_cycles: 9000,
         reads: 4,
+        refusal: None,
     };
     let requests = vec![
         Request::Hello {
