@@ -4,7 +4,7 @@
 //! cells of `realistic` (a 32 x 32 crossbar, cells started across the window), 2 % tolerance.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ouro_board::frontend::{dac_code_of_volts, Interlock};
+use ouro_board::frontend::Interlock;
 use ouro_board::{Job, SequencerModel, SimFrontend};
 use ouro_core::board::BoardConfig;
 use ouro_sim::device::DeviceConfig;
@@ -12,11 +12,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 fn crossbar(board: &BoardConfig, dev: &DeviceConfig) -> SimFrontend {
-    let il = Interlock {
-        min_cycles: board.min_pulse_cycles,
-        max_cycles: board.max_pulse_cycles,
-        max_dac: [dac_code_of_volts(board, 0.6), dac_code_of_volts(board, 1.0)],
-    };
+    let il = Interlock::of_board(board);
     let mut fe = SimFrontend::new(board, dev, il, 32, 32, 1, 0).expect("crossbar");
     for (i, cell) in fe.cells_mut().iter_mut().enumerate() {
         cell.set_conductance_us(150.0 + (i * 37 % 300) as f64)
@@ -28,8 +24,8 @@ fn crossbar(board: &BoardConfig, dev: &DeviceConfig) -> SimFrontend {
 fn bench_model(c: &mut Criterion) {
     let board = BoardConfig::default_board();
     let dev = DeviceConfig::preset("realistic");
-    let set = u32::from(dac_code_of_volts(&board, dev.set_amplitude_v));
-    let reset = u32::from(dac_code_of_volts(&board, dev.reset_amplitude_v));
+    let set = u32::from(board.dac_code_of_v(dev.set_amplitude_v));
+    let reset = u32::from(board.dac_code_of_v(dev.reset_amplitude_v));
     let lo = board.code_of_us(120.0);
     let hi = board.code_of_us(520.0);
     let jobs: Vec<Job> = (0..1024u32)

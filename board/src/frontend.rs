@@ -78,6 +78,17 @@ pub struct Interlock {
 }
 
 impl Interlock {
+    /// A board's interlock: its pulse-duration limits and the DAC codes of its amplitude limits
+    /// (as the gateware's `Pulser` is built, `ouro_hdl::frontend::PulseLimits::of_board`).
+    pub fn of_board(board: &BoardConfig) -> Self {
+        let l = ouro_hdl::frontend::PulseLimits::of_board(board);
+        Self {
+            min_cycles: l.min_cycles,
+            max_cycles: l.max_cycles,
+            max_dac: [l.max_code_set, l.max_code_reset],
+        }
+    }
+
     /// Why a request is refused, if it is.
     pub fn check(&self, polarity: Polarity, dac_code: u16, cycles: u32) -> Option<Refusal> {
         let max_dac = match polarity {
@@ -94,19 +105,6 @@ impl Interlock {
             None
         }
     }
-}
-
-/// The DAC code of a pulse amplitude of magnitude `volts` on `board` (the polarity line chooses
-/// the sign): `round(volts / full_scale * 2^bits)`, clamped to the code range.
-pub fn dac_code_of_volts(board: &BoardConfig, volts: f64) -> u16 {
-    let max = (1u32 << board.dac.bits) - 1;
-    let code = (volts.abs() / board.dac.full_scale_v * f64::from(1u32 << board.dac.bits)).round();
-    code.clamp(0.0, f64::from(max)) as u16
-}
-
-/// The amplitude magnitude, volts, of a DAC code on `board`.
-pub fn volts_of_dac_code(board: &BoardConfig, code: u16) -> f64 {
-    f64::from(code) / f64::from(1u32 << board.dac.bits) * board.dac.full_scale_v
 }
 
 /// A simulated crossbar: `rows x cols` simulated cells of one device, the board's read path
@@ -202,7 +200,7 @@ impl Frontend for SimFrontend {
                 latency: self.timing.refusal,
             };
         }
-        let v = volts_of_dac_code(&self.board, dac_code);
+        let v = self.board.v_of_dac_code(dac_code);
         let amplitude = match polarity {
             Polarity::Set => -v,
             Polarity::Reset => v,

@@ -2,7 +2,7 @@
 //! costs on a scripted front end, each mode's pulse choices, the interlock, and a whole run on
 //! simulated cells.
 
-use ouro_board::frontend::{dac_code_of_volts, Interlock};
+use ouro_board::frontend::Interlock;
 use ouro_board::sequencer::{
     PulseResult, Refusal, ACCEPT_CYCLES, DECIDE_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES,
 };
@@ -214,19 +214,12 @@ fn sim(device: &str, seed: u64) -> (SequencerModel, SimFrontend, BoardConfig) {
     let board = BoardConfig::default_board();
     let dev = DeviceConfig::preset(device);
     let mut m = model();
-    let set = dac_code_of_volts(&board, dev.set_amplitude_v);
-    let reset = dac_code_of_volts(&board, dev.reset_amplitude_v);
+    let set = board.dac_code_of_v(dev.set_amplitude_v);
+    let reset = board.dac_code_of_v(dev.reset_amplitude_v);
     for (id, v) in [(0x10, set), (0x18, reset), (0x06, set), (0x07, reset)] {
         m.write(id, u32::from(v)).unwrap();
     }
-    let interlock = Interlock {
-        min_cycles: board.min_pulse_cycles,
-        max_cycles: board.max_pulse_cycles,
-        max_dac: [
-            dac_code_of_volts(&board, 0.6),
-            dac_code_of_volts(&board, 1.0),
-        ],
-    };
+    let interlock = Interlock::of_board(&board);
     let fe = SimFrontend::new(&board, &dev, interlock, 32, 32, seed, 0).unwrap();
     (m, fe, board)
 }

@@ -5,7 +5,7 @@
 //! mode. The testbench plays the front end cycle by cycle: it answers each one-cycle `start` with
 //! the one-cycle `done` the front end's latency later, as the real blocks do.
 
-use ouro_board::frontend::{dac_code_of_volts, FrontTiming, Interlock};
+use ouro_board::frontend::{FrontTiming, Interlock};
 use ouro_board::sequencer::{PulseResult, Refusal};
 use ouro_board::{Frontend, Job, Outcome, Record, SequencerModel, SimFrontend};
 use ouro_core::board::BoardConfig;
@@ -212,11 +212,7 @@ fn frontend(device: &str, seed: u64, interlock: Interlock) -> SimFrontend {
 }
 
 fn interlock(board: &BoardConfig) -> Interlock {
-    Interlock {
-        min_cycles: board.min_pulse_cycles,
-        max_cycles: board.max_pulse_cycles,
-        max_dac: [dac_code_of_volts(board, 0.6), dac_code_of_volts(board, 1.0)],
-    }
+    Interlock::of_board(board)
 }
 
 fn jobs(n: u16, board: &BoardConfig, tol_permille: u16) -> Vec<Job> {
@@ -272,8 +268,8 @@ fn compare(
 
 fn amplitudes(board: &BoardConfig, device: &str) -> [(u8, u32); 4] {
     let dev = DeviceConfig::preset(device);
-    let set = u32::from(dac_code_of_volts(board, dev.set_amplitude_v));
-    let reset = u32::from(dac_code_of_volts(board, dev.reset_amplitude_v));
+    let set = u32::from(board.dac_code_of_v(dev.set_amplitude_v));
+    let reset = u32::from(board.dac_code_of_v(dev.reset_amplitude_v));
     [(0x10, set), (0x18, reset), (0x06, set), (0x07, reset)]
 }
 
