@@ -38,7 +38,6 @@ pub use model::{next_gain, scale, SequencerModel, GAIN_MAX, GAIN_MIN};
 pub use ouro_core::protocol::Mode;
 
 pub use ouro_core::protocol::{Outcome, Record, RefusalReason as Refusal};
-use ouro_core::Polarity;
 
 /// Cycles to accept a job (the cycle the sequencer takes it from the queue).
 pub const ACCEPT_CYCLES: u32 = 1;
@@ -73,9 +72,4 @@ pub struct PulseResult {
     pub refused: Option<Refusal>,
     /// Latency, cycles.
     pub latency: u32,
-}
-
-/// The polarity that moves `code` towards `target` (`None` when equal).
-pub fn towards(code: u16, target: u16) -> Option<Polarity> {
-    Polarity::towards(code, target)
 }

@@ -3,8 +3,7 @@
 
 use super::config::{pi, SeqConfig};
 use super::{
-    towards, Job, Mode, Outcome, Record, ACCEPT_CYCLES, DECIDE_CYCLES, PREDICT_SETUP_CYCLES,
-    REPORT_CYCLES,
+    Job, Mode, Outcome, Record, ACCEPT_CYCLES, DECIDE_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES,
 };
 use crate::frontend::Frontend;
 use crate::BoardError;
@@ -125,7 +124,7 @@ impl SequencerModel {
             if pulses >= max_pulses {
                 break Outcome::AttemptLimit;
             }
-            let p = towards(code, job.target).expect("outside the tolerance: not equal");
+            let p = Polarity::towards(code, job.target).expect("outside the tolerance: not equal");
             let err = code.abs_diff(job.target);
             let (cycles, dac) = match c.mode {
                 Mode::NeuralLoop | Mode::NeuralOneShot => {
