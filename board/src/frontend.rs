@@ -177,20 +177,48 @@ impl SimFrontend {
     pub fn set_timing(&mut self, timing: FrontTiming) {
         self.timing = timing;
     }
+
+    /// Connect the cell at (`row`, `col`) (an address beyond the crossbar connects the last
+    /// cell). [`Frontend::select`] is this plus its latency; a harness that drives the gateware
+    /// at its pins calls it when the multiplexers switch.
+    pub fn connect(&mut self, row: u8, col: u8) {
+        self.selected = (usize::from(row) * usize::from(self.cols) + usize::from(col))
+            .min(self.cells.len() - 1);
+    }
+
+    /// One conversion of the connected cell: its conductance with fresh read noise, as an ADC
+    /// code. [`Frontend::read`] averages `2^k` of these, drawn from the same noise stream in the
+    /// same order, so a pin-level harness that converts at each ADC frame gets the same codes.
+    pub fn convert(&mut self) -> u16 {
+        let g = self.cells[self.selected].conductance_us();
+        ouro_sim::readout::read_code(&self.board, g, &mut self.rng)
+    }
+
+    /// Apply a pulse to the connected cell at `dac_code` (its magnitude, the board's DAC
+    /// conversion) for `cycles` clock cycles, without the interlock: for a harness whose
+    /// gateware interlock has already judged it.
+    pub fn apply(&mut self, polarity: Polarity, dac_code: u16, cycles: u32) {
+        let v = self.board.v_of_dac_code(dac_code);
+        let amplitude = match polarity {
+            Polarity::Set => -v,
+            Polarity::Reset => v,
+        };
+        let width = f64::from(cycles) * self.board.clock_period_s();
+        self.cells[self.selected].apply_pulse_with_amplitude(amplitude, width);
+    }
 }
 
 impl Frontend for SimFrontend {
     fn select(&mut self, row: u8, col: u8) -> u32 {
-        self.selected = (usize::from(row) * usize::from(self.cols) + usize::from(col))
-            .min(self.cells.len() - 1);
+        self.connect(row, col);
         self.timing.select
     }
 
     fn read(&mut self, reads_log2: u8) -> (u16, u32) {
-        let g = self.cells[self.selected].conductance_us();
-        let code =
-            ouro_sim::readout::read_mean_code(&self.board, g, 1 << reads_log2, &mut self.rng);
-        (code, self.timing.read(reads_log2))
+        // The sum of 2^k conversions, shifted right by k (`read_mean_code`'s average).
+        let n = 1u32 << reads_log2;
+        let sum: u32 = (0..n).map(|_| u32::from(self.convert())).sum();
+        ((sum / n) as u16, self.timing.read(reads_log2))
     }
 
     fn pulse(&mut self, polarity: Polarity, dac_code: u16, cycles: u32) -> PulseResult {
@@ -200,13 +228,7 @@ impl Frontend for SimFrontend {
                 latency: self.timing.refusal,
             };
         }
-        let v = self.board.v_of_dac_code(dac_code);
-        let amplitude = match polarity {
-            Polarity::Set => -v,
-            Polarity::Reset => v,
-        };
-        let width = f64::from(cycles) * self.board.clock_period_s();
-        self.cells[self.selected].apply_pulse_with_amplitude(amplitude, width);
+        self.apply(polarity, dac_code, cycles);
         PulseResult {
             refused: None,
             latency: self.timing.pulse(cycles),

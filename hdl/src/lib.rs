@@ -3,12 +3,14 @@
 //! equal bit for bit is `ouro_nn::golden`; the proof is the Verilator co-simulation in
 //! `ouro-verilated`.
 
+pub mod command;
 pub mod engine;
 pub mod frontend;
 pub mod layout;
 pub mod link;
 pub mod mem;
 pub mod sequencer;
+pub mod top;
 
 use ouro_core::schema::QPredictor;
 use rust_hdl::core::prelude::*;

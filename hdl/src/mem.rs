@@ -196,3 +196,68 @@ impl<const W: usize, const AB: usize> Logic for Rom<W, AB> {
         ))
     }
 }
+
+/// Address bits of an iCE40UP5K single-port RAM (SB_SPRAM256KA: 16,384 x 16 bits).
+pub const SPRAM_ADDR_BITS: usize = 14;
+/// Words of one SPRAM.
+pub const SPRAM_WORDS: usize = 1 << SPRAM_ADDR_BITS;
+
+/// A single-port RAM of 16,384 x 16 bits, written so that `yosys synth_ice40 -spram` maps it to
+/// one SB_SPRAM256KA: one address for reading and writing, a registered read, and no read in a
+/// write cycle (`read_data` keeps its value, the SPRAM's "no change" behaviour). An SPRAM has no
+/// initial contents in a bitstream; this model starts at 0, but nothing may rely on that.
+#[derive(LogicBlock, Default)]
+pub struct Spram {
+    /// The clock.
+    pub clock: Signal<In, Clock>,
+    /// The address of a read or a write.
+    pub address: Signal<In, Bits<SPRAM_ADDR_BITS>>,
+    /// Write (else read).
+    pub write_enable: Signal<In, bool>,
+    /// Write data.
+    pub write_data: Signal<In, Bits<16>>,
+    /// The word read at the previous edge (held through write cycles).
+    pub read_data: Signal<Out, Bits<16>>,
+    _mem: Vec<Bits<16>>,
+}
+
+impl Spram {
+    /// An SPRAM.
+    pub fn new() -> Self {
+        Self {
+            _mem: vec![Bits::<16>::default(); SPRAM_WORDS],
+            ..Default::default()
+        }
+    }
+}
+
+impl std::fmt::Debug for Spram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Spram")
+    }
+}
+
+impl Logic for Spram {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            let a = self.address.val().index() & (SPRAM_WORDS - 1);
+            if self.write_enable.val() {
+                self._mem[a] = self.write_data.val();
+            } else {
+                self.read_data.next = self._mem[a];
+            }
+        }
+    }
+
+    fn connect(&mut self) {
+        self.read_data.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(format!(
+            "reg [15:0] mem[0:{last}];\nalways @(posedge clock) begin\n   if (write_enable) begin\n      \
+mem[address] <= write_data;\n   end else begin\n      read_data <= mem[address];\n   end\nend\n",
+            last = SPRAM_WORDS - 1
+        ))
+    }
+}

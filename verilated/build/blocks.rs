@@ -64,6 +64,18 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
         )),
     ));
     out.push((
+        "top_default".into(),
+        v(ouro_hdl::block_verilog(
+            ouro_hdl::top::OuroTop::new(
+                q,
+                &ouro_core::board::BoardConfig::default_board(),
+                ouro_hdl::top::BOARD_LANES,
+            )
+                .expect("board top"),
+            &top("top_default"),
+        )),
+    ));
+    out.push((
         "scale".into(),
         v(ouro_hdl::block_verilog(
             ouro_hdl::sequencer::Scale::new(),

@@ -108,6 +108,27 @@ impl BlockModel {
         unsafe { (self.api.set)(self.ptr, i, v) }
     }
 
+    /// The index of input (`input`) or output port `name`, for [`Self::set_at`] and
+    /// [`Self::get_at`] in loops that must not look names up every cycle.
+    ///
+    /// # Panics
+    /// If there is no such port of that direction.
+    pub fn index(&self, name: &str, input: bool) -> usize {
+        self.port(name, input) as usize
+    }
+
+    /// Drive the input at `index` (from [`Self::index`]; `v` must fit its width).
+    pub fn set_at(&mut self, index: usize, v: u64) {
+        // SAFETY: as in `set`; the shim ignores unknown indices.
+        unsafe { (self.api.set)(self.ptr, index as c_int, v) }
+    }
+
+    /// Read the output at `index` (from [`Self::index`]).
+    pub fn get_at(&self, index: usize) -> u64 {
+        // SAFETY: as in `get`.
+        unsafe { (self.api.get)(self.ptr, index as c_int) }
+    }
+
     /// Drive a one-bit input.
     pub fn set_bool(&mut self, name: &str, v: bool) {
         self.set(name, u64::from(v));

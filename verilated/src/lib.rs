@@ -23,8 +23,10 @@ pub mod block;
 pub mod drive;
 pub mod lint;
 pub mod parts;
+pub mod top;
 
 pub use block::{BlockInfo, BlockModel};
+pub use top::{PinPulse, TopSim, TOP_BLOCK};
 pub use drive::{check, parse_load_image, read_load_image, Mismatch, Outcome};
 
 include!(concat!(env!("OUT_DIR"), "/models.rs"));

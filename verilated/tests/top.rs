@@ -1,0 +1,540 @@
+//! The whole board top in Verilator, driven at its pins (`ouro_verilated::TopSim`): the host
+//! protocol through the UART pin, the DAC, ADC and multiplexers as part models that check their
+//! datasheet timing, simulated cells behind them. Every mode programs cells exactly as the
+//! transaction-level model does on a twin crossbar: the same records (cycle counts included)
+//! and the same pulses, each with its duration and DAC code, in order.
+
+use ouro_board::frontend::Interlock;
+use ouro_board::sequencer::PulseResult;
+use ouro_board::{Frontend, Job, Outcome, Record, SequencerModel, SimFrontend};
+use ouro_core::board::BoardConfig;
+use ouro_core::protocol::{
+    Failure, Register, Request, Response, RunState, VERSION_MAJOR, VERSION_MINOR,
+};
+use ouro_core::Polarity;
+use ouro_sim::device::DeviceConfig;
+use ouro_verilated::{require_verilator, TopSim};
+
+/// Cycles to wait for an answer (a full FETCH is 1,028 bytes: 123,360 cycles at 12 clocks a bit).
+const ANSWER: u64 = 400_000;
+
+/// A front end that records the pulses the model applies.
+struct Logged {
+    inner: SimFrontend,
+    pulses: Vec<(Polarity, u16, u32)>,
+}
+
+impl Frontend for Logged {
+    fn select(&mut self, row: u8, col: u8) -> u32 {
+        self.inner.select(row, col)
+    }
+    fn read(&mut self, reads_log2: u8) -> (u16, u32) {
+        self.inner.read(reads_log2)
+    }
+    fn pulse(&mut self, polarity: Polarity, dac_code: u16, cycles: u32) -> PulseResult {
+        let r = self.inner.pulse(polarity, dac_code, cycles);
+        if r.refused.is_none() {
+            self.pulses.push((polarity, dac_code, cycles));
+        }
+        r
+    }
+}
+
+fn crossbar(board: &BoardConfig, device: &str, seed: u64) -> SimFrontend {
+    let dev = DeviceConfig::preset(device);
+    let mut fe =
+        SimFrontend::new(board, &dev, Interlock::of_board(board), 32, 32, seed, 0).unwrap();
+    for (i, cell) in fe.cells_mut().iter_mut().enumerate() {
+        cell.set_conductance_us(150.0 + (i * 37 % 300) as f64)
+            .unwrap();
+    }
+    fe
+}
+
+struct Host {
+    sim: TopSim,
+    tag: u8,
+}
+
+impl Host {
+    fn ask(&mut self, r: Request) -> Response {
+        let payload = r.encode().expect("encodable request");
+        let answer = self.sim.request(&payload, ANSWER).expect("an answer");
+        let resp = Response::decode(&answer).expect("a well-formed response");
+        assert_eq!(resp.tag(), r.tag(), "the answer carries the request's tag");
+        resp
+    }
+
+    fn tag(&mut self) -> u8 {
+        self.tag = self.tag.wrapping_add(1);
+        self.tag
+    }
+
+    fn hello(&mut self) {
+        let tag = self.tag();
+        let r = self.ask(Request::Hello {
+            tag,
+            major: VERSION_MAJOR,
+            minor: VERSION_MINOR,
+        });
+        assert_eq!(
+            r,
+            Response::Hello {
+                tag,
+                major: VERSION_MAJOR,
+                minor: VERSION_MINOR
+            }
+        );
+    }
+
+    fn configure(&mut self, writes: &[(u8, u32)]) {
+        let tag = self.tag();
+        let writes = writes
+            .iter()
+            .map(|&(id, v)| (Register::from_code(id).expect("a register"), v))
+            .collect();
+        let r = self.ask(Request::Configure { tag, writes });
+        assert_eq!(r, Response::Configure { tag });
+    }
+
+    /// Program `jobs` and fetch their records once the board is idle.
+    fn program(&mut self, jobs: &[Job]) -> Vec<Record> {
+        for chunk in jobs.chunks(170) {
+            let tag = self.tag();
+            let cells = chunk
+                .iter()
+                .map(|j| (j.row, j.col, j.target, j.tolerance))
+                .collect();
+            let r = self.ask(Request::Program { tag, cells });
+            assert_eq!(
+                r,
+                Response::Program {
+                    tag,
+                    accepted: chunk.len() as u16
+                }
+            );
+        }
+        loop {
+            self.sim.run(20_000);
+            let tag = self.tag();
+            if let Response::Status {
+                state: RunState::Idle,
+                queued: 0,
+                ..
+            } = self.ask(Request::Status { tag })
+            {
+                break;
+            }
+            assert!(self.sim.cycle() < 2_000_000_000, "the board never goes idle");
+        }
+        let mut out = Vec::new();
+        while out.len() < jobs.len() {
+            let tag = self.tag();
+            match self.ask(Request::Fetch { tag, max: 51 }) {
+                Response::Fetch { records, .. } => {
+                    assert!(!records.is_empty(), "records missing");
+                    out.extend(records);
+                }
+                r => panic!("FETCH answered {r:?}"),
+            }
+        }
+        out
+    }
+}
+
+fn host(board: &BoardConfig, device: &str, seed: u64) -> Option<Host> {
+    if !require_verilator("board top at the pins") {
+        return None;
+    }
+    let sim = TopSim::new(board, crossbar(board, device, seed)).expect("verilated top");
+    let mut h = Host { sim, tag: 0 };
+    h.hello();
+    Some(h)
+}
+
+fn jobs(n: u16, board: &BoardConfig, tol_permille: u16) -> Vec<Job> {
+    let lo = board.code_of_us(120.0);
+    let hi = board.code_of_us(520.0);
+    (0..n)
+        .map(|i| {
+            let target = lo + ((u32::from(i) * 7919) % u32::from(hi - lo)) as u16;
+            Job {
+                row: (i * 5 / 32 % 32) as u8,
+                col: (i * 5 % 32) as u8,
+                target,
+                tolerance: (u32::from(target) * u32::from(tol_permille) / 1000) as u16,
+            }
+        })
+        .collect()
+}
+
+fn amplitudes(board: &BoardConfig, device: &str) -> Vec<(u8, u32)> {
+    let dev = DeviceConfig::preset(device);
+    let set = u32::from(board.dac_code_of_v(dev.set_amplitude_v));
+    let reset = u32::from(board.dac_code_of_v(dev.reset_amplitude_v));
+    vec![(0x10, set), (0x18, reset), (0x06, set), (0x07, reset)]
+}
+
+/// Program `jobs` with `settings` through the pins and through the model on a twin crossbar;
+/// the records and the pulses must be equal.
+fn compare(h: &mut Host, device: &str, seed: u64, settings: &[(u8, u32)], jobs: &[Job]) -> Vec<Record> {
+    let board = BoardConfig::default_board();
+    let mut model = SequencerModel::new(&ouro_nn::defaults::qpredictor(), ouro_hdl::top::BOARD_LANES).unwrap();
+    for &(id, v) in settings {
+        model.write(id, v).unwrap();
+    }
+    let mut twin = Logged {
+        inner: crossbar(&board, device, seed),
+        pulses: Vec::new(),
+    };
+    // The twin must start where the board's cells are now (earlier runs moved them).
+    twin.inner = h.sim.frontend().clone();
+    let want: Vec<Record> = jobs.iter().map(|&j| model.program(&mut twin, j)).collect();
+    let before = h.sim.pulses().len();
+    h.configure(settings);
+    let got = h.program(jobs);
+    assert_eq!(got.len(), want.len());
+    for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "cell {k}: the board's record vs the model's");
+    }
+    let at_pins: Vec<(Polarity, u16, u32)> = h.sim.pulses()[before..]
+        .iter()
+        .map(|p| (p.polarity, p.dac_code, p.cycles))
+        .collect();
+    assert_eq!(at_pins, twin.pulses, "the pulses at the pins vs the model's");
+    let problems = h.sim.problems();
+    assert!(problems.is_empty(), "{} problems, first: {}", problems.len(), problems[0]);
+    want
+}
+
+#[test]
+fn every_mode_programs_cells_at_the_pins_as_the_model_does() {
+    let board = BoardConfig::default_board();
+    let Some(mut h) = host(&board, "realistic", 21) else {
+        return;
+    };
+    let mut s = amplitudes(&board, "realistic");
+    s.extend([(0x03, 24), (0x04, 2), (0x09, 1000), (0x0A, 2000), (0x0B, 3)]);
+    // Neural loop.
+    let recs = compare(&mut h, "realistic", 21, &s, &jobs(64, &board, 20));
+    let ok = recs.iter().filter(|r| r.outcome == Outcome::InTolerance).count();
+    assert!(ok >= 56, "{ok} of 64 in tolerance");
+    assert!(recs.iter().any(|r| r.pulses >= 3), "the loop must iterate");
+    // Neural one shot.
+    s.push((0x01, 1));
+    let recs = compare(&mut h, "realistic", 21, &s, &jobs(64, &board, 20));
+    assert!(recs.iter().all(|r| r.pulses <= 1));
+    // Fixed write and verify.
+    s.extend([(0x01, 4), (0x05, 40), (0x03, 40)]);
+    let recs = compare(&mut h, "realistic", 21, &s, &jobs(64, &board, 30));
+    assert!(recs.iter().any(|r| r.pulses > 1));
+    // Adaptive write and verify, with run-time limits.
+    s.extend([(0x01, 5), (0x08, 16), (0x20, 2), (0x21, 3000)]);
+    let recs = compare(&mut h, "realistic", 21, &s, &jobs(64, &board, 20));
+    assert!(recs.iter().any(|r| r.outcome == Outcome::InTolerance));
+    let (_, green) = h.sim.leds();
+    assert!(green, "the green LED shows the connection");
+}
+
+/// Send raw payload bytes (not necessarily a valid request) and decode the answer.
+fn raw(h: &mut Host, payload: &[u8]) -> Response {
+    let answer = h.sim.request(payload, ANSWER).expect("an answer");
+    Response::decode(&answer).expect("a well-formed response")
+}
+
+fn failed(op: u8, tag: u8, failure: Failure) -> Response {
+    Response::Failed {
+        opcode: op,
+        tag,
+        failure,
+    }
+}
+
+#[test]
+fn link_errors_get_their_answers_and_change_nothing() {
+    let board = BoardConfig::default_board();
+    if !require_verilator("board top at the pins") {
+        return;
+    }
+    let sim = TopSim::new(&board, crossbar(&board, "realistic", 31)).expect("verilated top");
+    let mut h = Host { sim, tag: 0 };
+    // Before HELLO: only HELLO and IDENTIFY.
+    assert_eq!(raw(&mut h, &[0x0A, 7]), failed(0x0A, 7, Failure::NoHandshake));
+    let q = ouro_nn::defaults::qpredictor();
+    let want = ouro_hdl::top::build_of(&q, &board, ouro_hdl::top::BOARD_LANES).unwrap();
+    match raw(&mut h, &[0x02, 8]) {
+        Response::Identify { tag: 8, identity } => {
+            assert_eq!(identity.rows, 32);
+            assert_eq!(identity.lanes as usize, ouro_hdl::top::BOARD_LANES);
+            let mut bytes = Response::Identify { tag: 8, identity }.encode().unwrap();
+            bytes.drain(..3);
+            assert_eq!(bytes, want.identity.to_vec());
+        }
+        r => panic!("IDENTIFY answered {r:?}"),
+    }
+    let mismatch = Failure::VersionMismatch {
+        major: VERSION_MAJOR,
+        minor: VERSION_MINOR,
+    };
+    assert_eq!(raw(&mut h, &[0x01, 9, 2, 0]), failed(0x01, 9, mismatch));
+    assert_eq!(raw(&mut h, &[0x0A, 10]), failed(0x0A, 10, Failure::NoHandshake));
+    h.hello();
+    // A bad CRC, noise, a one-byte payload: BAD_FRAME each.
+    let mut f = ouro_core::protocol::frame(&[0x0A, 11]).unwrap();
+    let n = f.len();
+    f[n - 2] ^= 1;
+    h.sim.send_raw(&f);
+    assert_eq!(
+        Response::decode(&h.sim.receive(ANSWER).unwrap().unwrap()).unwrap(),
+        Response::BadFrame
+    );
+    assert_eq!(raw(&mut h, &[0x0A]), Response::BadFrame);
+    // Unknown opcodes, wrong lengths, fields out of range.
+    assert_eq!(raw(&mut h, &[0x33, 12]), failed(0x33, 12, Failure::UnknownOpcode));
+    assert_eq!(raw(&mut h, &[0x8A, 13]), failed(0x0A, 13, Failure::UnknownOpcode));
+    assert_eq!(raw(&mut h, &[0x0A, 14, 0]), failed(0x0A, 14, Failure::BadLength));
+    assert_eq!(raw(&mut h, &[0x03, 15]), failed(0x03, 15, Failure::BadLength));
+    assert_eq!(
+        raw(&mut h, &[0x03, 16, 0x01, 1, 0, 0]),
+        failed(0x03, 16, Failure::BadLength)
+    );
+    assert_eq!(
+        raw(&mut h, &[0x05, 17, 0, 0]),
+        failed(0x05, 17, Failure::BadLength)
+    );
+    // CONFIGURE: the first pair is good, the second is not; nothing is written.
+    assert_eq!(
+        raw(&mut h, &[0x03, 18, 0x01, 1, 0, 0, 0, 0x03, 0, 0, 0, 0]),
+        failed(0x03, 18, Failure::BadArgument(1))
+    );
+    assert_eq!(
+        raw(&mut h, &[0x03, 19, 0x02, 0, 0, 0, 0]),
+        failed(0x03, 19, Failure::BadArgument(0))
+    );
+    assert_eq!(
+        raw(&mut h, &[0x03, 20, 0x01, 2, 0, 0, 0]),
+        failed(0x03, 20, Failure::BadArgument(0)),
+        "this build does not run the probe modes"
+    );
+    assert_eq!(
+        raw(&mut h, &[0x03, 21, 0x05, 0, 0, 0, 1]),
+        failed(0x03, 21, Failure::BadArgument(0)),
+        "24-bit durations"
+    );
+    assert_eq!(
+        raw(&mut h, &[0x03, 22, 0x22, 0, 0x10, 0, 0]),
+        failed(0x03, 22, Failure::BadArgument(0)),
+        "input offsets below 2^12"
+    );
+    // LOAD_WEIGHTS beyond the build's banks, LOAD_TABLE beyond the table memory.
+    let lw = |tag: u8, addr: u32| {
+        let mut p = vec![0x04, tag];
+        p.extend(addr.to_le_bytes());
+        p.extend(7u32.to_le_bytes());
+        p
+    };
+    assert_eq!(raw(&mut h, &lw(23, 0x3_0000)), failed(0x04, 23, Failure::BadArgument(0)));
+    assert_eq!(raw(&mut h, &lw(24, 0x0_2000)), failed(0x04, 24, Failure::BadArgument(0)));
+    assert_eq!(raw(&mut h, &lw(25, 0x10_0000)), failed(0x04, 25, Failure::BadArgument(0)));
+    let mut lt = vec![0x05, 26];
+    lt.extend(16_380u16.to_le_bytes());
+    lt.extend([0u8; 10]);
+    assert_eq!(raw(&mut h, &lt), failed(0x05, 26, Failure::BadArgument(0)));
+    lt.truncate(lt.len() - 2);
+    lt[1] = 27;
+    assert_eq!(raw(&mut h, &lt), Response::LoadTable { tag: 27 });
+    // PROGRAM and the raw commands outside the crossbar.
+    assert_eq!(
+        raw(&mut h, &[0x06, 28, 1, 1, 0, 8, 0, 0, 32, 0, 0, 1, 0, 0]),
+        failed(0x06, 28, Failure::BadArgument(1))
+    );
+    assert_eq!(
+        raw(&mut h, &[0x06, 29, 1, 1, 0, 0x10, 0, 0]),
+        failed(0x06, 29, Failure::BadArgument(0)),
+        "targets below 2^12"
+    );
+    assert_eq!(raw(&mut h, &[0x07, 30, 40, 0, 0]), failed(0x07, 30, Failure::BadArgument(0)));
+    assert_eq!(raw(&mut h, &[0x07, 31, 0, 32, 0]), failed(0x07, 31, Failure::BadArgument(1)));
+    assert_eq!(raw(&mut h, &[0x07, 32, 0, 0, 5]), failed(0x07, 32, Failure::BadArgument(2)));
+    let rp = |tag: u8, pol: u8, code: u16, cycles: u32| {
+        let mut p = vec![0x08, tag, 3, 4, pol];
+        p.extend(code.to_le_bytes());
+        p.extend(cycles.to_le_bytes());
+        p
+    };
+    assert_eq!(raw(&mut h, &rp(33, 2, 100, 10)), failed(0x08, 33, Failure::BadArgument(2)));
+    let refused = |r| Failure::RefusedSafety(r);
+    use ouro_core::protocol::RefusalReason as Why;
+    assert_eq!(
+        raw(&mut h, &rp(34, 0, 100, 1 << 24)),
+        failed(0x08, 34, refused(Why::DurationAbove))
+    );
+    assert_eq!(
+        raw(&mut h, &rp(35, 0, 100, board.max_pulse_cycles + 1)),
+        failed(0x08, 35, refused(Why::DurationAbove))
+    );
+    let (set_limit, _) = board.dac_limit_codes();
+    assert_eq!(
+        raw(&mut h, &rp(36, 0, set_limit + 1, 10)),
+        failed(0x08, 36, refused(Why::AmplitudeBeyond))
+    );
+    assert!(h.sim.pulses().is_empty(), "a refused pulse reached the pins");
+    // A raw pulse and a raw read, as the twin front end gives them.
+    let mut twin = h.sim.frontend().clone();
+    twin.connect(3, 4);
+    twin.apply(Polarity::Set, 20_000, 50);
+    assert_eq!(raw(&mut h, &rp(37, 0, 20_000, 50)), Response::RawPulse { tag: 37 });
+    let p = h.sim.pulses()[0];
+    assert_eq!((p.polarity, p.dac_code, p.cycles, p.cell), (Polarity::Set, 20_000, 50, Some((3, 4))));
+    let (code, _) = {
+        twin.connect(3, 4);
+        ouro_board::Frontend::read(&mut twin, 2)
+    };
+    assert_eq!(raw(&mut h, &[0x07, 38, 3, 4, 2]), Response::ReadCell { tag: 38, code });
+    assert_eq!(raw(&mut h, &[0x09, 39, 0]), Response::Fetch { tag: 39, records: vec![] });
+    // After all of this, programming is exactly as if nothing had been sent but the settings.
+    let mut s = amplitudes(&board, "realistic");
+    s.extend([(0x03, 24), (0x04, 2)]);
+    compare(&mut h, "realistic", 31, &s, &jobs(16, &board, 20));
+    let problems = h.sim.problems();
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+fn a_full_queue_is_busy_and_refuses_the_whole_program() {
+    let board = BoardConfig::default_board();
+    let Some(mut h) = host(&board, "nominal", 41) else {
+        return;
+    };
+    // Slow cells: fixed write and verify at amplitude 0 never reaches a target, 255 pulses each.
+    h.configure(&[(0x01, 4), (0x05, 1), (0x06, 0), (0x07, 0), (0x03, 255), (0x04, 0)]);
+    let entry = (5u8, 6u8, 3000u16, 1u16);
+    let mut queued = 0u32;
+    loop {
+        let tag = h.tag();
+        match h.ask(Request::Program {
+            tag,
+            cells: vec![entry; 170],
+        }) {
+            Response::Program { accepted: 170, .. } => queued += 170,
+            Response::Failed {
+                failure: Failure::Busy,
+                ..
+            } => break,
+            r => panic!("PROGRAM answered {r:?}"),
+        }
+        assert!(queued <= 5000, "the queue never filled");
+    }
+    let tag = h.tag();
+    let Response::Status { queued: q, state, .. } = h.ask(Request::Status { tag }) else {
+        panic!("STATUS")
+    };
+    assert_eq!(state, RunState::Running);
+    assert!(u32::from(q) + 170 > 4096 && u32::from(q) <= queued, "queued {q}");
+    // A busy board refuses settings too, and keeps its queue.
+    let tag = h.tag();
+    assert_eq!(
+        h.ask(Request::Configure {
+            tag,
+            writes: vec![(Register::Mode, 0)]
+        }),
+        failed(0x03, tag, Failure::Busy)
+    );
+}
+
+/// Random commands, thousands of them: no pulse at the pins ever exceeds the synthesized
+/// duration or amplitude limits, whatever the host asks.
+#[test]
+fn no_command_sequence_gets_a_pulse_past_the_limits() {
+    use rand::{Rng, SeedableRng};
+    let board = BoardConfig::default_board();
+    let Some(mut h) = host(&board, "realistic", 51) else {
+        return;
+    };
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(51);
+    let (set_limit, reset_limit) = board.dac_limit_codes();
+    let max = board.max_pulse_cycles;
+    let cycles = |rng: &mut rand_xoshiro::Xoshiro256PlusPlus| -> u32 {
+        match rng.gen_range(0..30) {
+            0..=4 => rng.gen_range(0..4),
+            5 => rng.gen_range(max - 2..=max + 2),
+            6..=10 => rng.gen(),
+            _ => rng.gen_range(1..400),
+        }
+    };
+    let code = |rng: &mut rand_xoshiro::Xoshiro256PlusPlus| -> u16 {
+        match rng.gen_range(0..3) {
+            0 => rng.gen_range(set_limit - 2..=set_limit + 2),
+            1 => rng.gen(),
+            _ => rng.gen_range(0..40_000),
+        }
+    };
+    let mut sent = 0;
+    while sent < 2000 {
+        let tag = h.tag();
+        let r = match rng.gen_range(0..10) {
+            0..=5 => Request::RawPulse {
+                tag,
+                row: rng.gen_range(0..32),
+                col: rng.gen_range(0..32),
+                polarity: if rng.gen() { Polarity::Set } else { Polarity::Reset },
+                dac_code: code(&mut rng),
+                cycles: cycles(&mut rng),
+            },
+            6 | 7 => {
+                let reg = *[
+                    Register::Mode,
+                    Register::FixedCycles,
+                    Register::FixedDacSet,
+                    Register::FixedDacReset,
+                    Register::RtMinCycles,
+                    Register::RtMaxCycles,
+                    Register::MaxAttempts,
+                ]
+                .get(rng.gen_range(0..7))
+                .unwrap();
+                let v = match reg {
+                    Register::Mode => *[0u32, 1, 4, 5].get(rng.gen_range(0..4)).unwrap(),
+                    Register::MaxAttempts => rng.gen_range(1..4),
+                    Register::FixedDacSet | Register::FixedDacReset => u32::from(code(&mut rng)),
+                    _ => cycles(&mut rng) % 5000,
+                };
+                Request::Configure {
+                    tag,
+                    writes: vec![(reg, v)],
+                }
+            }
+            8 => Request::Program {
+                tag,
+                cells: (0..rng.gen_range(1..4))
+                    .map(|_| (rng.gen_range(0..32), rng.gen_range(0..32), rng.gen_range(100..4000), 2))
+                    .collect(),
+            },
+            _ => Request::Status { tag },
+        };
+        let resp = h.ask(r);
+        assert_eq!(resp.tag(), tag);
+        // Let queued cells finish now and then, so that settings are not always BUSY.
+        if sent % 50 == 49 {
+            h.sim.run(200_000);
+            let tag = h.tag();
+            let _ = h.ask(Request::Fetch { tag, max: 51 });
+        }
+        sent += 1;
+    }
+    let pulses = h.sim.pulses();
+    assert!(pulses.len() > 200, "only {} pulses applied", pulses.len());
+    for p in pulses {
+        let limit = match p.polarity {
+            Polarity::Set => set_limit,
+            Polarity::Reset => reset_limit,
+        };
+        assert!(p.dac_code <= limit, "{p:?} beyond the amplitude limit");
+        assert!(
+            (board.min_pulse_cycles..=board.max_pulse_cycles).contains(&p.cycles),
+            "{p:?} outside the duration limits"
+        );
+    }
+    let problems = h.sim.problems();
+    assert!(problems.is_empty(), "{} problems, first: {}", problems.len(), problems[0]);
+}
