@@ -177,6 +177,17 @@ impl SimFrontend {
     pub fn set_timing(&mut self, timing: FrontTiming) {
         self.timing = timing;
     }
+
+    /// The interlock pulses are checked against.
+    pub fn interlock(&self) -> Interlock {
+        self.interlock
+    }
+
+    /// Check pulses against `interlock` from now on (the board tightens the synthesized limits
+    /// with the run-time ones the host configures).
+    pub fn set_interlock(&mut self, interlock: Interlock) {
+        self.interlock = interlock;
+    }
 }
 
 impl Frontend for SimFrontend {
