@@ -206,6 +206,17 @@ impl SimFrontend {
         let width = f64::from(cycles) * self.board.clock_period_s();
         self.cells[self.selected].apply_pulse_with_amplitude(amplitude, width);
     }
+
+    /// The interlock pulses are checked against.
+    pub fn interlock(&self) -> Interlock {
+        self.interlock
+    }
+
+    /// Check pulses against `interlock` from now on (the board tightens the synthesized limits
+    /// with the run-time ones the host configures).
+    pub fn set_interlock(&mut self, interlock: Interlock) {
+        self.interlock = interlock;
+    }
 }
 
 impl Frontend for SimFrontend {

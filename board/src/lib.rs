@@ -3,12 +3,16 @@
 //! performs and the clock cycles each costs, exactly (the Verilator tests compare them cycle for
 //! cycle), fast enough to program hundreds of thousands of cells a second. [`frontend`] is the
 //! analog front end it drives, simulated: a crossbar of simulated cells behind the board file's
-//! ADC and DAC, with the cycles each select, read and pulse takes.
+//! ADC and DAC, with the cycles each select, read and pulse takes. [`machine`] is the whole
+//! board at the level of the host link protocol: [`BoardModel`] answers every request as the
+//! board's command decoder does, byte for byte.
 
 pub mod frontend;
+pub mod machine;
 pub mod sequencer;
 
 pub use frontend::{FrontTiming, Frontend, SimFrontend};
+pub use machine::BoardModel;
 pub use sequencer::{Job, Mode, Outcome, Record, SeqConfig, SequencerModel};
 
 /// Errors of the board crate.

@@ -180,6 +180,22 @@ impl EngineShape {
         (0..self.n_layers()).map(|k| self.groups(k)).sum()
     }
 
+    /// Words of each lane's weight bank: every network's words (the bank is built this deep;
+    /// the load port's word field must stay below it).
+    pub fn weight_depth(&self) -> usize {
+        self.networks() * self.weight_words_per_net()
+    }
+
+    /// Words of each lane's bias bank: every network's words.
+    pub fn bias_depth(&self) -> usize {
+        self.networks() * self.bias_words_per_net()
+    }
+
+    /// Words of the `weight_frac` table: one per layer of every network.
+    pub fn frac_depth(&self) -> usize {
+        self.networks() * self.n_layers()
+    }
+
     /// First weight-bank word of layer `k` (network 0).
     pub fn weight_base(&self, k: usize) -> usize {
         (0..k).map(|j| self.groups(j) * self.layers[j].1).sum()
@@ -332,9 +348,9 @@ impl MemImage {
             }
         }
         let l = shape.lanes;
-        let mut weights = vec![vec![0u16; shape.networks() * shape.weight_words_per_net()]; l];
-        let mut biases = vec![vec![0u32; shape.networks() * shape.bias_words_per_net()]; l];
-        let mut fracs = vec![0u8; shape.networks() * shape.n_layers()];
+        let mut weights = vec![vec![0u16; shape.weight_depth()]; l];
+        let mut biases = vec![vec![0u32; shape.bias_depth()]; l];
+        let mut fracs = vec![0u8; shape.frac_depth()];
         let all = sets.iter().flat_map(|q| nets(q));
         for (n, net) in all.enumerate() {
             for (k, layer) in net.layers.iter().enumerate() {

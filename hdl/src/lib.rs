@@ -6,8 +6,10 @@
 pub mod command;
 pub mod engine;
 pub mod frontend;
+pub mod identity;
 pub mod layout;
 pub mod link;
+pub mod load;
 pub mod mem;
 pub mod sequencer;
 pub mod top;
@@ -17,7 +19,9 @@ use rust_hdl::core::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub use engine::{PredictorEngine, TwoSetEngine};
+pub use identity::{identity, load_address_ok};
 pub use layout::{EngineShape, MemImage};
+pub use load::ImageWord;
 
 /// MAC lanes of the default build (one per iCE40UP5K SB_MAC16).
 pub const DEFAULT_LANES: usize = 8;

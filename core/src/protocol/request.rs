@@ -6,14 +6,20 @@ use crate::Polarity;
 
 /// Bytes of a request's header (opcode, tag).
 pub const HEADER: usize = 2;
-/// CONFIGURE: the most `(register, value)` pairs in one request (5 bytes each).
-pub const MAX_CONFIGURE_PAIRS: usize = (MAX_PAYLOAD - HEADER) / 5;
-/// LOAD_WEIGHTS: the most `(address, data)` pairs in one request (8 bytes each).
-pub const MAX_LOAD_PAIRS: usize = (MAX_PAYLOAD - HEADER) / 8;
+/// CONFIGURE: bytes of one `(register u8, value u32)` pair.
+pub const CONFIGURE_PAIR_BYTES: usize = 5;
+/// LOAD_WEIGHTS: bytes of one `(address u32, data u32)` pair.
+pub const LOAD_PAIR_BYTES: usize = 8;
+/// PROGRAM: bytes of one `(row u8, col u8, target u16, tolerance u16)` entry.
+pub const PROGRAM_ENTRY_BYTES: usize = 6;
+/// CONFIGURE: the most `(register, value)` pairs in one request.
+pub const MAX_CONFIGURE_PAIRS: usize = (MAX_PAYLOAD - HEADER) / CONFIGURE_PAIR_BYTES;
+/// LOAD_WEIGHTS: the most `(address, data)` pairs in one request.
+pub const MAX_LOAD_PAIRS: usize = (MAX_PAYLOAD - HEADER) / LOAD_PAIR_BYTES;
 /// LOAD_TABLE: the most words in one request (after the 2-byte start address).
 pub const MAX_TABLE_WORDS: usize = (MAX_PAYLOAD - HEADER - 2) / 2;
-/// PROGRAM: the most cells in one request (4 bytes each).
-pub const MAX_PROGRAM_CELLS: usize = (MAX_PAYLOAD - HEADER) / 6;
+/// PROGRAM: the most cells in one request.
+pub const MAX_PROGRAM_CELLS: usize = (MAX_PAYLOAD - HEADER) / PROGRAM_ENTRY_BYTES;
 /// The engine's load-port address is 20 bits wide.
 pub const LOAD_ADDRESS_LIMIT: u32 = 1 << 20;
 /// READ_CELL: the largest `reads_log2` (16 reads averaged).
@@ -327,9 +333,13 @@ impl Request {
                 Self::Status { tag }
             }
             Opcode::Configure => {
-                len("CONFIGURE", n > 0 && n % 5 == 0, "a positive multiple of 5")?;
-                let mut writes = Vec::with_capacity(n / 5);
-                for i in 0..n / 5 {
+                len(
+                    "CONFIGURE",
+                    n > 0 && n % CONFIGURE_PAIR_BYTES == 0,
+                    "a positive multiple of 5",
+                )?;
+                let mut writes = Vec::with_capacity(n / CONFIGURE_PAIR_BYTES);
+                for i in 0..n / CONFIGURE_PAIR_BYTES {
                     let code = r.u8();
                     let v = r.u32();
                     let reg = Register::from_code(code).ok_or_else(|| {
@@ -347,11 +357,11 @@ impl Request {
             Opcode::LoadWeights => {
                 len(
                     "LOAD_WEIGHTS",
-                    n > 0 && n % 8 == 0,
+                    n > 0 && n % LOAD_PAIR_BYTES == 0,
                     "a positive multiple of 8",
                 )?;
-                let mut writes = Vec::with_capacity(n / 8);
-                for i in 0..n / 8 {
+                let mut writes = Vec::with_capacity(n / LOAD_PAIR_BYTES);
+                for i in 0..n / LOAD_PAIR_BYTES {
                     let a = r.u32();
                     let d = r.u32();
                     load_address(i, a)?;
@@ -371,8 +381,12 @@ impl Request {
                 Self::LoadTable { tag, start, words }
             }
             Opcode::Program => {
-                len("PROGRAM", n > 0 && n % 6 == 0, "a positive multiple of 6")?;
-                let cells = (0..n / 6)
+                len(
+                    "PROGRAM",
+                    n > 0 && n % PROGRAM_ENTRY_BYTES == 0,
+                    "a positive multiple of 6",
+                )?;
+                let cells = (0..n / PROGRAM_ENTRY_BYTES)
                     .map(|_| (r.u8(), r.u8(), r.u16(), r.u16()))
                     .collect();
                 Self::Program { tag, cells }
