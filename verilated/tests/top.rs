@@ -538,3 +538,122 @@ fn no_command_sequence_gets_a_pulse_past_the_limits() {
     let problems = h.sim.problems();
     assert!(problems.is_empty(), "{} problems, first: {}", problems.len(), problems[0]);
 }
+
+/// The answer's bytes with STATUS's uptime zeroed (the model has no clock).
+fn masked(mut answer: Vec<u8>) -> Vec<u8> {
+    if answer.len() == 13 && answer[0] == 0x8A && answer[2] == 0 {
+        answer[9..13].fill(0);
+    }
+    answer
+}
+
+/// Random requests, valid and not, to the gateware at its pins and to the protocol-level board
+/// model: every answer is the same, byte for byte (STATUS's uptime aside). After a PROGRAM the
+/// board is let finish before the next request, since the model programs at once.
+#[test]
+fn the_gateware_answers_as_the_board_model_does() {
+    use rand::{Rng, SeedableRng};
+    let board = BoardConfig::default_board();
+    let Some(mut h) = host(&board, "realistic", 61) else {
+        return;
+    };
+    let q = ouro_nn::defaults::qpredictor();
+    let dev = DeviceConfig::preset("realistic");
+    let mut model =
+        ouro_board::BoardModel::new(&q, &board, &dev, ouro_hdl::top::BOARD_LANES, 61).unwrap();
+    *model.frontend_mut() = h.sim.frontend().clone();
+    let hello = [0x01, 0, VERSION_MAJOR, VERSION_MINOR];
+    assert_eq!(model.handle(&hello)[2], 0, "the model takes HELLO");
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(61);
+    let mut s = amplitudes(&board, "realistic");
+    s.extend([(0x03, 6), (0x04, 1)]);
+    let writes = s
+        .iter()
+        .map(|&(id, v)| (Register::from_code(id).unwrap(), v))
+        .collect();
+    let setup = Request::Configure { tag: 1, writes }.encode().unwrap();
+    assert_eq!(h.sim.request(&setup, ANSWER).unwrap(), model.handle(&setup));
+    let mut kinds = [0usize; 11];
+    for n in 0..600u32 {
+        let tag = (n % 251) as u8;
+        let op: u8 = rng.gen_range(0..=11);
+        let mut p = vec![op, tag];
+        match op {
+            3 => {
+                for _ in 0..rng.gen_range(1..4) {
+                    p.push(*[0x01u8, 0x03, 0x04, 0x05, 0x06, 0x0B, 0x10, 0x19, 0x20, 0x21, 0x22, 0x02, 0x30]
+                        .get(rng.gen_range(0..13))
+                        .unwrap());
+                    let v: u32 = match rng.gen_range(0..3) {
+                        0 => rng.gen_range(0..6),
+                        1 => rng.gen_range(0..70_000),
+                        _ => rng.gen(),
+                    };
+                    p.extend(v.to_le_bytes());
+                }
+            }
+            4 => {
+                for _ in 0..rng.gen_range(1..3) {
+                    let a: u32 = match rng.gen_range(0..3) {
+                        0 => rng.gen_range(0..0x40),
+                        1 => (rng.gen_range(0..4) << 16) | (rng.gen_range(0..3) << 12) | rng.gen_range(0..300),
+                        _ => rng.gen(),
+                    };
+                    p.extend(a.to_le_bytes());
+                    p.extend(rng.gen::<u32>().to_le_bytes());
+                }
+            }
+            5 => {
+                let start: u16 = if rng.gen() { rng.gen_range(16_370..=16_384) } else { rng.gen() };
+                p.extend(start.to_le_bytes());
+                for _ in 0..rng.gen_range(0..8) {
+                    p.extend(rng.gen::<u16>().to_le_bytes());
+                }
+            }
+            6 => {
+                for _ in 0..rng.gen_range(1..3) {
+                    p.extend([rng.gen_range(0..34), rng.gen_range(0..34)]);
+                    let t: u16 = rng.gen_range(1_000..4_200);
+                    p.extend(t.to_le_bytes());
+                    p.extend((t / 40).to_le_bytes());
+                }
+            }
+            7 => p.extend([rng.gen_range(0..34), rng.gen_range(0..34), rng.gen_range(0..6)]),
+            8 => {
+                p.extend([rng.gen_range(0..34), rng.gen_range(0..34), rng.gen_range(0..3)]);
+                p.extend(rng.gen_range(0u16..40_000).to_le_bytes());
+                let c: u32 = if rng.gen_range(0..8) == 0 { rng.gen() } else { rng.gen_range(0..600) };
+                p.extend(c.to_le_bytes());
+            }
+            9 => p.push(rng.gen_range(0..60)),
+            1 => p.extend([rng.gen_range(0..3), 0]),
+            _ => {}
+        }
+        // Now and then a byte too many or too few.
+        match rng.gen_range(0..12) {
+            0 => p.push(rng.gen()),
+            1 if p.len() > 2 => {
+                p.pop();
+            }
+            2 => p[0] = rng.gen_range(0x0B..=0xFF),
+            _ => {}
+        }
+        kinds[usize::from(op.min(10))] += 1;
+        let want = model.handle(&p);
+        let got = h.sim.request(&p, ANSWER).unwrap();
+        assert_eq!(masked(got), masked(want.clone()), "request {n}: {p:02x?}");
+        if p[0] == 6 && want[2] == 0 {
+            // Let the board program the cells before the next request.
+            loop {
+                h.sim.run(20_000);
+                let st = h.sim.request(&[0x0A, 0], ANSWER).unwrap();
+                if st[3] == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    assert!(kinds.iter().all(|&k| k > 20), "{kinds:?}");
+    let problems = h.sim.problems();
+    assert!(problems.is_empty(), "{problems:?}");
+}

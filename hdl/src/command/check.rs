@@ -231,8 +231,7 @@ impl Logic for ItemCheck {
                 self.lw_ok.next = self.lane_ok.val() & (self.word.val() <= self.bias_last.val());
             }
             if self.addr.val().get_bits::<4>(16) == self.k2_4.val() {
-                self.lw_ok.next = (self.addr.val().get_bits::<4>(12) == self.k0_4.val())
-                    & (self.word.val() <= self.frac_last.val());
+                self.lw_ok.next = self.word.val() <= self.frac_last.val();
             }
         }
         // PROGRAM (6 bytes at bit 32): row, col, target u16, tolerance u16.

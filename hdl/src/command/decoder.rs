@@ -105,7 +105,7 @@ pub struct Decoder {
     pub q_count: Signal<In, Bits<13>>,
     /// Jobs that can still be queued.
     pub q_free: Signal<In, Bits<13>>,
-    /// Ask for the next record word.
+    /// Ask for the next record word (one cycle).
     pub r_req: Signal<Out, bool>,
     /// The word is on `r_data`.
     pub r_valid: Signal<In, bool>,
@@ -266,6 +266,7 @@ pub struct Decoder {
     r8: Signal<Local, Bits<8>>,
     applying: Signal<Local, bool>,
     pop_r: DFF<bool>,
+    req_r: DFF<bool>,
     reg_id: Signal<Local, Bits<8>>,
     is_limit: Signal<Local, bool>,
 }
@@ -444,6 +445,7 @@ impl Decoder {
             r8: Default::default(),
             applying: Default::default(),
             pop_r: Default::default(),
+            req_r: Default::default(),
             reg_id: Default::default(),
             is_limit: Default::default(),
         }
@@ -462,7 +464,7 @@ impl Logic for Decoder {
         dff_setup!(
             self, clock, state, hdr, held, badframe, apply, ptr, len, op, tag, size, k, items,
             bad_found, bad_idx, item, status, hs, tleft, tover, flen, olast, taddr, nbuf, hdr_i, rom_i, rom_n, rec_n,
-            rec_b, word, obyte, badcnt, uptime, fe_own_r, sel_r, rd_r, pu_r, pop_r
+            rec_b, word, obyte, badcnt, uptime, fe_own_r, sel_r, rd_r, pu_r, pop_r, req_r
         );
         self.check.op.next = self.op.q.val().get_bits::<4>(0);
         self.check.item.next = self.item.q.val();
@@ -472,6 +474,7 @@ impl Logic for Decoder {
         self.rd_r.d.next = false;
         self.pu_r.d.next = false;
         self.pop_r.d.next = false;
+        self.req_r.d.next = false;
         self.uptime.d.next = self.uptime.q.val() + self.k1_32.val();
         // Classification of the opcode.
         self.known.next = (self.op.q.val() != self.k0_8.val())
@@ -837,6 +840,7 @@ impl Logic for Decoder {
                     self.olast.d.next = (self.rom_n.q.val() == self.k1_6.val())
                         & (self.rec_n.q.val() == self.k0_6.val());
                 } else if !self.rec_b.q.val().get_bit(0) {
+                    self.req_r.d.next = true;
                     self.state.d.next = DecState::WordReq;
                 } else {
                     self.obyte.d.next = self.word.q.val().get_bits::<8>(8);
@@ -903,7 +907,7 @@ impl Logic for Decoder {
         self.tb_data.next = self.item.q.val().get_bits::<16>(64);
         self.q_push.next = self.applying.val() & (self.op.q.val() == self.op_program.val());
         self.q_job.next = self.item.q.val().get_bits::<48>(32);
-        self.r_req.next = self.state.q.val() == DecState::WordReq;
+        self.r_req.next = self.req_r.q.val();
         self.r_pop.next = self.pop_r.q.val();
         self.fe_own.next = self.fe_own_r.q.val();
         self.sel_start.next = self.sel_r.q.val();

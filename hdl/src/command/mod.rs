@@ -18,12 +18,12 @@ pub use results::ResultStore;
 
 use rust_hdl::prelude::*;
 
-/// Jobs the queue holds (one SPRAM, four words a job).
-pub const QUEUE_CAPACITY: usize = 4096;
-/// Records the result store holds (one SPRAM, sixteen words a record slot).
-pub const RESULT_CAPACITY: usize = 1024;
-/// Words of the table memory (one SPRAM).
-pub const TABLE_WORDS: usize = crate::mem::SPRAM_WORDS;
+pub use crate::identity::{QUEUE_CAPACITY, RESULT_CAPACITY, TABLE_WORDS};
+
+// One SPRAM each: 4,096 jobs of four words, 1,024 records of sixteen, the table memory.
+const _: () = assert!(QUEUE_CAPACITY * 4 == crate::mem::SPRAM_WORDS);
+const _: () = assert!(RESULT_CAPACITY * 16 == crate::mem::SPRAM_WORDS);
+const _: () = assert!(TABLE_WORDS == crate::mem::SPRAM_WORDS);
 
 fn b<const N: usize>(v: u64) -> Constant<Bits<N>> {
     Constant::new(v.into())

@@ -7,15 +7,16 @@ use rust_hdl::prelude::*;
 /// A first-in first-out store of up to [`RESULT_CAPACITY`] records. A record (the sequencer's
 /// `res_*` outputs in a cycle with `res_valid`) is counted at once and written in the ten
 /// cycles after, from the `res_*` outputs (the sequencer holds them until it takes its next job,
-/// and it takes none while `room` is low, which it is while a record is being written), as the
+/// and it takes none while `room` is low, which it is while a record is being written; only
+/// `res_total`, which goes on counting, is kept from the `res_valid` cycle), as the
 /// ten little-endian words of its 20 protocol bytes (`Record` on the wire: row and col, target,
 /// final code, outcome and refusal reason, pulses, pulse cycles low and high, total cycles low
 /// and high, reads) in a sixteen-word slot.
 ///
-/// Reading: `rd_req` asks for the next word of the oldest record (word 0 after a `pop` or at
-/// the start); the read takes place in the first cycle with `rd_req` high in which no record
-/// is being written, and its word is on `rd_data` in the next cycle, with `rd_valid`. `pop`
-/// forgets the oldest record.
+/// Reading: a one-cycle `rd_req` asks for the next word of the oldest record (word 0 after a
+/// `pop` or at the start); the read takes place in that cycle or, while a record is being
+/// written, in the first cycle after it, and its word is on `rd_data` in the next cycle, with
+/// `rd_valid` (one cycle). `pop` forgets the oldest record.
 #[derive(LogicBlock)]
 pub struct ResultStore {
     /// Clock.
@@ -42,7 +43,7 @@ pub struct ResultStore {
     pub res_total: Signal<In, Bits<32>>,
     /// Reads.
     pub res_reads: Signal<In, Bits<16>>,
-    /// Ask for the next word of the oldest record.
+    /// Ask for the next word of the oldest record (one cycle).
     pub rd_req: Signal<In, bool>,
     /// The word asked for in the previous cycle is on `rd_data`.
     pub rd_valid: Signal<Out, bool>,
@@ -61,6 +62,8 @@ pub struct ResultStore {
     rptr: DFF<Bits<14>>,
     n: DFF<Bits<11>>,
     rd_valid_r: DFF<bool>,
+    pend: DFF<bool>,
+    total: DFF<Bits<32>>,
     k0_4: Constant<Bits<4>>,
     k1_4: Constant<Bits<4>>,
     k2_4: Constant<Bits<4>>,
@@ -112,6 +115,8 @@ impl ResultStore {
             rptr: Default::default(),
             n: Default::default(),
             rd_valid_r: Default::default(),
+            pend: Default::default(),
+            total: Default::default(),
             k0_4: b(0),
             k1_4: b(1),
             k2_4: b(2),
@@ -151,10 +156,11 @@ impl std::fmt::Debug for ResultStore {
 impl Logic for ResultStore {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, wphase, wptr, rbase, rptr, n, rd_valid_r);
+        dff_setup!(self, clock, wphase, wptr, rbase, rptr, n, rd_valid_r, pend, total);
         clock!(self, clock, ram);
         self.writing.next = self.wphase.q.val() != self.k0_4.val();
-        self.read.next = self.rd_req.val() & !self.writing.val();
+        self.read.next = (self.rd_req.val() | self.pend.q.val()) & !self.writing.val();
+        self.pend.d.next = (self.rd_req.val() | self.pend.q.val()) & self.writing.val();
         // The record's byte pairs.
         self.w0.next = bit_cast::<16, 8>(self.res_row.val())
             | (bit_cast::<16, 8>(self.res_col.val()) << 8);
@@ -181,10 +187,10 @@ impl Logic for ResultStore {
             self.ram.write_data.next = self.res_pulse_cycles.val().get_bits::<16>(16);
         }
         if self.wphase.q.val() == self.k8_4.val() {
-            self.ram.write_data.next = self.res_total.val().get_bits::<16>(0);
+            self.ram.write_data.next = self.total.q.val().get_bits::<16>(0);
         }
         if self.wphase.q.val() == self.k9_4.val() {
-            self.ram.write_data.next = self.res_total.val().get_bits::<16>(16);
+            self.ram.write_data.next = self.total.q.val().get_bits::<16>(16);
         }
         if self.wphase.q.val() == self.k10_4.val() {
             self.ram.write_data.next = self.res_reads.val();
@@ -207,6 +213,7 @@ impl Logic for ResultStore {
             }
         } else if self.res_valid.val() {
             self.wphase.d.next = self.k1_4.val();
+            self.total.d.next = self.res_total.val();
         }
         if self.pop.val() {
             self.rbase.d.next = self.rbase.q.val() + self.k16_14.val();

@@ -85,8 +85,7 @@ pub struct OuroTop {
 /// [`HdlError::Unsupported`] when the engine cannot hold `q` at `lanes`.
 pub fn build_of(q: &QPredictor, board: &BoardConfig, lanes: usize) -> Result<Build, HdlError> {
     let shape = crate::EngineShape::new(q, lanes)?;
-    let image = crate::MemImage::new(q, &shape)?;
-    let identity = identity(q, board, lanes, &shape)?;
+    let identity = crate::identity::identity(q, board, lanes)?;
     let (rows, cols) = (identity.rows, identity.cols);
     let bytes = ouro_core::protocol::Response::Identify { tag: 0, identity }
         .encode()
@@ -98,49 +97,11 @@ pub fn build_of(q: &QPredictor, board: &BoardConfig, lanes: usize) -> Result<Bui
         cols,
         adc_bits: board.adc.bits,
         lanes,
-        weight_depth: image.weights[0].len(),
-        bias_depth: image.biases[0].len(),
-        frac_depth: image.fracs.len(),
+        weight_depth: shape.weight_depth(),
+        bias_depth: shape.bias_depth(),
+        frac_depth: shape.frac_depth(),
         modes: 0b11_0011,
         identity: id,
-    })
-}
-
-/// The IDENTIFY data of a build: the board's figures, the engine's, the capacities, and a
-/// design id (CRC-32 of the engine's load image, the board's name and its clock).
-fn identity(
-    q: &QPredictor,
-    board: &BoardConfig,
-    lanes: usize,
-    shape: &crate::EngineShape,
-) -> Result<ouro_core::protocol::Identity, HdlError> {
-    use crate::command::{QUEUE_CAPACITY, RESULT_CAPACITY};
-    let small = |what: &str, v: u64| {
-        u8::try_from(v).map_err(|_| HdlError::Unsupported(format!("{what} {v} does not fit a byte")))
-    };
-    let lim = PulseLimits::of_board(board);
-    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
-    let mut digest = crc.digest();
-    digest.update(crate::load_image_text(q, lanes)?.as_bytes());
-    digest.update(format!("{} {}", board.name, board.clock_hz).as_bytes());
-    Ok(ouro_core::protocol::Identity {
-        major: ouro_core::protocol::VERSION_MAJOR,
-        minor: ouro_core::protocol::VERSION_MINOR,
-        clock_hz: u32::try_from(board.clock_hz)
-            .map_err(|_| HdlError::Unsupported("clock above 4.29 GHz".into()))?,
-        adc_bits: small("ADC bits", u64::from(board.adc.bits))?,
-        dac_bits: small("DAC bits", u64::from(board.dac.bits))?,
-        rows: small("rows", u64::from(board.mux.rows))?,
-        cols: small("columns", u64::from(board.mux.cols))?,
-        lanes: small("lanes", lanes as u64)?,
-        inputs: small("inputs", shape.inputs as u64)?,
-        min_pulse_cycles: lim.min_cycles,
-        max_pulse_cycles: lim.max_cycles,
-        dac_set_limit: lim.max_code_set,
-        dac_reset_limit: lim.max_code_reset,
-        queue_capacity: QUEUE_CAPACITY as u16,
-        result_capacity: RESULT_CAPACITY as u16,
-        design_id: digest.finalize(),
     })
 }
 
