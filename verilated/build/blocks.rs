@@ -71,7 +71,7 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
                 &ouro_core::board::BoardConfig::default_board(),
                 ouro_hdl::top::BOARD_LANES,
             )
-                .expect("board top"),
+            .expect("board top"),
             &top("top_default"),
         )),
     ));

@@ -26,8 +26,8 @@ pub mod parts;
 pub mod top;
 
 pub use block::{BlockInfo, BlockModel};
-pub use top::{PinPulse, TopSim, TOP_BLOCK};
 pub use drive::{check, parse_load_image, read_load_image, Mismatch, Outcome};
+pub use top::{PinPulse, TopSim, TOP_BLOCK};
 
 include!(concat!(env!("OUT_DIR"), "/models.rs"));
 

@@ -299,9 +299,10 @@ impl TopSim {
                 // CS falls: the ADC samples the connected cell.
                 match self.cell(now) {
                     Some((r, c)) => self.fe.connect(r, c),
-                    None => self
-                        .problems
-                        .push(format!("cycle {}: a conversion with no cell connected", self.cycle)),
+                    None => self.problems.push(format!(
+                        "cycle {}: a conversion with no cell connected",
+                        self.cycle
+                    )),
                 }
                 let code = self.fe.convert();
                 self.adc.push_input(code);
@@ -316,17 +317,20 @@ impl TopSim {
                     Polarity::Set
                 };
                 if !self.dac.settled(now) {
-                    self.problems
-                        .push(format!("cycle {}: the gate rose before the DAC settled", self.cycle));
+                    self.problems.push(format!(
+                        "cycle {}: the gate rose before the DAC settled",
+                        self.cycle
+                    ));
                 }
                 self.gate = Some((self.cycle, polarity, self.dac.output().0));
             } else if let Some((start, polarity, dac_code)) = self.gate.take() {
                 let cells = self.cell(now);
                 match cells {
                     Some((r, c)) => self.fe.connect(r, c),
-                    None => self
-                        .problems
-                        .push(format!("cycle {}: a pulse with no cell connected", self.cycle)),
+                    None => self.problems.push(format!(
+                        "cycle {}: a pulse with no cell connected",
+                        self.cycle
+                    )),
                 }
                 let cycles = (self.cycle - start) as u32;
                 self.fe.apply(polarity, dac_code, cycles);

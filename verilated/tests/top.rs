@@ -125,7 +125,10 @@ impl Host {
             {
                 break;
             }
-            assert!(self.sim.cycle() < 2_000_000_000, "the board never goes idle");
+            assert!(
+                self.sim.cycle() < 2_000_000_000,
+                "the board never goes idle"
+            );
         }
         let mut out = Vec::new();
         while out.len() < jobs.len() {
@@ -177,9 +180,16 @@ fn amplitudes(board: &BoardConfig, device: &str) -> Vec<(u8, u32)> {
 
 /// Program `jobs` with `settings` through the pins and through the model on a twin crossbar;
 /// the records and the pulses must be equal.
-fn compare(h: &mut Host, device: &str, seed: u64, settings: &[(u8, u32)], jobs: &[Job]) -> Vec<Record> {
+fn compare(
+    h: &mut Host,
+    device: &str,
+    seed: u64,
+    settings: &[(u8, u32)],
+    jobs: &[Job],
+) -> Vec<Record> {
     let board = BoardConfig::default_board();
-    let mut model = SequencerModel::new(&ouro_nn::defaults::qpredictor(), ouro_hdl::top::BOARD_LANES).unwrap();
+    let mut model =
+        SequencerModel::new(&ouro_nn::defaults::qpredictor(), ouro_hdl::top::BOARD_LANES).unwrap();
     for &(id, v) in settings {
         model.write(id, v).unwrap();
     }
@@ -201,9 +211,17 @@ fn compare(h: &mut Host, device: &str, seed: u64, settings: &[(u8, u32)], jobs: 
         .iter()
         .map(|p| (p.polarity, p.dac_code, p.cycles))
         .collect();
-    assert_eq!(at_pins, twin.pulses, "the pulses at the pins vs the model's");
+    assert_eq!(
+        at_pins, twin.pulses,
+        "the pulses at the pins vs the model's"
+    );
     let problems = h.sim.problems();
-    assert!(problems.is_empty(), "{} problems, first: {}", problems.len(), problems[0]);
+    assert!(
+        problems.is_empty(),
+        "{} problems, first: {}",
+        problems.len(),
+        problems[0]
+    );
     want
 }
 
@@ -217,7 +235,10 @@ fn every_mode_programs_cells_at_the_pins_as_the_model_does() {
     s.extend([(0x03, 24), (0x04, 2), (0x09, 1000), (0x0A, 2000), (0x0B, 3)]);
     // Neural loop.
     let recs = compare(&mut h, "realistic", 21, &s, &jobs(64, &board, 20));
-    let ok = recs.iter().filter(|r| r.outcome == Outcome::InTolerance).count();
+    let ok = recs
+        .iter()
+        .filter(|r| r.outcome == Outcome::InTolerance)
+        .count();
     assert!(ok >= 56, "{ok} of 64 in tolerance");
     assert!(recs.iter().any(|r| r.pulses >= 3), "the loop must iterate");
     // Neural one shot.
@@ -259,7 +280,10 @@ fn link_errors_get_their_answers_and_change_nothing() {
     let sim = TopSim::new(&board, crossbar(&board, "realistic", 31)).expect("verilated top");
     let mut h = Host { sim, tag: 0 };
     // Before HELLO: only HELLO and IDENTIFY.
-    assert_eq!(raw(&mut h, &[0x0A, 7]), failed(0x0A, 7, Failure::NoHandshake));
+    assert_eq!(
+        raw(&mut h, &[0x0A, 7]),
+        failed(0x0A, 7, Failure::NoHandshake)
+    );
     let q = ouro_nn::defaults::qpredictor();
     let want = ouro_hdl::top::build_of(&q, &board, ouro_hdl::top::BOARD_LANES).unwrap();
     match raw(&mut h, &[0x02, 8]) {
@@ -277,7 +301,10 @@ fn link_errors_get_their_answers_and_change_nothing() {
         minor: VERSION_MINOR,
     };
     assert_eq!(raw(&mut h, &[0x01, 9, 2, 0]), failed(0x01, 9, mismatch));
-    assert_eq!(raw(&mut h, &[0x0A, 10]), failed(0x0A, 10, Failure::NoHandshake));
+    assert_eq!(
+        raw(&mut h, &[0x0A, 10]),
+        failed(0x0A, 10, Failure::NoHandshake)
+    );
     h.hello();
     // A bad CRC, noise, a one-byte payload: BAD_FRAME each.
     let mut f = ouro_core::protocol::frame(&[0x0A, 11]).unwrap();
@@ -290,10 +317,22 @@ fn link_errors_get_their_answers_and_change_nothing() {
     );
     assert_eq!(raw(&mut h, &[0x0A]), Response::BadFrame);
     // Unknown opcodes, wrong lengths, fields out of range.
-    assert_eq!(raw(&mut h, &[0x33, 12]), failed(0x33, 12, Failure::UnknownOpcode));
-    assert_eq!(raw(&mut h, &[0x8A, 13]), failed(0x0A, 13, Failure::UnknownOpcode));
-    assert_eq!(raw(&mut h, &[0x0A, 14, 0]), failed(0x0A, 14, Failure::BadLength));
-    assert_eq!(raw(&mut h, &[0x03, 15]), failed(0x03, 15, Failure::BadLength));
+    assert_eq!(
+        raw(&mut h, &[0x33, 12]),
+        failed(0x33, 12, Failure::UnknownOpcode)
+    );
+    assert_eq!(
+        raw(&mut h, &[0x8A, 13]),
+        failed(0x0A, 13, Failure::UnknownOpcode)
+    );
+    assert_eq!(
+        raw(&mut h, &[0x0A, 14, 0]),
+        failed(0x0A, 14, Failure::BadLength)
+    );
+    assert_eq!(
+        raw(&mut h, &[0x03, 15]),
+        failed(0x03, 15, Failure::BadLength)
+    );
     assert_eq!(
         raw(&mut h, &[0x03, 16, 0x01, 1, 0, 0]),
         failed(0x03, 16, Failure::BadLength)
@@ -333,9 +372,18 @@ fn link_errors_get_their_answers_and_change_nothing() {
         p.extend(7u32.to_le_bytes());
         p
     };
-    assert_eq!(raw(&mut h, &lw(23, 0x3_0000)), failed(0x04, 23, Failure::BadArgument(0)));
-    assert_eq!(raw(&mut h, &lw(24, 0x0_2000)), failed(0x04, 24, Failure::BadArgument(0)));
-    assert_eq!(raw(&mut h, &lw(25, 0x10_0000)), failed(0x04, 25, Failure::BadArgument(0)));
+    assert_eq!(
+        raw(&mut h, &lw(23, 0x3_0000)),
+        failed(0x04, 23, Failure::BadArgument(0))
+    );
+    assert_eq!(
+        raw(&mut h, &lw(24, 0x0_2000)),
+        failed(0x04, 24, Failure::BadArgument(0))
+    );
+    assert_eq!(
+        raw(&mut h, &lw(25, 0x10_0000)),
+        failed(0x04, 25, Failure::BadArgument(0))
+    );
     let mut lt = vec![0x05, 26];
     lt.extend(16_380u16.to_le_bytes());
     lt.extend([0u8; 10]);
@@ -353,16 +401,28 @@ fn link_errors_get_their_answers_and_change_nothing() {
         failed(0x06, 29, Failure::BadArgument(0)),
         "targets below 2^12"
     );
-    assert_eq!(raw(&mut h, &[0x07, 30, 40, 0, 0]), failed(0x07, 30, Failure::BadArgument(0)));
-    assert_eq!(raw(&mut h, &[0x07, 31, 0, 32, 0]), failed(0x07, 31, Failure::BadArgument(1)));
-    assert_eq!(raw(&mut h, &[0x07, 32, 0, 0, 5]), failed(0x07, 32, Failure::BadArgument(2)));
+    assert_eq!(
+        raw(&mut h, &[0x07, 30, 40, 0, 0]),
+        failed(0x07, 30, Failure::BadArgument(0))
+    );
+    assert_eq!(
+        raw(&mut h, &[0x07, 31, 0, 32, 0]),
+        failed(0x07, 31, Failure::BadArgument(1))
+    );
+    assert_eq!(
+        raw(&mut h, &[0x07, 32, 0, 0, 5]),
+        failed(0x07, 32, Failure::BadArgument(2))
+    );
     let rp = |tag: u8, pol: u8, code: u16, cycles: u32| {
         let mut p = vec![0x08, tag, 3, 4, pol];
         p.extend(code.to_le_bytes());
         p.extend(cycles.to_le_bytes());
         p
     };
-    assert_eq!(raw(&mut h, &rp(33, 2, 100, 10)), failed(0x08, 33, Failure::BadArgument(2)));
+    assert_eq!(
+        raw(&mut h, &rp(33, 2, 100, 10)),
+        failed(0x08, 33, Failure::BadArgument(2))
+    );
     let refused = |r| Failure::RefusedSafety(r);
     use ouro_core::protocol::RefusalReason as Why;
     assert_eq!(
@@ -378,20 +438,38 @@ fn link_errors_get_their_answers_and_change_nothing() {
         raw(&mut h, &rp(36, 0, set_limit + 1, 10)),
         failed(0x08, 36, refused(Why::AmplitudeBeyond))
     );
-    assert!(h.sim.pulses().is_empty(), "a refused pulse reached the pins");
+    assert!(
+        h.sim.pulses().is_empty(),
+        "a refused pulse reached the pins"
+    );
     // A raw pulse and a raw read, as the twin front end gives them.
     let mut twin = h.sim.frontend().clone();
     twin.connect(3, 4);
     twin.apply(Polarity::Set, 20_000, 50);
-    assert_eq!(raw(&mut h, &rp(37, 0, 20_000, 50)), Response::RawPulse { tag: 37 });
+    assert_eq!(
+        raw(&mut h, &rp(37, 0, 20_000, 50)),
+        Response::RawPulse { tag: 37 }
+    );
     let p = h.sim.pulses()[0];
-    assert_eq!((p.polarity, p.dac_code, p.cycles, p.cell), (Polarity::Set, 20_000, 50, Some((3, 4))));
+    assert_eq!(
+        (p.polarity, p.dac_code, p.cycles, p.cell),
+        (Polarity::Set, 20_000, 50, Some((3, 4)))
+    );
     let (code, _) = {
         twin.connect(3, 4);
         ouro_board::Frontend::read(&mut twin, 2)
     };
-    assert_eq!(raw(&mut h, &[0x07, 38, 3, 4, 2]), Response::ReadCell { tag: 38, code });
-    assert_eq!(raw(&mut h, &[0x09, 39, 0]), Response::Fetch { tag: 39, records: vec![] });
+    assert_eq!(
+        raw(&mut h, &[0x07, 38, 3, 4, 2]),
+        Response::ReadCell { tag: 38, code }
+    );
+    assert_eq!(
+        raw(&mut h, &[0x09, 39, 0]),
+        Response::Fetch {
+            tag: 39,
+            records: vec![]
+        }
+    );
     // After all of this, programming is exactly as if nothing had been sent but the settings.
     let mut s = amplitudes(&board, "realistic");
     s.extend([(0x03, 24), (0x04, 2)]);
@@ -407,7 +485,14 @@ fn a_full_queue_is_busy_and_refuses_the_whole_program() {
         return;
     };
     // Slow cells: fixed write and verify at amplitude 0 never reaches a target, 255 pulses each.
-    h.configure(&[(0x01, 4), (0x05, 1), (0x06, 0), (0x07, 0), (0x03, 255), (0x04, 0)]);
+    h.configure(&[
+        (0x01, 4),
+        (0x05, 1),
+        (0x06, 0),
+        (0x07, 0),
+        (0x03, 255),
+        (0x04, 0),
+    ]);
     let entry = (5u8, 6u8, 3000u16, 1u16);
     let mut queued = 0u32;
     loop {
@@ -426,11 +511,17 @@ fn a_full_queue_is_busy_and_refuses_the_whole_program() {
         assert!(queued <= 5000, "the queue never filled");
     }
     let tag = h.tag();
-    let Response::Status { queued: q, state, .. } = h.ask(Request::Status { tag }) else {
+    let Response::Status {
+        queued: q, state, ..
+    } = h.ask(Request::Status { tag })
+    else {
         panic!("STATUS")
     };
     assert_eq!(state, RunState::Running);
-    assert!(u32::from(q) + 170 > 4096 && u32::from(q) <= queued, "queued {q}");
+    assert!(
+        u32::from(q) + 170 > 4096 && u32::from(q) <= queued,
+        "queued {q}"
+    );
     // A busy board refuses settings too, and keeps its queue.
     let tag = h.tag();
     assert_eq!(
@@ -477,7 +568,11 @@ fn no_command_sequence_gets_a_pulse_past_the_limits() {
                 tag,
                 row: rng.gen_range(0..32),
                 col: rng.gen_range(0..32),
-                polarity: if rng.gen() { Polarity::Set } else { Polarity::Reset },
+                polarity: if rng.gen() {
+                    Polarity::Set
+                } else {
+                    Polarity::Reset
+                },
                 dac_code: code(&mut rng),
                 cycles: cycles(&mut rng),
             },
@@ -507,7 +602,14 @@ fn no_command_sequence_gets_a_pulse_past_the_limits() {
             8 => Request::Program {
                 tag,
                 cells: (0..rng.gen_range(1..4))
-                    .map(|_| (rng.gen_range(0..32), rng.gen_range(0..32), rng.gen_range(100..4000), 2))
+                    .map(|_| {
+                        (
+                            rng.gen_range(0..32),
+                            rng.gen_range(0..32),
+                            rng.gen_range(100..4000),
+                            2,
+                        )
+                    })
                     .collect(),
             },
             _ => Request::Status { tag },
@@ -536,7 +638,12 @@ fn no_command_sequence_gets_a_pulse_past_the_limits() {
         );
     }
     let problems = h.sim.problems();
-    assert!(problems.is_empty(), "{} problems, first: {}", problems.len(), problems[0]);
+    assert!(
+        problems.is_empty(),
+        "{} problems, first: {}",
+        problems.len(),
+        problems[0]
+    );
 }
 
 /// The answer's bytes with STATUS's uptime zeroed (the model has no clock).
@@ -581,9 +688,14 @@ fn the_gateware_answers_as_the_board_model_does() {
         match op {
             3 => {
                 for _ in 0..rng.gen_range(1..4) {
-                    p.push(*[0x01u8, 0x03, 0x04, 0x05, 0x06, 0x0B, 0x10, 0x19, 0x20, 0x21, 0x22, 0x02, 0x30]
+                    p.push(
+                        *[
+                            0x01u8, 0x03, 0x04, 0x05, 0x06, 0x0B, 0x10, 0x19, 0x20, 0x21, 0x22,
+                            0x02, 0x30,
+                        ]
                         .get(rng.gen_range(0..13))
-                        .unwrap());
+                        .unwrap(),
+                    );
                     let v: u32 = match rng.gen_range(0..3) {
                         0 => rng.gen_range(0..6),
                         1 => rng.gen_range(0..70_000),
@@ -596,7 +708,11 @@ fn the_gateware_answers_as_the_board_model_does() {
                 for _ in 0..rng.gen_range(1..3) {
                     let a: u32 = match rng.gen_range(0..3) {
                         0 => rng.gen_range(0..0x40),
-                        1 => (rng.gen_range(0..4) << 16) | (rng.gen_range(0..3) << 12) | rng.gen_range(0..300),
+                        1 => {
+                            (rng.gen_range(0..4) << 16)
+                                | (rng.gen_range(0..3) << 12)
+                                | rng.gen_range(0..300)
+                        }
                         _ => rng.gen(),
                     };
                     p.extend(a.to_le_bytes());
@@ -604,7 +720,11 @@ fn the_gateware_answers_as_the_board_model_does() {
                 }
             }
             5 => {
-                let start: u16 = if rng.gen() { rng.gen_range(16_370..=16_384) } else { rng.gen() };
+                let start: u16 = if rng.gen() {
+                    rng.gen_range(16_370..=16_384)
+                } else {
+                    rng.gen()
+                };
                 p.extend(start.to_le_bytes());
                 for _ in 0..rng.gen_range(0..8) {
                     p.extend(rng.gen::<u16>().to_le_bytes());
@@ -618,11 +738,23 @@ fn the_gateware_answers_as_the_board_model_does() {
                     p.extend((t / 40).to_le_bytes());
                 }
             }
-            7 => p.extend([rng.gen_range(0..34), rng.gen_range(0..34), rng.gen_range(0..6)]),
+            7 => p.extend([
+                rng.gen_range(0..34),
+                rng.gen_range(0..34),
+                rng.gen_range(0..6),
+            ]),
             8 => {
-                p.extend([rng.gen_range(0..34), rng.gen_range(0..34), rng.gen_range(0..3)]);
+                p.extend([
+                    rng.gen_range(0..34),
+                    rng.gen_range(0..34),
+                    rng.gen_range(0..3),
+                ]);
                 p.extend(rng.gen_range(0u16..40_000).to_le_bytes());
-                let c: u32 = if rng.gen_range(0..8) == 0 { rng.gen() } else { rng.gen_range(0..600) };
+                let c: u32 = if rng.gen_range(0..8) == 0 {
+                    rng.gen()
+                } else {
+                    rng.gen_range(0..600)
+                };
                 p.extend(c.to_le_bytes());
             }
             9 => p.push(rng.gen_range(0..60)),
@@ -656,4 +788,44 @@ fn the_gateware_answers_as_the_board_model_does() {
     assert!(kinds.iter().all(|&k| k > 20), "{kinds:?}");
     let problems = h.sim.problems();
     assert!(problems.is_empty(), "{problems:?}");
+}
+
+/// The comparison is sharp: a twin whose first cell differs by 1 uS, or a model told one setting
+/// differently, gives records that differ from the board's.
+#[test]
+fn a_twin_that_differs_is_caught() {
+    let board = BoardConfig::default_board();
+    let Some(mut h) = host(&board, "realistic", 71) else {
+        return;
+    };
+    let mut s = amplitudes(&board, "realistic");
+    s.extend([(0x03, 24), (0x04, 2)]);
+    let jobs = jobs(8, &board, 20);
+    let q = ouro_nn::defaults::qpredictor();
+    let twin_records = |fe: SimFrontend, settings: &[(u8, u32)]| {
+        let mut model = SequencerModel::new(&q, ouro_hdl::top::BOARD_LANES).unwrap();
+        for &(id, v) in settings {
+            model.write(id, v).unwrap();
+        }
+        let mut twin = Logged {
+            inner: fe,
+            pulses: Vec::new(),
+        };
+        jobs.iter()
+            .map(|&j| model.program(&mut twin, j))
+            .collect::<Vec<_>>()
+    };
+    let mut moved = h.sim.frontend().clone();
+    let g = moved.cells()[0].conductance_us();
+    moved.cells_mut()[0].set_conductance_us(g + 1.0).unwrap();
+    let moved = twin_records(moved, &s);
+    let mut other = s.clone();
+    other.push((0x04, 1));
+    let other = twin_records(h.sim.frontend().clone(), &other);
+    let exact = twin_records(h.sim.frontend().clone(), &s);
+    h.configure(&s);
+    let got = h.program(&jobs);
+    assert_eq!(got, exact);
+    assert_ne!(got, moved, "a 1 uS difference in one cell must show");
+    assert_ne!(got, other, "one read instead of two must show");
 }

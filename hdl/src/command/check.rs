@@ -192,8 +192,8 @@ impl Logic for ItemCheck {
             }
         }
         if self.reg_id.val() == self.r_attempts.val() {
-            self.cfg_ok.next = (self.value.val().get_bits::<24>(8) == self.k0_24.val())
-                & self.nonzero.val();
+            self.cfg_ok.next =
+                (self.value.val().get_bits::<24>(8) == self.k0_24.val()) & self.nonzero.val();
         }
         if self.reg_id.val() == self.r_reads.val() {
             self.cfg_ok.next = self.value.val() <= self.k4_32.val();

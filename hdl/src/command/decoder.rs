@@ -330,7 +330,10 @@ impl Decoder {
             handshake: Default::default(),
             error: Default::default(),
             check: ItemCheck::new(build),
-            rom: Rom::new(build.identity.iter().map(|&x| u64::from(x)).collect(), false),
+            rom: Rom::new(
+                build.identity.iter().map(|&x| u64::from(x)).collect(),
+                false,
+            ),
             state: Default::default(),
             hdr: Default::default(),
             held: Default::default(),
@@ -389,8 +392,9 @@ impl Decoder {
             resp_bit: b(u64::from(ouro_core::protocol::RESPONSE_BIT)),
             bad_op: b(u64::from(BAD_FRAME_OPCODE)),
             major: b(u64::from(VERSION_MAJOR)),
-            version_word: b(u64::from(VERSION_MAJOR)
-                | (u64::from(ouro_core::protocol::VERSION_MINOR) << 8)),
+            version_word: b(
+                u64::from(VERSION_MAJOR) | (u64::from(ouro_core::protocol::VERSION_MINOR) << 8)
+            ),
             reg_rtmin: b(u64::from(R::RtMinCycles.code())),
             reg_rtmax: b(u64::from(R::RtMaxCycles.code())),
             ld_rtmin: b(u64::from(load_addr(region::LIMITS, 0, 0))),
@@ -463,8 +467,9 @@ impl Logic for Decoder {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, hdr, held, badframe, apply, ptr, len, op, tag, size, k, items,
-            bad_found, bad_idx, item, status, hs, tleft, tover, flen, olast, taddr, nbuf, hdr_i, rom_i, rom_n, rec_n,
-            rec_b, word, obyte, badcnt, uptime, fe_own_r, sel_r, rd_r, pu_r, pop_r, req_r
+            bad_found, bad_idx, item, status, hs, tleft, tover, flen, olast, taddr, nbuf, hdr_i,
+            rom_i, rom_n, rec_n, rec_b, word, obyte, badcnt, uptime, fe_own_r, sel_r, rd_r, pu_r,
+            pop_r, req_r
         );
         self.check.op.next = self.op.q.val().get_bits::<4>(0);
         self.check.item.next = self.item.q.val();
@@ -477,8 +482,8 @@ impl Logic for Decoder {
         self.req_r.d.next = false;
         self.uptime.d.next = self.uptime.q.val() + self.k1_32.val();
         // Classification of the opcode.
-        self.known.next = (self.op.q.val() != self.k0_8.val())
-            & (self.op.q.val() <= self.op_status.val());
+        self.known.next =
+            (self.op.q.val() != self.k0_8.val()) & (self.op.q.val() <= self.op_status.val());
         self.is_list.next = (self.op.q.val() == self.op_configure.val())
             | (self.op.q.val() == self.op_load_weights.val())
             | (self.op.q.val() == self.op_load_table.val())
@@ -490,12 +495,13 @@ impl Logic for Decoder {
             | (self.op.q.val() == self.op_raw.val());
         self.reg_id.next = self.item.q.val().get_bits::<8>(40);
         self.is_limit.next = (self.op.q.val() == self.op_configure.val())
-            & ((self.reg_id.val() == self.reg_rtmin.val()) | (self.reg_id.val() == self.reg_rtmax.val()));
+            & ((self.reg_id.val() == self.reg_rtmin.val())
+                | (self.reg_id.val() == self.reg_rtmax.val()));
         self.applying.next = self.state.q.val() == DecState::ItemApply;
         // Bad frames waiting for their answer.
         self.bad_inc.next = self.rx_bad.val() & (self.badcnt.q.val() != self.k15_4.val());
-        self.bad_dec.next = (self.state.q.val() == DecState::Idle)
-            & (self.badcnt.q.val() != self.k0_4.val());
+        self.bad_dec.next =
+            (self.state.q.val() == DecState::Idle) & (self.badcnt.q.val() != self.k0_4.val());
         if self.bad_inc.val() & !self.bad_dec.val() {
             self.badcnt.d.next = self.badcnt.q.val() + self.k1_4.val();
         }
@@ -558,8 +564,8 @@ impl Logic for Decoder {
                         self.state.d.next = DecState::Classify;
                     }
                 } else {
-                    self.item.d.next = (bit_cast::<80, 8>(self.rx_data.val()) << 72)
-                        | (self.item.q.val() >> 8);
+                    self.item.d.next =
+                        (bit_cast::<80, 8>(self.rx_data.val()) << 72) | (self.item.q.val() >> 8);
                     self.ptr.d.next = self.ptr.q.val() + self.k1_11.val();
                     if (self.k.q.val() + self.k1_4.val()) == self.size.q.val() {
                         self.k.d.next = self.k0_4.val();
@@ -649,7 +655,8 @@ impl Logic for Decoder {
                 // LOAD_TABLE: the words left below the end of the table memory.
                 if self.op.q.val() == self.op_load_table.val() {
                     if self.items.q.val() == self.k0_13.val() {
-                        self.tleft.d.next = self.table_words.val() - self.item.q.val().get_bits::<16>(64);
+                        self.tleft.d.next =
+                            self.table_words.val() - self.item.q.val().get_bits::<16>(64);
                         if self.item.q.val().get_bits::<16>(64) > self.table_words.val() {
                             self.tover.d.next = true;
                         }
@@ -924,7 +931,7 @@ impl Logic for Decoder {
         self.pu_dac.next = self.item.q.val().get_bits::<16>(32);
         self.pu_cycles.next = self.item.q.val().get_bits::<24>(48);
         self.handshake.next = self.hs.q.val();
-        self.error.next = (self.state.q.val() == DecState::Release)
-            & (self.status.q.val() != self.st_ok.val());
+        self.error.next =
+            (self.state.q.val() == DecState::Release) & (self.status.q.val() != self.st_ok.val());
     }
 }

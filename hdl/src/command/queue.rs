@@ -140,9 +140,7 @@ impl std::fmt::Debug for JobQueue {
 impl Logic for JobQueue {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self, clock, wbuf, wphase, rphase, wptr, rptr, unread, n, staged, s0, s1, s2
-        );
+        dff_setup!(self, clock, wbuf, wphase, rphase, wptr, rptr, unread, n, staged, s0, s1, s2);
         clock!(self, clock, ram);
         self.take.next = self.staged.q.val() & self.allow.val() & self.job_ready.val();
         self.write_done.next = self.wphase.q.val() == self.k3_2.val();

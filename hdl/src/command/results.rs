@@ -162,8 +162,8 @@ impl Logic for ResultStore {
         self.read.next = (self.rd_req.val() | self.pend.q.val()) & !self.writing.val();
         self.pend.d.next = (self.rd_req.val() | self.pend.q.val()) & self.writing.val();
         // The record's byte pairs.
-        self.w0.next = bit_cast::<16, 8>(self.res_row.val())
-            | (bit_cast::<16, 8>(self.res_col.val()) << 8);
+        self.w0.next =
+            bit_cast::<16, 8>(self.res_row.val()) | (bit_cast::<16, 8>(self.res_col.val()) << 8);
         self.w3.next = bit_cast::<16, 2>(self.res_outcome.val())
             | (bit_cast::<16, 2>(self.res_reason.val()) << 8);
         self.ram.write_enable.next = self.writing.val();
