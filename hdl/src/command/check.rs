@@ -181,15 +181,15 @@ impl Logic for ItemCheck {
         self.nonzero.next = self.value.val() != self.k0_32.val();
         self.mode_v.next = self.value.val().get_bits::<3>(0);
         self.cfg_ok.next = false;
-        if self.reg_id.val() == self.r_mode.val() {
-            if self.value.val().get_bits::<29>(3) == self.k0_29.val() {
-                self.cfg_ok.next = (self.mode_v.val() == self.k0_3.val()) & self.mode0.val()
-                    | (self.mode_v.val() == self.k1_3.val()) & self.mode1.val()
-                    | (self.mode_v.val() == self.k2_3.val()) & self.mode2.val()
-                    | (self.mode_v.val() == self.k3_3.val()) & self.mode3.val()
-                    | (self.mode_v.val() == self.k4_3.val()) & self.mode4.val()
-                    | (self.mode_v.val() == self.k5_3.val()) & self.mode5.val();
-            }
+        if (self.reg_id.val() == self.r_mode.val())
+            & (self.value.val().get_bits::<29>(3) == self.k0_29.val())
+        {
+            self.cfg_ok.next = (self.mode_v.val() == self.k0_3.val()) & self.mode0.val()
+                | (self.mode_v.val() == self.k1_3.val()) & self.mode1.val()
+                | (self.mode_v.val() == self.k2_3.val()) & self.mode2.val()
+                | (self.mode_v.val() == self.k3_3.val()) & self.mode3.val()
+                | (self.mode_v.val() == self.k4_3.val()) & self.mode4.val()
+                | (self.mode_v.val() == self.k5_3.val()) & self.mode5.val();
         }
         if self.reg_id.val() == self.r_attempts.val() {
             self.cfg_ok.next =

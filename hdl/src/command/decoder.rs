@@ -259,6 +259,8 @@ pub struct Decoder {
     known: Signal<Local, bool>,
     is_list: Signal<Local, bool>,
     st_byte: Signal<Local, Bits<8>>,
+    bad_len: Signal<Local, bool>,
+    busy: Signal<Local, bool>,
     needs_idle: Signal<Local, bool>,
     bad_inc: Signal<Local, bool>,
     bad_dec: Signal<Local, bool>,
@@ -442,6 +444,8 @@ impl Decoder {
             known: Default::default(),
             is_list: Default::default(),
             st_byte: Default::default(),
+            bad_len: Default::default(),
+            busy: Default::default(),
             needs_idle: Default::default(),
             bad_inc: Default::default(),
             bad_dec: Default::default(),
@@ -520,6 +524,20 @@ impl Logic for Decoder {
         if self.n_fetch.val() > self.r8.val() {
             self.n_fetch.next = self.r8.val();
         }
+        // The verdicts at the end of the check pass. A wrong length: lists need a whole,
+        // non-empty number of items (LOAD_TABLE a start and a word), the fixed commands their
+        // exact length. Busy: a command that needs the sequencer idle, or a PROGRAM that does not
+        // fit the queue.
+        self.bad_len.next = (self.is_list.val()
+            & ((self.k.q.val() != self.k0_4.val())
+                | (self.items.q.val() == self.k0_13.val())
+                | ((self.op.q.val() == self.op_load_table.val())
+                    & (self.items.q.val() < self.k2_13.val()))))
+            | (!self.is_list.val() & (self.len.q.val() != self.flen.q.val()));
+        self.busy.next = (self.needs_idle.val()
+            & (self.seq_busy.val() | (self.q_count.val() != self.k0_13.val())))
+            | ((self.op.q.val() == self.op_program.val())
+                & (self.items.q.val() > self.q_free.val()));
         self.st_byte.next = self.k0_8.val();
         if self.seq_busy.val() | (self.q_count.val() != self.k0_13.val()) {
             self.st_byte.next = self.k1_8.val();
@@ -698,14 +716,7 @@ impl Logic for Decoder {
                         self.item.d.next = bit_cast::<80, 13>(self.items.q.val());
                         self.nbuf.d.next = self.k2_4.val();
                     }
-                } else if self.is_list.val()
-                    & ((self.k.q.val() != self.k0_4.val())
-                        | (self.items.q.val() == self.k0_13.val())
-                        | ((self.op.q.val() == self.op_load_table.val())
-                            & (self.items.q.val() < self.k2_13.val())))
-                {
-                    self.status.d.next = self.st_bad_length.val();
-                } else if !self.is_list.val() & (self.len.q.val() != self.flen.q.val()) {
+                } else if self.bad_len.val() {
                     self.status.d.next = self.st_bad_length.val();
                 } else if self.bad_found.q.val() {
                     self.status.d.next = self.st_bad_arg.val();
@@ -715,13 +726,7 @@ impl Logic for Decoder {
                     self.status.d.next = self.st_bad_arg.val();
                     self.item.d.next = bit_cast::<80, 8>(self.k0_8.val());
                     self.nbuf.d.next = self.k1_4.val();
-                } else if self.needs_idle.val()
-                    & (self.seq_busy.val() | (self.q_count.val() != self.k0_13.val()))
-                {
-                    self.status.d.next = self.st_busy.val();
-                } else if (self.op.q.val() == self.op_program.val())
-                    & (self.items.q.val() > self.q_free.val())
-                {
+                } else if self.busy.val() {
                     self.status.d.next = self.st_busy.val();
                 } else if self.is_list.val() {
                     self.apply.d.next = true;
