@@ -4,47 +4,16 @@
 
 use ouro_board::frontend::Interlock;
 use ouro_board::sequencer::{
-    PulseResult, Refusal, ACCEPT_CYCLES, DECIDE_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES,
+    Refusal, ACCEPT_CYCLES, DECIDE_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES,
 };
-use ouro_board::{Frontend, Job, Outcome, SequencerModel, SimFrontend};
+use ouro_board::{Job, Outcome, SequencerModel, SimFrontend};
 use ouro_core::board::BoardConfig;
 use ouro_core::Polarity;
 use ouro_sim::device::DeviceConfig;
 
-/// A front end that replays scripted readings, records the pulses asked for, and takes fixed
-/// latencies.
-#[derive(Debug, Default)]
-struct Script {
-    codes: Vec<u16>,
-    pulses: Vec<(Polarity, u16, u32)>,
-    refuse_above: Option<u32>,
-}
+mod script;
 
-const SEL: u32 = 5;
-const READ: u32 = 7;
-const PULSE_EXTRA: u32 = 3;
-
-impl Frontend for Script {
-    fn select(&mut self, _row: u8, _col: u8) -> u32 {
-        SEL
-    }
-    fn read(&mut self, reads_log2: u8) -> (u16, u32) {
-        (self.codes.remove(0), READ << reads_log2)
-    }
-    fn pulse(&mut self, polarity: Polarity, dac_code: u16, cycles: u32) -> PulseResult {
-        if self.refuse_above.is_some_and(|m| cycles > m) {
-            return PulseResult {
-                refused: Some(Refusal::DurationAbove),
-                latency: 1,
-            };
-        }
-        self.pulses.push((polarity, dac_code, cycles));
-        PulseResult {
-            refused: None,
-            latency: PULSE_EXTRA + cycles,
-        }
-    }
-}
+use script::{Script, PULSE_EXTRA, READ, SEL};
 
 fn model() -> SequencerModel {
     SequencerModel::new(&ouro_nn::defaults::qpredictor(), 8).unwrap()

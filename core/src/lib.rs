@@ -13,6 +13,7 @@ pub mod error;
 pub mod frontend;
 pub mod input;
 pub mod output;
+pub mod probe;
 pub mod progress;
 pub mod protocol;
 pub mod qformat;

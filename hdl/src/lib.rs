@@ -159,25 +159,27 @@ pub fn load_image_text_sets(sets: &[&QPredictor], lanes: usize) -> Result<String
     Ok(s)
 }
 
-/// The predictor's input tables (docs/FIXED_POINT.md section 2), if it has any, as a
-/// `$readmemh` file: one 16-bit word a line, in hex, the word for ADC code `c` of input `i` of
-/// the network of polarity `p` (0 = set, 1 = reset) at line `(p * inputs + i) * 2^adc_bits + c`.
+/// The predictor's input tables (docs/FIXED_POINT.md section 2), if it has any, as the words
+/// of the board's table memory from the tables' base: the word for ADC code `c` of input `i` of
+/// the network of polarity `p` (0 = set, 1 = reset) at `(p * inputs + i) * 2^adc_bits + c`.
 /// For a two-input predictor on a 12-bit ADC that is 16,384 words: one 16K x 16 SPRAM. The
-/// engine takes input words; whatever feeds it (the sequencer) looks them up here instead of
-/// subtracting `input_offsets` from the codes.
-pub fn input_tables_text(q: &QPredictor) -> Option<String> {
+/// engine takes input words; the sequencer looks them up there (register `INPUT_TABLE_BASE`)
+/// instead of subtracting `input_offsets` from the codes.
+pub fn input_table_words(q: &QPredictor) -> Option<Vec<u16>> {
     if q.networks.set.input_tables.is_empty() {
         return None;
     }
-    let mut s = String::new();
-    for net in [&q.networks.set, &q.networks.reset] {
-        for table in &net.input_tables {
-            for &w in table {
-                s.push_str(&format!("{:04x}\n", w as u16));
-            }
-        }
-    }
-    Some(s)
+    Some(
+        [&q.networks.set, &q.networks.reset]
+            .into_iter()
+            .flat_map(|net| net.input_tables.iter().flatten().map(|&w| w as u16))
+            .collect(),
+    )
+}
+
+/// [`input_table_words`] as a `$readmemh` file: one 16-bit word a line, in hex.
+pub fn input_tables_text(q: &QPredictor) -> Option<String> {
+    input_table_words(q).map(|words| words.iter().map(|w| format!("{w:04x}\n")).collect())
 }
 
 /// Write the engine's Verilog ([`VERILOG_FILE`], weights initialised inline) and its load-port

@@ -1,19 +1,17 @@
-//! The generated Verilog of the default configuration is pinned under `hdl/snapshots/`, so that
-//! any change in the gateware is a reviewed diff. `OURO_UPDATE_SNAPSHOTS=1 cargo test -p
+//! The generated Verilog of the default configuration and of the sequencer's two builds is
+//! pinned under `hdl/snapshots/`, so that any change in the gateware is a reviewed diff. `OURO_UPDATE_SNAPSHOTS=1 cargo test -p
 //! ouro-hdl --test snapshot` rewrites it.
 
 use ouro_hdl::DEFAULT_LANES;
 use std::path::PathBuf;
 
-#[test]
-fn default_verilog_matches_the_snapshot() {
-    let (q, name) = (ouro_nn::defaults::qpredictor(), "default");
-    let text = ouro_hdl::verilog(&q, DEFAULT_LANES).unwrap();
+/// Compare `text` with the snapshot `name` (or rewrite it under `OURO_UPDATE_SNAPSHOTS=1`).
+fn check_snapshot(name: &str, text: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("snapshots")
-        .join(format!("{name}_{DEFAULT_LANES}lanes.v"));
+        .join(name);
     if std::env::var("OURO_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, &text).unwrap();
+        std::fs::write(&path, text).unwrap();
         eprintln!("snapshot rewritten: {}", path.display());
         return;
     }
@@ -25,7 +23,7 @@ fn default_verilog_matches_the_snapshot() {
     });
     if pinned != text {
         let new = path.with_extension("v.new");
-        std::fs::write(&new, &text).unwrap();
+        std::fs::write(&new, text).unwrap();
         let line = pinned
             .lines()
             .zip(text.lines())
@@ -38,6 +36,29 @@ fn default_verilog_matches_the_snapshot() {
             new.display()
         );
     }
+}
+
+#[test]
+fn default_verilog_matches_the_snapshot() {
+    let q = ouro_nn::defaults::qpredictor();
+    let text = ouro_hdl::verilog(&q, DEFAULT_LANES).unwrap();
+    check_snapshot(&format!("default_{DEFAULT_LANES}lanes.v"), &text);
+}
+
+/// The sequencer alone (without its engine), in its one-set build for the default predictor and
+/// in the two-set build of probe-then-predict.
+#[test]
+fn sequencer_verilog_matches_the_snapshots() {
+    use ouro_hdl::sequencer::{SeqBuild, Sequencer};
+    let q = ouro_nn::defaults::qpredictor();
+    let one = SeqBuild::one_set(&q).unwrap();
+    let text = ouro_hdl::block_verilog(Sequencer::new(&one), "ouro_sequencer").unwrap();
+    check_snapshot("sequencer_one_set.v", &text);
+    let history = ouro_nn::defaults::history_qpredictor();
+    let blind = ouro_nn::embed::embed(&q, &history).unwrap();
+    let two = SeqBuild::two_sets([&blind, &history]).unwrap();
+    let text = ouro_hdl::block_verilog(Sequencer::new(&two), "ouro_sequencer").unwrap();
+    check_snapshot("sequencer_two_sets.v", &text);
 }
 
 #[test]

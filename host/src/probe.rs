@@ -27,15 +27,7 @@ use ouro_sim::device::{Cell, DeviceConfig};
 use ouro_sim::readout::read_mean_code;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// The probe lasts `2^(floor(log2 d) - PROBE_SHIFT)` cycles for a blind duration of `d` cycles to
-/// the target: between a quarter and a half of it. Shorter probes tell less (measured in
-/// `docs/BENCHMARKS.md`: a 1/32 probe lands 9 points fewer cells within ±50 %).
-pub const PROBE_SHIFT: i32 = 1;
-
-/// A pulse is predicted again at the next amplitude level while it would last longer than
-/// `1/ESCALATE` of the longest pulse: a faster level for slow cells (the accuracy is the same,
-/// the pulse time a fifth).
-pub const ESCALATE: u32 = 8;
+pub use ouro_core::probe::{ESCALATE, PROBE_SHIFT};
 
 /// The probe-then-predict method with a history-aware predictor, float and (when given)
 /// quantized.
@@ -114,13 +106,9 @@ impl<'a> ProbeThenPredict<'a> {
     }
 
     /// The probe's exponent `k` (the probe lasts `2^k` cycles) for a move the blind predictor
-    /// gives `log2_cycles` (Q6.10 bits) for: see the module docs.
+    /// gives `log2_cycles` (Q6.10 bits) for: see the module docs ([`ouro_core::probe`]).
     pub fn probe_exponent(log2_cycles: i16, max_cycles: u32) -> u32 {
-        let k_max = (max_cycles / crate::sequences::PROBE_MAX_FRACTION)
-            .max(1)
-            .ilog2();
-        let k = (i32::from(log2_cycles) >> ouro_core::qformat::ACT_FRAC) - PROBE_SHIFT;
-        (k.max(0) as u32).min(k_max)
+        ouro_core::probe::probe_exponent(log2_cycles, max_cycles)
     }
 
     /// The input words of the history network of polarity `p`, as the sequencer assembles
@@ -150,6 +138,38 @@ impl<'a> ProbeThenPredict<'a> {
             level: level as i32 * one,
         };
         golden.inputs_in(p, &s)
+    }
+
+    /// The quantized variant's programming pulse, as the sequencer decides it (the gateware's
+    /// model, `ouro_board::SequencerModel`, is tested against this): after a probe of `2^k`
+    /// cycles of polarity `probe` that took the cell from `code0` to `code1`, the polarity
+    /// towards `code_t`, the amplitude level (the first whose duration before the clamp is at
+    /// most `max_cycles / ESCALATE`, else the top one) and the clamped duration. `None` when
+    /// `code1` is the target (no pulse).
+    pub fn fixed_pulse(
+        golden: &GoldenPredictor,
+        probe: Polarity,
+        (code0, code1, code_t): (u16, u16, u16),
+        k: u32,
+        max_cycles: u32,
+    ) -> Option<(Polarity, usize, u32)> {
+        let p = Polarity::towards(code1, code_t)?;
+        let levels = golden
+            .qpredictor()
+            .levels
+            .as_ref()
+            .map_or(1, |l| l.get(p).len())
+            .max(1);
+        let mut out = (p, 0, 0);
+        for level in 0..levels {
+            let words = Self::words(golden, p, probe, (code0, code1, code_t), k, level);
+            let pr = golden.predict_inputs(p, &words, golden.limits());
+            out = (p, level, pr.cycles);
+            if pr.raw_cycles <= u64::from(ouro_core::probe::escalate_above(max_cycles)) {
+                break;
+            }
+        }
+        Some(out)
     }
 
     /// Program a copy of `cell` to `g_target_us`: probe, read, predict, pulse. The shot's
@@ -194,13 +214,8 @@ impl<'a> ProbeThenPredict<'a> {
         // there (at most 1/ESCALATE of the longest pulse).
         let choose = |level: usize| -> Option<(u32, bool)> {
             match variant {
-                Variant::Fixed => {
-                    let golden = self.fixed.as_ref()?;
-                    let words =
-                        Self::words(golden, p, blind.polarity, (code0, code1, code_t), k, level);
-                    let pr = golden.predict_inputs(p, &words, golden.limits());
-                    Some((pr.cycles, pr.raw_cycles <= u64::from(max / ESCALATE)))
-                }
+                // Decided by `fixed_pulse` below, as the sequencer decides it.
+                Variant::Fixed => None,
                 Variant::Float => {
                     let (g0, g1) = (board.us_of_code(code0), board.us_of_code(code1));
                     let s = Situation {
@@ -240,7 +255,20 @@ impl<'a> ProbeThenPredict<'a> {
             }
         };
         let mut choice = None;
+        if variant == Variant::Fixed {
+            let Some((_, level, cycles)) = self
+                .fixed
+                .as_ref()
+                .and_then(|g| Self::fixed_pulse(g, blind.polarity, (code0, code1, code_t), k, max))
+            else {
+                return probe;
+            };
+            choice = ladder.get(level).map(|&v| (v, cycles));
+        }
         for (level, &v) in ladder.iter().enumerate() {
+            if variant == Variant::Fixed {
+                break;
+            }
             let Some((cycles, short)) = choose(level) else {
                 return probe;
             };
@@ -272,23 +300,4 @@ pub enum Variant {
     /// from its true state after the probe (what the cycle-to-cycle walk after the probe
     /// leaves possible).
     Oracle,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_probe_is_a_power_of_two_a_quarter_to_a_half_of_the_blind_duration() {
-        let one = 1 << ouro_core::qformat::ACT_FRAC;
-        let k = |log2: i16| ProbeThenPredict::probe_exponent(log2, 131_072);
-        // 2^12.5 cycles: floor 12, minus 1: 2^11.
-        assert_eq!(k(12 * one + one / 2), 11);
-        assert_eq!(k(3 * one), 2);
-        // Short moves probe for one cycle; a negative log2 too.
-        assert_eq!(k(one), 0);
-        assert_eq!(k(-2 * one), 0);
-        // At most a quarter of the longest pulse: 131072 / 4 = 2^15.
-        assert_eq!(k(20 * one), 15);
-    }
 }

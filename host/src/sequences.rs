@@ -33,8 +33,7 @@ use rand::Rng;
 /// Most reads averaged into one reading.
 pub const MAX_READS: u32 = 16;
 
-/// The probe lasts at most this fraction of the board's longest pulse.
-pub const PROBE_MAX_FRACTION: u32 = 4;
+pub use ouro_core::probe::PROBE_MAX_FRACTION;
 
 /// Widest spread of [`Aim::Method`]'s pulses around the cell's time, octaves.
 pub const MAX_SPREAD_OCTAVES: f64 = 20.0;

@@ -204,6 +204,16 @@ pub fn two_set_config() -> Config {
     }
 }
 
+/// The shipped `nominal` predictor (`predictors/nominal.q.yaml`: 2 -> 16 -> 16 -> 1 per
+/// polarity with an input table per input), which the sequencer's table build runs.
+pub fn nominal_qpredictor() -> QPredictor {
+    QPredictor::from_yaml_str(
+        include_str!("../../predictors/nominal.q.yaml"),
+        "predictors/nominal.q.yaml",
+    )
+    .expect("the shipped nominal predictor is valid")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

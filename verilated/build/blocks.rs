@@ -8,8 +8,9 @@ use ouro_hdl::link::{Crc16, FrameRx, FrameTx, RxChain, UartRx, UartTx, CLOCKS_PE
 /// index 3, empty banks: the test loads them), the controller of every test configuration
 /// (with two weight sets for the two-set one), the drain of 3 and 8 lanes, exp2, the limits
 /// with the default configuration's synthesized ones, the clamp (of one and of two weight sets)
-/// and the ports; the sequencer with the default engine (`seq_core_default`) and its gain block
-/// (`scale`); and the host link's blocks (`link_*`, at 12 clocks per bit, and the UART receiver
+/// and the ports; the sequencer with the default engine (`seq_core_default`), with the two-set
+/// engine of probe-then-predict (`seq_core_twoset`) and with the shipped `nominal` predictor's
+/// engine and input tables (`seq_core_nominal`), and its gain block (`scale`); and the host link's blocks (`link_*`, at 12 clocks per bit, and the UART receiver
 /// at 7 too).
 pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, String)> {
     let v = |r: Result<String, ouro_hdl::HdlError>| r.expect("block Verilog");
@@ -61,6 +62,29 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
         v(ouro_hdl::block_verilog(
             ouro_hdl::sequencer::SequencerCore::new(q, 8).expect("sequencer core"),
             &top("seq_core_default"),
+        )),
+    ));
+    let two = ouro_testkit::configs::two_set_config();
+    out.push((
+        "seq_core_twoset".into(),
+        v(ouro_hdl::block_verilog(
+            ouro_hdl::sequencer::SequencerCore::two_sets(
+                [&two.q, two.set1.as_ref().expect("set 1")],
+                two.lanes,
+            )
+            .expect("two-set sequencer core"),
+            &top("seq_core_twoset"),
+        )),
+    ));
+    out.push((
+        "seq_core_nominal".into(),
+        v(ouro_hdl::block_verilog(
+            ouro_hdl::sequencer::SequencerCore::new(
+                &ouro_testkit::configs::nominal_qpredictor(),
+                8,
+            )
+            .expect("sequencer core with input tables"),
+            &top("seq_core_nominal"),
         )),
     ));
     out.push((

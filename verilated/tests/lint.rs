@@ -44,7 +44,12 @@ fn sequencer_verilog_is_lint_clean_with_documented_waivers() {
     if !require_verilator("lint sequencer") {
         return;
     }
-    for name in ["seq_core_default", "scale"] {
+    for name in [
+        "seq_core_default",
+        "seq_core_twoset",
+        "seq_core_nominal",
+        "scale",
+    ] {
         let b = ouro_verilated::BlockInfo::get(name).expect("block");
         if let Err(report) =
             ouro_verilated::lint::lint(Path::new(b.verilog), &format!("ouro_blk_{name}"))

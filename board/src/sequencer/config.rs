@@ -7,11 +7,26 @@ use ouro_core::Polarity;
 
 /// Whether the engine predicts the pulses of `mode`.
 pub fn is_neural(mode: Mode) -> bool {
-    matches!(mode, Mode::NeuralLoop | Mode::NeuralOneShot)
+    !matches!(mode, Mode::FixedWriteVerify | Mode::AdaptiveWriteVerify)
 }
 
 /// Largest duration a register holds (the gateware's 24-bit counters).
 pub const MAX_CYCLES: u32 = (1 << 24) - 1;
+
+/// Words of the board's table memory (one 16K x 16 SPRAM), which holds the `LOG2` table and
+/// the input tables (`LOAD_TABLE`).
+pub const TABLE_WORDS: u32 = 16_384;
+
+/// The modes of a build with one weight set (blind, or with input tables).
+pub const ONE_SET_MODES: &[Mode] = &[
+    Mode::NeuralLoop,
+    Mode::NeuralOneShot,
+    Mode::FixedWriteVerify,
+    Mode::AdaptiveWriteVerify,
+];
+
+/// The modes of the two-set build (blind set 0, history-aware set 1): every mode.
+pub const TWO_SET_MODES: &[Mode] = Mode::ALL;
 
 /// The sequencer's settings. [`SeqConfig::write`] checks every value as the gateware's command
 /// decoder does, so a refused write changes nothing.
@@ -41,6 +56,12 @@ pub struct SeqConfig {
     pub runtime_max_cycles: u32,
     /// Engine input offsets (reading, target), ADC codes.
     pub input_offsets: [u16; 2],
+    /// Word address of the `LOG2` table in the table memory.
+    pub log2_base: u16,
+    /// Word address of the input tables in the table memory.
+    pub input_table_base: u16,
+    /// The modes the build runs: a `MODE` write of any other is refused.
+    pub modes: &'static [Mode],
 }
 
 /// Index of a polarity in the per-polarity arrays.
@@ -52,11 +73,16 @@ pub(crate) fn pi(p: Polarity) -> usize {
 }
 
 impl SeqConfig {
-    /// The power-up settings: neural closed loop, 16 attempts, one conversion per
-    /// read, all DAC codes 0 (the host configures the amplitudes before programming), adaptive and
-    /// fixed durations of one cycle, no fine corrections, no run-time tightening, offsets
-    /// `input_offsets`.
+    /// The power-up settings of a build with one weight set ([`ONE_SET_MODES`]): neural closed
+    /// loop, 16 attempts, one conversion per read, all DAC codes 0 (the host configures the
+    /// amplitudes before programming), adaptive and fixed durations of one cycle, no fine
+    /// corrections, no run-time tightening, offsets `input_offsets`, both table bases 0.
     pub fn power_up(input_offsets: [u16; 2]) -> Self {
+        Self::power_up_with(input_offsets, ONE_SET_MODES)
+    }
+
+    /// The power-up settings of a build that runs `modes` (as [`SeqConfig::power_up`]).
+    pub fn power_up_with(input_offsets: [u16; 2], modes: &'static [Mode]) -> Self {
         Self {
             mode: Mode::NeuralLoop,
             max_attempts: 16,
@@ -70,14 +96,18 @@ impl SeqConfig {
             runtime_min_cycles: 0,
             runtime_max_cycles: MAX_CYCLES,
             input_offsets,
+            log2_base: 0,
+            input_table_base: 0,
+            modes,
         }
     }
 
-    /// Write register `id`. `adc_bits` bounds the tolerance and the offsets.
+    /// Write register `id`. `adc_bits` bounds the offsets and sizes the input tables.
     ///
     /// # Errors
-    /// [`BoardError::Setting`] for an unknown register or a value outside its range; nothing is
-    /// changed then.
+    /// [`BoardError::Setting`] for an unknown register, a value outside its range, a mode the
+    /// build does not run, or a table base whose table would end past the table memory
+    /// ([`TABLE_WORDS`]); nothing is changed then.
     pub fn write(&mut self, id: u8, value: u32, adc_bits: u32) -> Result<(), BoardError> {
         let bad = |name: &'static str, why: String| BoardError::Setting {
             name,
@@ -107,18 +137,39 @@ impl SeqConfig {
                 Err(bad(name, format!("0..{codes} ADC codes")))
             }
         };
+        let base = |name, len: u32| {
+            if u64::from(value) + u64::from(len) <= u64::from(TABLE_WORDS) {
+                Ok(value as u16)
+            } else {
+                Err(bad(
+                    name,
+                    format!(
+                        "the table of {len} words must end within the {TABLE_WORDS}-word table memory: 0..={}",
+                        TABLE_WORDS - len
+                    ),
+                ))
+            }
+        };
         match reg {
             Register::Mode => {
+                let modes = self.modes;
                 self.mode = u8::try_from(value)
                     .ok()
                     .and_then(Mode::from_code)
-                    .filter(|m| !matches!(m, Mode::ProbeOneShot | Mode::ProbeLoop))
+                    .filter(|m| modes.contains(m))
                     .ok_or_else(|| {
-                        bad(
-                            "MODE",
-                            "0 neural-loop, 1 neural-one-shot, 4 fixed-wv, 5 adaptive-wv (the probe modes 2 and 3 are not in the sequencer yet)".into(),
-                        )
+                        let runs: Vec<String> = modes
+                            .iter()
+                            .map(|m| format!("{} {m:?}", m.code()))
+                            .collect();
+                        bad("MODE", format!("this build runs {}", runs.join(", ")))
                     })?
+            }
+            Register::Log2Base => {
+                self.log2_base = base("LOG2_BASE", ouro_core::probe::LOG2_TABLE_WORDS as u32)?
+            }
+            Register::InputTableBase => {
+                self.input_table_base = base("INPUT_TABLE_BASE", input_tables_words(adc_bits))?
             }
             Register::MaxAttempts => {
                 if !(1..=255).contains(&value) {
@@ -156,6 +207,12 @@ impl SeqConfig {
     }
 }
 
+/// Words of the input tables of a predictor with them, for an ADC of `adc_bits`: one table of
+/// `2^adc_bits` words per input (the reading and the target) and polarity.
+pub fn input_tables_words(adc_bits: u32) -> u32 {
+    4u32.checked_shl(adc_bits).unwrap_or(u32::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,7 +221,11 @@ mod tests {
     fn every_protocol_register_is_taken_and_others_are_refused() {
         let mut c = SeqConfig::power_up([2048, 2048]);
         for &r in Register::ALL {
-            let v = if r == Register::Mode { 4 } else { 1 };
+            let v = match r {
+                Register::Mode => 4,
+                Register::InputTableBase => 0,
+                _ => 1,
+            };
             c.write(r.code(), v, 12).unwrap();
         }
         let before = c.clone();
@@ -179,6 +240,9 @@ mod tests {
             (0x05, 1 << 24),
             (0x06, 65536),
             (0x22, 4096),
+            (0x24, 12_289),
+            (0x25, 1),
+            (0x26, 0),
             (0x30, 1),
         ] {
             assert!(c.write(id, v, 12).is_err(), "{id:#x} = {v}");
@@ -188,5 +252,32 @@ mod tests {
         c.write(0x19, 1234, 12).unwrap();
         assert_eq!(c.mode, Mode::AdaptiveWriteVerify);
         assert_eq!(c.level_dac[1][1], 1234);
+        c.write(0x24, 12_288, 12).unwrap();
+        c.write(0x25, 0, 12).unwrap();
+        assert_eq!((c.log2_base, c.input_table_base), (12_288, 0));
+        // A smaller ADC's tables leave room above them.
+        c.write(0x25, 12_288, 10).unwrap();
+        assert!(c.write(0x25, 12_289, 10).is_err());
+    }
+
+    #[test]
+    fn a_build_refuses_the_modes_it_does_not_run() {
+        let mut one = SeqConfig::power_up([2048, 2048]);
+        let mut two = SeqConfig::power_up_with([2048, 2048], TWO_SET_MODES);
+        for m in Mode::ALL {
+            let runs = ONE_SET_MODES.contains(m);
+            assert_eq!(
+                one.write(0x01, u32::from(m.code()), 12).is_ok(),
+                runs,
+                "{m:?}"
+            );
+            two.write(0x01, u32::from(m.code()), 12).unwrap();
+            assert_eq!(two.mode, *m);
+        }
+        let before = one.clone();
+        let err = one.write(0x01, 2, 12).unwrap_err().to_string();
+        assert!(err.contains("this build runs 0 NeuralLoop"), "{err}");
+        assert_eq!(one, before);
+        assert!(two.write(0x01, 6, 12).is_err());
     }
 }

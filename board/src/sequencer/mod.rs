@@ -17,8 +17,10 @@
 //! | select the cell | select latency + 1 |
 //! | read (the average of `2^reads_log2` conversions) | read latency + 1 |
 //! | decide (tolerance, attempt limit, the next pulse) | [`DECIDE_CYCLES`] |
-//! | neural modes: write the engine's two input words, start it | [`PREDICT_SETUP_CYCLES`] |
-//! | neural modes: the prediction | engine latency + 1 |
+//! | a blind prediction: write the engine's two input words, start it | [`PREDICT_SETUP_CYCLES`] ([`TABLE_SETUP_CYCLES`] with input tables: two table reads first) |
+//! | a history prediction: write its five input words (one from the `LOG2` table), start it | [`HISTORY_SETUP_CYCLES`] |
+//! | a prediction again at the next amplitude level: write the level word, start it | [`ESCALATE_SETUP_CYCLES`] |
+//! | each prediction | engine latency + 1 |
 //! | pulse | pulse latency + 1 |
 //! | report | [`REPORT_CYCLES`] |
 //!
@@ -28,12 +30,23 @@
 //! believes), halved after an overshoot, between 2^-4 and 2^7; the product is clamped to the
 //! duration limits again.
 //!
+//! Probe-then-predict (modes 2 and 3, the two-set build [`SequencerModel::two_sets`]) is the
+//! method of `ouro_host::probe::ProbeThenPredict` (`docs/HDL.md`, "Probe, then predict"): the
+//! first decision sizes a probe of `2^k` cycles with the blind network (set 0) and applies it at
+//! level 0; the second predicts the pulse with the history-aware network (set 1) from the
+//! probe's change, looked up in the `LOG2` table of the table memory, repeating the prediction
+//! at the next amplitude level while its duration before the clamp is above
+//! `max_cycles / ESCALATE`. One shot (2) stops there (two pulses at most); the loop (3) goes on
+//! as the neural loop, the predicted pulse counting as its previous step for the gain.
+//!
 //! `total_cycles` in the record counts from the accept cycle to the report cycle, both included.
 
 mod config;
 mod model;
 
-pub use config::{is_neural, SeqConfig, MAX_CYCLES};
+pub use config::{
+    input_tables_words, is_neural, SeqConfig, MAX_CYCLES, ONE_SET_MODES, TABLE_WORDS, TWO_SET_MODES,
+};
 pub use model::{next_gain, scale, SequencerModel, GAIN_MAX, GAIN_MIN};
 pub use ouro_core::protocol::Mode;
 
@@ -43,9 +56,22 @@ pub use ouro_core::protocol::{Outcome, Record, RefusalReason as Refusal};
 pub const ACCEPT_CYCLES: u32 = 1;
 /// Cycles of one decision after a read.
 pub const DECIDE_CYCLES: u32 = 1;
-/// Cycles between the decision and the cycle that starts the engine (the second input word is
-/// written in the first, the engine started in the second).
+/// Cycles between the decision and the cycle that starts the engine for a blind prediction
+/// (the second input word is written in the first, the engine started in the second; the
+/// decision writes the first word).
 pub const PREDICT_SETUP_CYCLES: u32 = 2;
+/// As [`PREDICT_SETUP_CYCLES`] with input tables: the decision reads the reading's word from the
+/// table memory, the next cycle the target's; the two words are written as they arrive, then
+/// the engine is started.
+pub const TABLE_SETUP_CYCLES: u32 = 4;
+/// As [`PREDICT_SETUP_CYCLES`] for the history-aware network: the decision writes word 0 and
+/// reads the `LOG2` table; words 1 to 4 follow one a cycle (word 2 the table's), then the
+/// engine is started.
+pub const HISTORY_SETUP_CYCLES: u32 = 5;
+/// Cycles between a prediction's `done` cycle (counted in its latency) and the cycle that
+/// starts the engine again at the next amplitude level: the level word is written in the first,
+/// the engine started in the second.
+pub const ESCALATE_SETUP_CYCLES: u32 = 2;
 /// Cycles to write the record.
 pub const REPORT_CYCLES: u32 = 1;
 

@@ -1,67 +1,93 @@
 //! The sequencer's transaction-level model: per job, the same decisions, pulses and cycle counts
 //! as the gateware, computed step by step instead of cycle by cycle.
 
-use super::config::{pi, SeqConfig};
+use super::config::{pi, SeqConfig, TABLE_WORDS, TWO_SET_MODES};
 use super::{
-    Job, Mode, Outcome, Record, ACCEPT_CYCLES, DECIDE_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES,
+    Job, Mode, Outcome, Record, ACCEPT_CYCLES, DECIDE_CYCLES, ESCALATE_SETUP_CYCLES,
+    HISTORY_SETUP_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES, TABLE_SETUP_CYCLES,
 };
 use crate::frontend::Frontend;
 use crate::BoardError;
-use ouro_core::schema::{Feature, QPredictor};
+use ouro_core::qformat::ACT_FRAC;
+use ouro_core::schema::QPredictor;
 use ouro_core::Polarity;
-use ouro_nn::golden::{GoldenPredictor, Limits};
+use ouro_hdl::sequencer::build::{self, ProbeConstants};
+use ouro_nn::golden::{GoldenPredictor, Limits, Prediction};
 
-/// The sequencer with its engine: the predictor it was built with (or loaded), the engine's
-/// latency, and the settings.
+/// The history-aware weight set of a two-set build and its constants.
+#[derive(Debug, Clone)]
+struct History {
+    golden: GoldenPredictor,
+    constants: ProbeConstants,
+}
+
+/// The sequencer with its engine: the predictor(s) it was built with (or loaded), the engine's
+/// latency, the table memory, and the settings.
 #[derive(Debug, Clone)]
 pub struct SequencerModel {
     /// The settings (write them with [`SeqConfig::write`]).
     pub config: SeqConfig,
     engine: GoldenPredictor,
+    history: Option<History>,
+    tables: bool,
+    table: Vec<u16>,
     engine_latency: u32,
     adc_bits: u32,
 }
 
+fn predictor_error(e: ouro_hdl::HdlError) -> BoardError {
+    BoardError::Predictor(e.to_string())
+}
+
 impl SequencerModel {
-    /// The sequencer around an engine running `q` with `lanes` MAC lanes, at its power-up
-    /// settings (the offsets are `q`'s).
+    /// The sequencer around a one-set engine running `q` with `lanes` MAC lanes, at its
+    /// power-up settings (the offsets are `q`'s). A predictor with input tables takes its input
+    /// words from the table memory (load them with [`SequencerModel::load_table`]).
     ///
     /// # Errors
     /// [`BoardError::Predictor`] when `q` is not a blind predictor (inputs: the reading, then the
-    /// target), has input tables, or the engine cannot be built for it.
+    /// target), its tables do not fit the table memory, or the engine cannot be built for it.
     pub fn new(q: &QPredictor, lanes: usize) -> Result<Self, BoardError> {
-        if q.features != [Feature::GNow, Feature::GTarget] {
-            return Err(BoardError::Predictor(format!(
-                "its inputs are {:?}; the neural modes take g_now, g_target",
-                q.features
-            )));
-        }
-        if !q.networks.set.input_tables.is_empty() {
-            return Err(BoardError::Predictor(
-                "it has input tables, which the sequencer does not look up yet".into(),
-            ));
-        }
-        let codes = 1i64 << q.adc_bits;
-        let offsets: Vec<u16> = q
-            .input_offsets
-            .iter()
-            .map(|&o| {
-                u16::try_from(o)
-                    .ok()
-                    .filter(|&o| i64::from(o) < codes)
-                    .ok_or_else(|| {
-                        BoardError::Predictor(format!("input offset {o} is not an ADC code"))
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        let shape = ouro_hdl::EngineShape::new(q, lanes)
-            .map_err(|e| BoardError::Predictor(e.to_string()))?;
+        let offsets = build::check_one_set(q).map_err(predictor_error)?;
+        let shape = ouro_hdl::EngineShape::new(q, lanes).map_err(predictor_error)?;
         Ok(Self {
-            config: SeqConfig::power_up([offsets[0], offsets[1]]),
+            config: SeqConfig::power_up(offsets),
             engine: GoldenPredictor::new(q),
+            history: None,
+            tables: !q.networks.set.input_tables.is_empty(),
+            table: vec![0; TABLE_WORDS as usize],
             engine_latency: shape.latency_cycles() as u32,
             adc_bits: q.adc_bits,
         })
+    }
+
+    /// The sequencer around the two-set engine of probe-then-predict: `sets[0]` the blind
+    /// predictor embedded into the history-aware one's inputs (`ouro_nn::embed::embed`),
+    /// `sets[1]` the history-aware predictor; it runs every mode ([`TWO_SET_MODES`]).
+    ///
+    /// # Errors
+    /// [`BoardError::Predictor`] when the sets are not such a pair
+    /// (`ouro_hdl::sequencer::build::check_two_sets`) or the engine cannot be built for them.
+    pub fn two_sets(sets: [&QPredictor; 2], lanes: usize) -> Result<Self, BoardError> {
+        let (offsets, constants) = build::check_two_sets(sets).map_err(predictor_error)?;
+        let shape = ouro_hdl::EngineShape::with_sets(&sets, lanes).map_err(predictor_error)?;
+        Ok(Self {
+            config: SeqConfig::power_up_with(offsets, TWO_SET_MODES),
+            engine: GoldenPredictor::new(sets[0]),
+            history: Some(History {
+                golden: GoldenPredictor::new(sets[1]),
+                constants,
+            }),
+            tables: false,
+            table: vec![0; TABLE_WORDS as usize],
+            engine_latency: shape.latency_cycles() as u32,
+            adc_bits: sets[1].adc_bits,
+        })
+    }
+
+    /// The modes this build runs (a `MODE` write of another is refused).
+    pub fn modes(&self) -> &'static [Mode] {
+        self.config.modes
     }
 
     /// Write a register (see [`SeqConfig::write`]).
@@ -70,6 +96,30 @@ impl SequencerModel {
     /// As [`SeqConfig::write`].
     pub fn write(&mut self, id: u8, value: u32) -> Result<(), BoardError> {
         self.config.write(id, value, self.adc_bits)
+    }
+
+    /// Write `words` into the table memory from word `start` (`LOAD_TABLE`).
+    ///
+    /// # Errors
+    /// [`BoardError::Setting`] when the words would run past the table memory; nothing is
+    /// written then.
+    pub fn load_table(&mut self, start: u16, words: &[u16]) -> Result<(), BoardError> {
+        let start = usize::from(start);
+        let end = start + words.len();
+        if end > self.table.len() {
+            return Err(BoardError::Setting {
+                name: "LOAD_TABLE",
+                value: end as u64,
+                why: format!("the table memory has {TABLE_WORDS} words"),
+            });
+        }
+        self.table[start..end].copy_from_slice(words);
+        Ok(())
+    }
+
+    /// The table memory.
+    pub fn table(&self) -> &[u16] {
+        &self.table
     }
 
     /// The engine's latency, cycles.
@@ -85,8 +135,20 @@ impl SequencerModel {
         })
     }
 
-    /// The engine's two input words for a reading and a target: each code minus its offset.
-    pub fn input_words(&self, code: u16, target: u16) -> [i16; 2] {
+    /// The engine's two input words of the blind network of polarity `p` for a reading and a
+    /// target: each code minus its offset, or, with input tables, each code's word in its table
+    /// (the table memory at `INPUT_TABLE_BASE + (2p + i) * 2^adc_bits + code`).
+    pub fn input_words(&self, p: Polarity, code: u16, target: u16) -> [i16; 2] {
+        if self.tables {
+            let mask = (1usize << self.adc_bits) - 1;
+            let at = |i: usize, c: u16| {
+                let a = usize::from(self.config.input_table_base)
+                    + ((2 * pi(p) + i) << self.adc_bits)
+                    + (usize::from(c) & mask);
+                self.table[a % self.table.len()] as i16
+            };
+            return [at(0, code), at(1, target)];
+        }
         let o = self.config.input_offsets;
         [
             (i32::from(code) - i32::from(o[0])) as i16,
@@ -94,12 +156,74 @@ impl SequencerModel {
         ]
     }
 
-    /// Program one cell through `fe` (which must hold it): the record the gateware writes.
+    /// Cycles of one blind prediction: writing its input words, starting the engine, the
+    /// prediction.
+    fn blind_cost(&self) -> u32 {
+        let setup = if self.tables {
+            TABLE_SETUP_CYCLES
+        } else {
+            PREDICT_SETUP_CYCLES
+        };
+        setup + self.engine_latency + 1
+    }
+
+    /// The history-aware network's prediction of polarity `p` from the reading `code` and the
+    /// last pulse (its polarity, the reading before it, its log2 duration word), escalating the
+    /// level while the duration before the clamp is above `max_cycles / ESCALATE`: the
+    /// prediction, its level and the cycles spent.
+    fn history_prediction(
+        &self,
+        h: &History,
+        p: Polarity,
+        (last_p, before, last_log2): (Polarity, u16, i16),
+        code: u16,
+        target: u16,
+        limits: Limits,
+    ) -> (Prediction, usize, u32) {
+        let c = h.constants;
+        let d = i32::from(code) - i32::from(before);
+        let along = if last_p == Polarity::Set { d } else { -d };
+        let x = (along.max(0) as u32).max(c.floor_codes);
+        let log2_change =
+            self.table[(usize::from(self.config.log2_base) + x as usize) % self.table.len()];
+        let o = self.config.input_offsets;
+        let mut words = [
+            (i32::from(code) - i32::from(o[0])) as i16,
+            (i32::from(target) - i32::from(o[1])) as i16,
+            log2_change as i16,
+            last_log2,
+            0,
+        ];
+        let above = u64::from(ouro_core::probe::escalate_above(
+            h.golden.qpredictor().max_cycles,
+        ));
+        let mut spent = HISTORY_SETUP_CYCLES + self.engine_latency + 1;
+        let mut level = 0usize;
+        loop {
+            let pred = h.golden.predict_inputs(p, &words, limits);
+            if pred.raw_cycles > above && level + 1 < c.levels as usize {
+                level += 1;
+                words[4] = (level << ACT_FRAC) as i16;
+                spent += ESCALATE_SETUP_CYCLES + self.engine_latency + 1;
+            } else {
+                return (pred, level, spent);
+            }
+        }
+    }
+
+    /// Program one cell through `fe` (which must hold it): the record the gateware writes. The
+    /// target's bits above the ADC's are ignored (the command decoder refuses such a job).
     pub fn program(&self, fe: &mut dyn Frontend, job: Job) -> Record {
+        let record_target = job.target;
+        let job = Job {
+            target: job.target & ((1u32 << self.adc_bits) - 1) as u16,
+            ..job
+        };
         let c = &self.config;
         let limits = self.limits();
         let max_pulses = match c.mode {
             Mode::NeuralOneShot => 1,
+            Mode::ProbeOneShot => 2,
             _ => u16::from(c.max_attempts),
         };
         let mut total = ACCEPT_CYCLES;
@@ -115,6 +239,9 @@ impl SequencerModel {
         let mut last: Option<Polarity> = None;
         let mut last_err = 0u16;
         let mut gain = 0i8;
+        // Probe-then-predict: the last pulse (the probe, then each predicted one) as the history
+        // of the next prediction: its polarity, the reading before it, its log2 duration word.
+        let mut history = (Polarity::Set, 0u16, 0i16);
         let mut refusal = None;
         let outcome = loop {
             total = total.saturating_add(DECIDE_CYCLES);
@@ -126,20 +253,62 @@ impl SequencerModel {
             }
             let p = Polarity::towards(code, job.target).expect("outside the tolerance: not equal");
             let err = code.abs_diff(job.target);
-            let (cycles, dac) = match c.mode {
-                Mode::NeuralLoop | Mode::NeuralOneShot => {
+            let (cycles, dac) = match (c.mode, &self.history) {
+                (Mode::ProbeOneShot | Mode::ProbeLoop, Some(h)) if pulses == 0 => {
+                    // Size the probe with the blind network; apply it at level 0.
+                    total = total.saturating_add(self.blind_cost());
+                    let pred = self.engine.predict_inputs(
+                        p,
+                        &self.input_words(p, code, job.target),
+                        limits,
+                    );
+                    let k = ouro_core::probe::probe_exponent(
+                        pred.log2_cycles,
+                        h.golden.qpredictor().max_cycles,
+                    );
+                    history = (p, code, (k << ACT_FRAC) as i16);
+                    let cycles = (1u32 << k).clamp(limits.min_cycles, limits.max_cycles);
+                    (cycles, c.level_dac[pi(p)][0])
+                }
+                (Mode::ProbeOneShot | Mode::ProbeLoop, Some(h)) => {
+                    // Predict from the last pulse's change, escalating the level.
+                    let (pred, level, spent) =
+                        self.history_prediction(h, p, history, code, job.target, limits);
+                    total = total.saturating_add(spent);
+                    history = (p, code, pred.log2_cycles);
+                    (pred.cycles, c.level_dac[pi(p)][level])
+                }
+                (Mode::FixedWriteVerify | Mode::AdaptiveWriteVerify, _) => {
+                    let dac = c.fixed_dac[pi(p)];
+                    if c.mode == Mode::FixedWriteVerify {
+                        (c.fixed_cycles, dac)
+                    } else {
+                        duration = if pulses == 0 {
+                            c.adaptive_start_cycles
+                                .clamp(limits.min_cycles, limits.max_cycles)
+                        } else if last == Some(p) {
+                            duration.saturating_mul(2).min(limits.max_cycles)
+                        } else {
+                            (duration / 2).max(limits.min_cycles)
+                        };
+                        last = Some(p);
+                        (duration, dac)
+                    }
+                }
+                // The neural loop and one shot (the probe modes cannot be set without the
+                // history-aware set).
+                _ => {
                     if pulses > 0 {
                         gain = next_gain(gain, last == Some(p), err, last_err);
                     }
                     last = Some(p);
                     last_err = err;
-                    total = total
-                        .saturating_add(PREDICT_SETUP_CYCLES)
-                        .saturating_add(self.engine_latency)
-                        .saturating_add(1);
-                    let pred =
-                        self.engine
-                            .predict_inputs(p, &self.input_words(code, job.target), limits);
+                    total = total.saturating_add(self.blind_cost());
+                    let pred = self.engine.predict_inputs(
+                        p,
+                        &self.input_words(p, code, job.target),
+                        limits,
+                    );
                     let cycles =
                         scale(pred.cycles, gain).clamp(limits.min_cycles, limits.max_cycles);
                     let dac = if cycles <= c.fine_below_cycles {
@@ -148,23 +317,6 @@ impl SequencerModel {
                         c.level_dac[pi(p)][0]
                     };
                     (cycles, dac)
-                }
-                // The probe modes cannot be set (`SeqConfig::write` refuses them, as the
-                // command decoder does); the gateware would run them as fixed write and verify.
-                Mode::FixedWriteVerify | Mode::ProbeOneShot | Mode::ProbeLoop => {
-                    (c.fixed_cycles, c.fixed_dac[pi(p)])
-                }
-                Mode::AdaptiveWriteVerify => {
-                    duration = if pulses == 0 {
-                        c.adaptive_start_cycles
-                            .clamp(limits.min_cycles, limits.max_cycles)
-                    } else if last == Some(p) {
-                        duration.saturating_mul(2).min(limits.max_cycles)
-                    } else {
-                        (duration / 2).max(limits.min_cycles)
-                    };
-                    last = Some(p);
-                    (duration, c.fixed_dac[pi(p)])
                 }
             };
             let r = fe.pulse(p, dac, cycles);
@@ -184,7 +336,7 @@ impl SequencerModel {
         Record {
             row: job.row,
             col: job.col,
-            target: job.target,
+            target: record_target,
             final_code: code,
             outcome,
             pulses,

@@ -222,6 +222,13 @@ byte_enum!(
     InputOffset0 = 0x22,
     /// Offset subtracted from the target (an ADC code) to make the engine's input word 1.
     InputOffset1 = 0x23,
+    /// Word address of the `LOG2` table (4096 words, `LOG2[x] = log2_word(x)`) in the board's
+    /// table memory: the probe modes look the probe's change up in it.
+    Log2Base = 0x24,
+    /// Word address of the input tables (a predictor with input tables: `4 * 2^adc_bits` words,
+    /// the network of polarity `p`'s table of input `i` at `(2p + i) * 2^adc_bits`) in the
+    /// board's table memory.
+    InputTableBase = 0x25,
 });
 
 impl Register {
@@ -277,12 +284,12 @@ mod tests {
             assert_eq!(Opcode::try_from(o.code()).unwrap(), o);
         }
         assert_eq!(Opcode::ALL.len(), 10);
-        assert_eq!(Register::ALL.len(), 30);
+        assert_eq!(Register::ALL.len(), 32);
         for &r in Register::ALL {
             assert_eq!(Register::from_code(r.code()), Some(r));
         }
         for c in 0..=255u8 {
-            let known = matches!(c, 0x01 | 0x03..=0x0B | 0x10..=0x23);
+            let known = matches!(c, 0x01 | 0x03..=0x0B | 0x10..=0x25);
             assert_eq!(Register::from_code(c).is_some(), known, "{c:#x}");
         }
         assert_eq!(Register::level_dac_set(7), Some(Register::LevelDacSet7));

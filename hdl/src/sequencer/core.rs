@@ -1,14 +1,17 @@
 //! The sequencer with its predictor engine: what the board top puts between the command decoder
 //! and the front end.
 
+use super::build::SeqBuild;
 use super::Sequencer;
 use crate::engine::PredictorEngine;
 use ouro_core::schema::QPredictor;
 use rust_hdl::prelude::*;
 
-/// [`Sequencer`] wired to a [`PredictorEngine`]. The sequencer's settings, job and record ports
-/// and its front-end handshakes are this block's; the engine's load port is too (weights and the
-/// engine's run-time limits are loaded through it while the engine is idle).
+/// [`Sequencer`] wired to a [`PredictorEngine`] (one weight set, or the two of
+/// probe-then-predict). The sequencer's settings, job and record ports, its front-end
+/// handshakes and its table-memory read port are this block's; the engine's load port is too
+/// (weights and the engine's run-time limits are loaded through it while the engine is idle).
+/// Both builds have the same ports.
 #[derive(LogicBlock)]
 pub struct SequencerCore {
     /// Clock.
@@ -67,6 +70,12 @@ pub struct SequencerCore {
     pub pu_refused: Signal<In, bool>,
     /// Refusal reason.
     pub pu_reason: Signal<In, Bits<2>>,
+    /// Table memory read (one cycle); the sequencer owns the port whenever it is busy.
+    pub tb_rd: Signal<Out, bool>,
+    /// Table memory word address.
+    pub tb_addr: Signal<Out, Bits<14>>,
+    /// The word at the address of the last read, from the cycle after it until the next read.
+    pub tb_data: Signal<In, Bits<16>>,
     /// Record valid.
     pub res_valid: Signal<Out, bool>,
     /// Row.
@@ -106,26 +115,38 @@ pub struct SequencerCore {
 }
 
 impl SequencerCore {
-    /// The sequencer and an engine for `q` with `lanes` lanes; the sequencer's synthesized
-    /// limits and power-up input offsets are `q`'s.
+    /// The sequencer and a one-set engine for `q` with `lanes` lanes: a blind predictor, with
+    /// or without input tables ([`super::build::check_one_set`]); it runs
+    /// [`super::build::modes::ONE_SET`]. The sequencer's synthesized limits and power-up input
+    /// offsets are `q`'s.
     ///
     /// # Errors
-    /// As [`PredictorEngine::new`], and [`crate::HdlError::Unsupported`] for a predictor that is
-    /// not blind (g_now, g_target) or has input tables.
+    /// As [`PredictorEngine::new`] and [`super::build::check_one_set`].
     pub fn new(q: &QPredictor, lanes: usize) -> Result<Self, crate::HdlError> {
-        use ouro_core::schema::Feature;
-        if q.features != [Feature::GNow, Feature::GTarget]
-            || !q.networks.set.input_tables.is_empty()
-        {
-            return Err(crate::HdlError::Unsupported(
-                "the sequencer runs blind predictors (g_now, g_target) without input tables".into(),
-            ));
-        }
-        let off = |i: usize| {
-            u16::try_from(q.input_offsets[i])
-                .map_err(|_| crate::HdlError::Unsupported("input offsets must be ADC codes".into()))
-        };
-        Ok(Self {
+        let b = SeqBuild::one_set(q)?;
+        Ok(Self::with(&b, PredictorEngine::new(q, lanes)?))
+    }
+
+    /// The sequencer and the two-set engine of probe-then-predict with `lanes` lanes: `sets[0]`
+    /// the blind predictor embedded into the history-aware one's inputs
+    /// (`ouro_nn::embed::embed`), `sets[1]` the history-aware predictor
+    /// ([`super::build::check_two_sets`]); it runs every mode ([`super::build::modes::TWO_SETS`]).
+    ///
+    /// # Errors
+    /// As [`PredictorEngine::with_sets`] and [`super::build::check_two_sets`].
+    pub fn two_sets(sets: [&QPredictor; 2], lanes: usize) -> Result<Self, crate::HdlError> {
+        let b = SeqBuild::two_sets(sets)?;
+        Ok(Self::with(&b, PredictorEngine::with_sets(&sets, lanes)?))
+    }
+
+    /// The `MODE` values this build runs, as a mask (bit `m` for mode `m`; the gateware ignores
+    /// a write of another, and the command decoder refuses it).
+    pub fn modes(&self) -> u8 {
+        self.seq.modes()
+    }
+
+    fn with(b: &SeqBuild, engine: PredictorEngine) -> Self {
+        Self {
             clock: Default::default(),
             cfg_we: Default::default(),
             cfg_addr: Default::default(),
@@ -154,6 +175,9 @@ impl SequencerCore {
             pu_done: Default::default(),
             pu_refused: Default::default(),
             pu_reason: Default::default(),
+            tb_rd: Default::default(),
+            tb_addr: Default::default(),
+            tb_data: Default::default(),
             res_valid: Default::default(),
             res_row: Default::default(),
             res_col: Default::default(),
@@ -171,9 +195,9 @@ impl SequencerCore {
             eng_log2: Default::default(),
             eng_clamp_low: Default::default(),
             eng_clamp_high: Default::default(),
-            seq: Sequencer::new(q.min_cycles, q.max_cycles, [off(0)?, off(1)?]),
-            engine: PredictorEngine::new(q, lanes)?,
-        })
+            seq: Sequencer::new(b),
+            engine,
+        }
     }
 }
 
@@ -211,16 +235,23 @@ impl Logic for SequencerCore {
         self.seq.pu_done.next = self.pu_done.val();
         self.seq.pu_refused.next = self.pu_refused.val();
         self.seq.pu_reason.next = self.pu_reason.val();
+        self.tb_rd.next = self.seq.tb_rd.val();
+        self.tb_addr.next = self.seq.tb_addr.val();
+        self.seq.tb_data.next = self.tb_data.val();
         self.engine.in_we.next = self.seq.eng_in_we.val();
         self.engine.in_addr.next = self.seq.eng_in_addr.val();
         self.engine.in_data.next = self.seq.eng_in_data.val();
         self.engine.start.next = self.seq.eng_start.val();
         self.engine.polarity.next = self.seq.eng_polarity.val();
+        for s in 0..self.engine.set.len() {
+            self.engine.set[s].next = self.seq.eng_set[s].val();
+        }
         self.engine.ld_we.next = self.ld_we.val();
         self.engine.ld_addr.next = self.ld_addr.val();
         self.engine.ld_data.next = self.ld_data.val();
         self.seq.eng_done.next = self.engine.done.val();
         self.seq.eng_cycles.next = self.engine.cycles.val();
+        self.seq.eng_log2.next = self.engine.log2_cycles.val();
         self.res_valid.next = self.seq.res_valid.val();
         self.res_row.next = self.seq.res_row.val();
         self.res_col.next = self.seq.res_col.val();

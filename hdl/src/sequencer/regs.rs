@@ -1,6 +1,7 @@
 //! The sequencer's settings registers, written by the command decoder (`CONFIGURE`), and the
 //! effective duration limits they give.
 
+use super::build::SeqBuild;
 use crate::engine::c;
 use rust_hdl::prelude::*;
 
@@ -26,9 +27,9 @@ pub mod id {
     pub const FINE_DAC_RESET: u8 = 0x0A;
     /// Predictions of at most this many cycles go at the fine amplitude.
     pub const FINE_BELOW_CYCLES: u8 = 0x0B;
-    /// Amplitude level 0, SET.
+    /// Amplitude level 0, SET (level `n` is `LEVEL0_DAC_SET + n`).
     pub const LEVEL0_DAC_SET: u8 = 0x10;
-    /// Amplitude level 0, RESET.
+    /// Amplitude level 0, RESET (level `n` is `LEVEL0_DAC_RESET + n`).
     pub const LEVEL0_DAC_RESET: u8 = 0x18;
     /// Run-time minimum duration.
     pub const RUNTIME_MIN_CYCLES: u8 = 0x20;
@@ -38,14 +39,22 @@ pub mod id {
     pub const INPUT_OFFSET_0: u8 = 0x22;
     /// Offset of input word 1 (the target).
     pub const INPUT_OFFSET_1: u8 = 0x23;
+    /// Word address of the `LOG2` table.
+    pub const LOG2_BASE: u8 = 0x24;
+    /// Word address of the input tables.
+    pub const INPUT_TABLE_BASE: u8 = 0x25;
 }
 
 /// The settings registers. A write (`we`, `addr`, `data`) is performed on the next edge; the
-/// command decoder has checked its range (no register is wider than the 24 bits of `data`). Power-up values: neural loop, 16 attempts, one
-/// conversion per read, fixed and first adaptive durations of one cycle, DAC codes 0, no fine
-/// corrections, no run-time tightening, the build's input offsets. The effective limits
-/// (`eff_min`, `eff_max`: the synthesized ones tightened by the run-time registers, as
-/// `Limits::tighten`) follow a write after two edges.
+/// command decoder has checked its range (no register is wider than the 24 bits of `data`),
+/// except that a `MODE` the build does not run is ignored here too. Power-up values: neural
+/// loop, 16 attempts, one conversion per read, fixed and first adaptive durations of one cycle,
+/// DAC codes 0, no fine corrections, no run-time tightening, the build's input offsets, table
+/// bases 0. A build keeps only the registers it uses: the amplitude levels of its ladder (level
+/// 0 only without probe-then-predict), the `LOG2` base with probe-then-predict, the input
+/// tables' base with input tables. The effective limits (`eff_min`, `eff_max`: the synthesized
+/// ones tightened by the run-time registers, as `Limits::tighten`) follow a write after two
+/// edges.
 #[derive(LogicBlock)]
 pub struct SeqRegs {
     /// Clock.
@@ -64,26 +73,30 @@ pub struct SeqRegs {
     pub reads_log2: Signal<Out, Bits<3>>,
     /// Fixed duration.
     pub fixed_cycles: Signal<Out, Bits<24>>,
-    /// Write-and-verify DAC codes.
-    pub fixed_dac_set: Signal<Out, Bits<16>>,
-    /// Write-and-verify DAC codes.
-    pub fixed_dac_reset: Signal<Out, Bits<16>>,
     /// First adaptive duration.
     pub adaptive_start: Signal<Out, Bits<24>>,
-    /// Fine DAC codes.
+    /// Write-and-verify DAC code, SET.
+    pub fixed_dac_set: Signal<Out, Bits<16>>,
+    /// Write-and-verify DAC code, RESET.
+    pub fixed_dac_reset: Signal<Out, Bits<16>>,
+    /// Fine DAC code, SET.
     pub fine_dac_set: Signal<Out, Bits<16>>,
-    /// Fine DAC codes.
+    /// Fine DAC code, RESET.
     pub fine_dac_reset: Signal<Out, Bits<16>>,
+    /// The amplitude levels' DAC codes, SET (one per level of the build).
+    pub level_set: Vec<Signal<Out, Bits<16>>>,
+    /// The amplitude levels' DAC codes, RESET.
+    pub level_reset: Vec<Signal<Out, Bits<16>>>,
     /// Fine threshold, cycles.
     pub fine_below: Signal<Out, Bits<24>>,
-    /// Level-0 DAC codes.
-    pub level0_set: Signal<Out, Bits<16>>,
-    /// Level-0 DAC codes.
-    pub level0_reset: Signal<Out, Bits<16>>,
     /// Input offsets.
     pub offset0: Signal<Out, Bits<16>>,
     /// Input offsets.
     pub offset1: Signal<Out, Bits<16>>,
+    /// Word address of the `LOG2` table.
+    pub log2_base: Signal<Out, Bits<14>>,
+    /// Word address of the input tables.
+    pub table_base: Signal<Out, Bits<14>>,
     /// Effective minimum duration.
     pub eff_min: Signal<Out, Bits<24>>,
     /// Effective maximum duration.
@@ -98,16 +111,23 @@ pub struct SeqRegs {
     a_fns: Constant<Bits<8>>,
     a_fnr: Constant<Bits<8>>,
     a_fbelow: Constant<Bits<8>>,
-    a_l0s: Constant<Bits<8>>,
-    a_l0r: Constant<Bits<8>>,
+    a_ls: Vec<Constant<Bits<8>>>,
+    a_lr: Vec<Constant<Bits<8>>>,
     a_rtmin: Constant<Bits<8>>,
     a_rtmax: Constant<Bits<8>>,
     a_off0: Constant<Bits<8>>,
     a_off1: Constant<Bits<8>>,
+    a_log2: Constant<Bits<8>>,
+    a_tbase: Constant<Bits<8>>,
+    has_log2: Constant<bool>,
+    has_tables: Constant<bool>,
+    modes: Constant<Bits<8>>,
     syn_min: Constant<Bits<24>>,
     syn_max: Constant<Bits<24>>,
+    dur_mask: Constant<Bits<24>>,
     mode_r: DFF<Bits<3>>,
     max_attempts_r: DFFWithInit<Bits<16>>,
+    mask_attempts: Constant<Bits<16>>,
     reads_r: DFF<Bits<3>>,
     fixed_r: DFFWithInit<Bits<24>>,
     fds_r: DFF<Bits<16>>,
@@ -116,24 +136,30 @@ pub struct SeqRegs {
     fns_r: DFF<Bits<16>>,
     fnr_r: DFF<Bits<16>>,
     fbelow_r: DFF<Bits<24>>,
-    l0s_r: DFF<Bits<16>>,
-    l0r_r: DFF<Bits<16>>,
+    ls_r: Vec<DFF<Bits<16>>>,
+    lr_r: Vec<DFF<Bits<16>>>,
     rtmin_r: DFF<Bits<24>>,
     rtmax_r: DFFWithInit<Bits<24>>,
     off0_r: DFFWithInit<Bits<16>>,
     off1_r: DFFWithInit<Bits<16>>,
+    log2_r: DFF<Bits<14>>,
+    tbase_r: DFF<Bits<14>>,
     // Effective limits: stage 1 bounds the run-time values by the synthesized ones, stage 2
     // orders them.
     lo1: DFF<Bits<24>>,
     hi1: DFF<Bits<24>>,
     lo2: DFF<Bits<24>>,
     hi2: DFF<Bits<24>>,
+    mode_ok: Signal<Local, bool>,
 }
 
 impl SeqRegs {
-    /// The registers of a sequencer whose synthesized duration limits are `syn_min..=syn_max`
-    /// cycles and whose engine's input offsets are `offsets` at power-up.
-    pub fn new(syn_min: u32, syn_max: u32, offsets: [u16; 2]) -> Self {
+    /// The registers of a sequencer build.
+    pub fn new(b: &SeqBuild) -> Self {
+        let levels = b.levels() as usize;
+        let a = |id: u8| c::<8>(u64::from(id));
+        // Every duration limit is at most the synthesized maximum: its bits above that are 0.
+        let dur_bits = 32 - b.syn_max.max(1).leading_zeros();
         Self {
             clock: Default::default(),
             we: Default::default(),
@@ -143,38 +169,51 @@ impl SeqRegs {
             max_attempts: Default::default(),
             reads_log2: Default::default(),
             fixed_cycles: Default::default(),
+            adaptive_start: Default::default(),
             fixed_dac_set: Default::default(),
             fixed_dac_reset: Default::default(),
-            adaptive_start: Default::default(),
             fine_dac_set: Default::default(),
             fine_dac_reset: Default::default(),
+            level_set: (0..levels).map(|_| Default::default()).collect(),
+            level_reset: (0..levels).map(|_| Default::default()).collect(),
             fine_below: Default::default(),
-            level0_set: Default::default(),
-            level0_reset: Default::default(),
             offset0: Default::default(),
             offset1: Default::default(),
+            log2_base: Default::default(),
+            table_base: Default::default(),
             eff_min: Default::default(),
             eff_max: Default::default(),
-            a_mode: c(u64::from(id::MODE)),
-            a_max_attempts: c(u64::from(id::MAX_ATTEMPTS)),
-            a_reads: c(u64::from(id::READS_LOG2)),
-            a_fixed: c(u64::from(id::FIXED_CYCLES)),
-            a_fds: c(u64::from(id::FIXED_DAC_SET)),
-            a_fdr: c(u64::from(id::FIXED_DAC_RESET)),
-            a_astart: c(u64::from(id::ADAPTIVE_START_CYCLES)),
-            a_fns: c(u64::from(id::FINE_DAC_SET)),
-            a_fnr: c(u64::from(id::FINE_DAC_RESET)),
-            a_fbelow: c(u64::from(id::FINE_BELOW_CYCLES)),
-            a_l0s: c(u64::from(id::LEVEL0_DAC_SET)),
-            a_l0r: c(u64::from(id::LEVEL0_DAC_RESET)),
-            a_rtmin: c(u64::from(id::RUNTIME_MIN_CYCLES)),
-            a_rtmax: c(u64::from(id::RUNTIME_MAX_CYCLES)),
-            a_off0: c(u64::from(id::INPUT_OFFSET_0)),
-            a_off1: c(u64::from(id::INPUT_OFFSET_1)),
-            syn_min: c(u64::from(syn_min)),
-            syn_max: c(u64::from(syn_max)),
+            a_mode: a(id::MODE),
+            a_max_attempts: a(id::MAX_ATTEMPTS),
+            a_reads: a(id::READS_LOG2),
+            a_fixed: a(id::FIXED_CYCLES),
+            a_fds: a(id::FIXED_DAC_SET),
+            a_fdr: a(id::FIXED_DAC_RESET),
+            a_astart: a(id::ADAPTIVE_START_CYCLES),
+            a_fns: a(id::FINE_DAC_SET),
+            a_fnr: a(id::FINE_DAC_RESET),
+            a_fbelow: a(id::FINE_BELOW_CYCLES),
+            a_ls: (0..levels as u8)
+                .map(|l| a(id::LEVEL0_DAC_SET + l))
+                .collect(),
+            a_lr: (0..levels as u8)
+                .map(|l| a(id::LEVEL0_DAC_RESET + l))
+                .collect(),
+            a_rtmin: a(id::RUNTIME_MIN_CYCLES),
+            a_rtmax: a(id::RUNTIME_MAX_CYCLES),
+            a_off0: a(id::INPUT_OFFSET_0),
+            a_off1: a(id::INPUT_OFFSET_1),
+            a_log2: a(id::LOG2_BASE),
+            a_tbase: a(id::INPUT_TABLE_BASE),
+            has_log2: Constant::new(b.probe.is_some()),
+            has_tables: Constant::new(b.tables),
+            modes: c(u64::from(b.modes())),
+            syn_min: c(u64::from(b.syn_min)),
+            syn_max: c(u64::from(b.syn_max)),
+            dur_mask: c((1u64 << dur_bits) - 1),
             mode_r: Default::default(),
             max_attempts_r: DFFWithInit::new(16.into()),
+            mask_attempts: c(0xFF),
             reads_r: Default::default(),
             fixed_r: DFFWithInit::new(1.into()),
             fds_r: Default::default(),
@@ -183,16 +222,19 @@ impl SeqRegs {
             fns_r: Default::default(),
             fnr_r: Default::default(),
             fbelow_r: Default::default(),
-            l0s_r: Default::default(),
-            l0r_r: Default::default(),
+            ls_r: (0..levels).map(|_| Default::default()).collect(),
+            lr_r: (0..levels).map(|_| Default::default()).collect(),
             rtmin_r: Default::default(),
             rtmax_r: DFFWithInit::new(0xFF_FFFF.into()),
-            off0_r: DFFWithInit::new(u64::from(offsets[0]).into()),
-            off1_r: DFFWithInit::new(u64::from(offsets[1]).into()),
+            off0_r: DFFWithInit::new(u64::from(b.offsets[0]).into()),
+            off1_r: DFFWithInit::new(u64::from(b.offsets[1]).into()),
+            log2_r: Default::default(),
+            tbase_r: Default::default(),
             lo1: Default::default(),
             hi1: Default::default(),
             lo2: Default::default(),
             hi2: Default::default(),
+            mode_ok: Default::default(),
         }
     }
 }
@@ -219,23 +261,35 @@ impl Logic for SeqRegs {
             fns_r,
             fnr_r,
             fbelow_r,
-            l0s_r,
-            l0r_r,
             rtmin_r,
             rtmax_r,
             off0_r,
             off1_r,
+            log2_r,
+            tbase_r,
             lo1,
             hi1,
             lo2,
             hi2
         );
+        for l in 0..self.ls_r.len() {
+            self.ls_r[l].clock.next = self.clock.val();
+            self.lr_r[l].clock.next = self.clock.val();
+            self.ls_r[l].d.next = self.ls_r[l].q.val();
+            self.lr_r[l].d.next = self.lr_r[l].q.val();
+        }
+        // The mode's bit in the build's mask.
+        self.mode_ok.next = self
+            .modes
+            .val()
+            .get_bit(self.data.val().get_bits::<3>(0).index());
         if self.we.val() {
-            if self.addr.val() == self.a_mode.val() {
+            if (self.addr.val() == self.a_mode.val()) & self.mode_ok.val() {
                 self.mode_r.d.next = self.data.val().get_bits::<3>(0);
             }
             if self.addr.val() == self.a_max_attempts.val() {
-                self.max_attempts_r.d.next = self.data.val().get_bits::<16>(0);
+                self.max_attempts_r.d.next =
+                    self.data.val().get_bits::<16>(0) & self.mask_attempts.val();
             }
             if self.addr.val() == self.a_reads.val() {
                 self.reads_r.d.next = self.data.val().get_bits::<3>(0);
@@ -261,11 +315,13 @@ impl Logic for SeqRegs {
             if self.addr.val() == self.a_fbelow.val() {
                 self.fbelow_r.d.next = self.data.val();
             }
-            if self.addr.val() == self.a_l0s.val() {
-                self.l0s_r.d.next = self.data.val().get_bits::<16>(0);
-            }
-            if self.addr.val() == self.a_l0r.val() {
-                self.l0r_r.d.next = self.data.val().get_bits::<16>(0);
+            for l in 0..self.ls_r.len() {
+                if self.addr.val() == self.a_ls[l].val() {
+                    self.ls_r[l].d.next = self.data.val().get_bits::<16>(0);
+                }
+                if self.addr.val() == self.a_lr[l].val() {
+                    self.lr_r[l].d.next = self.data.val().get_bits::<16>(0);
+                }
             }
             if self.addr.val() == self.a_rtmin.val() {
                 self.rtmin_r.d.next = self.data.val();
@@ -279,38 +335,49 @@ impl Logic for SeqRegs {
             if self.addr.val() == self.a_off1.val() {
                 self.off1_r.d.next = self.data.val().get_bits::<16>(0);
             }
+            if (self.addr.val() == self.a_log2.val()) & self.has_log2.val() {
+                self.log2_r.d.next = self.data.val().get_bits::<14>(0);
+            }
+            if (self.addr.val() == self.a_tbase.val()) & self.has_tables.val() {
+                self.tbase_r.d.next = self.data.val().get_bits::<14>(0);
+            }
         }
-        // min = max(syn_min, min(rt_min, syn_max)); max = max(min(syn_max, rt_max), min).
-        self.lo1.d.next = self.rtmin_r.q.val();
+        // min = max(syn_min, min(rt_min, syn_max)); max = max(min(syn_max, rt_max), min). Each
+        // is at most syn_max: masked to its bits, so that synthesis drops the bits above.
+        self.lo1.d.next = self.rtmin_r.q.val() & self.dur_mask.val();
         if self.rtmin_r.q.val() > self.syn_max.val() {
             self.lo1.d.next = self.syn_max.val();
         }
-        self.hi1.d.next = self.rtmax_r.q.val();
+        self.hi1.d.next = self.rtmax_r.q.val() & self.dur_mask.val();
         if self.rtmax_r.q.val() > self.syn_max.val() {
             self.hi1.d.next = self.syn_max.val();
         }
-        self.lo2.d.next = self.lo1.q.val();
+        self.lo2.d.next = self.lo1.q.val() & self.dur_mask.val();
         if self.lo1.q.val() < self.syn_min.val() {
             self.lo2.d.next = self.syn_min.val();
         }
-        self.hi2.d.next = self.hi1.q.val();
+        self.hi2.d.next = self.hi1.q.val() & self.dur_mask.val();
         if self.hi1.q.val() < self.lo2.q.val() {
-            self.hi2.d.next = self.lo2.q.val();
+            self.hi2.d.next = self.lo2.q.val() & self.dur_mask.val();
         }
+        for l in 0..self.ls_r.len() {
+            self.level_set[l].next = self.ls_r[l].q.val();
+            self.level_reset[l].next = self.lr_r[l].q.val();
+        }
+        self.fixed_dac_set.next = self.fds_r.q.val();
+        self.fixed_dac_reset.next = self.fdr_r.q.val();
+        self.fine_dac_set.next = self.fns_r.q.val();
+        self.fine_dac_reset.next = self.fnr_r.q.val();
         self.mode.next = self.mode_r.q.val();
         self.max_attempts.next = self.max_attempts_r.q.val();
         self.reads_log2.next = self.reads_r.q.val();
         self.fixed_cycles.next = self.fixed_r.q.val();
-        self.fixed_dac_set.next = self.fds_r.q.val();
-        self.fixed_dac_reset.next = self.fdr_r.q.val();
         self.adaptive_start.next = self.astart_r.q.val();
-        self.fine_dac_set.next = self.fns_r.q.val();
-        self.fine_dac_reset.next = self.fnr_r.q.val();
         self.fine_below.next = self.fbelow_r.q.val();
-        self.level0_set.next = self.l0s_r.q.val();
-        self.level0_reset.next = self.l0r_r.q.val();
         self.offset0.next = self.off0_r.q.val();
         self.offset1.next = self.off1_r.q.val();
+        self.log2_base.next = self.log2_r.q.val();
+        self.table_base.next = self.tbase_r.q.val();
         self.eff_min.next = self.lo2.q.val();
         self.eff_max.next = self.hi2.q.val();
     }
@@ -340,8 +407,20 @@ mod tests {
             (id::RUNTIME_MAX_CYCLES, R::RtMaxCycles),
             (id::INPUT_OFFSET_0, R::InputOffset0),
             (id::INPUT_OFFSET_1, R::InputOffset1),
+            (id::LOG2_BASE, R::Log2Base),
+            (id::INPUT_TABLE_BASE, R::InputTableBase),
         ] {
             assert_eq!(mine, theirs.code(), "{theirs:?}");
+        }
+        for l in 0..8u8 {
+            assert_eq!(
+                Some(id::LEVEL0_DAC_SET + l),
+                R::level_dac_set(usize::from(l)).map(R::code)
+            );
+            assert_eq!(
+                Some(id::LEVEL0_DAC_RESET + l),
+                R::level_dac_reset(usize::from(l)).map(R::code)
+            );
         }
     }
 }

@@ -8,8 +8,9 @@ use rust_hdl::prelude::*;
 pub const GAIN_ONE: u64 = 4;
 
 /// `out = clamp(cycles * 2^(gain - 4), min, max)`, combinational: `gain` is 0..=11 (a power of
-/// two from 2^-4 to 2^7); a left shift saturates at 2^24 - 1, a right shift drops the
-/// remainder.
+/// two from 2^-4 to 2^7); a product of 2^24 or more saturates at 2^24 - 1, a division drops the
+/// remainder. One left shift computes both: `(cycles << gain) >> 4` on 36 bits, whose bits
+/// 35..28 tell the saturation.
 #[derive(LogicBlock)]
 pub struct Scale {
     /// The duration, cycles.
@@ -22,14 +23,9 @@ pub struct Scale {
     pub max: Signal<In, Bits<24>>,
     /// The scaled and clamped duration.
     pub out: Signal<Out, Bits<24>>,
-    one: Constant<Bits<4>>,
     all24: Constant<Bits<24>>,
     zero8: Constant<Bits<8>>,
-    sh_up: Signal<Local, Bits<4>>,
-    sh_down: Signal<Local, Bits<4>>,
-    wide: Signal<Local, Bits<32>>,
-    up: Signal<Local, Bits<24>>,
-    down: Signal<Local, Bits<24>>,
+    wide: Signal<Local, Bits<36>>,
     shifted: Signal<Local, Bits<24>>,
 }
 
@@ -42,14 +38,9 @@ impl Scale {
             min: Default::default(),
             max: Default::default(),
             out: Default::default(),
-            one: c(GAIN_ONE),
             all24: c(0xFF_FFFF),
             zero8: c(0),
-            sh_up: Default::default(),
-            sh_down: Default::default(),
             wide: Default::default(),
-            up: Default::default(),
-            down: Default::default(),
             shifted: Default::default(),
         }
     }
@@ -70,17 +61,10 @@ impl std::fmt::Debug for Scale {
 impl Logic for Scale {
     #[hdl_gen]
     fn update(&mut self) {
-        self.sh_up.next = self.gain.val() - self.one.val();
-        self.sh_down.next = self.one.val() - self.gain.val();
-        self.wide.next = bit_cast::<32, 24>(self.cycles.val()) << self.sh_up.val();
-        self.up.next = self.wide.val().get_bits::<24>(0);
-        if self.wide.val().get_bits::<8>(24) != self.zero8.val() {
-            self.up.next = self.all24.val();
-        }
-        self.down.next = self.cycles.val() >> self.sh_down.val();
-        self.shifted.next = self.up.val();
-        if self.gain.val() < self.one.val() {
-            self.shifted.next = self.down.val();
+        self.wide.next = bit_cast::<36, 24>(self.cycles.val()) << self.gain.val();
+        self.shifted.next = self.wide.val().get_bits::<24>(4);
+        if self.wide.val().get_bits::<8>(28) != self.zero8.val() {
+            self.shifted.next = self.all24.val();
         }
         self.out.next = self.shifted.val();
         if self.shifted.val() < self.min.val() {
