@@ -54,8 +54,9 @@ impl BoardModel {
                 Response::LoadWeights { tag }
             }
             Request::LoadTable { start, words, .. } => {
-                let start = usize::from(start);
-                self.table[start..start + words.len()].copy_from_slice(&words);
+                self.seq
+                    .load_table(start, &words)
+                    .expect("the board rules checked the table's end");
                 Response::LoadTable { tag }
             }
             Request::Program { cells, .. } => {
@@ -140,8 +141,12 @@ impl BoardModel {
             .predictor(&self.shape, 0, &self.build)
             .expect("an image of the build's shape encodes a valid predictor");
         let config = self.seq.config.clone();
+        let table = self.seq.table().to_vec();
         self.seq = SequencerModel::new(&self.predictor, self.shape.lanes)
             .expect("the loaded predictor differs from the build's only in its values");
         self.seq.config = config;
+        self.seq
+            .load_table(0, &table)
+            .expect("the table memory's own contents fit it");
     }
 }

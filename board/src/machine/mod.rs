@@ -22,7 +22,7 @@ use ouro_core::protocol::{
     Failure, Identity, Opcode, ProtocolError, Request, Response, RESPONSE_BIT,
 };
 use ouro_core::schema::QPredictor;
-use ouro_hdl::identity::{RESULT_CAPACITY, TABLE_WORDS};
+use ouro_hdl::identity::RESULT_CAPACITY;
 use ouro_hdl::{EngineShape, MemImage};
 use ouro_sim::device::{Cell, DeviceConfig};
 use std::collections::VecDeque;
@@ -46,7 +46,6 @@ pub struct BoardModel {
     handshake: bool,
     queue: VecDeque<Job>,
     results: VecDeque<Record>,
-    table: Vec<u16>,
     cycles: u64,
 }
 
@@ -88,7 +87,6 @@ impl BoardModel {
             handshake: false,
             queue: VecDeque::new(),
             results: VecDeque::new(),
-            table: vec![0; TABLE_WORDS],
             cycles: 0,
         })
     }
@@ -208,7 +206,7 @@ impl BoardModel {
 
     /// The table memory (LOAD_TABLE).
     pub fn table(&self) -> &[u16] {
-        &self.table
+        self.seq.table()
     }
 
     /// The engine's memories as loaded (LOAD_WEIGHTS).

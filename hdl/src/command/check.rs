@@ -71,6 +71,10 @@ pub struct ItemCheck {
     r_rtmax: Constant<Bits<8>>,
     r_off0: Constant<Bits<8>>,
     r_off1: Constant<Bits<8>>,
+    r_log2: Constant<Bits<8>>,
+    r_intab: Constant<Bits<8>>,
+    log2_base_max: Constant<Bits<32>>,
+    input_base_max: Constant<Bits<32>>,
     cfg_ok: Signal<Local, bool>,
     lw_ok: Signal<Local, bool>,
     pr_ok: Signal<Local, bool>,
@@ -148,6 +152,10 @@ impl ItemCheck {
             r_rtmax: r(R::RtMaxCycles),
             r_off0: r(R::InputOffset0),
             r_off1: r(R::InputOffset1),
+            r_log2: r(R::Log2Base),
+            r_intab: r(R::InputTableBase),
+            log2_base_max: b(u64::from(build.log2_base_max)),
+            input_base_max: b(u64::from(build.input_base_max)),
             cfg_ok: Default::default(),
             lw_ok: Default::default(),
             pr_ok: Default::default(),
@@ -214,6 +222,12 @@ impl Logic for ItemCheck {
             | (self.reg_id.val().get_bits::<4>(4) == self.k1_4.val())
         {
             self.cfg_ok.next = self.is16.val();
+        }
+        if self.reg_id.val() == self.r_log2.val() {
+            self.cfg_ok.next = self.value.val() <= self.log2_base_max.val();
+        }
+        if self.reg_id.val() == self.r_intab.val() {
+            self.cfg_ok.next = self.value.val() <= self.input_base_max.val();
         }
         if (self.reg_id.val() == self.r_off0.val()) | (self.reg_id.val() == self.r_off1.val()) {
             self.cfg_ok.next = self.value.val() < self.code_limit32.val();

@@ -49,6 +49,10 @@ pub struct Build {
     pub frac_depth: usize,
     /// The MODE values the sequencer runs, bit `m` for mode `m`.
     pub modes: u8,
+    /// The largest LOG2_BASE: the table memory's words less the `LOG2` table's.
+    pub log2_base_max: u32,
+    /// The largest INPUT_TABLE_BASE: the table memory's words less the input tables'.
+    pub input_base_max: u32,
     /// The IDENTIFY data (36 bytes).
     pub identity: [u8; 36],
 }

@@ -7,7 +7,7 @@ mod leds;
 
 pub use leds::Leds;
 
-use crate::command::{Build, Decoder, JobQueue, ResultStore};
+use crate::command::{Build, Decoder, JobQueue, ResultStore, TABLE_WORDS};
 use crate::frontend::{CellReader, CellSelect, PulseLimits, Pulser};
 use crate::link::{FrameTx, RxChain};
 use crate::mem::Spram;
@@ -100,7 +100,10 @@ pub fn build_of(q: &QPredictor, board: &BoardConfig, lanes: usize) -> Result<Bui
         weight_depth: shape.weight_depth(),
         bias_depth: shape.bias_depth(),
         frac_depth: shape.frac_depth(),
-        modes: 0b11_0011,
+        modes: crate::sequencer::build::modes::ONE_SET,
+        log2_base_max: (TABLE_WORDS - ouro_core::probe::LOG2_TABLE_WORDS) as u32,
+        input_base_max: (TABLE_WORDS as u32)
+            .saturating_sub(4u32.checked_shl(board.adc.bits).unwrap_or(u32::MAX)),
         identity: id,
     })
 }
@@ -193,9 +196,15 @@ impl Logic for OuroTop {
         self.pulser.lim_we.next = self.dec.lim_we.val();
         self.pulser.lim_sel.next = self.dec.lim_sel.val();
         self.pulser.lim_data.next = self.dec.lim_data.val();
-        self.tables.address.next = self.dec.tb_addr.val();
+        // The table memory: written by LOAD_TABLE (only while the sequencer is idle), read by
+        // the sequencer at the address it holds from one read to the next.
+        self.tables.address.next = self.core.tb_addr.val();
+        if self.dec.tb_we.val() {
+            self.tables.address.next = self.dec.tb_addr.val();
+        }
         self.tables.write_enable.next = self.dec.tb_we.val();
         self.tables.write_data.next = self.dec.tb_data.val();
+        self.core.tb_data.next = self.tables.read_data.val();
         // Jobs and records.
         self.queue.push.next = self.dec.q_push.val();
         self.queue.push_job.next = self.dec.q_job.val();
