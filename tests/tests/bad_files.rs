@@ -102,6 +102,26 @@ fn board_mutations() -> Vec<Mutation> {
             vec!["clock_hz"],
         ),
         ("clock negative", f("clock_hz:", "-12"), vec!["clock_hz"]),
+        (
+            "oscillator zero",
+            f("oscillator_hz:", "0"),
+            vec!["oscillator_hz = 0", "[1000000, 500000000]"],
+        ),
+        (
+            "oscillator huge",
+            f("oscillator_hz:", "600000000"),
+            vec!["oscillator_hz = 600000000"],
+        ),
+        (
+            "oscillator word",
+            f("oscillator_hz:", "fast"),
+            vec!["oscillator_hz"],
+        ),
+        (
+            "no oscillator",
+            ok.replacen("oscillator_hz:", "#", 1),
+            vec!["oscillator_hz"],
+        ),
         ("adc bits", f("bits:", "20"), vec!["adc.bits", "20"]),
         (
             "full scale NaN",
