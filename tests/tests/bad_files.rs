@@ -364,7 +364,11 @@ fn device_files() {
 #[test]
 fn board_files() {
     let fx = Fixture::new();
-    let (q, c) = (fx.out_file("q.yaml"), fx.out_file("cells.csv"));
+    let (q, c, gw) = (
+        fx.out_file("q.yaml"),
+        fx.out_file("cells.csv"),
+        fx.out_file("gw"),
+    );
     let p = fx.input("predictor.yaml");
     let cases = cases_for(
         &fx,
@@ -373,9 +377,11 @@ fn board_files() {
         &[
             &|b| args(&["quantize", &p, "--board", b, "--out", &q]),
             &|b| args(&["eval", "--board", b, "--cells", "2", "--cells-csv", &c]),
+            &|b| args(&["hdl", "generate", "--board", b, "--out", &gw]),
+            &|b| args(&["hdl", "synth", "--board", b, "--out", &gw]),
         ],
     );
-    assert!(run_cases(&fx.out(), &cases) >= 50);
+    assert!(run_cases(&fx.out(), &cases) >= 100);
 }
 
 #[test]
@@ -401,6 +407,19 @@ fn predictor_files() {
         &[
             &|p| args(&["eval", "--qpredictor", p, "--cells", "2", "--cells-csv", &c]),
             &|p| args(&["hdl", "generate", "--predictor", p, "--out", &gw]),
+            &|p| {
+                args(&[
+                    "hdl",
+                    "generate",
+                    "--board",
+                    "icebreaker",
+                    "--predictor",
+                    p,
+                    "--out",
+                    &gw,
+                ])
+            },
+            &|p| args(&["hdl", "synth", "--predictor", p, "--out", &gw]),
         ],
     ));
     assert!(run_cases(&fx.out(), &cases) >= 40);

@@ -57,7 +57,8 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
     let q = load_predictor(a.predictor.as_deref())?;
     if let Some(spec) = &a.board {
         let board = load_board(spec)?;
-        generate_board(&q, &board, a.lanes, &a.out)?;
+        let clock = check_board(&q, &board, a.lanes)?;
+        generate_board(&q, &board, a.lanes, clock, &a.out)?;
         note!("next: `make -C {}` builds the bitstream", a.out.display());
         return Ok(());
     }
@@ -121,18 +122,24 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Check the predictor against the board (clock, ADC), the engine's configuration and the
-/// board's clocks, then write the board's sources into `out`; prints what it wrote and the
-/// clock.
+/// The board's clock source, after checking the clocks, the predictor against the board (its
+/// clock and ADC) and the engine's configuration: every input check of the board flow.
+fn check_board(q: &QPredictor, board: &BoardConfig, lanes: usize) -> Result<ClockSource, CliError> {
+    let clock = ClockSource::of_board(board).cli()?;
+    q.fits(board).map_err(CliError::new)?;
+    ouro_hdl::EngineShape::new(q, lanes).cli()?;
+    Ok(clock)
+}
+
+/// Write the board's sources into `out` (checked by [`check_board`]); prints what it wrote and
+/// the clock.
 fn generate_board(
     q: &QPredictor,
     board: &BoardConfig,
     lanes: usize,
+    clock: ClockSource,
     out: &Path,
 ) -> Result<(), CliError> {
-    q.fits(board).map_err(CliError::new)?;
-    ouro_hdl::EngineShape::new(q, lanes).cli()?;
-    let clock = ClockSource::of_board(board).cli()?;
     let made = ouro_hdl::board::generate(q, board, lanes, out).cli()?;
     for f in &made {
         note!("wrote {}", f.display());
@@ -178,11 +185,14 @@ pub struct HdlSynthArgs {
 /// `ouro hdl synth`: the board's sources, then yosys, nextpnr-ice40 and icepack through the
 /// Makefile; prints one line per resource, the maximum frequency per clock and the bitstream.
 pub fn hdl_synth(a: &HdlSynthArgs) -> Result<(), CliError> {
-    // The tools before anything: a missing one writes nothing.
-    ouro_hdl::board::tools::check().cli()?;
     let q = load_predictor(a.predictor.as_deref())?;
     let board = load_board(&a.board)?;
-    generate_board(&q, &board, a.lanes, &a.out)?;
+    let clock = check_board(&q, &board, a.lanes)?;
+    // The output directory (checked, then its temporary dropped: nothing stays), then the
+    // tools, before anything is written or run.
+    drop(AtomicDir::create(&a.out).cli()?);
+    ouro_hdl::board::tools::check().cli()?;
+    generate_board(&q, &board, a.lanes, clock, &a.out)?;
     note!(
         "running yosys, nextpnr-ice40 and icepack in {} (logs there)",
         a.out.display()
