@@ -19,8 +19,11 @@ pub const BUILTIN_BOARDS: &[(&str, &str)] = &[
 pub struct BoardConfig {
     /// A short name.
     pub name: String,
-    /// FPGA clock, Hz.
+    /// FPGA system clock, Hz: the clock the gateware runs at (every cycle count is of it).
     pub clock_hz: u64,
+    /// The board's oscillator, Hz: the FPGA's clock input. When it differs from `clock_hz`, the
+    /// board top makes `clock_hz` from it with the FPGA's PLL.
+    pub oscillator_hz: u64,
     /// Read voltage across the cell, volts.
     pub read_voltage_v: f64,
     /// Transimpedance gain of the read amplifier, ohms (volts out per ampere of cell current).
@@ -144,6 +147,12 @@ impl BoardConfig {
             return Err(format!(
                 "clock_hz = {} is outside the allowed range [{clo}, {chi}] Hz (1 MHz to 500 MHz)",
                 self.clock_hz
+            ));
+        }
+        if !(clo..=chi).contains(&self.oscillator_hz) {
+            return Err(format!(
+                "oscillator_hz = {} is outside the allowed range [{clo}, {chi}] Hz (1 MHz to 500 MHz)",
+                self.oscillator_hz
             ));
         }
         in_range(
@@ -285,7 +294,7 @@ pub const NOMINAL_WINDOW_US: (f64, f64) = (94.453, 559.30038);
 /// lowest conductance: still inside the tightest tolerance `ouro eval` reports (5 %). Below that
 /// a reading cannot tell a target from its neighbours within that tolerance.
 pub const MIN_WINDOW_CODES: f64 = 64.0;
-/// The allowed FPGA clock, Hz. An iCE40 UP5K runs designs like this one at 12 to about 50 MHz and
+/// The allowed FPGA clock and oscillator, Hz. An iCE40 UP5K runs designs like this one at 12 to about 50 MHz and
 /// larger FPGAs at a few hundred MHz; 500 MHz is beyond any fabric clock ouro targets. Below 1 MHz
 /// a clock cycle (1 us) is longer than the fastest cells' whole 200 -> 400 uS move.
 pub const CLOCK_HZ_RANGE: (u64, u64) = (1_000_000, 500_000_000);
@@ -333,6 +342,7 @@ mod tests {
     fn shipped_board_loads_and_codes_round_trip() {
         let b = BoardConfig::default_board();
         assert_eq!(b.clock_hz, 12_000_000);
+        assert_eq!(b.oscillator_hz, 12_000_000);
         // The whole conductance window (94..560 uS) fits the ADC range.
         assert!(b.code_of_us(560.0) < b.adc_max_code());
         for g in [94.5, 200.0, 353.0, 559.3] {
@@ -368,6 +378,8 @@ mod tests {
             b.validate().unwrap_or_else(|e| panic!("{b:?}: {e}"));
         };
         ok(&|b| b.clock_hz = 1_000_000);
+        ok(&|b| b.oscillator_hz = 1_000_000);
+        ok(&|b| b.oscillator_hz = 500_000_000);
         ok(&|b| {
             b.clock_hz = 500_000_000;
             b.max_pulse_cycles = 500_000;
@@ -406,11 +418,14 @@ mod tests {
     #[test]
     fn every_bad_field_is_refused_by_name() {
         type Edit = fn(&mut BoardConfig);
-        let cases: [(&str, Edit); 37] = [
+        let cases: [(&str, Edit); 40] = [
             ("name", |b| b.name = " ".into()),
             ("clock_hz", |b| b.clock_hz = 0),
             ("clock_hz", |b| b.clock_hz = 999_999),
             ("clock_hz", |b| b.clock_hz = 10_000_000_000),
+            ("oscillator_hz", |b| b.oscillator_hz = 0),
+            ("oscillator_hz", |b| b.oscillator_hz = 999_999),
+            ("oscillator_hz", |b| b.oscillator_hz = 500_000_001),
             ("read_voltage_v", |b| b.read_voltage_v = f64::NAN),
             ("read_voltage_v", |b| b.read_voltage_v = 1.0),
             ("tia_gain_ohm", |b| b.tia_gain_ohm = -1.0),

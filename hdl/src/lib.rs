@@ -1,8 +1,10 @@
 //! rust-hdl descriptions of the ouro gateware, turned into Verilog: the fixed-point predictor
-//! engine (`docs/HDL.md`) and the host link's UART and frame blocks ([`link`]). The arithmetic is [`ouro_core::qformat`]; the golden model it must
+//! engine (`docs/HDL.md`), the host link's UART and frame blocks ([`link`]), the board top
+//! ([`top`]) and the iCEBreaker bitstream flow around it ([`board`]). The arithmetic is [`ouro_core::qformat`]; the golden model it must
 //! equal bit for bit is `ouro_nn::golden`; the proof is the Verilator co-simulation in
 //! `ouro-verilated`.
 
+pub mod board;
 pub mod command;
 pub mod engine;
 pub mod frontend;
@@ -51,6 +53,27 @@ pub enum HdlError {
     /// rust-hdl's design checks failed.
     #[error("rust-hdl design check failed: {0}")]
     Check(String),
+    /// The predictor does not fit the board (its clock or ADC).
+    #[error("{0}")]
+    Board(String),
+    /// The board's system clock cannot be made from its oscillator.
+    #[error("{0}")]
+    Clock(String),
+    /// An output directory is refused or cannot be written (the message names it and the fix).
+    #[error("{0}")]
+    Write(String),
+    /// Tools of the bitstream flow are not installed (the message names them and how to
+    /// install them).
+    #[error("{0}")]
+    MissingTools(String),
+    /// A step of the bitstream flow failed.
+    #[error("{tool} failed: {message}")]
+    Flow {
+        /// The tool (`yosys`, `nextpnr-ice40`, `icepack`, `make`).
+        tool: String,
+        /// What went wrong, and the log to read.
+        message: String,
+    },
     /// Writing an output file failed.
     #[error("cannot write {path}: {source}")]
     Io {

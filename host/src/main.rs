@@ -33,7 +33,8 @@ enum Command {
     Quantize(cli::QuantizeArgs),
     /// One-shot programming accuracy of the predictor against baselines.
     Eval(cli::EvalArgs),
-    /// Gateware: generate the Verilog of the predictor engine.
+    /// Gateware: generate the Verilog of the predictor engine, or the board's sources and
+    /// bitstream.
     Hdl {
         #[command(subcommand)]
         command: HdlCommand,
@@ -42,8 +43,12 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum HdlCommand {
-    /// Write the predictor engine's Verilog and weight-initialisation image to a directory.
+    /// Write the predictor engine's Verilog and weight-initialisation image to a directory, or
+    /// with --board the board's sources (top, wrapper, PCF, Makefile).
     Generate(cli::HdlGenerateArgs),
+    /// Write the board's sources and run yosys, nextpnr-ice40 and icepack on them: a bitstream,
+    /// and its resources and maximum frequency.
+    Synth(cli::HdlSynthArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,6 +207,9 @@ fn main() -> ExitCode {
         Command::Hdl {
             command: HdlCommand::Generate(a),
         } => cli::hdl_generate(&a),
+        Command::Hdl {
+            command: HdlCommand::Synth(a),
+        } => cli::hdl_synth(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

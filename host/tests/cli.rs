@@ -525,6 +525,7 @@ fn a_bad_board_file_is_refused_by_field() {
         // The top of the window beyond full scale.
         ("tia_gain_ohm", "40000"),
         ("clock_hz", "1000000000000"),
+        ("oscillator_hz", "0"),
         ("read_noise_us", ".nan"),
         ("max_pulse_cycles", "10"),
     ] {

@@ -574,3 +574,124 @@ fn arguments_and_choices() {
     ];
     assert!(run_cases(&fx.out(), &cases) >= 13);
 }
+
+/// `ouro hdl generate --board` and `ouro hdl synth`: unknown boards, clocks the PLL cannot make,
+/// a predictor of another clock, lane counts, missing and conflicting options. None writes
+/// anything (and none reaches the tools).
+#[test]
+fn board_flow_options() {
+    let fx = Fixture::new();
+    let gw = fx.out_file("gw");
+    let board = ouro_e2e::bad::shipped("boards/icebreaker.yaml");
+    let edit = |name: &str, edits: &[(&str, &str)]| {
+        let mut text = board.clone();
+        for (k, v) in edits {
+            text = ouro_e2e::bad::set_field(&text, k, v);
+        }
+        fx.write_input(name, &text)
+    };
+    // 25 MHz: 12 MHz * n / 2^q makes 24.75 and 25.125 MHz around it.
+    let b25 = edit("b25.yaml", &[("clock_hz:", "25000000")]);
+    // A valid board at 36 MHz, with the default predictor made for 12 MHz.
+    let b36 = edit("b36.yaml", &[("clock_hz:", "36000000")]);
+    // An oscillator below the PLL's 10 MHz input.
+    let slow = edit("slow.yaml", &[("oscillator_hz:", "8000000")]);
+    let generate = |extra: &[&str]| {
+        with(
+            &args(&["hdl", "generate", "--board", "icebreaker", "--out", &gw]),
+            extra,
+        )
+    };
+    let synth = |extra: &[&str]| with(&args(&["hdl", "synth", "--out", &gw]), extra);
+    let mut cases = Vec::new();
+    for (what, run) in [
+        ("generate", &generate as &dyn Fn(&[&str]) -> Vec<String>),
+        ("synth", &synth),
+    ] {
+        cases.extend([
+            Case::new(
+                format!("{what}: unknown board"),
+                run(&["--board", "arty"]),
+                &["unknown board `arty`", "icebreaker"],
+            ),
+            Case::new(
+                format!("{what}: a clock the PLL cannot make"),
+                run(&["--board", &b25]),
+                &[
+                    "clock_hz = 25000000",
+                    "24750000 Hz (24.75 MHz)",
+                    "25125000 Hz (25.125 MHz)",
+                ],
+            ),
+            Case::new(
+                format!("{what}: a predictor of another clock"),
+                run(&["--board", &b36]),
+                &["12000000 Hz clock", "36000000 Hz", "re-run `ouro quantize`"],
+            ),
+            Case::new(
+                format!("{what}: an oscillator the PLL cannot take"),
+                run(&["--board", &slow]),
+                &["10 to 133 MHz", "8 MHz", "oscillator_hz"],
+            ),
+            Case::new(
+                format!("{what}: lanes zero"),
+                run(&["--lanes", "0"]),
+                &["lanes", "0"],
+            ),
+            Case::new(
+                format!("{what}: lanes 17"),
+                run(&["--lanes", "17"]),
+                &["lanes", "17"],
+            ),
+            Case::new(
+                format!("{what}: missing predictor"),
+                run(&["--predictor", &fx.out_file("none.q.yaml")]),
+                &["none.q.yaml"],
+            ),
+        ]);
+    }
+    cases.extend([
+        Case::new(
+            "generate: --blind with --board",
+            generate(&["--blind", &fx.input("predictor.q.yaml")]),
+            &["--blind", "--board"],
+        ),
+        Case::new(
+            "synth: no output",
+            args(&["hdl", "synth", "--board", "icebreaker"]),
+            &["--out", "required", "ouro hdl synth --help"],
+        ),
+        Case::new(
+            "synth: empty board",
+            synth(&["--board", ""]),
+            &["unknown board"],
+        ),
+    ]);
+    assert!(run_cases(&fx.out(), &cases) >= 17);
+}
+
+/// `ouro hdl synth` without the tools on PATH: one line naming each and how to install them,
+/// and nothing written.
+#[test]
+fn synth_without_the_tools_names_them() {
+    let root = tempfile::tempdir().unwrap();
+    let (empty, out) = (root.path().join("empty-bin"), root.path().join("out"));
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    let o = std::process::Command::new(ouro_e2e::ouro_bin())
+        .args(["hdl", "synth", "--board", "icebreaker", "--out"])
+        .arg(out.join("a/gw"))
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    ouro_e2e::bad::assert_one_line_error(
+        "synth without tools",
+        &o,
+        &[
+            "make, yosys, nextpnr-ice40, icepack",
+            "scripts/setup",
+            "apt-get install make yosys nextpnr-ice40 fpga-icestorm",
+        ],
+    );
+    assert!(ouro_e2e::bad::listing(&out).is_empty());
+}

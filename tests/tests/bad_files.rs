@@ -102,6 +102,26 @@ fn board_mutations() -> Vec<Mutation> {
             vec!["clock_hz"],
         ),
         ("clock negative", f("clock_hz:", "-12"), vec!["clock_hz"]),
+        (
+            "oscillator zero",
+            f("oscillator_hz:", "0"),
+            vec!["oscillator_hz = 0", "[1000000, 500000000]"],
+        ),
+        (
+            "oscillator huge",
+            f("oscillator_hz:", "600000000"),
+            vec!["oscillator_hz = 600000000"],
+        ),
+        (
+            "oscillator word",
+            f("oscillator_hz:", "fast"),
+            vec!["oscillator_hz"],
+        ),
+        (
+            "no oscillator",
+            ok.replacen("oscillator_hz:", "#", 1),
+            vec!["oscillator_hz"],
+        ),
         ("adc bits", f("bits:", "20"), vec!["adc.bits", "20"]),
         (
             "full scale NaN",
@@ -344,7 +364,11 @@ fn device_files() {
 #[test]
 fn board_files() {
     let fx = Fixture::new();
-    let (q, c) = (fx.out_file("q.yaml"), fx.out_file("cells.csv"));
+    let (q, c, gw) = (
+        fx.out_file("q.yaml"),
+        fx.out_file("cells.csv"),
+        fx.out_file("gw"),
+    );
     let p = fx.input("predictor.yaml");
     let cases = cases_for(
         &fx,
@@ -353,9 +377,11 @@ fn board_files() {
         &[
             &|b| args(&["quantize", &p, "--board", b, "--out", &q]),
             &|b| args(&["eval", "--board", b, "--cells", "2", "--cells-csv", &c]),
+            &|b| args(&["hdl", "generate", "--board", b, "--out", &gw]),
+            &|b| args(&["hdl", "synth", "--board", b, "--out", &gw]),
         ],
     );
-    assert!(run_cases(&fx.out(), &cases) >= 50);
+    assert!(run_cases(&fx.out(), &cases) >= 100);
 }
 
 #[test]
@@ -381,6 +407,19 @@ fn predictor_files() {
         &[
             &|p| args(&["eval", "--qpredictor", p, "--cells", "2", "--cells-csv", &c]),
             &|p| args(&["hdl", "generate", "--predictor", p, "--out", &gw]),
+            &|p| {
+                args(&[
+                    "hdl",
+                    "generate",
+                    "--board",
+                    "icebreaker",
+                    "--predictor",
+                    p,
+                    "--out",
+                    &gw,
+                ])
+            },
+            &|p| args(&["hdl", "synth", "--predictor", p, "--out", &gw]),
         ],
     ));
     assert!(run_cases(&fx.out(), &cases) >= 40);

@@ -94,6 +94,22 @@ fn outputs_that_cannot_be_written_are_refused_up_front() {
         gw("/dev/null"),
         &["/dev/null"],
     ));
+    // The board flow: its sources are a set of files too.
+    for cmd in ["generate", "synth"] {
+        let board = |out: &str| args(&["hdl", cmd, "--board", "icebreaker", "--out", out]);
+        for (what, out, needle) in [
+            ("onto a file", s(&d.join("file")), "ot a directory"),
+            ("under a file", s(&d.join("file/gw")), "ot a directory"),
+            ("onto a link", s(&d.join("link")), "symbolic link"),
+            ("onto a device", "/dev/null".to_string(), "/dev/null"),
+        ] {
+            cases.push(Case::new(
+                format!("hdl {cmd} --board {what}"),
+                board(&out),
+                &[needle],
+            ));
+        }
+    }
     for (name, mut a) in writers(&fx, "") {
         a.pop();
         cases.push(Case::new(
@@ -102,7 +118,7 @@ fn outputs_that_cannot_be_written_are_refused_up_front() {
             &["required"],
         ));
     }
-    assert!(run_cases(&d, &cases) >= 44);
+    assert!(run_cases(&d, &cases) >= 52);
     // Nothing was replaced or followed.
     assert_eq!(std::fs::read_to_string(d.join("file")).unwrap(), "mine");
     assert!(!d.join("elsewhere").exists());
@@ -185,6 +201,9 @@ fn inputs_that_cannot_be_read_are_named() {
                 &c,
             ]),
             args(&["hdl", "generate", "--predictor", input, "--out", &gw]),
+            args(&["hdl", "generate", "--board", input, "--out", &gw]),
+            args(&["hdl", "synth", "--predictor", input, "--out", &gw]),
+            args(&["hdl", "synth", "--board", input, "--out", &gw]),
         ] {
             cases.push(Case::new(format!("input {input}"), a, needles));
         }
@@ -266,6 +285,19 @@ fn a_full_disk_leaves_nothing() {
             "hdl generate",
             64,
             args(&["hdl", "generate", "--out", &fx.out_file("a/b/gw")]),
+        ),
+        // The board's sources: the board top's Verilog (tens of KB) fails.
+        (
+            "hdl generate --board",
+            16,
+            args(&[
+                "hdl",
+                "generate",
+                "--board",
+                "icebreaker",
+                "--out",
+                &fx.out_file("a/b/gw"),
+            ]),
         ),
     ];
     for (name, blocks, a) in &runs {

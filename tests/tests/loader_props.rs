@@ -274,6 +274,10 @@ proptest! {
                 let _ = ouro_hdl::frontend::timing::read_cycles(&t, 4);
                 let _ = ouro_hdl::frontend::Pulser::new(&t, &ouro_hdl::frontend::PulseLimits::of_board(&b));
                 let _ = ouro_nn::quantize::quantize(&ouro_nn::defaults::predictor(), &b, "default");
+                // The board flow's clock: a PLL setting or a one-line refusal.
+                if let Err(e) = ouro_hdl::board::ClockSource::of_board(&b) {
+                    prop_assert!(!e.to_string().contains('\n'));
+                }
             }
         }
     }

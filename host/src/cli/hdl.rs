@@ -1,11 +1,15 @@
-//! `ouro hdl generate`: the predictor engine's Verilog and its load-port image.
+//! `ouro hdl generate`: the predictor engine's Verilog and its load-port image, or with
+//! `--board` the board's sources (top, wrapper, PCF, Makefile); `ouro hdl synth`: those sources
+//! through yosys, nextpnr-ice40 and icepack to a bitstream.
 
 use super::error::OrCli;
-use super::CliError;
+use super::{load_board, print, CliError};
 use clap::Args;
+use ouro_core::board::BoardConfig;
 use ouro_core::output::{write_error, AtomicDir};
 use ouro_core::schema::QPredictor;
-use std::path::PathBuf;
+use ouro_hdl::board::ClockSource;
+use std::path::{Path, PathBuf};
 
 /// `--lanes`' help, with the engine's limit.
 fn lanes_help() -> String {
@@ -24,8 +28,13 @@ pub struct HdlGenerateArgs {
     /// Blind predictor YAML (e.g. predictors/default.q.yaml): build the two-set engine, this
     /// predictor embedded into --predictor's shape as weight set 0 (sizes the probe),
     /// --predictor as set 1 (predicts the pulse).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "board")]
     pub blind: Option<PathBuf>,
+    /// Write the board's sources instead of the engine alone: the board top (`ouro_top.v`), the
+    /// iCEBreaker wrapper, its PCF and the Makefile of the bitstream flow, for this board file
+    /// (a shipped name, e.g. icebreaker, or a path).
+    #[arg(long)]
+    pub board: Option<String>,
     /// MAC lanes (multipliers, one SB_MAC16 each), 1 to 16.
     #[arg(long, default_value_t = ouro_hdl::DEFAULT_LANES, help = lanes_help())]
     pub lanes: usize,
@@ -34,12 +43,25 @@ pub struct HdlGenerateArgs {
     pub out: PathBuf,
 }
 
-/// `ouro hdl generate`: the predictor engine's Verilog and its weight image.
+/// The predictor of `--predictor`, or the shipped default weights.
+fn load_predictor(p: Option<&Path>) -> Result<QPredictor, CliError> {
+    match p {
+        Some(p) => QPredictor::load(p).cli(),
+        None => Ok(ouro_nn::defaults::qpredictor()),
+    }
+}
+
+/// `ouro hdl generate`: the predictor engine's Verilog and its weight image, or the board's
+/// sources with `--board`.
 pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
-    let q = match &a.predictor {
-        Some(p) => QPredictor::load(p).cli()?,
-        None => ouro_nn::defaults::qpredictor(),
-    };
+    let q = load_predictor(a.predictor.as_deref())?;
+    if let Some(spec) = &a.board {
+        let board = load_board(spec)?;
+        let clock = check_board(&q, &board, a.lanes)?;
+        generate_board(&q, &board, a.lanes, clock, &a.out)?;
+        note!("next: `make -C {}` builds the bitstream", a.out.display());
+        return Ok(());
+    }
     let mut sets = vec![q];
     if let Some(b) = &a.blind {
         let blind = QPredictor::load(b).cli()?;
@@ -98,4 +120,85 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
         q.clock_hz as f64 / 1e6,
     );
     Ok(())
+}
+
+/// The board's clock source, after checking the clocks, the predictor against the board (its
+/// clock and ADC) and the engine's configuration: every input check of the board flow.
+fn check_board(q: &QPredictor, board: &BoardConfig, lanes: usize) -> Result<ClockSource, CliError> {
+    let clock = ClockSource::of_board(board).cli()?;
+    q.fits(board).map_err(CliError::new)?;
+    ouro_hdl::EngineShape::new(q, lanes).cli()?;
+    Ok(clock)
+}
+
+/// Write the board's sources into `out` (checked by [`check_board`]); prints what it wrote and
+/// the clock.
+fn generate_board(
+    q: &QPredictor,
+    board: &BoardConfig,
+    lanes: usize,
+    clock: ClockSource,
+    out: &Path,
+) -> Result<(), CliError> {
+    let made = ouro_hdl::board::generate(q, board, lanes, out).cli()?;
+    for f in &made {
+        note!("wrote {}", f.display());
+    }
+    let mhz = |hz: f64| hz / 1e6;
+    match clock {
+        ClockSource::Direct => note!(
+            "board: {}, system clock {} MHz straight from the oscillator (no PLL)",
+            board.name,
+            mhz(board.clock_hz as f64)
+        ),
+        ClockSource::Pll(p) => note!(
+            "board: {}, system clock {} MHz from the {} MHz oscillator through the PLL (DIVR {}, DIVF {}, DIVQ {}, FILTER_RANGE {})",
+            board.name,
+            mhz(board.clock_hz as f64),
+            mhz(board.oscillator_hz as f64),
+            p.divr,
+            p.divf,
+            p.divq,
+            p.filter_range
+        ),
+    }
+    Ok(())
+}
+
+/// Arguments of `ouro hdl synth`.
+#[derive(Debug, Args)]
+pub struct HdlSynthArgs {
+    /// Quantized predictor YAML (default: the shipped default weights).
+    #[arg(long)]
+    pub predictor: Option<PathBuf>,
+    /// MAC lanes (multipliers, one SB_MAC16 each), 1 to 16.
+    #[arg(long, default_value_t = ouro_hdl::DEFAULT_LANES, help = lanes_help())]
+    pub lanes: usize,
+    /// Board file: a shipped name or a path.
+    #[arg(long, default_value = "icebreaker")]
+    pub board: String,
+    /// Output directory (created if missing): the sources, the tools' logs, the bitstream.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `ouro hdl synth`: the board's sources, then yosys, nextpnr-ice40 and icepack through the
+/// Makefile; prints one line per resource, the maximum frequency per clock and the bitstream.
+pub fn hdl_synth(a: &HdlSynthArgs) -> Result<(), CliError> {
+    let q = load_predictor(a.predictor.as_deref())?;
+    let board = load_board(&a.board)?;
+    let clock = check_board(&q, &board, a.lanes)?;
+    // The output directory (checked, then its temporary dropped: nothing stays), then the
+    // tools, before anything is written or run.
+    drop(AtomicDir::create(&a.out).cli()?);
+    ouro_hdl::board::tools::check().cli()?;
+    generate_board(&q, &board, a.lanes, clock, &a.out)?;
+    note!(
+        "running yosys, nextpnr-ice40 and icepack in {} (logs there)",
+        a.out.display()
+    );
+    let started = std::time::Instant::now();
+    let report = ouro_hdl::board::synth(&a.out).cli()?;
+    note!("flow took {:.0} s", started.elapsed().as_secs_f64());
+    print(&format!("{report}\n"))
 }

@@ -23,7 +23,7 @@ pub use characterize::{characterize, CharacterizeArgs};
 pub use device::{device_curve, device_info, CurveArgs};
 pub use error::CliError;
 pub use eval::{eval, EvalArgs};
-pub use hdl::{hdl_generate, HdlGenerateArgs};
+pub use hdl::{hdl_generate, hdl_synth, HdlGenerateArgs, HdlSynthArgs};
 pub use predictor::{quantize, train, QuantizeArgs, TrainArgs};
 
 use clap::ValueEnum;
