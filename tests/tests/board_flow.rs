@@ -1,18 +1,23 @@
-//! The iCEBreaker bitstream through the `ouro` binary, as a user runs it: `ouro hdl synth
-//! --board icebreaker` on the shipped default predictor writes the board's sources, runs yosys,
-//! nextpnr-ice40 and icepack, and prints the report its logs give. One synthesis run (the
+//! The iCEBreaker flow on the real board top through the `ouro` binary, as a user runs it:
+//! `ouro hdl synth --board icebreaker` on the shipped default predictor writes the board's
+//! sources, runs yosys and nextpnr-ice40 on them, and -- the board top being larger than the
+//! iCE40UP5K today (docs/BENCHMARKS.md, "The board top: size") -- says so in one line, names the
+//! logic cells it needs and the device's, exits 2 and writes no bitstream. (The flow's way to a
+//! bitstream is run on designs that fit by `ouro-hdl`'s `tests/board.rs`.) One synthesis run, the
 //! slowest test of the suite when the tools are there; CI installs them and sets
-//! `OURO_REQUIRE_SYNTH=1`).
+//! `OURO_REQUIRE_SYNTH=1`. When the top fits, this test is where its bitstream is checked.
 
-use ouro_e2e::bad::listing;
 use ouro_e2e::ouro_bin;
 use ouro_hdl::board::{self, logs};
 use std::process::Command;
 use std::time::Instant;
 
 #[test]
-fn hdl_synth_writes_a_bitstream_and_reports_it() {
-    if !board::tools::require("hdl_synth_writes_a_bitstream_and_reports_it", &[]) {
+fn hdl_synth_runs_the_board_top_and_says_it_does_not_fit_yet() {
+    if !board::tools::require(
+        "hdl_synth_runs_the_board_top_and_says_it_does_not_fit_yet",
+        &[],
+    ) {
         return;
     }
     let bin = ouro_bin();
@@ -25,58 +30,45 @@ fn hdl_synth_writes_a_bitstream_and_reports_it() {
         .output()
         .unwrap();
     let took = t.elapsed().as_secs_f64();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    eprintln!("ouro hdl synth --board icebreaker took {took:.1} s:\n{stderr}");
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(o.stdout.is_empty(), "no report is printed");
+    let error: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(error.len(), 1, "{stderr}");
+    assert!(
+        error[0].contains("nextpnr-ice40")
+            && error[0].contains("does not fit the device: it needs ")
+            && error[0].contains(" of 5280 ICESTORM_LC"),
+        "{stderr}"
     );
-    assert!(o.status.success(), "{stderr}");
-    eprintln!("ouro hdl synth --board icebreaker took {took:.1} s:\n{stdout}");
-
-    // The sources, the flow's outputs and logs, nothing else.
-    let mut want: Vec<&str> = board::SOURCE_FILES
-        .iter()
-        .chain(board::FLOW_FILES.iter())
-        .copied()
-        .collect();
-    want.sort_unstable();
-    assert_eq!(listing(&out), want);
-    // An iCE40UP5K bitstream is 104,090 bytes.
-    let bitstream = out.join(board::BITSTREAM_FILE);
-    assert_eq!(std::fs::metadata(&bitstream).unwrap().len(), 104_090);
     assert!(
         stderr.contains("board: icebreaker, system clock 12 MHz"),
         "{stderr}"
     );
-
-    // What it printed is the report of its logs, line for line.
+    // The sources and the logs are there for a look; no bitstream.
+    for f in board::SOURCE_FILES {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    assert!(!out.join(board::BITSTREAM_FILE).exists());
     let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
-    let report = logs::report(
-        &read(board::YOSYS_LOG),
-        &read(board::NEXTPNR_LOG),
-        bitstream,
-    )
-    .unwrap();
-    assert_eq!(stdout.trim_end(), report.to_string());
-    for name in ["LUT4", "flip-flops", "SB_MAC16", "EBR", "SPRAM"] {
-        let r = report.resource(name).unwrap();
-        assert!(r.capacity > 0 && r.used <= r.capacity, "{name}: {r:?}");
-        assert!(
-            stdout.lines().any(
-                |l| l.starts_with(name) && l.contains(&format!(" {} / {}", r.used, r.capacity))
-            ),
-            "{name}: {stdout}"
-        );
-    }
-    assert_eq!(report.resource("LUT4").unwrap().capacity, 5280);
-    assert!(report.resource("LUT4").unwrap().used > 0);
-    // The system clock's domain meets its 12 MHz target.
-    assert!(!report.clocks.is_empty(), "{stdout}");
-    for c in &report.clocks {
-        assert_eq!(c.target_mhz, 12.0);
-        assert!(c.fmax_mhz >= 12.0, "{c:?}");
-    }
-    assert!(stdout.ends_with(&format!(
-        "bitstream: {}\n",
-        out.join("icebreaker.bin").display()
-    )));
+    // yosys mapped the whole top: the engine's MACs, the memories, the logic.
+    let cells = logs::yosys_cells(&read(board::YOSYS_LOG)).expect("yosys' statistics");
+    assert_eq!(
+        cells.get("SB_MAC16"),
+        Some(&(ouro_hdl::top::BOARD_LANES as u32))
+    );
+    assert!(
+        cells.get("SB_SPRAM256KA").is_some_and(|&n| n >= 2),
+        "{cells:?}"
+    );
+    assert!(cells.get("SB_LUT4").is_some_and(|&n| n > 3000), "{cells:?}");
+    // The number in the message is nextpnr's.
+    let util = logs::nextpnr_utilisation(&read(board::NEXTPNR_LOG)).expect("utilisation");
+    let (need, have) = util["ICESTORM_LC"];
+    assert!(need > have, "{util:?}");
+    assert!(
+        error[0].contains(&format!("{need} of {have} ICESTORM_LC")),
+        "{stderr}"
+    );
 }

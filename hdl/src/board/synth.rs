@@ -83,7 +83,19 @@ fn failure(dir: &Path, make_stderr: &str, read: &dyn Fn(&str) -> String) -> HdlE
                 )
             })
             .collect();
-        let why = if failed.is_empty() {
+        // A design larger than the device: name the resources it lacks.
+        let over: Vec<String> = logs::nextpnr_utilisation(&log)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, (used, cap))| used > cap)
+            .map(|(name, (used, cap))| format!("{used} of {cap} {name}"))
+            .collect();
+        let why = if !over.is_empty() {
+            format!(
+                "the design does not fit the device: it needs {}",
+                over.join(", ")
+            )
+        } else if failed.is_empty() {
             logs::first_error(&log).map_or_else(make_said, str::to_string)
         } else {
             format!(

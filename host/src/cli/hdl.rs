@@ -11,11 +11,13 @@ use ouro_core::schema::QPredictor;
 use ouro_hdl::board::ClockSource;
 use std::path::{Path, PathBuf};
 
-/// `--lanes`' help, with the engine's limit.
+/// `--lanes`' help, with the engine's limit and the defaults.
 fn lanes_help() -> String {
     format!(
-        "MAC lanes (multipliers, one SB_MAC16 each), 1 to {}",
-        ouro_hdl::layout::MAX_LANES
+        "MAC lanes (multipliers, one SB_MAC16 each), 1 to {} (default {} for the engine alone, {} for a board)",
+        ouro_hdl::layout::MAX_LANES,
+        ouro_hdl::DEFAULT_LANES,
+        ouro_hdl::top::BOARD_LANES
     )
 }
 
@@ -36,8 +38,8 @@ pub struct HdlGenerateArgs {
     #[arg(long)]
     pub board: Option<String>,
     /// MAC lanes (multipliers, one SB_MAC16 each), 1 to 16.
-    #[arg(long, default_value_t = ouro_hdl::DEFAULT_LANES, help = lanes_help())]
-    pub lanes: usize,
+    #[arg(long, help = lanes_help())]
+    pub lanes: Option<usize>,
     /// Output directory (created if missing).
     #[arg(long)]
     pub out: PathBuf,
@@ -57,8 +59,9 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
     let q = load_predictor(a.predictor.as_deref())?;
     if let Some(spec) = &a.board {
         let board = load_board(spec)?;
-        let clock = check_board(&q, &board, a.lanes)?;
-        generate_board(&q, &board, a.lanes, clock, &a.out)?;
+        let lanes = a.lanes.unwrap_or(ouro_hdl::top::BOARD_LANES);
+        let clock = check_board(&q, &board, lanes)?;
+        generate_board(&q, &board, lanes, clock, &a.out)?;
         note!("next: `make -C {}` builds the bitstream", a.out.display());
         return Ok(());
     }
@@ -75,11 +78,12 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
     }
     let refs: Vec<&QPredictor> = sets.iter().collect();
     let q = &sets[sets.len() - 1];
-    let shape = ouro_hdl::EngineShape::with_sets(&refs, a.lanes).cli()?;
+    let lanes = a.lanes.unwrap_or(ouro_hdl::DEFAULT_LANES);
+    let shape = ouro_hdl::EngineShape::with_sets(&refs, lanes).cli()?;
     // Generated into a temporary directory beside --out, then moved into place: never a half
     // set, and no file of an earlier engine that this one does not have.
     let dir = AtomicDir::create(&a.out).cli()?;
-    let made = ouro_hdl::generate_sets(&refs, a.lanes, dir.path()).map_err(|e| {
+    let made = ouro_hdl::generate_sets(&refs, lanes, dir.path()).map_err(|e| {
         // Name the output the user gave, not the temporary directory.
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(s) = source {
@@ -115,7 +119,7 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
     note!(
         "engine: {} per polarity{sets_note}, {} lanes, {cycles} cycles per prediction ({:.2} us at {} MHz)",
         sizes.join("-"),
-        a.lanes,
+        lanes,
         cycles as f64 * 1e6 / q.clock_hz as f64,
         q.clock_hz as f64 / 1e6,
     );
@@ -172,8 +176,8 @@ pub struct HdlSynthArgs {
     #[arg(long)]
     pub predictor: Option<PathBuf>,
     /// MAC lanes (multipliers, one SB_MAC16 each), 1 to 16.
-    #[arg(long, default_value_t = ouro_hdl::DEFAULT_LANES, help = lanes_help())]
-    pub lanes: usize,
+    #[arg(long, help = lanes_help())]
+    pub lanes: Option<usize>,
     /// Board file: a shipped name or a path.
     #[arg(long, default_value = "icebreaker")]
     pub board: String,
@@ -187,12 +191,13 @@ pub struct HdlSynthArgs {
 pub fn hdl_synth(a: &HdlSynthArgs) -> Result<(), CliError> {
     let q = load_predictor(a.predictor.as_deref())?;
     let board = load_board(&a.board)?;
-    let clock = check_board(&q, &board, a.lanes)?;
+    let lanes = a.lanes.unwrap_or(ouro_hdl::top::BOARD_LANES);
+    let clock = check_board(&q, &board, lanes)?;
     // The output directory (checked, then its temporary dropped: nothing stays), then the
     // tools, before anything is written or run.
     drop(AtomicDir::create(&a.out).cli()?);
     ouro_hdl::board::tools::check().cli()?;
-    generate_board(&q, &board, a.lanes, clock, &a.out)?;
+    generate_board(&q, &board, lanes, clock, &a.out)?;
     note!(
         "running yosys, nextpnr-ice40 and icepack in {} (logs there)",
         a.out.display()
