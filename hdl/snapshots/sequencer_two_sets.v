@@ -67,8 +67,8 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     localparam  lvl_index$3 = 16'h3;
     localparam  level_top = 16'h3;
     localparam  toff_in0 = 14'b0;
-    localparam  toff_in1 = 14'b1000000000000;
-    localparam  toff_reset = 14'b10000000000000;
+    localparam  toff_in1 = 14'b0;
+    localparam  toff_reset = 14'b0;
     localparam  m_one = 3'b1;
     localparam  m_probe_one = 3'b10;
     localparam  one16 = 16'h1;

@@ -36,8 +36,9 @@
 //! level 0; the second predicts the pulse with the history-aware network (set 1) from the
 //! probe's change, looked up in the `LOG2` table of the table memory, repeating the prediction
 //! at the next amplitude level while its duration before the clamp is above
-//! `max_cycles / ESCALATE`. One shot (2) stops there (two pulses at most); the loop (3) goes on
-//! as the neural loop, the predicted pulse counting as its previous step for the gain.
+//! `max_cycles / ESCALATE`. One shot (2) stops there (two pulses at most); the loop (3) predicts
+//! each next pulse the same way from the last one (its change, and the engine's log2 word of
+//! the prediction that sized it), until within tolerance or `MAX_ATTEMPTS` pulses.
 //!
 //! `total_cycles` in the record counts from the accept cycle to the report cycle, both included.
 

@@ -70,7 +70,7 @@ impl SeqBuild {
             syn_min: q.min_cycles,
             syn_max: q.max_cycles,
             offsets,
-            adc_bits: q.adc_bits.min(MAX_ADC_BITS),
+            adc_bits: q.adc_bits,
             tables: !q.networks.set.input_tables.is_empty(),
             probe: None,
         })

@@ -301,8 +301,9 @@ impl Sequencer {
             lvl_index: (0..u64::from(b.levels())).map(c).collect(),
             level_top: c(u64::from(probe.levels - 1)),
             toff_in0: c(0),
-            toff_in1: c(1 << b.adc_bits),
-            toff_reset: c(2 << b.adc_bits),
+            // The input tables' offsets (a build with them has an ADC of at most 12 bits).
+            toff_in1: c(if b.tables { 1 << b.adc_bits } else { 0 }),
+            toff_reset: c(if b.tables { 2 << b.adc_bits } else { 0 }),
             m_one: c(super::mode::NEURAL_ONE_SHOT),
             m_probe_one: c(super::mode::PROBE_ONE_SHOT),
             one16: c(1),
