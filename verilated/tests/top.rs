@@ -546,29 +546,29 @@ fn no_command_sequence_gets_a_pulse_past_the_limits() {
     let (set_limit, reset_limit) = board.dac_limit_codes();
     let max = board.max_pulse_cycles;
     let cycles = |rng: &mut rand_xoshiro::Xoshiro256PlusPlus| -> u32 {
-        match rng.gen_range(0..30) {
-            0..=4 => rng.gen_range(0..4),
-            5 => rng.gen_range(max - 2..=max + 2),
-            6..=10 => rng.gen(),
-            _ => rng.gen_range(1..400),
+        match rng.random_range(0..30) {
+            0..=4 => rng.random_range(0..4),
+            5 => rng.random_range(max - 2..=max + 2),
+            6..=10 => rng.random(),
+            _ => rng.random_range(1..400),
         }
     };
     let code = |rng: &mut rand_xoshiro::Xoshiro256PlusPlus| -> u16 {
-        match rng.gen_range(0..3) {
-            0 => rng.gen_range(set_limit - 2..=set_limit + 2),
-            1 => rng.gen(),
-            _ => rng.gen_range(0..40_000),
+        match rng.random_range(0..3) {
+            0 => rng.random_range(set_limit - 2..=set_limit + 2),
+            1 => rng.random(),
+            _ => rng.random_range(0..40_000),
         }
     };
     let mut sent = 0;
     while sent < 2000 {
         let tag = h.tag();
-        let r = match rng.gen_range(0..10) {
+        let r = match rng.random_range(0..10) {
             0..=5 => Request::RawPulse {
                 tag,
-                row: rng.gen_range(0..32),
-                col: rng.gen_range(0..32),
-                polarity: if rng.gen() {
+                row: rng.random_range(0..32),
+                col: rng.random_range(0..32),
+                polarity: if rng.random() {
                     Polarity::Set
                 } else {
                     Polarity::Reset
@@ -586,11 +586,11 @@ fn no_command_sequence_gets_a_pulse_past_the_limits() {
                     Register::RtMaxCycles,
                     Register::MaxAttempts,
                 ]
-                .get(rng.gen_range(0..7))
+                .get(rng.random_range(0..7))
                 .unwrap();
                 let v = match reg {
-                    Register::Mode => *[0u32, 1, 4, 5].get(rng.gen_range(0..4)).unwrap(),
-                    Register::MaxAttempts => rng.gen_range(1..4),
+                    Register::Mode => *[0u32, 1, 4, 5].get(rng.random_range(0..4)).unwrap(),
+                    Register::MaxAttempts => rng.random_range(1..4),
                     Register::FixedDacSet | Register::FixedDacReset => u32::from(code(&mut rng)),
                     _ => cycles(&mut rng) % 5000,
                 };
@@ -601,12 +601,12 @@ fn no_command_sequence_gets_a_pulse_past_the_limits() {
             }
             8 => Request::Program {
                 tag,
-                cells: (0..rng.gen_range(1..4))
+                cells: (0..rng.random_range(1..4))
                     .map(|_| {
                         (
-                            rng.gen_range(0..32),
-                            rng.gen_range(0..32),
-                            rng.gen_range(100..4000),
+                            rng.random_range(0..32),
+                            rng.random_range(0..32),
+                            rng.random_range(100..4000),
                             2,
                         )
                     })
@@ -683,91 +683,91 @@ fn the_gateware_answers_as_the_board_model_does() {
     let mut kinds = [0usize; 11];
     for n in 0..600u32 {
         let tag = (n % 251) as u8;
-        let op: u8 = rng.gen_range(0..=11);
+        let op: u8 = rng.random_range(0..=11);
         let mut p = vec![op, tag];
         match op {
             3 => {
-                for _ in 0..rng.gen_range(1..4) {
+                for _ in 0..rng.random_range(1..4) {
                     p.push(
                         *[
                             0x01u8, 0x03, 0x04, 0x05, 0x06, 0x0B, 0x10, 0x19, 0x20, 0x21, 0x22,
                             0x02, 0x30,
                         ]
-                        .get(rng.gen_range(0..13))
+                        .get(rng.random_range(0..13))
                         .unwrap(),
                     );
-                    let v: u32 = match rng.gen_range(0..3) {
-                        0 => rng.gen_range(0..6),
-                        1 => rng.gen_range(0..70_000),
-                        _ => rng.gen(),
+                    let v: u32 = match rng.random_range(0..3) {
+                        0 => rng.random_range(0..6),
+                        1 => rng.random_range(0..70_000),
+                        _ => rng.random(),
                     };
                     p.extend(v.to_le_bytes());
                 }
             }
             4 => {
-                for _ in 0..rng.gen_range(1..3) {
-                    let a: u32 = match rng.gen_range(0..3) {
-                        0 => rng.gen_range(0..0x40),
+                for _ in 0..rng.random_range(1..3) {
+                    let a: u32 = match rng.random_range(0..3) {
+                        0 => rng.random_range(0..0x40),
                         1 => {
-                            (rng.gen_range(0..4) << 16)
-                                | (rng.gen_range(0..3) << 12)
-                                | rng.gen_range(0..300)
+                            (rng.random_range(0..4) << 16)
+                                | (rng.random_range(0..3) << 12)
+                                | rng.random_range(0..300)
                         }
-                        _ => rng.gen(),
+                        _ => rng.random(),
                     };
                     p.extend(a.to_le_bytes());
-                    p.extend(rng.gen::<u32>().to_le_bytes());
+                    p.extend(rng.random::<u32>().to_le_bytes());
                 }
             }
             5 => {
-                let start: u16 = if rng.gen() {
-                    rng.gen_range(16_370..=16_384)
+                let start: u16 = if rng.random() {
+                    rng.random_range(16_370..=16_384)
                 } else {
-                    rng.gen()
+                    rng.random()
                 };
                 p.extend(start.to_le_bytes());
-                for _ in 0..rng.gen_range(0..8) {
-                    p.extend(rng.gen::<u16>().to_le_bytes());
+                for _ in 0..rng.random_range(0..8) {
+                    p.extend(rng.random::<u16>().to_le_bytes());
                 }
             }
             6 => {
-                for _ in 0..rng.gen_range(1..3) {
-                    p.extend([rng.gen_range(0..34), rng.gen_range(0..34)]);
-                    let t: u16 = rng.gen_range(1_000..4_200);
+                for _ in 0..rng.random_range(1..3) {
+                    p.extend([rng.random_range(0..34), rng.random_range(0..34)]);
+                    let t: u16 = rng.random_range(1_000..4_200);
                     p.extend(t.to_le_bytes());
                     p.extend((t / 40).to_le_bytes());
                 }
             }
             7 => p.extend([
-                rng.gen_range(0..34),
-                rng.gen_range(0..34),
-                rng.gen_range(0..6),
+                rng.random_range(0..34),
+                rng.random_range(0..34),
+                rng.random_range(0..6),
             ]),
             8 => {
                 p.extend([
-                    rng.gen_range(0..34),
-                    rng.gen_range(0..34),
-                    rng.gen_range(0..3),
+                    rng.random_range(0..34),
+                    rng.random_range(0..34),
+                    rng.random_range(0..3),
                 ]);
-                p.extend(rng.gen_range(0u16..40_000).to_le_bytes());
-                let c: u32 = if rng.gen_range(0..8) == 0 {
-                    rng.gen()
+                p.extend(rng.random_range(0u16..40_000).to_le_bytes());
+                let c: u32 = if rng.random_range(0..8) == 0 {
+                    rng.random()
                 } else {
-                    rng.gen_range(0..600)
+                    rng.random_range(0..600)
                 };
                 p.extend(c.to_le_bytes());
             }
-            9 => p.push(rng.gen_range(0..60)),
-            1 => p.extend([rng.gen_range(0..3), 0]),
+            9 => p.push(rng.random_range(0..60)),
+            1 => p.extend([rng.random_range(0..3), 0]),
             _ => {}
         }
         // Now and then a byte too many or too few.
-        match rng.gen_range(0..12) {
-            0 => p.push(rng.gen()),
+        match rng.random_range(0..12) {
+            0 => p.push(rng.random()),
             1 if p.len() > 2 => {
                 p.pop();
             }
-            2 => p[0] = rng.gen_range(0x0B..=0xFF),
+            2 => p[0] = rng.random_range(0x0B..=0xFF),
             _ => {}
         }
         kinds[usize::from(op.min(10))] += 1;
