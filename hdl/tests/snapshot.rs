@@ -1,6 +1,6 @@
-//! The generated Verilog of the default configuration and of the sequencer's two builds is
-//! pinned under `hdl/snapshots/`, so that any change in the gateware is a reviewed diff. `OURO_UPDATE_SNAPSHOTS=1 cargo test -p
-//! ouro-hdl --test snapshot` rewrites it.
+//! The generated Verilog of the default configuration, of the sequencer's two builds and of the
+//! board top is pinned under `hdl/snapshots/`, so that any change in the gateware is a reviewed
+//! diff. `OURO_UPDATE_SNAPSHOTS=1 cargo test -p ouro-hdl --test snapshot` rewrites it.
 
 use ouro_hdl::DEFAULT_LANES;
 use std::path::PathBuf;
@@ -59,6 +59,16 @@ fn sequencer_verilog_matches_the_snapshots() {
     let two = SeqBuild::two_sets([&blind, &history]).unwrap();
     let text = ouro_hdl::block_verilog(Sequencer::new(&two), "ouro_sequencer").unwrap();
     check_snapshot("sequencer_two_sets.v", &text);
+}
+
+/// The board top (`ouro_top`) for the shipped default predictor on the iCEBreaker board file,
+/// at the board's lane count: what the bitstream is made of.
+#[test]
+fn board_top_verilog_matches_the_snapshot() {
+    let q = ouro_nn::defaults::qpredictor();
+    let board = ouro_core::board::BoardConfig::default_board();
+    let text = ouro_hdl::top::top_verilog(&q, &board, ouro_hdl::top::BOARD_LANES).unwrap();
+    check_snapshot("ouro_top_icebreaker.v", &text);
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn front_end_blocks_are_lint_clean_with_documented_waivers() {
 }
 
 #[test]
-fn sequencer_verilog_is_lint_clean_with_documented_waivers() {
+fn sequencer_and_board_top_verilog_is_lint_clean_with_documented_waivers() {
     if !require_verilator("lint sequencer") {
         return;
     }
@@ -49,6 +49,7 @@ fn sequencer_verilog_is_lint_clean_with_documented_waivers() {
         "seq_core_twoset",
         "seq_core_nominal",
         "scale",
+        "top_default",
     ] {
         let b = ouro_verilated::BlockInfo::get(name).expect("block");
         if let Err(report) =

@@ -1,7 +1,6 @@
 //! The command decoder's state machine.
 
 use super::{b, Build, ItemCheck, TABLE_WORDS};
-use crate::layout::{load_addr, region};
 use crate::mem::Rom;
 use ouro_core::protocol::{Opcode, Status, BAD_FRAME_OPCODE, MAX_RECORDS, VERSION_MAJOR};
 use rust_hdl::prelude::*;
@@ -214,8 +213,6 @@ pub struct Decoder {
     version_word: Constant<Bits<80>>,
     reg_rtmin: Constant<Bits<8>>,
     reg_rtmax: Constant<Bits<8>>,
-    ld_rtmin: Constant<Bits<20>>,
-    ld_rtmax: Constant<Bits<20>>,
     table_words: Constant<Bits<16>>,
     identity_len: Constant<Bits<6>>,
     k0_2: Constant<Bits<2>>,
@@ -399,8 +396,6 @@ impl Decoder {
             ),
             reg_rtmin: b(u64::from(R::RtMinCycles.code())),
             reg_rtmax: b(u64::from(R::RtMaxCycles.code())),
-            ld_rtmin: b(u64::from(load_addr(region::LIMITS, 0, 0))),
-            ld_rtmax: b(u64::from(load_addr(region::LIMITS, 0, 1))),
             table_words: b(TABLE_WORDS as u64),
             identity_len: b(build.identity.len() as u64),
             k0_2: b(0),
@@ -896,15 +891,8 @@ impl Logic for Decoder {
         self.cfg_we.next = self.applying.val() & (self.op.q.val() == self.op_configure.val());
         self.cfg_addr.next = self.reg_id.val();
         self.cfg_data.next = self.item.q.val().get_bits::<24>(48);
-        self.ld_we.next = self.applying.val()
-            & ((self.op.q.val() == self.op_load_weights.val()) | self.is_limit.val());
+        self.ld_we.next = self.applying.val() & (self.op.q.val() == self.op_load_weights.val());
         self.ld_addr.next = self.item.q.val().get_bits::<20>(16);
-        if self.op.q.val() == self.op_configure.val() {
-            self.ld_addr.next = self.ld_rtmin.val();
-            if self.reg_id.val() == self.reg_rtmax.val() {
-                self.ld_addr.next = self.ld_rtmax.val();
-            }
-        }
         self.ld_data.next = self.item.q.val().get_bits::<32>(48);
         self.lim_we.next = self.applying.val() & self.is_limit.val();
         self.lim_sel.next = self.k0_2.val();

@@ -91,6 +91,11 @@ pub struct PredictorEngine {
     pub clamp_low: Signal<Out, bool>,
     /// The duration was lowered to the maximum.
     pub clamp_high: Signal<Out, bool>,
+    /// The effective minimum duration from outside, for an engine built with
+    /// [`PredictorEngine::limits_from_outside`] (else not read).
+    pub ext_min: Signal<In, Bits<CYCLE_BITS_USIZE>>,
+    /// The effective maximum duration from outside (as `ext_min`).
+    pub ext_max: Signal<In, Bits<CYCLE_BITS_USIZE>>,
     ports: Ports,
     ctrl: Controller,
     act: Ram<16, A>,
@@ -99,6 +104,7 @@ pub struct PredictorEngine {
     exp2: Exp2,
     limits: Limits,
     clamp: Clamp,
+    external: Constant<bool>,
     zero40: Constant<Bits<40>>,
     bus: Signal<Local, Bits<40>>,
 }
@@ -139,6 +145,8 @@ impl PredictorEngine {
             cycles: Default::default(),
             clamp_low: Default::default(),
             clamp_high: Default::default(),
+            ext_min: Default::default(),
+            ext_max: Default::default(),
             ports: Ports::new(),
             ctrl: Controller::new(&shape, &image.fracs),
             act: Ram::new(shape.act_depth(), vec![]),
@@ -149,9 +157,22 @@ impl PredictorEngine {
             exp2: Exp2::new(),
             limits: Limits::new(q.min_cycles, q.max_cycles),
             clamp: Clamp::with_sets(shape.sets),
+            external: Constant::new(false),
             zero40: c(0),
             bus: Default::default(),
         })
+    }
+}
+
+impl PredictorEngine {
+    /// The same engine, clamping to the effective limits on `ext_min`/`ext_max` instead of its
+    /// own run-time limit registers: for a sequencer that holds the same limits already (its
+    /// settings registers tighten the same synthesized limits with the same run-time values).
+    /// The load port's limit writes are then ignored, and synthesis removes the engine's
+    /// [`Limits`] (a constant selects the outside ones).
+    pub fn limits_from_outside(mut self) -> Self {
+        self.external = Constant::new(true);
+        self
     }
 }
 
@@ -231,6 +252,10 @@ impl Logic for PredictorEngine {
         self.clamp.valid.next = self.exp2.valid.val();
         self.clamp.min.next = self.limits.min.val();
         self.clamp.max.next = self.limits.max.val();
+        if self.external.val() {
+            self.clamp.min.next = self.ext_min.val();
+            self.clamp.max.next = self.ext_max.val();
+        }
         self.clamp.log2.next = self.exp2.log2.val();
         self.clamp.polarity.next = self.ctrl.pol.val();
         // Outputs.

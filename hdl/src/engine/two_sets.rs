@@ -49,6 +49,8 @@ pub struct TwoSetEngine {
     /// The duration was lowered to the maximum.
     pub clamp_high: Signal<Out, bool>,
     engine: PredictorEngine,
+    // The engine keeps its own run-time limits: the outside ones are not read.
+    no_limits: Constant<Bits<CYCLE_BITS_USIZE>>,
 }
 
 impl TwoSetEngine {
@@ -75,6 +77,7 @@ impl TwoSetEngine {
             clamp_low: Default::default(),
             clamp_high: Default::default(),
             engine: PredictorEngine::with_sets(&sets, lanes)?,
+            no_limits: Constant::new(0.into()),
         })
     }
 }
@@ -98,6 +101,8 @@ impl Logic for TwoSetEngine {
         self.engine.ld_we.next = self.ld_we.val();
         self.engine.ld_addr.next = self.ld_addr.val();
         self.engine.ld_data.next = self.ld_data.val();
+        self.engine.ext_min.next = self.no_limits.val();
+        self.engine.ext_max.next = self.no_limits.val();
         self.busy.next = self.engine.busy.val();
         self.done.next = self.engine.done.val();
         self.out_polarity.next = self.engine.out_polarity.val();

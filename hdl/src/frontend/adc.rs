@@ -44,6 +44,7 @@ pub struct AdcSpi {
     one8: Constant<Bits<8>>,
     one12: Constant<Bits<12>>,
     zero24: Constant<Bits<24>>,
+    wmask: Constant<Bits<24>>,
     one24: Constant<Bits<24>>,
     act: DFF<bool>,
     wt: DFF<bool>,
@@ -85,6 +86,7 @@ impl AdcSpi {
             one8: c(1),
             one12: c(1),
             zero24: c(0),
+            wmask: c(super::low_mask(u64::from(adc_wait(t)) - 1)),
             one24: c(1),
             act: Default::default(),
             wt: Default::default(),
@@ -152,7 +154,7 @@ impl Logic for AdcSpi {
                 self.done_r.d.next = true;
                 self.code_r.d.next = self.sr.q.val();
             } else {
-                self.wc.d.next = self.wc.q.val() - self.one24.val();
+                self.wc.d.next = (self.wc.q.val() - self.one24.val()) & self.wmask.val();
             }
         }
         self.busy.next = self.act.q.val() | self.wt.q.val();

@@ -43,6 +43,7 @@ pub struct DacSpi {
     zero8: Constant<Bits<8>>,
     one8: Constant<Bits<8>>,
     zero24: Constant<Bits<24>>,
+    wmask: Constant<Bits<24>>,
     one24: Constant<Bits<24>>,
     act: DFF<bool>,
     wt: DFF<bool>,
@@ -87,6 +88,7 @@ impl DacSpi {
             zero8: c(0),
             one8: c(1),
             zero24: c(0),
+            wmask: c(super::low_mask(w - 1)),
             one24: c(1),
             act: Default::default(),
             wt: Default::default(),
@@ -157,7 +159,7 @@ impl Logic for DacSpi {
                 self.wt.d.next = false;
                 self.done_r.d.next = true;
             } else {
-                self.wc.d.next = self.wc.q.val() - self.one24.val();
+                self.wc.d.next = (self.wc.q.val() - self.one24.val()) & self.wmask.val();
             }
         }
         self.busy.next = self.act.q.val() | self.wt.q.val();

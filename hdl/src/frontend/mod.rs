@@ -37,6 +37,14 @@ fn c<const N: usize>(v: u64) -> Constant<Bits<N>> {
     Constant::new(v.into())
 }
 
+/// The mask of the low bits that hold every value up to `v`: a down-counter that is loaded
+/// with at most `v` and stops at 0 keeps its next value masked with it, so that synthesis sees
+/// its high bits stay 0 and removes their flip-flops (the counters are 24 bits wide in the
+/// Verilog, for the largest board timing).
+fn low_mask(v: u64) -> u64 {
+    (v + 1).next_power_of_two() - 1
+}
+
 /// Every block's constructor: the dividers fit the 8-bit half-period counters and the waits
 /// the 24-bit wait counters (a `Timing` from a valid board file always does).
 fn check_timing(t: &Timing) {

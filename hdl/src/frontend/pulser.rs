@@ -107,6 +107,7 @@ pub struct Pulser {
     zero2: Constant<Bits<2>>,
     zero16: Constant<Bits<16>>,
     zero24: Constant<Bits<24>>,
+    wmask: Constant<Bits<24>>,
     one24: Constant<Bits<24>>,
     rt_min: DFF<Bits<24>>,
     rt_max_n: DFF<Bits<24>>,
@@ -175,6 +176,7 @@ impl Pulser {
             zero2: c(0),
             zero16: c(0),
             zero24: c(0),
+            wmask: c(super::low_mask(u64::from(lim.max_cycles))),
             one24: c(1),
             rt_min: Default::default(),
             rt_max_n: Default::default(),
@@ -284,14 +286,14 @@ impl Logic for Pulser {
         if self.arm.q.val() & self.dac.done.val() {
             self.arm.d.next = false;
             self.gate_r.d.next = true;
-            self.gc.d.next = self.req_cycles.q.val() - self.one24.val();
+            self.gc.d.next = (self.req_cycles.q.val() - self.one24.val()) & self.wmask.val();
         }
         if self.gate_r.q.val() {
             if self.gc.q.val() == self.zero24.val() {
                 self.gate_r.d.next = false;
                 self.ret.d.next = true;
             } else {
-                self.gc.d.next = self.gc.q.val() - self.one24.val();
+                self.gc.d.next = (self.gc.q.val() - self.one24.val()) & self.wmask.val();
             }
         }
         // The DAC back to 0 V, then done.

@@ -37,6 +37,7 @@ pub struct CellReader {
     one5: Constant<Bits<5>>,
     zero16: Constant<Bits<16>>,
     zero24: Constant<Bits<24>>,
+    wmask: Constant<Bits<24>>,
     one24: Constant<Bits<24>>,
     setl: DFF<bool>,
     conv: DFF<bool>,
@@ -75,6 +76,7 @@ impl CellReader {
             one5: c(1),
             zero16: c(0),
             zero24: c(0),
+            wmask: c(super::low_mask(u64::from(t.read_settle))),
             one24: c(1),
             setl: Default::default(),
             conv: Default::default(),
@@ -125,7 +127,7 @@ impl Logic for CellReader {
                 self.conv.d.next = true;
                 self.adc.start.next = true;
             } else {
-                self.wc.d.next = self.wc.q.val() - self.one24.val();
+                self.wc.d.next = (self.wc.q.val() - self.one24.val()) & self.wmask.val();
             }
         }
         if self.conv.q.val() & self.adc.done.val() {

@@ -10,7 +10,9 @@ use rust_hdl::prelude::*;
 /// [`Sequencer`] wired to a [`PredictorEngine`] (one weight set, or the two of
 /// probe-then-predict). The sequencer's settings, job and record ports, its front-end
 /// handshakes and its table-memory read port are this block's; the engine's load port is too
-/// (weights and the engine's run-time limits are loaded through it while the engine is idle).
+/// (weights are loaded through it while the engine is idle). The engine clamps to the
+/// sequencer's effective limits (`RT_MIN_CYCLES`/`RT_MAX_CYCLES` through `cfg_*`): its own
+/// run-time limit registers are not built, and limit writes on the load port are ignored.
 /// Both builds have the same ports.
 #[derive(LogicBlock)]
 pub struct SequencerCore {
@@ -124,7 +126,10 @@ impl SequencerCore {
     /// As [`PredictorEngine::new`] and [`super::build::check_one_set`].
     pub fn new(q: &QPredictor, lanes: usize) -> Result<Self, crate::HdlError> {
         let b = SeqBuild::one_set(q)?;
-        Ok(Self::with(&b, PredictorEngine::new(q, lanes)?))
+        Ok(Self::with(
+            &b,
+            PredictorEngine::new(q, lanes)?.limits_from_outside(),
+        ))
     }
 
     /// The sequencer and the two-set engine of probe-then-predict with `lanes` lanes: `sets[0]`
@@ -136,7 +141,10 @@ impl SequencerCore {
     /// As [`PredictorEngine::with_sets`] and [`super::build::check_two_sets`].
     pub fn two_sets(sets: [&QPredictor; 2], lanes: usize) -> Result<Self, crate::HdlError> {
         let b = SeqBuild::two_sets(sets)?;
-        Ok(Self::with(&b, PredictorEngine::with_sets(&sets, lanes)?))
+        Ok(Self::with(
+            &b,
+            PredictorEngine::with_sets(&sets, lanes)?.limits_from_outside(),
+        ))
     }
 
     /// The `MODE` values this build runs, as a mask (bit `m` for mode `m`; the gateware ignores
@@ -249,6 +257,8 @@ impl Logic for SequencerCore {
         self.engine.ld_we.next = self.ld_we.val();
         self.engine.ld_addr.next = self.ld_addr.val();
         self.engine.ld_data.next = self.ld_data.val();
+        self.engine.ext_min.next = self.seq.eng_min.val();
+        self.engine.ext_max.next = self.seq.eng_max.val();
         self.seq.eng_done.next = self.engine.done.val();
         self.seq.eng_cycles.next = self.engine.cycles.val();
         self.seq.eng_log2.next = self.engine.log2_cycles.val();

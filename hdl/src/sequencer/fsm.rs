@@ -87,6 +87,10 @@ pub struct Sequencer {
     pub eng_cycles: Signal<In, Bits<24>>,
     /// The engine's log2 duration, Q6.10.
     pub eng_log2: Signal<In, Bits<16>>,
+    /// The effective duration limits (the settings registers'), for the engine's clamp.
+    pub eng_min: Signal<Out, Bits<24>>,
+    /// The effective maximum duration.
+    pub eng_max: Signal<Out, Bits<24>>,
     /// A record is on `res_*` in this cycle.
     pub res_valid: Signal<Out, bool>,
     /// Row.
@@ -276,6 +280,8 @@ impl Sequencer {
             eng_done: Default::default(),
             eng_cycles: Default::default(),
             eng_log2: Default::default(),
+            eng_min: Default::default(),
+            eng_max: Default::default(),
             res_valid: Default::default(),
             res_row: Default::default(),
             res_col: Default::default(),
@@ -290,7 +296,7 @@ impl Sequencer {
             busy: Default::default(),
             regs: SeqRegs::new(b),
             scale_in: ScaleIn::new(b),
-            scale: Scale::new(),
+            scale: Scale::bounded(dur_bits),
             probe: Constant::new(b.probe.is_some()),
             tables: Constant::new(b.tables),
             code_mask: c((1u64 << b.adc_bits) - 1),
@@ -564,6 +570,8 @@ impl Logic for Sequencer {
         self.scale_in.eng_log2.next = self.eng_log2.val();
         self.scale.cycles.next = self.scale_in.cycles.val();
         self.scale.gain.next = self.scale_in.gain_out.val();
+        self.eng_min.next = self.regs.eff_min.val();
+        self.eng_max.next = self.regs.eff_max.val();
         self.scale.min.next = self.regs.eff_min.val();
         self.scale.max.next = self.regs.eff_max.val();
         // Within the limits: no bit above the synthesized maximum's.

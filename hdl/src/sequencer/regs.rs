@@ -53,8 +53,9 @@ pub mod id {
 /// bases 0. A build keeps only the registers it uses: the amplitude levels of its ladder (level
 /// 0 only without probe-then-predict), the `LOG2` base with probe-then-predict, the input
 /// tables' base with input tables. The effective limits (`eff_min`, `eff_max`: the synthesized
-/// ones tightened by the run-time registers, as `Limits::tighten`) follow a write after two
-/// edges.
+/// ones tightened by the run-time registers, as `Limits::tighten`) follow a write after one
+/// edge (the minimum) and two (the maximum): a run-time value is stored bounded by the
+/// synthesized limits, and the maximum is raised to the minimum in one more register.
 #[derive(LogicBlock)]
 pub struct SeqRegs {
     /// Clock.
@@ -138,18 +139,16 @@ pub struct SeqRegs {
     fbelow_r: DFF<Bits<24>>,
     ls_r: Vec<DFF<Bits<16>>>,
     lr_r: Vec<DFF<Bits<16>>>,
-    rtmin_r: DFF<Bits<24>>,
+    rtmin_r: DFFWithInit<Bits<24>>,
     rtmax_r: DFFWithInit<Bits<24>>,
     off0_r: DFFWithInit<Bits<16>>,
     off1_r: DFFWithInit<Bits<16>>,
     log2_r: DFF<Bits<14>>,
     tbase_r: DFF<Bits<14>>,
-    // Effective limits: stage 1 bounds the run-time values by the synthesized ones, stage 2
-    // orders them.
-    lo1: DFF<Bits<24>>,
-    hi1: DFF<Bits<24>>,
-    lo2: DFF<Bits<24>>,
-    hi2: DFF<Bits<24>>,
+    // The effective maximum: the run-time maximum, not below the minimum.
+    hi2: DFFWithInit<Bits<24>>,
+    // The written value bounded by the synthesized limits.
+    bounded: Signal<Local, Bits<24>>,
     mode_ok: Signal<Local, bool>,
 }
 
@@ -224,16 +223,14 @@ impl SeqRegs {
             fbelow_r: Default::default(),
             ls_r: (0..levels).map(|_| Default::default()).collect(),
             lr_r: (0..levels).map(|_| Default::default()).collect(),
-            rtmin_r: Default::default(),
-            rtmax_r: DFFWithInit::new(0xFF_FFFF.into()),
+            rtmin_r: DFFWithInit::new(u64::from(b.syn_min).into()),
+            rtmax_r: DFFWithInit::new(u64::from(b.syn_max).into()),
             off0_r: DFFWithInit::new(u64::from(b.offsets[0]).into()),
             off1_r: DFFWithInit::new(u64::from(b.offsets[1]).into()),
             log2_r: Default::default(),
             tbase_r: Default::default(),
-            lo1: Default::default(),
-            hi1: Default::default(),
-            lo2: Default::default(),
-            hi2: Default::default(),
+            hi2: DFFWithInit::new(u64::from(b.syn_max).into()),
+            bounded: Default::default(),
             mode_ok: Default::default(),
         }
     }
@@ -267,9 +264,6 @@ impl Logic for SeqRegs {
             off1_r,
             log2_r,
             tbase_r,
-            lo1,
-            hi1,
-            lo2,
             hi2
         );
         for l in 0..self.ls_r.len() {
@@ -277,6 +271,15 @@ impl Logic for SeqRegs {
             self.lr_r[l].clock.next = self.clock.val();
             self.ls_r[l].d.next = self.ls_r[l].q.val();
             self.lr_r[l].d.next = self.lr_r[l].q.val();
+        }
+        // A run-time limit is stored bounded by the synthesized ones (so at most syn_max:
+        // masked to its bits, so that synthesis drops the bits above).
+        self.bounded.next = self.data.val() & self.dur_mask.val();
+        if self.data.val() > self.syn_max.val() {
+            self.bounded.next = self.syn_max.val();
+        }
+        if self.data.val() < self.syn_min.val() {
+            self.bounded.next = self.syn_min.val();
         }
         // The mode's bit in the build's mask.
         self.mode_ok.next = self
@@ -324,10 +327,10 @@ impl Logic for SeqRegs {
                 }
             }
             if self.addr.val() == self.a_rtmin.val() {
-                self.rtmin_r.d.next = self.data.val();
+                self.rtmin_r.d.next = self.bounded.val();
             }
             if self.addr.val() == self.a_rtmax.val() {
-                self.rtmax_r.d.next = self.data.val();
+                self.rtmax_r.d.next = self.bounded.val();
             }
             if self.addr.val() == self.a_off0.val() {
                 self.off0_r.d.next = self.data.val().get_bits::<16>(0);
@@ -342,23 +345,12 @@ impl Logic for SeqRegs {
                 self.tbase_r.d.next = self.data.val().get_bits::<14>(0);
             }
         }
-        // min = max(syn_min, min(rt_min, syn_max)); max = max(min(syn_max, rt_max), min). Each
-        // is at most syn_max: masked to its bits, so that synthesis drops the bits above.
-        self.lo1.d.next = self.rtmin_r.q.val() & self.dur_mask.val();
-        if self.rtmin_r.q.val() > self.syn_max.val() {
-            self.lo1.d.next = self.syn_max.val();
-        }
-        self.hi1.d.next = self.rtmax_r.q.val() & self.dur_mask.val();
-        if self.rtmax_r.q.val() > self.syn_max.val() {
-            self.hi1.d.next = self.syn_max.val();
-        }
-        self.lo2.d.next = self.lo1.q.val() & self.dur_mask.val();
-        if self.lo1.q.val() < self.syn_min.val() {
-            self.lo2.d.next = self.syn_min.val();
-        }
-        self.hi2.d.next = self.hi1.q.val() & self.dur_mask.val();
-        if self.hi1.q.val() < self.lo2.q.val() {
-            self.hi2.d.next = self.lo2.q.val() & self.dur_mask.val();
+        // min = max(syn_min, min(rt_min, syn_max)) is the bounded minimum as stored;
+        // max = max(min(syn_max, rt_max), min) is the bounded maximum, raised to the minimum
+        // (a maximum below syn_min is bounded to syn_min <= min, so it gives min either way).
+        self.hi2.d.next = self.rtmax_r.q.val();
+        if self.rtmax_r.q.val() < self.rtmin_r.q.val() {
+            self.hi2.d.next = self.rtmin_r.q.val();
         }
         for l in 0..self.ls_r.len() {
             self.level_set[l].next = self.ls_r[l].q.val();
@@ -378,7 +370,7 @@ impl Logic for SeqRegs {
         self.offset1.next = self.off1_r.q.val();
         self.log2_base.next = self.log2_r.q.val();
         self.table_base.next = self.tbase_r.q.val();
-        self.eff_min.next = self.lo2.q.val();
+        self.eff_min.next = self.rtmin_r.q.val();
         self.eff_max.next = self.hi2.q.val();
     }
 }

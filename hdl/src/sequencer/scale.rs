@@ -11,6 +11,11 @@ pub const GAIN_ONE: u64 = 4;
 /// two from 2^-4 to 2^7); a product of 2^24 or more saturates at 2^24 - 1, a division drops the
 /// remainder. One left shift computes both: `(cycles << gain) >> 4` on 36 bits, whose bits
 /// 35..28 tell the saturation.
+///
+/// A block built [`Scale::bounded`] to `b` bits (`max` is then below `2^b`, as the effective
+/// limits are) only needs the product's `b` low bits and whether it is `2^b` or more (then the
+/// result is `max`, as with the saturated product), so synthesis drops the rest of the shift
+/// and of the compares; its results are the same.
 #[derive(LogicBlock)]
 pub struct Scale {
     /// The duration, cycles.
@@ -23,8 +28,10 @@ pub struct Scale {
     pub max: Signal<In, Bits<24>>,
     /// The scaled and clamped duration.
     pub out: Signal<Out, Bits<24>>,
-    all24: Constant<Bits<24>>,
     zero8: Constant<Bits<8>>,
+    zero24: Constant<Bits<24>>,
+    mask: Constant<Bits<24>>,
+    above: Constant<Bits<24>>,
     wide: Signal<Local, Bits<36>>,
     shifted: Signal<Local, Bits<24>>,
 }
@@ -32,14 +39,22 @@ pub struct Scale {
 impl Scale {
     /// The block.
     pub fn new() -> Self {
+        Self::bounded(24)
+    }
+
+    /// The block for limits below `2^bits` (`bits` at most 24).
+    pub fn bounded(bits: u32) -> Self {
+        let mask = (1u64 << bits.min(24)) - 1;
         Self {
             cycles: Default::default(),
             gain: Default::default(),
             min: Default::default(),
             max: Default::default(),
             out: Default::default(),
-            all24: c(0xFF_FFFF),
             zero8: c(0),
+            zero24: c(0),
+            mask: c(mask),
+            above: c(0xFF_FFFF & !mask),
             wide: Default::default(),
             shifted: Default::default(),
         }
@@ -62,9 +77,11 @@ impl Logic for Scale {
     #[hdl_gen]
     fn update(&mut self) {
         self.wide.next = bit_cast::<36, 24>(self.cycles.val()) << self.gain.val();
-        self.shifted.next = self.wide.val().get_bits::<24>(4);
-        if self.wide.val().get_bits::<8>(28) != self.zero8.val() {
-            self.shifted.next = self.all24.val();
+        self.shifted.next = self.wide.val().get_bits::<24>(4) & self.mask.val();
+        if (self.wide.val().get_bits::<8>(28) != self.zero8.val())
+            | ((self.wide.val().get_bits::<24>(4) & self.above.val()) != self.zero24.val())
+        {
+            self.shifted.next = self.mask.val();
         }
         self.out.next = self.shifted.val();
         if self.shifted.val() < self.min.val() {

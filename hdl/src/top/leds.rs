@@ -3,8 +3,13 @@
 use rust_hdl::prelude::*;
 
 /// Two active-low LEDs: green lights once the host has connected (a successful HELLO) and
-/// blinks (about 3 Hz) while cells are being programmed; red lights for about a third of a
-/// second after every answer that is not OK.
+/// blinks (about 3 Hz) while cells are being programmed; red lights after every answer that is
+/// not OK, for one to two blink periods (about a third to two thirds of a second).
+///
+/// One free-running counter of `n` bits (`2^n` cycles, about a third of a second) gives both:
+/// its top bit is the blink phase, its wrap the red LED's time base (a 2-bit count of wraps).
+/// The counter is 24 bits wide in the Verilog; a mask keeps its high bits at 0, so synthesis
+/// keeps only the `n` it needs.
 #[derive(LogicBlock)]
 pub struct Leds {
     /// Clock.
@@ -19,18 +24,29 @@ pub struct Leds {
     pub red_n: Signal<Out, bool>,
     /// Green LED, active low.
     pub green_n: Signal<Out, bool>,
-    blink: DFF<Bits<24>>,
-    hold: DFF<Bits<24>>,
+    count: DFF<Bits<24>>,
+    hold: DFF<Bits<2>>,
     one: Constant<Bits<24>>,
     zero: Constant<Bits<24>>,
-    stretch: Constant<Bits<24>>,
-    half_period: Constant<Bits<24>>,
-    phase: DFF<bool>,
+    mask: Constant<Bits<24>>,
+    top: Constant<Bits<24>>,
+    hold_set: Constant<Bits<2>>,
+    hold_one: Constant<Bits<2>>,
+    hold_zero: Constant<Bits<2>>,
 }
 
 impl Leds {
-    /// The LEDs of a design clocked at `clock_hz`.
+    /// The LEDs of a design clocked at `clock_hz` (the counter's period is the power of two
+    /// of cycles nearest a third of a second, at most `2^24` cycles).
     pub fn new(clock_hz: u64) -> Self {
+        let third = (clock_hz / 3).max(2);
+        let n = (64 - third.leading_zeros()).clamp(2, 24);
+        // The nearer of 2^(n-1) and 2^n.
+        let n = if third - (1u64 << (n - 1)) < (1u64 << n) - third {
+            (n - 1).max(2)
+        } else {
+            n
+        };
         Self {
             clock: Default::default(),
             connected: Default::default(),
@@ -38,13 +54,15 @@ impl Leds {
             error: Default::default(),
             red_n: Default::default(),
             green_n: Default::default(),
-            blink: Default::default(),
+            count: Default::default(),
             hold: Default::default(),
             one: Constant::new(1.into()),
             zero: Constant::new(0.into()),
-            stretch: Constant::new((clock_hz / 3).into()),
-            half_period: Constant::new((clock_hz / 6).into()),
-            phase: Default::default(),
+            mask: Constant::new(((1u64 << n) - 1).into()),
+            top: Constant::new((1u64 << (n - 1)).into()),
+            hold_set: Constant::new(2.into()),
+            hold_one: Constant::new(1.into()),
+            hold_zero: Constant::new(0.into()),
         }
     }
 }
@@ -58,18 +76,17 @@ impl std::fmt::Debug for Leds {
 impl Logic for Leds {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, blink, hold, phase);
-        self.blink.d.next = self.blink.q.val() + self.one.val();
-        if self.blink.q.val() == self.half_period.val() {
-            self.blink.d.next = self.zero.val();
-            self.phase.d.next = !self.phase.q.val();
-        }
+        dff_setup!(self, clock, count, hold);
+        self.count.d.next = (self.count.q.val() + self.one.val()) & self.mask.val();
         if self.error.val() {
-            self.hold.d.next = self.stretch.val();
-        } else if self.hold.q.val() != self.zero.val() {
-            self.hold.d.next = self.hold.q.val() - self.one.val();
+            self.hold.d.next = self.hold_set.val();
+        } else if (self.count.q.val() == self.mask.val())
+            & (self.hold.q.val() != self.hold_zero.val())
+        {
+            self.hold.d.next = self.hold.q.val() - self.hold_one.val();
         }
-        self.red_n.next = self.hold.q.val() == self.zero.val();
-        self.green_n.next = !self.connected.val() | (self.busy.val() & self.phase.q.val());
+        self.red_n.next = self.hold.q.val() == self.hold_zero.val();
+        self.green_n.next = !self.connected.val()
+            | (self.busy.val() & ((self.count.q.val() & self.top.val()) != self.zero.val()));
     }
 }

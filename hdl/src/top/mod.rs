@@ -20,11 +20,11 @@ use rust_hdl::prelude::*;
 /// Name of the board top's Verilog module.
 pub const TOP_MODULE: &str = "ouro_top";
 
-/// Engine lanes of the board build: two. The whole design must fit the iCE40UP5K's 5,280
-/// LUT4, and lanes are the engine's largest part (about 210 LUT4 each, besides their MAC and
-/// banks); two lanes take 44 cycles per prediction of the default network instead of 38 at
-/// eight (docs/BENCHMARKS.md).
-pub const BOARD_LANES: usize = 2;
+/// Engine lanes of the board build: one. The whole design must fit the iCE40UP5K's 5,280 logic
+/// cells; a lane is about 230 of them besides its MAC and banks, and the board top with two
+/// lanes needs about 5,370 (docs/BENCHMARKS.md, "The board top: size"). One lane takes 60
+/// cycles per prediction of the default network, two 44, eight 38.
+pub const BOARD_LANES: usize = 1;
 
 /// The board top. Pins: the UART (`uart_rx`, `uart_tx`), the DAC, ADC and multiplexer SPI
 /// lines, the pulse gate and polarity, and two status LEDs (active low).
