@@ -6,7 +6,7 @@
 //! frame sizes at its baud rate. The pulse's own duration is not counted (it is the cell's).
 
 use ouro_board::sequencer::{
-    DECIDE_CYCLES, HISTORY_SETUP_CYCLES, PREDICT_SETUP_CYCLES, TABLE_SETUP_CYCLES,
+    DECIDE_CYCLES, HISTORY_SETUP_CYCLES, ISSUE_CYCLES, PREDICT_SETUP_CYCLES, TABLE_SETUP_CYCLES,
 };
 use ouro_core::board::BoardConfig;
 use ouro_core::protocol::{frame, Request, Response, BAUD};
@@ -45,12 +45,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "board {}, {mhz} MHz, engine {lanes} lane(s): {engine} cycles per prediction of the default network",
         board.name
     );
-    println!("| mode | read | decide | predict | pulse overhead | step (cycles) | step (us) |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| mode | read | decide | predict | issue | pulse overhead | step (cycles) | step (us) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     let row = |name: &str, predict: u32| {
-        let step = read + DECIDE_CYCLES + predict + pulse;
+        let step = read + DECIDE_CYCLES + predict + ISSUE_CYCLES + pulse;
         println!(
-            "| {name} | {read} | {DECIDE_CYCLES} | {predict} | {pulse} | {step} | {:.1} |",
+            "| {name} | {read} | {DECIDE_CYCLES} | {predict} | {ISSUE_CYCLES} | {pulse} | {step} | {:.1} |",
             us(step)
         );
     };

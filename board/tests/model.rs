@@ -4,7 +4,7 @@
 
 use ouro_board::frontend::Interlock;
 use ouro_board::sequencer::{
-    Refusal, ACCEPT_CYCLES, DECIDE_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES,
+    Refusal, ACCEPT_CYCLES, DECIDE_CYCLES, ISSUE_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES,
 };
 use ouro_board::{Job, Outcome, SequencerModel, SimFrontend};
 use ouro_core::board::BoardConfig;
@@ -48,7 +48,7 @@ fn fixed_write_and_verify_costs_what_the_step_table_says() {
     assert_eq!(r.pulse_cycles, 30);
     assert_eq!(fe.pulses, vec![(Polarity::Set, 111, 10); 3]);
     let read = (READ << 1) + 1;
-    let pulse = PULSE_EXTRA + 10 + 1;
+    let pulse = ISSUE_CYCLES + PULSE_EXTRA + 10 + 1;
     let want = ACCEPT_CYCLES + (SEL + 1) + 4 * read + 4 * DECIDE_CYCLES + 3 * pulse + REPORT_CYCLES;
     assert_eq!(r.total_cycles, want);
 }
@@ -128,6 +128,7 @@ fn neural_modes_predict_with_the_golden_engine_and_pay_its_latency() {
         + 3 * (READ + 1)
         + 3 * DECIDE_CYCLES
         + 2 * predict
+        + 2 * ISSUE_CYCLES
         + (PULSE_EXTRA + p0.cycles + 1)
         + (PULSE_EXTRA + p1.cycles + 1)
         + REPORT_CYCLES;
@@ -175,7 +176,7 @@ fn a_refused_pulse_ends_the_cell_with_nothing_applied() {
     assert!(fe.pulses.is_empty());
     assert_eq!(
         r.total_cycles,
-        ACCEPT_CYCLES + SEL + 1 + READ + 1 + DECIDE_CYCLES + 1 + 1 + REPORT_CYCLES
+        ACCEPT_CYCLES + SEL + 1 + READ + 1 + DECIDE_CYCLES + ISSUE_CYCLES + 1 + 1 + REPORT_CYCLES
     );
 }
 

@@ -7,7 +7,7 @@ mod script;
 
 use ouro_board::frontend::Interlock;
 use ouro_board::sequencer::{
-    ACCEPT_CYCLES, DECIDE_CYCLES, ESCALATE_SETUP_CYCLES, HISTORY_SETUP_CYCLES,
+    ACCEPT_CYCLES, DECIDE_CYCLES, ESCALATE_SETUP_CYCLES, HISTORY_SETUP_CYCLES, ISSUE_CYCLES,
     PREDICT_SETUP_CYCLES, REPORT_CYCLES, TABLE_SETUP_CYCLES,
 };
 use ouro_board::{Job, Mode, Outcome, Record, SequencerModel, SimFrontend};
@@ -109,6 +109,7 @@ fn the_probe_modes_decide_and_cost_what_the_method_says() {
                 + (READ + 1)
                 + DECIDE_CYCLES
                 + (PREDICT_SETUP_CYCLES + latency + 1)
+                + ISSUE_CYCLES
                 + (PULSE_EXTRA + (1 << k) + 1);
             let mut last = (b.polarity, (k << 10) as i16);
             let pulses_max = if mode == 2 { 2 } else { 3 };
@@ -122,6 +123,7 @@ fn the_probe_modes_decide_and_cost_what_the_method_says() {
                     + DECIDE_CYCLES
                     + (HISTORY_SETUP_CYCLES + latency + 1)
                     + (predictions - 1) * (ESCALATE_SETUP_CYCLES + latency + 1)
+                    + ISSUE_CYCLES
                     + (PULSE_EXTRA + cycles + 1);
                 last = (p, log2);
                 n += 1;
@@ -209,6 +211,7 @@ fn input_tables_come_from_the_table_memory() {
         + 3 * (READ + 1)
         + 3 * DECIDE_CYCLES
         + 2 * predict
+        + 2 * ISSUE_CYCLES
         + (PULSE_EXTRA + p0.cycles + 1)
         + (PULSE_EXTRA + p1.cycles + 1)
         + REPORT_CYCLES;

@@ -5806,8 +5806,10 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     localparam SeqState$Feed = 5;
     localparam SeqState$PredictGo = 6;
     localparam SeqState$PredictWait = 7;
-    localparam SeqState$Pulse = 8;
-    localparam SeqState$Report = 9;
+    localparam SeqState$Scale = 8;
+    localparam SeqState$Issue = 9;
+    localparam SeqState$Pulse = 10;
+    localparam SeqState$Report = 11;
 
     // Stub signals
     reg  regs$clock;
@@ -5832,6 +5834,24 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     wire  [13:0] regs$table_base;
     wire  [23:0] regs$eff_min;
     wire  [23:0] regs$eff_max;
+    reg  [15:0] err_r$d;
+    wire  [15:0] err_r$q;
+    reg  err_r$clock;
+    reg  pol_r$d;
+    wire  pol_r$q;
+    reg  pol_r$clock;
+    reg  [23:0] sc_cyc_r$d;
+    wire  [23:0] sc_cyc_r$q;
+    reg  sc_cyc_r$clock;
+    reg  [3:0] sc_gain_r$d;
+    wire  [3:0] sc_gain_r$q;
+    reg  sc_gain_r$clock;
+    reg  [23:0] sout_r$d;
+    wire  [23:0] sout_r$q;
+    reg  sout_r$clock;
+    reg  wv$d;
+    wire  wv$q;
+    reg  wv$clock;
     reg  [3:0] scale_in$state;
     reg  [2:0] scale_in$mode;
     reg  [15:0] scale_in$pulses;
@@ -5958,6 +5978,8 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     reg  tb_addr_r$clock;
 
     // Local signals
+    reg  [15:0] err_new;
+    reg  [15:0] code_new;
     reg  [15:0] tgt;
     reg  [15:0] err;
     reg  within_tol;
@@ -6011,6 +6033,36 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         .table_base(regs$table_base),
         .eff_min(regs$eff_min),
         .eff_max(regs$eff_max)
+    );
+    ouro_top$core$seq$err_r err_r(
+        .d(err_r$d),
+        .q(err_r$q),
+        .clock(err_r$clock)
+    );
+    ouro_top$core$seq$pol_r pol_r(
+        .d(pol_r$d),
+        .q(pol_r$q),
+        .clock(pol_r$clock)
+    );
+    ouro_top$core$seq$sc_cyc_r sc_cyc_r(
+        .d(sc_cyc_r$d),
+        .q(sc_cyc_r$q),
+        .clock(sc_cyc_r$clock)
+    );
+    ouro_top$core$seq$sc_gain_r sc_gain_r(
+        .d(sc_gain_r$d),
+        .q(sc_gain_r$q),
+        .clock(sc_gain_r$clock)
+    );
+    ouro_top$core$seq$sout_r sout_r(
+        .d(sout_r$d),
+        .q(sout_r$q),
+        .clock(sout_r$clock)
+    );
+    ouro_top$core$seq$wv wv(
+        .d(wv$d),
+        .q(wv$q),
+        .clock(wv$clock)
     );
     ouro_top$core$seq$scale_in scale_in(
         .state(scale_in$state),
@@ -6213,6 +6265,12 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
 
     // Update code
     always @(*) begin
+        err_r$clock = clock;
+        pol_r$clock = clock;
+        sc_cyc_r$clock = clock;
+        sc_gain_r$clock = clock;
+        sout_r$clock = clock;
+        wv$clock = clock;
         state$clock = clock;
         row$clock = clock;
         col$clock = clock;
@@ -6248,6 +6306,12 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         eng_start_r$clock = clock;
         tb_rd_r$clock = clock;
         tb_addr_r$clock = clock;
+        err_r$d = err_r$q;
+        pol_r$d = pol_r$q;
+        sc_cyc_r$d = sc_cyc_r$q;
+        sc_gain_r$d = sc_gain_r$q;
+        sout_r$d = sout_r$q;
+        wv$d = wv$q;
         state$d = state$q;
         row$d = row$q;
         col$d = col$q;
@@ -6294,12 +6358,14 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         eng_start_r$d = 1'b0;
         tb_rd_r$d = 1'b0;
         tgt = target$q & code_mask;
-        err = code$q - tgt;
-        if (tgt > code$q) begin
-            err = tgt - code$q;
+        code_new = rd_code & code_mask;
+        err_new = code_new - tgt;
+        if (tgt > code_new) begin
+            err_new = tgt - code_new;
         end
+        err = err_r$q;
         within_tol = err <= tol$q;
-        pol_now = code$q > tgt;
+        pol_now = pol_r$q;
         attempts = regs$max_attempts;
         if (regs$mode == m_one) begin
             attempts = one16;
@@ -6376,17 +6442,17 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         scale_in$start = regs$adaptive_start;
         scale_in$eng_cycles = eng_cycles;
         scale_in$eng_log2 = eng_log2;
-        scale$cycles = scale_in$cycles;
-        scale$gain = scale_in$gain_out;
+        sc_cyc_r$d = scale_in$cycles;
+        sc_gain_r$d = scale_in$gain_out;
+        scale$cycles = sc_cyc_r$q;
+        scale$gain = sc_gain_r$q;
         eng_min = regs$eff_min;
         eng_max = regs$eff_max;
         scale$min = regs$eff_min;
         scale$max = regs$eff_max;
-        sout = scale$out & dur_mask;
+        sout_r$d = scale$out & dur_mask;
+        sout = sout_r$q;
         dac_pol = pol$q;
-        if (state$q == SeqState$Decide) begin
-            dac_pol = pol_now;
-        end
         lvl_set = regs$level_set$0;
         lvl_reset = regs$level_reset$0;
         if (level$q == lvl_index$0) begin
@@ -6403,7 +6469,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
                 dac = regs$fine_dac_reset;
             end
         end
-        if (state$q == SeqState$Decide) begin
+        if (wv$q) begin
             dac = regs$fixed_dac_set;
             if (dac_pol) begin
                 dac = regs$fixed_dac_reset;
@@ -6442,7 +6508,9 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
             SeqState$Read:
                 begin
                     if (rd_done) begin
-                        code$d = rd_code & code_mask;
+                        code$d = code_new;
+                        err_r$d = err_new;
+                        pol_r$d = code_new > tgt;
                         reads$d = (reads$q + one16) & mask_reads;
                         state$d = SeqState$Decide;
                     end
@@ -6460,15 +6528,8 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
                     else if (regs$mode[32'h2]) begin
                         pol$d = pol_now;
                         last_pol$d = pol_now;
-                        dur$d = sout;
-                        pu_pol_r$d = pol_now;
-                        pu_dac_r$d = dac;
-                        pu_cycles_r$d = regs$fixed_cycles;
-                        if (regs$mode[32'h0]) begin
-                            pu_cycles_r$d = sout;
-                        end
-                        pu_start_r$d = 1'b1;
-                        state$d = SeqState$Pulse;
+                        wv$d = 1'b1;
+                        state$d = SeqState$Scale;
                     end
                     else begin
                         pol$d = pol_now;
@@ -6535,13 +6596,28 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
                             if (probe_phase) begin
                                 plog2$d = scale_in$k << 32'ha;
                             end
-                            pu_pol_r$d = pol$q;
-                            pu_cycles_r$d = sout;
-                            pu_dac_r$d = dac;
-                            pu_start_r$d = 1'b1;
-                            state$d = SeqState$Pulse;
+                            wv$d = 1'b0;
+                            state$d = SeqState$Scale;
                         end
                     end
+                end
+            SeqState$Scale:
+                begin
+                    state$d = SeqState$Issue;
+                end
+            SeqState$Issue:
+                begin
+                    pu_pol_r$d = pol$q;
+                    pu_dac_r$d = dac;
+                    pu_cycles_r$d = sout;
+                    if (wv$q) begin
+                        dur$d = sout;
+                        if (~regs$mode[32'h0]) begin
+                            pu_cycles_r$d = regs$fixed_cycles;
+                        end
+                    end
+                    pu_start_r$d = 1'b1;
+                    state$d = SeqState$Pulse;
                 end
             SeqState$Pulse:
                 begin
@@ -6698,6 +6774,25 @@ module ouro_top$core$seq$eng_start_r(d,q,clock);
     end
 
 endmodule // ouro_top$core$seq$eng_start_r
+
+
+module ouro_top$core$seq$err_r(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$err_r
 
 
 module ouro_top$core$seq$gain(d,q,clock);
@@ -6888,6 +6983,25 @@ module ouro_top$core$seq$pol(d,q,clock);
     end
 
 endmodule // ouro_top$core$seq$pol
+
+
+module ouro_top$core$seq$pol_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$pol_r
 
 
 module ouro_top$core$seq$probe_pol(d,q,clock);
@@ -8060,6 +8174,44 @@ module ouro_top$core$seq$row(d,q,clock);
 endmodule // ouro_top$core$seq$row
 
 
+module ouro_top$core$seq$sc_cyc_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$sc_cyc_r
+
+
+module ouro_top$core$seq$sc_gain_r(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$sc_gain_r
+
+
 module ouro_top$core$seq$scale(cycles,gain,min,max,out);
 
     // Module arguments
@@ -8141,8 +8293,10 @@ module ouro_top$core$seq$scale_in(state,mode,pulses,code,target,last_pol,gain,du
     localparam SeqState$Feed = 5;
     localparam SeqState$PredictGo = 6;
     localparam SeqState$PredictWait = 7;
-    localparam SeqState$Pulse = 8;
-    localparam SeqState$Report = 9;
+    localparam SeqState$Scale = 8;
+    localparam SeqState$Issue = 9;
+    localparam SeqState$Pulse = 10;
+    localparam SeqState$Report = 11;
 
     // Local signals
     reg  pol_now;
@@ -8210,6 +8364,25 @@ module ouro_top$core$seq$sel_start_r(d,q,clock);
 endmodule // ouro_top$core$seq$sel_start_r
 
 
+module ouro_top$core$seq$sout_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$sout_r
+
+
 module ouro_top$core$seq$state(d,q,clock);
 
     // Module arguments
@@ -8226,8 +8399,10 @@ module ouro_top$core$seq$state(d,q,clock);
     localparam SeqState$Feed = 5;
     localparam SeqState$PredictGo = 6;
     localparam SeqState$PredictWait = 7;
-    localparam SeqState$Pulse = 8;
-    localparam SeqState$Report = 9;
+    localparam SeqState$Scale = 8;
+    localparam SeqState$Issue = 9;
+    localparam SeqState$Pulse = 10;
+    localparam SeqState$Report = 11;
 
     // Update code (custom)
     initial begin
@@ -8374,6 +8549,25 @@ module ouro_top$core$seq$wlast(d,q,clock);
 endmodule // ouro_top$core$seq$wlast
 
 
+module ouro_top$core$seq$wv(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$wv
+
+
 module ouro_top$dec(clock,rx_ready,rx_length,rx_bad,rx_addr,rx_data,rx_release,tx_data,tx_valid,tx_last,tx_ready,cfg_we,cfg_addr,cfg_data,ld_we,ld_addr,ld_data,lim_we,lim_sel,lim_data,tb_we,tb_addr,tb_data,q_push,q_job,q_push_ready,q_count,q_free,r_req,r_valid,r_data,r_pop,r_count,seq_busy,fe_own,sel_start,sel_row,sel_col,sel_done,rd_start,rd_reads_log2,rd_done,rd_code,pu_start,pu_polarity,pu_dac,pu_cycles,pu_done,pu_error,handshake,error);
 
     // Module arguments
@@ -8501,23 +8695,30 @@ module ouro_top$dec(clock,rx_ready,rx_length,rx_bad,rx_addr,rx_data,rx_release,t
     localparam DecState$Fetch = 1;
     localparam DecState$Take = 2;
     localparam DecState$Classify = 3;
-    localparam DecState$ItemCheck = 4;
-    localparam DecState$ItemApply = 5;
-    localparam DecState$PassEnd = 6;
-    localparam DecState$Exec = 7;
-    localparam DecState$SelWait = 8;
-    localparam DecState$ReadWait = 9;
-    localparam DecState$PulseWait = 10;
-    localparam DecState$Release = 11;
-    localparam DecState$Next = 12;
-    localparam DecState$WordReq = 13;
-    localparam DecState$Send = 14;
+    localparam DecState$CheckWait = 4;
+    localparam DecState$ItemCheck = 5;
+    localparam DecState$ItemApply = 6;
+    localparam DecState$PassEnd = 7;
+    localparam DecState$Exec = 8;
+    localparam DecState$SelWait = 9;
+    localparam DecState$ReadWait = 10;
+    localparam DecState$PulseWait = 11;
+    localparam DecState$Release = 12;
+    localparam DecState$Next = 13;
+    localparam DecState$WordReq = 14;
+    localparam DecState$Send = 15;
 
     // Stub signals
     reg  [3:0] check$op;
     reg  [79:0] check$item;
     wire  check$ok;
     wire  [7:0] check$field;
+    reg  ok_r$d;
+    wire  ok_r$q;
+    reg  ok_r$clock;
+    reg  [7:0] field_r$d;
+    wire  [7:0] field_r$q;
+    reg  field_r$clock;
     reg  rom$clock;
     reg  [5:0] rom$address;
     wire  [7:0] rom$data;
@@ -8657,6 +8858,16 @@ module ouro_top$dec(clock,rx_ready,rx_length,rx_bad,rx_addr,rx_data,rx_release,t
         .item(check$item),
         .ok(check$ok),
         .field(check$field)
+    );
+    ouro_top$dec$ok_r ok_r(
+        .d(ok_r$d),
+        .q(ok_r$q),
+        .clock(ok_r$clock)
+    );
+    ouro_top$dec$field_r field_r(
+        .d(field_r$d),
+        .q(field_r$q),
+        .clock(field_r$clock)
     );
     ouro_top$dec$rom rom(
         .clock(rom$clock),
@@ -8856,6 +9067,8 @@ module ouro_top$dec(clock,rx_ready,rx_length,rx_bad,rx_addr,rx_data,rx_release,t
 
     // Update code
     always @(*) begin
+        ok_r$clock = clock;
+        field_r$clock = clock;
         state$clock = clock;
         hdr$clock = clock;
         held$clock = clock;
@@ -8894,6 +9107,8 @@ module ouro_top$dec(clock,rx_ready,rx_length,rx_bad,rx_addr,rx_data,rx_release,t
         pu_r$clock = clock;
         pop_r$clock = clock;
         req_r$clock = clock;
+        ok_r$d = ok_r$q;
+        field_r$d = field_r$q;
         state$d = state$q;
         hdr$d = hdr$q;
         held$d = held$q;
@@ -8934,6 +9149,8 @@ module ouro_top$dec(clock,rx_ready,rx_length,rx_bad,rx_addr,rx_data,rx_release,t
         req_r$d = req_r$q;
         check$op = op$q[(32'h0)+:(4)];
         check$item = item$q;
+        ok_r$d = check$ok;
+        field_r$d = check$field;
         rom$clock = clock;
         rom$address = rom_i$q;
         sel_r$d = 1'b0;
@@ -9027,7 +9244,7 @@ module ouro_top$dec(clock,rx_ready,rx_length,rx_bad,rx_addr,rx_data,rx_release,t
                                 state$d = DecState$ItemApply;
                             end
                             else begin
-                                state$d = DecState$ItemCheck;
+                                state$d = DecState$CheckWait;
                             end
                         end
                         else begin
@@ -9098,11 +9315,15 @@ module ouro_top$dec(clock,rx_ready,rx_length,rx_bad,rx_addr,rx_data,rx_release,t
                         state$d = DecState$Fetch;
                     end
                 end
+            DecState$CheckWait:
+                begin
+                    state$d = DecState$ItemCheck;
+                end
             DecState$ItemCheck:
                 begin
-                    if (~check$ok & ~bad_found$q) begin
+                    if (~ok_r$q & ~bad_found$q) begin
                         bad_found$d = 1'b1;
-                        bad_idx$d = check$field;
+                        bad_idx$d = field_r$q;
                         if (is_list) begin
                             bad_idx$d = items$q[(32'h0)+:(8)];
                         end
@@ -9676,6 +9897,25 @@ module ouro_top$dec$fe_own_r(d,q,clock);
 endmodule // ouro_top$dec$fe_own_r
 
 
+module ouro_top$dec$field_r(d,q,clock);
+
+    // Module arguments
+    input wire  [7:0] d;
+    output reg  [7:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 8'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$dec$field_r
+
+
 module ouro_top$dec$flen(d,q,clock);
 
     // Module arguments
@@ -9883,6 +10123,25 @@ module ouro_top$dec$obyte(d,q,clock);
     end
 
 endmodule // ouro_top$dec$obyte
+
+
+module ouro_top$dec$ok_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$dec$ok_r
 
 
 module ouro_top$dec$olast(d,q,clock);
@@ -10226,17 +10485,18 @@ module ouro_top$dec$state(d,q,clock);
     localparam DecState$Fetch = 1;
     localparam DecState$Take = 2;
     localparam DecState$Classify = 3;
-    localparam DecState$ItemCheck = 4;
-    localparam DecState$ItemApply = 5;
-    localparam DecState$PassEnd = 6;
-    localparam DecState$Exec = 7;
-    localparam DecState$SelWait = 8;
-    localparam DecState$ReadWait = 9;
-    localparam DecState$PulseWait = 10;
-    localparam DecState$Release = 11;
-    localparam DecState$Next = 12;
-    localparam DecState$WordReq = 13;
-    localparam DecState$Send = 14;
+    localparam DecState$CheckWait = 4;
+    localparam DecState$ItemCheck = 5;
+    localparam DecState$ItemApply = 6;
+    localparam DecState$PassEnd = 7;
+    localparam DecState$Exec = 8;
+    localparam DecState$SelWait = 9;
+    localparam DecState$ReadWait = 10;
+    localparam DecState$PulseWait = 11;
+    localparam DecState$Release = 12;
+    localparam DecState$Next = 13;
+    localparam DecState$WordReq = 14;
+    localparam DecState$Send = 15;
 
     // Update code (custom)
     initial begin

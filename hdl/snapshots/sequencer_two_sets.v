@@ -108,8 +108,10 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     localparam SeqState$Feed = 5;
     localparam SeqState$PredictGo = 6;
     localparam SeqState$PredictWait = 7;
-    localparam SeqState$Pulse = 8;
-    localparam SeqState$Report = 9;
+    localparam SeqState$Scale = 8;
+    localparam SeqState$Issue = 9;
+    localparam SeqState$Pulse = 10;
+    localparam SeqState$Report = 11;
 
     // Stub signals
     reg  regs$clock;
@@ -140,6 +142,24 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     wire  [13:0] regs$table_base;
     wire  [23:0] regs$eff_min;
     wire  [23:0] regs$eff_max;
+    reg  [15:0] err_r$d;
+    wire  [15:0] err_r$q;
+    reg  err_r$clock;
+    reg  pol_r$d;
+    wire  pol_r$q;
+    reg  pol_r$clock;
+    reg  [23:0] sc_cyc_r$d;
+    wire  [23:0] sc_cyc_r$q;
+    reg  sc_cyc_r$clock;
+    reg  [3:0] sc_gain_r$d;
+    wire  [3:0] sc_gain_r$q;
+    reg  sc_gain_r$clock;
+    reg  [23:0] sout_r$d;
+    wire  [23:0] sout_r$q;
+    reg  sout_r$clock;
+    reg  wv$d;
+    wire  wv$q;
+    reg  wv$clock;
     reg  [3:0] scale_in$state;
     reg  [2:0] scale_in$mode;
     reg  [15:0] scale_in$pulses;
@@ -266,6 +286,8 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     reg  tb_addr_r$clock;
 
     // Local signals
+    reg  [15:0] err_new;
+    reg  [15:0] code_new;
     reg  [15:0] tgt;
     reg  [15:0] err;
     reg  within_tol;
@@ -325,6 +347,36 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         .table_base(regs$table_base),
         .eff_min(regs$eff_min),
         .eff_max(regs$eff_max)
+    );
+    ouro_sequencer$err_r err_r(
+        .d(err_r$d),
+        .q(err_r$q),
+        .clock(err_r$clock)
+    );
+    ouro_sequencer$pol_r pol_r(
+        .d(pol_r$d),
+        .q(pol_r$q),
+        .clock(pol_r$clock)
+    );
+    ouro_sequencer$sc_cyc_r sc_cyc_r(
+        .d(sc_cyc_r$d),
+        .q(sc_cyc_r$q),
+        .clock(sc_cyc_r$clock)
+    );
+    ouro_sequencer$sc_gain_r sc_gain_r(
+        .d(sc_gain_r$d),
+        .q(sc_gain_r$q),
+        .clock(sc_gain_r$clock)
+    );
+    ouro_sequencer$sout_r sout_r(
+        .d(sout_r$d),
+        .q(sout_r$q),
+        .clock(sout_r$clock)
+    );
+    ouro_sequencer$wv wv(
+        .d(wv$d),
+        .q(wv$q),
+        .clock(wv$clock)
     );
     ouro_sequencer$scale_in scale_in(
         .state(scale_in$state),
@@ -527,6 +579,12 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
 
     // Update code
     always @(*) begin
+        err_r$clock = clock;
+        pol_r$clock = clock;
+        sc_cyc_r$clock = clock;
+        sc_gain_r$clock = clock;
+        sout_r$clock = clock;
+        wv$clock = clock;
         state$clock = clock;
         row$clock = clock;
         col$clock = clock;
@@ -562,6 +620,12 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         eng_start_r$clock = clock;
         tb_rd_r$clock = clock;
         tb_addr_r$clock = clock;
+        err_r$d = err_r$q;
+        pol_r$d = pol_r$q;
+        sc_cyc_r$d = sc_cyc_r$q;
+        sc_gain_r$d = sc_gain_r$q;
+        sout_r$d = sout_r$q;
+        wv$d = wv$q;
         state$d = state$q;
         row$d = row$q;
         col$d = col$q;
@@ -608,12 +672,14 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         eng_start_r$d = 1'b0;
         tb_rd_r$d = 1'b0;
         tgt = target$q & code_mask;
-        err = code$q - tgt;
-        if (tgt > code$q) begin
-            err = tgt - code$q;
+        code_new = rd_code & code_mask;
+        err_new = code_new - tgt;
+        if (tgt > code_new) begin
+            err_new = tgt - code_new;
         end
+        err = err_r$q;
         within_tol = err <= tol$q;
-        pol_now = code$q > tgt;
+        pol_now = pol_r$q;
         attempts = regs$max_attempts;
         if (regs$mode == m_one) begin
             attempts = one16;
@@ -690,17 +756,17 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         scale_in$start = regs$adaptive_start;
         scale_in$eng_cycles = eng_cycles;
         scale_in$eng_log2 = eng_log2;
-        scale$cycles = scale_in$cycles;
-        scale$gain = scale_in$gain_out;
+        sc_cyc_r$d = scale_in$cycles;
+        sc_gain_r$d = scale_in$gain_out;
+        scale$cycles = sc_cyc_r$q;
+        scale$gain = sc_gain_r$q;
         eng_min = regs$eff_min;
         eng_max = regs$eff_max;
         scale$min = regs$eff_min;
         scale$max = regs$eff_max;
-        sout = scale$out & dur_mask;
+        sout_r$d = scale$out & dur_mask;
+        sout = sout_r$q;
         dac_pol = pol$q;
-        if (state$q == SeqState$Decide) begin
-            dac_pol = pol_now;
-        end
         lvl_set = regs$level_set$0;
         lvl_reset = regs$level_reset$0;
         if (level$q == lvl_index$0) begin
@@ -729,7 +795,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
                 dac = regs$fine_dac_reset;
             end
         end
-        if (state$q == SeqState$Decide) begin
+        if (wv$q) begin
             dac = regs$fixed_dac_set;
             if (dac_pol) begin
                 dac = regs$fixed_dac_reset;
@@ -768,7 +834,9 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
             SeqState$Read:
                 begin
                     if (rd_done) begin
-                        code$d = rd_code & code_mask;
+                        code$d = code_new;
+                        err_r$d = err_new;
+                        pol_r$d = code_new > tgt;
                         reads$d = (reads$q + one16) & mask_reads;
                         state$d = SeqState$Decide;
                     end
@@ -786,15 +854,8 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
                     else if (regs$mode[32'h2]) begin
                         pol$d = pol_now;
                         last_pol$d = pol_now;
-                        dur$d = sout;
-                        pu_pol_r$d = pol_now;
-                        pu_dac_r$d = dac;
-                        pu_cycles_r$d = regs$fixed_cycles;
-                        if (regs$mode[32'h0]) begin
-                            pu_cycles_r$d = sout;
-                        end
-                        pu_start_r$d = 1'b1;
-                        state$d = SeqState$Pulse;
+                        wv$d = 1'b1;
+                        state$d = SeqState$Scale;
                     end
                     else begin
                         pol$d = pol_now;
@@ -861,13 +922,28 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
                             if (probe_phase) begin
                                 plog2$d = scale_in$k << 32'ha;
                             end
-                            pu_pol_r$d = pol$q;
-                            pu_cycles_r$d = sout;
-                            pu_dac_r$d = dac;
-                            pu_start_r$d = 1'b1;
-                            state$d = SeqState$Pulse;
+                            wv$d = 1'b0;
+                            state$d = SeqState$Scale;
                         end
                     end
+                end
+            SeqState$Scale:
+                begin
+                    state$d = SeqState$Issue;
+                end
+            SeqState$Issue:
+                begin
+                    pu_pol_r$d = pol$q;
+                    pu_dac_r$d = dac;
+                    pu_cycles_r$d = sout;
+                    if (wv$q) begin
+                        dur$d = sout;
+                        if (~regs$mode[32'h0]) begin
+                            pu_cycles_r$d = regs$fixed_cycles;
+                        end
+                    end
+                    pu_start_r$d = 1'b1;
+                    state$d = SeqState$Pulse;
                 end
             SeqState$Pulse:
                 begin
@@ -1025,6 +1101,25 @@ module ouro_sequencer$eng_start_r(d,q,clock);
     end
 
 endmodule // ouro_sequencer$eng_start_r
+
+
+module ouro_sequencer$err_r(d,q,clock);
+
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$err_r
 
 
 module ouro_sequencer$gain(d,q,clock);
@@ -1215,6 +1310,25 @@ module ouro_sequencer$pol(d,q,clock);
     end
 
 endmodule // ouro_sequencer$pol
+
+
+module ouro_sequencer$pol_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$pol_r
 
 
 module ouro_sequencer$probe_pol(d,q,clock);
@@ -2597,6 +2711,44 @@ module ouro_sequencer$row(d,q,clock);
 endmodule // ouro_sequencer$row
 
 
+module ouro_sequencer$sc_cyc_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$sc_cyc_r
+
+
+module ouro_sequencer$sc_gain_r(d,q,clock);
+
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$sc_gain_r
+
+
 module ouro_sequencer$scale(cycles,gain,min,max,out);
 
     // Module arguments
@@ -2678,8 +2830,10 @@ module ouro_sequencer$scale_in(state,mode,pulses,code,target,last_pol,gain,dur,s
     localparam SeqState$Feed = 5;
     localparam SeqState$PredictGo = 6;
     localparam SeqState$PredictWait = 7;
-    localparam SeqState$Pulse = 8;
-    localparam SeqState$Report = 9;
+    localparam SeqState$Scale = 8;
+    localparam SeqState$Issue = 9;
+    localparam SeqState$Pulse = 10;
+    localparam SeqState$Report = 11;
 
     // Local signals
     reg  pol_now;
@@ -2747,6 +2901,25 @@ module ouro_sequencer$sel_start_r(d,q,clock);
 endmodule // ouro_sequencer$sel_start_r
 
 
+module ouro_sequencer$sout_r(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$sout_r
+
+
 module ouro_sequencer$state(d,q,clock);
 
     // Module arguments
@@ -2763,8 +2936,10 @@ module ouro_sequencer$state(d,q,clock);
     localparam SeqState$Feed = 5;
     localparam SeqState$PredictGo = 6;
     localparam SeqState$PredictWait = 7;
-    localparam SeqState$Pulse = 8;
-    localparam SeqState$Report = 9;
+    localparam SeqState$Scale = 8;
+    localparam SeqState$Issue = 9;
+    localparam SeqState$Pulse = 10;
+    localparam SeqState$Report = 11;
 
     // Update code (custom)
     initial begin
@@ -2909,3 +3084,22 @@ module ouro_sequencer$wlast(d,q,clock);
     end
 
 endmodule // ouro_sequencer$wlast
+
+
+module ouro_sequencer$wv(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$wv

@@ -100,6 +100,18 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
         )),
     ));
     out.push((
+        "top_nominal".into(),
+        v(ouro_hdl::block_verilog(
+            ouro_hdl::top::OuroTop::new(
+                &ouro_testkit::configs::nominal_qpredictor(),
+                &ouro_core::board::BoardConfig::default_board(),
+                ouro_hdl::top::BOARD_LANES,
+            )
+            .expect("board top with input tables"),
+            &top("top_nominal"),
+        )),
+    ));
+    out.push((
         "scale".into(),
         v(ouro_hdl::block_verilog(
             ouro_hdl::sequencer::Scale::new(),

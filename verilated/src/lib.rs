@@ -27,7 +27,7 @@ pub mod top;
 
 pub use block::{BlockInfo, BlockModel};
 pub use drive::{check, parse_load_image, read_load_image, Mismatch, Outcome};
-pub use top::{PinPulse, TopSim, TOP_BLOCK};
+pub use top::{PinPulse, TopSim, TOP_BLOCK, TOP_NOMINAL_BLOCK};
 
 include!(concat!(env!("OUT_DIR"), "/models.rs"));
 

@@ -17,6 +17,9 @@ use std::collections::VecDeque;
 /// Name of the verilated board top built with the default predictor on the iCEBreaker board
 /// file, at the board's lane count (`ouro_hdl::top::BOARD_LANES`).
 pub const TOP_BLOCK: &str = "top_default";
+/// The same top built with the shipped `nominal` predictor (2-16-16-1 with input tables: the
+/// sequencer reads the table memory that LOAD_TABLE fills).
+pub const TOP_NOMINAL_BLOCK: &str = "top_nominal";
 
 /// One pulse seen at the pins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +94,12 @@ impl TopSim {
     /// The verilated top ([`TOP_BLOCK`]) on `board` (its clock and parts' timing), programming
     /// the cells of `fe`; `None` without Verilator.
     pub fn new(board: &BoardConfig, fe: SimFrontend) -> Option<Self> {
-        let m = BlockInfo::get(TOP_BLOCK)?.model()?;
+        Self::of_block(TOP_BLOCK, board, fe)
+    }
+
+    /// The verilated top `block` ([`TOP_BLOCK`] or [`TOP_NOMINAL_BLOCK`]), as [`TopSim::new`].
+    pub fn of_block(block: &str, board: &BoardConfig, fe: SimFrontend) -> Option<Self> {
+        let m = BlockInfo::get(block)?.model()?;
         let i = |n: &str| m.index(n, true);
         let o = |n: &str| m.index(n, false);
         let p = Pins {
@@ -239,11 +247,6 @@ impl TopSim {
         for _ in 0..n {
             self.tick();
         }
-    }
-
-    /// Whether the UART lines are idle and nothing is queued for the board.
-    pub fn idle_line(&mut self) -> bool {
-        self.to_board.is_empty() && self.bit_left == 0 && self.rx_phase == 0
     }
 
     fn cell(&self, now: f64) -> Option<(u8, u8)> {

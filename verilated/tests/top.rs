@@ -13,7 +13,7 @@ use ouro_core::protocol::{
 };
 use ouro_core::Polarity;
 use ouro_sim::device::DeviceConfig;
-use ouro_verilated::{require_verilator, TopSim};
+use ouro_verilated::{require_verilator, TopSim, TOP_NOMINAL_BLOCK};
 
 /// Cycles to wait for an answer (a full FETCH is 1,028 bytes: 123,360 cycles at 12 clocks a bit).
 const ANSWER: u64 = 400_000;
@@ -187,9 +187,21 @@ fn compare(
     settings: &[(u8, u32)],
     jobs: &[Job],
 ) -> Vec<Record> {
-    let board = BoardConfig::default_board();
-    let mut model =
+    let model =
         SequencerModel::new(&ouro_nn::defaults::qpredictor(), ouro_hdl::top::BOARD_LANES).unwrap();
+    compare_with(h, model, device, seed, settings, jobs)
+}
+
+/// As [`compare`] with the model of the board's build.
+fn compare_with(
+    h: &mut Host,
+    mut model: SequencerModel,
+    device: &str,
+    seed: u64,
+    settings: &[(u8, u32)],
+    jobs: &[Job],
+) -> Vec<Record> {
+    let board = BoardConfig::default_board();
     for &(id, v) in settings {
         model.write(id, v).unwrap();
     }
@@ -255,6 +267,59 @@ fn every_mode_programs_cells_at_the_pins_as_the_model_does() {
     assert!(recs.iter().any(|r| r.outcome == Outcome::InTolerance));
     let (_, green) = h.sim.leds();
     assert!(green, "the green LED shows the connection");
+}
+
+/// A board built with input tables (the shipped `nominal` predictor, 2-16-16-1): its tables go
+/// over the link with LOAD_TABLE into the table memory, the sequencer looks the reading's and
+/// the target's words up there, and the cells are programmed at the pins as the model programs
+/// them from the same tables. Negative: with the tables not loaded (all zero) the same cells are
+/// programmed differently.
+#[test]
+fn a_board_with_input_tables_programs_cells_as_the_model_does() {
+    if !require_verilator("board top with input tables") {
+        return;
+    }
+    let board = BoardConfig::default_board();
+    let q = ouro_testkit::configs::nominal_qpredictor();
+    let sim = TopSim::of_block(TOP_NOMINAL_BLOCK, &board, crossbar(&board, "nominal", 41))
+        .expect("verilated top");
+    let mut h = Host { sim, tag: 0 };
+    h.hello();
+    let mut s = amplitudes(&board, "nominal");
+    s.extend([(0x03, 24), (0x04, 2)]);
+    let jobs = jobs(32, &board, 20);
+    // Negative first: the model with its tables, the board without (its table memory is 0).
+    let words = ouro_hdl::input_table_words(&q).unwrap();
+    let mut with_tables = SequencerModel::new(&q, ouro_hdl::top::BOARD_LANES).unwrap();
+    with_tables.load_table(0, &words).unwrap();
+    let mut twin = h.sim.frontend().clone();
+    let mut m = with_tables.clone();
+    for &(id, v) in &s {
+        m.write(id, v).unwrap();
+    }
+    let want: Vec<Record> = jobs.iter().map(|&j| m.program(&mut twin, j)).collect();
+    let bare = SequencerModel::new(&q, ouro_hdl::top::BOARD_LANES).unwrap();
+    let got = compare_with(&mut h, bare, "nominal", 41, &s, &jobs);
+    assert_ne!(
+        got, want,
+        "a board without its tables must not program as one with them"
+    );
+    // Load the tables, 500 words a request, and program as the model does.
+    for (k, chunk) in words.chunks(500).enumerate() {
+        let tag = h.tag();
+        let r = h.ask(Request::LoadTable {
+            tag,
+            start: (k * 500) as u16,
+            words: chunk.to_vec(),
+        });
+        assert_eq!(r, Response::LoadTable { tag });
+    }
+    let recs = compare_with(&mut h, with_tables, "nominal", 41, &s, &jobs);
+    let ok = recs
+        .iter()
+        .filter(|r| r.outcome == Outcome::InTolerance)
+        .count();
+    assert!(ok >= 28, "{ok} of 32 in tolerance");
 }
 
 /// Send raw payload bytes (not necessarily a valid request) and decode the answer.

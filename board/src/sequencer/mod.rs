@@ -73,6 +73,11 @@ pub const HISTORY_SETUP_CYCLES: u32 = 5;
 /// starts the engine again at the next amplitude level: the level word is written in the first,
 /// the engine started in the second.
 pub const ESCALATE_SETUP_CYCLES: u32 = 2;
+/// Cycles between the cycle that decides a pulse (the decision of write and verify, a
+/// prediction's `done`) and the cycle that starts it: the duration's two register stages (the
+/// choice of what to scale, then the scaled duration within the limits), which keep the
+/// decision's arithmetic out of one clock period.
+pub const ISSUE_CYCLES: u32 = 2;
 /// Cycles to write the record.
 pub const REPORT_CYCLES: u32 = 1;
 

@@ -4,7 +4,7 @@
 use super::config::{pi, SeqConfig, TABLE_WORDS, TWO_SET_MODES};
 use super::{
     Job, Mode, Outcome, Record, ACCEPT_CYCLES, DECIDE_CYCLES, ESCALATE_SETUP_CYCLES,
-    HISTORY_SETUP_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES, TABLE_SETUP_CYCLES,
+    HISTORY_SETUP_CYCLES, ISSUE_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES, TABLE_SETUP_CYCLES,
 };
 use crate::frontend::Frontend;
 use crate::BoardError;
@@ -319,6 +319,7 @@ impl SequencerModel {
                     (cycles, dac)
                 }
             };
+            total = total.saturating_add(ISSUE_CYCLES);
             let r = fe.pulse(p, dac, cycles);
             total = total.saturating_add(r.latency).saturating_add(1);
             if let Some(why) = r.refused {

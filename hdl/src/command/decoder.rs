@@ -16,6 +16,8 @@ pub enum DecState {
     Take,
     /// Opcode, handshake and fixed lengths.
     Classify,
+    /// The item's checks settle into their registers (first pass).
+    CheckWait,
     /// Checking an item (first pass).
     ItemCheck,
     /// Applying an item (second pass).
@@ -151,6 +153,9 @@ pub struct Decoder {
     /// One cycle: a response with a status other than OK starts.
     pub error: Signal<Out, bool>,
     check: ItemCheck,
+    // The checker's verdict on the item, registered (the range compares take a cycle).
+    ok_r: DFF<bool>,
+    field_r: DFF<Bits<8>>,
     rom: Rom<8, 6>,
     state: DFF<DecState>,
     hdr: DFF<bool>,
@@ -329,6 +334,8 @@ impl Decoder {
             handshake: Default::default(),
             error: Default::default(),
             check: ItemCheck::new(build),
+            ok_r: Default::default(),
+            field_r: Default::default(),
             rom: Rom::new(
                 build.identity.iter().map(|&x| u64::from(x)).collect(),
                 false,
@@ -465,13 +472,15 @@ impl Logic for Decoder {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, hdr, held, badframe, apply, ptr, len, op, tag, size, k, items,
-            bad_found, bad_idx, item, status, hs, tleft, tover, flen, olast, taddr, nbuf, hdr_i,
-            rom_i, rom_n, rec_n, rec_b, word, obyte, badcnt, uptime, fe_own_r, sel_r, rd_r, pu_r,
-            pop_r, req_r
+            self, clock, ok_r, field_r, state, hdr, held, badframe, apply, ptr, len, op, tag, size,
+            k, items, bad_found, bad_idx, item, status, hs, tleft, tover, flen, olast, taddr, nbuf,
+            hdr_i, rom_i, rom_n, rec_n, rec_b, word, obyte, badcnt, uptime, fe_own_r, sel_r, rd_r,
+            pu_r, pop_r, req_r
         );
         self.check.op.next = self.op.q.val().get_bits::<4>(0);
         self.check.item.next = self.item.q.val();
+        self.ok_r.d.next = self.check.ok.val();
+        self.field_r.d.next = self.check.field.val();
         self.rom.clock.next = self.clock.val();
         self.rom.address.next = self.rom_i.q.val();
         self.sel_r.d.next = false;
@@ -585,7 +594,7 @@ impl Logic for Decoder {
                         if self.apply.q.val() {
                             self.state.d.next = DecState::ItemApply;
                         } else {
-                            self.state.d.next = DecState::ItemCheck;
+                            self.state.d.next = DecState::CheckWait;
                         }
                     } else {
                         self.k.d.next = self.k.q.val() + self.k1_4.val();
@@ -657,10 +666,13 @@ impl Logic for Decoder {
                     self.state.d.next = DecState::Fetch;
                 }
             }
+            DecState::CheckWait => {
+                self.state.d.next = DecState::ItemCheck;
+            }
             DecState::ItemCheck => {
-                if !self.check.ok.val() & !self.bad_found.q.val() {
+                if !self.ok_r.q.val() & !self.bad_found.q.val() {
                     self.bad_found.d.next = true;
-                    self.bad_idx.d.next = self.check.field.val();
+                    self.bad_idx.d.next = self.field_r.q.val();
                     if self.is_list.val() {
                         self.bad_idx.d.next = self.items.q.val().get_bits::<8>(0);
                     }

@@ -116,6 +116,17 @@ pub struct Sequencer {
     /// Not idle.
     pub busy: Signal<Out, bool>,
     regs: SeqRegs,
+    // The decision's inputs, registered with the reading they belong to.
+    err_r: DFF<Bits<16>>,
+    pol_r: DFF<bool>,
+    err_new: Signal<Local, Bits<16>>,
+    code_new: Signal<Local, Bits<16>>,
+    // The duration's two register stages: ScaleIn's choice, then Scale's result.
+    sc_cyc_r: DFF<Bits<24>>,
+    sc_gain_r: DFF<Bits<4>>,
+    sout_r: DFF<Bits<24>>,
+    // The pulse being issued is write and verify's.
+    wv: DFF<bool>,
     scale_in: ScaleIn,
     scale: Scale,
     // Build constants.
@@ -295,6 +306,14 @@ impl Sequencer {
             res_reads: Default::default(),
             busy: Default::default(),
             regs: SeqRegs::new(b),
+            err_r: Default::default(),
+            pol_r: Default::default(),
+            err_new: Default::default(),
+            code_new: Default::default(),
+            sc_cyc_r: Default::default(),
+            sc_gain_r: Default::default(),
+            sout_r: Default::default(),
+            wv: Default::default(),
             scale_in: ScaleIn::new(b),
             scale: Scale::bounded(dur_bits),
             probe: Constant::new(b.probe.is_some()),
@@ -427,6 +446,12 @@ impl Logic for Sequencer {
         dff_setup!(
             self,
             clock,
+            err_r,
+            pol_r,
+            sc_cyc_r,
+            sc_gain_r,
+            sout_r,
+            wv,
             state,
             row,
             col,
@@ -476,12 +501,16 @@ impl Logic for Sequencer {
         self.tb_rd_r.d.next = false;
         // The decision's inputs (codes are adc_bits wide).
         self.tgt.next = self.target.q.val() & self.code_mask.val();
-        self.err.next = self.code.q.val() - self.tgt.val();
-        if self.tgt.val() > self.code.q.val() {
-            self.err.next = self.tgt.val() - self.code.q.val();
+        // |code - target| and the polarity towards the target are registered with the reading
+        // (the only way into `Decide` is a read, and the code changes only there).
+        self.code_new.next = self.rd_code.val() & self.code_mask.val();
+        self.err_new.next = self.code_new.val() - self.tgt.val();
+        if self.tgt.val() > self.code_new.val() {
+            self.err_new.next = self.tgt.val() - self.code_new.val();
         }
+        self.err.next = self.err_r.q.val();
         self.within_tol.next = self.err.val() <= self.tol.q.val();
-        self.pol_now.next = self.code.q.val() > self.tgt.val();
+        self.pol_now.next = self.pol_r.q.val();
         self.attempts.next = self.regs.max_attempts.val();
         if self.regs.mode.val() == self.m_one.val() {
             self.attempts.next = self.one16.val();
@@ -568,20 +597,22 @@ impl Logic for Sequencer {
         self.scale_in.start.next = self.regs.adaptive_start.val();
         self.scale_in.eng_cycles.next = self.eng_cycles.val();
         self.scale_in.eng_log2.next = self.eng_log2.val();
-        self.scale.cycles.next = self.scale_in.cycles.val();
-        self.scale.gain.next = self.scale_in.gain_out.val();
+        self.sc_cyc_r.d.next = self.scale_in.cycles.val();
+        self.sc_gain_r.d.next = self.scale_in.gain_out.val();
+        self.scale.cycles.next = self.sc_cyc_r.q.val();
+        self.scale.gain.next = self.sc_gain_r.q.val();
         self.eng_min.next = self.regs.eff_min.val();
         self.eng_max.next = self.regs.eff_max.val();
         self.scale.min.next = self.regs.eff_min.val();
         self.scale.max.next = self.regs.eff_max.val();
-        // Within the limits: no bit above the synthesized maximum's.
-        self.sout.next = self.scale.out.val() & self.dur_mask.val();
-        // The DAC code: write and verify's in the decision, else the level's of the polarity
-        // (level 0 but in a history prediction), or the fine one for a short neural pulse.
+        // Within the limits: no bit above the synthesized maximum's. Registered: `sout` is the
+        // duration of ScaleIn's choice two edges before.
+        self.sout_r.d.next = self.scale.out.val() & self.dur_mask.val();
+        self.sout.next = self.sout_r.q.val();
+        // The DAC code of the pulse being issued: write and verify's (`wv`), else the level's of
+        // the polarity (level 0 but in a history prediction), or the fine one for a short neural
+        // pulse.
         self.dac_pol.next = self.pol.q.val();
-        if self.state.q.val() == SeqState::Decide {
-            self.dac_pol.next = self.pol_now.val();
-        }
         self.lvl_set.next = self.regs.level_set[0].val();
         self.lvl_reset.next = self.regs.level_reset[0].val();
         for l in 0..self.lvl_index.len() {
@@ -600,7 +631,7 @@ impl Logic for Sequencer {
                 self.dac.next = self.regs.fine_dac_reset.val();
             }
         }
-        if self.state.q.val() == SeqState::Decide {
+        if self.wv.q.val() {
             self.dac.next = self.regs.fixed_dac_set.val();
             if self.dac_pol.val() {
                 self.dac.next = self.regs.fixed_dac_reset.val();
@@ -638,7 +669,9 @@ impl Logic for Sequencer {
             }
             SeqState::Read => {
                 if self.rd_done.val() {
-                    self.code.d.next = self.rd_code.val() & self.code_mask.val();
+                    self.code.d.next = self.code_new.val();
+                    self.err_r.d.next = self.err_new.val();
+                    self.pol_r.d.next = self.code_new.val() > self.tgt.val();
                     self.reads.d.next =
                         (self.reads.q.val() + self.one16.val()) & self.mask_reads.val();
                     self.state.d.next = SeqState::Decide;
@@ -652,18 +685,11 @@ impl Logic for Sequencer {
                     self.outcome.d.next = self.out_limit.val();
                     self.state.d.next = SeqState::Report;
                 } else if self.regs.mode.val().get_bit(2) {
-                    // Write and verify: fixed (4) or adaptive (5) duration.
+                    // Write and verify: fixed (4) or adaptive (5) duration, issued once scaled.
                     self.pol.d.next = self.pol_now.val();
                     self.last_pol.d.next = self.pol_now.val();
-                    self.dur.d.next = self.sout.val();
-                    self.pu_pol_r.d.next = self.pol_now.val();
-                    self.pu_dac_r.d.next = self.dac.val();
-                    self.pu_cycles_r.d.next = self.regs.fixed_cycles.val();
-                    if self.regs.mode.val().get_bit(0) {
-                        self.pu_cycles_r.d.next = self.sout.val();
-                    }
-                    self.pu_start_r.d.next = true;
-                    self.state.d.next = SeqState::Pulse;
+                    self.wv.d.next = true;
+                    self.state.d.next = SeqState::Scale;
                 } else {
                     // A prediction: the blind network (or the history-aware one after a probe).
                     self.pol.d.next = self.pol_now.val();
@@ -729,13 +755,28 @@ impl Logic for Sequencer {
                         if self.probe_phase.val() {
                             self.plog2.d.next = self.scale_in.k.val() << 10;
                         }
-                        self.pu_pol_r.d.next = self.pol.q.val();
-                        self.pu_cycles_r.d.next = self.sout.val();
-                        self.pu_dac_r.d.next = self.dac.val();
-                        self.pu_start_r.d.next = true;
-                        self.state.d.next = SeqState::Pulse;
+                        self.wv.d.next = false;
+                        self.state.d.next = SeqState::Scale;
                     }
                 }
+            }
+            SeqState::Scale => {
+                self.state.d.next = SeqState::Issue;
+            }
+            SeqState::Issue => {
+                // The duration chosen in the decision (write and verify) or at the prediction's
+                // `done`, scaled and within the limits; the DAC code for it.
+                self.pu_pol_r.d.next = self.pol.q.val();
+                self.pu_dac_r.d.next = self.dac.val();
+                self.pu_cycles_r.d.next = self.sout.val();
+                if self.wv.q.val() {
+                    self.dur.d.next = self.sout.val();
+                    if !self.regs.mode.val().get_bit(0) {
+                        self.pu_cycles_r.d.next = self.regs.fixed_cycles.val();
+                    }
+                }
+                self.pu_start_r.d.next = true;
+                self.state.d.next = SeqState::Pulse;
             }
             SeqState::Pulse => {
                 if self.pu_done.val() {

@@ -38,6 +38,10 @@ pub enum SeqState {
     PredictGo,
     /// Waiting for the prediction.
     PredictWait,
+    /// The pulse's duration is being scaled (its second register stage).
+    Scale,
+    /// Issuing the pulse with the scaled duration.
+    Issue,
     /// Waiting for the pulse.
     Pulse,
     /// Writing the record.
