@@ -16,9 +16,9 @@ pub const SEED: u32 = 1;
 /// The yosys script. Before `synth_ice40`, the design is flattened and optimised as a whole with
 /// `opt -full` and `opt_dff -sat` (flip-flops that a SAT proof shows constant are removed: the
 /// high bits of counters that never reach them, across module boundaries), and `synth_ice40`
-/// maps with ABC9 (timing-driven; fewer LUTs than ABC here). Together they take the board top from
-/// 6,160 to about 5,160 logic cells (docs/BENCHMARKS.md, "The board top: size"); without them it
-/// does not fit.
+/// maps with ABC9 (timing-driven; fewer LUTs than ABC here). Measured on the two-lane board top:
+/// the pre-pass takes it from 6,160 to 5,805 logic cells, ABC9 about 100 more (docs/BENCHMARKS.md,
+/// "The board top: size, clock and verify step"); the board top does not fit without them.
 pub const YOSYS_SCRIPT: &str = "hierarchy -top $(TOP); proc; flatten; opt -full; opt_dff -sat; \
      opt_clean; synth_ice40 -dsp -spram -abc9 -device u -top $(TOP) -json $@";
 

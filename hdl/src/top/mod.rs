@@ -21,9 +21,9 @@ use rust_hdl::prelude::*;
 pub const TOP_MODULE: &str = "ouro_top";
 
 /// Engine lanes of the board build: one. The whole design must fit the iCE40UP5K's 5,280 logic
-/// cells; a lane is about 230 of them besides its MAC and banks, and the board top with two
-/// lanes needs about 5,370 (docs/BENCHMARKS.md, "The board top: size"). One lane takes 60
-/// cycles per prediction of the default network, two 44, eight 38.
+/// cells; the board top needs about 5,160 with one lane and about 5,370 with two
+/// (docs/BENCHMARKS.md, "The board top: size, clock and verify step"). One lane takes 60 cycles
+/// per prediction of the default network, two 44, eight 38.
 pub const BOARD_LANES: usize = 1;
 
 /// The board top. Pins: the UART (`uart_rx`, `uart_tx`), the DAC, ADC and multiplexer SPI
