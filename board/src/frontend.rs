@@ -20,6 +20,11 @@ pub trait Frontend {
     fn read(&mut self, reads_log2: u8) -> (u16, u32);
     /// Pulse the connected cell at `dac_code` for `cycles` cycles, unless the interlock refuses.
     fn pulse(&mut self, polarity: Polarity, dac_code: u16, cycles: u32) -> PulseResult;
+    /// The connected cell, where the front end is simulated (a reference method that knows
+    /// the cell, [`crate::sequencer::Chooser`], looks at it); `None` for real hardware.
+    fn cell(&self) -> Option<&Cell> {
+        None
+    }
 }
 
 /// The front end's latencies, in clock cycles.
@@ -244,5 +249,9 @@ impl Frontend for SimFrontend {
             refused: None,
             latency: self.timing.pulse(cycles),
         }
+    }
+
+    fn cell(&self) -> Option<&Cell> {
+        self.cells.get(self.selected)
     }
 }

@@ -3,10 +3,14 @@
 //! binary (`src/main.rs`, `src/cli/`) is a thin layer over this and the other libraries; later
 //! the board link lands here too.
 
+pub mod bench;
+pub mod board;
 pub mod characterize;
 pub mod error;
 pub mod eval;
 pub mod probe;
+pub mod report;
 pub mod sequences;
+pub mod targets;
 
 pub use error::HostError;

@@ -33,6 +33,16 @@ enum Command {
     Quantize(cli::QuantizeArgs),
     /// One-shot programming accuracy of the predictor against baselines.
     Eval(cli::EvalArgs),
+    /// Benchmark every programming method on the same cells on the simulated board (or the
+    /// model): success, pulses, latency from the board's cycle counters; report, CSVs, plots.
+    Bench(cli::BenchArgs),
+    /// Program the cells of a targets file on boards (serial ports, `sim`, `model`), one
+    /// results row per cell as it finishes; --resume continues an interrupted run.
+    Program(cli::ProgramArgs),
+    /// The benchmark's tables, report and plots from saved per-cell results CSVs.
+    Analyze(cli::AnalyzeArgs),
+    /// Serve the simulated board on a pseudo-terminal, as a board on a serial port.
+    SimBoard(cli::SimBoardArgs),
     /// Gateware: generate the Verilog of the predictor engine, or the board's sources and
     /// bitstream.
     Hdl {
@@ -204,6 +214,10 @@ fn main() -> ExitCode {
         Command::Train(a) => cli::train(&a),
         Command::Quantize(a) => cli::quantize(&a),
         Command::Eval(a) => cli::eval(&a),
+        Command::Bench(a) => cli::bench(&a),
+        Command::Program(a) => cli::program(&a),
+        Command::Analyze(a) => cli::analyze(&a),
+        Command::SimBoard(a) => cli::sim_board(&a),
         Command::Hdl {
             command: HdlCommand::Generate(a),
         } => cli::hdl_generate(&a),

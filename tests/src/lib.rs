@@ -117,10 +117,10 @@ impl Chain {
     }
 }
 
-/// The `ouro` binary of this build, brought up to date once per test process: `cargo build` of
-/// `ouro-host`'s binary with this test's profile and target directory (when this package's tests
-/// run alone, `cargo test -p ouro-e2e`, cargo builds no other package's binary, and one left
-/// from an earlier build may be stale).
+/// The `ouro` binary of this build, brought up to date once per test process with
+/// `cargo test --workspace --no-run` in this test's target directory and profile (when this
+/// package's tests run alone, `cargo test -p ouro-e2e`, cargo builds no other package's binary,
+/// and one left from an earlier build may be stale).
 ///
 /// # Panics
 /// If it cannot be built.
@@ -135,8 +135,11 @@ pub fn ouro_bin() -> PathBuf {
             .expect("target/<profile>/deps");
         let target_dir = profile_dir.parent().expect("target/<profile>");
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
+        // Build it as `cargo test --workspace` builds it: the same packages, features and
+        // profile, so that nothing (the verilated board top above all) is built a second time;
+        // when the suite runs that way, everything is fresh and this returns at once.
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--quiet", "-p", "ouro-host", "--bin", "ouro"])
+        cmd.args(["test", "--quiet", "--workspace", "--no-run"])
             .arg("--manifest-path")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
             .arg("--target-dir")

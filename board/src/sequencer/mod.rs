@@ -48,7 +48,7 @@ mod model;
 pub use config::{
     input_tables_words, is_neural, SeqConfig, MAX_CYCLES, ONE_SET_MODES, TABLE_WORDS, TWO_SET_MODES,
 };
-pub use model::{next_gain, scale, SequencerModel, GAIN_MAX, GAIN_MIN};
+pub use model::{next_gain, scale, Chooser, SequencerModel, GAIN_MAX, GAIN_MIN};
 pub use ouro_core::protocol::Mode;
 
 pub use ouro_core::protocol::{Outcome, Record, RefusalReason as Refusal};

@@ -13,6 +13,7 @@ use ouro_core::schema::QPredictor;
 use ouro_core::Polarity;
 use ouro_hdl::sequencer::build::{self, ProbeConstants};
 use ouro_nn::golden::{GoldenPredictor, Limits, Prediction};
+use ouro_sim::device::Cell;
 
 /// The history-aware weight set of a two-set build and its constants.
 #[derive(Debug, Clone)]
@@ -214,6 +215,30 @@ impl SequencerModel {
     /// Program one cell through `fe` (which must hold it): the record the gateware writes. The
     /// target's bits above the ADC's are ignored (the command decoder refuses such a job).
     pub fn program(&self, fe: &mut dyn Frontend, job: Job) -> Record {
+        self.program_inner(fe, job, None)
+    }
+
+    /// As [`SequencerModel::program`] in the neural modes, with `chooser` in the engine's
+    /// place: each pulse is the chooser's (scaled by the loop's gain where
+    /// [`Chooser::gain`] says so), at the cost of a blind prediction. No gateware runs this:
+    /// it is how a reference method (model inversion, an oracle that knows each cell) would
+    /// fare inside the same loop, with the same reads, decisions and step costs. Other modes
+    /// ignore the chooser.
+    pub fn program_with(
+        &self,
+        fe: &mut dyn Frontend,
+        job: Job,
+        chooser: &mut dyn Chooser,
+    ) -> Record {
+        self.program_inner(fe, job, Some(chooser))
+    }
+
+    fn program_inner(
+        &self,
+        fe: &mut dyn Frontend,
+        job: Job,
+        mut chooser: Option<&mut dyn Chooser>,
+    ) -> Record {
         let record_target = job.target;
         let job = Job {
             target: job.target & ((1u32 << self.adc_bits) - 1) as u16,
@@ -304,19 +329,26 @@ impl SequencerModel {
                     last = Some(p);
                     last_err = err;
                     total = total.saturating_add(self.blind_cost());
-                    let pred = self.engine.predict_inputs(
-                        p,
-                        &self.input_words(p, code, job.target),
-                        limits,
-                    );
-                    let cycles =
-                        scale(pred.cycles, gain).clamp(limits.min_cycles, limits.max_cycles);
-                    let dac = if cycles <= c.fine_below_cycles {
-                        c.fine_dac[pi(p)]
+                    if let Some(ch) = chooser.as_deref_mut() {
+                        let (cycles, dac) = ch.choose(fe.cell(), p, code, job.target);
+                        let g = if ch.gain() { gain } else { 0 };
+                        let cycles = scale(cycles, g).clamp(limits.min_cycles, limits.max_cycles);
+                        (cycles, dac)
                     } else {
-                        c.level_dac[pi(p)][0]
-                    };
-                    (cycles, dac)
+                        let pred = self.engine.predict_inputs(
+                            p,
+                            &self.input_words(p, code, job.target),
+                            limits,
+                        );
+                        let cycles =
+                            scale(pred.cycles, gain).clamp(limits.min_cycles, limits.max_cycles);
+                        let dac = if cycles <= c.fine_below_cycles {
+                            c.fine_dac[pi(p)]
+                        } else {
+                            c.level_dac[pi(p)][0]
+                        };
+                        (cycles, dac)
+                    }
                 }
             };
             total = total.saturating_add(ISSUE_CYCLES);
@@ -347,6 +379,17 @@ impl SequencerModel {
             refusal,
         }
     }
+}
+
+/// A reference method in the engine's place ([`SequencerModel::program_with`]).
+pub trait Chooser {
+    /// The pulse of polarity `p` from the reading `code` toward `target` (ADC codes) for the
+    /// connected cell `cell` (where the front end is simulated): its duration in cycles (before
+    /// the gain and the duration limits) and its DAC code.
+    fn choose(&mut self, cell: Option<&Cell>, p: Polarity, code: u16, target: u16) -> (u32, u16);
+    /// Whether the loop scales the duration by its per-cell gain ([`next_gain`]), as it does
+    /// the engine's.
+    fn gain(&self) -> bool;
 }
 
 /// Smallest per-cell gain of the neural loop (durations divided by 2^4 at most).

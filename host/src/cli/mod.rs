@@ -12,19 +12,27 @@ macro_rules! note {
     }};
 }
 
+mod analyze;
+mod bench;
 mod characterize;
 mod device;
 mod error;
 mod eval;
 mod hdl;
 mod predictor;
+mod program;
+mod simboard;
 
+pub use analyze::{analyze, AnalyzeArgs};
+pub use bench::{bench, BenchArgs};
 pub use characterize::{characterize, CharacterizeArgs};
 pub use device::{device_curve, device_info, CurveArgs};
 pub use error::CliError;
 pub use eval::{eval, EvalArgs};
 pub use hdl::{hdl_generate, hdl_synth, HdlGenerateArgs, HdlSynthArgs};
 pub use predictor::{quantize, train, QuantizeArgs, TrainArgs};
+pub use program::{program, ProgramArgs};
+pub use simboard::{sim_board, SimBoardArgs};
 
 use clap::ValueEnum;
 use error::OrCli;

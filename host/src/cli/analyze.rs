@@ -1,0 +1,76 @@
+//! `ouro analyze`: the benchmark's tables, report.json, plots and report.html from saved
+//! per-cell CSVs (of `ouro program` or `ouro bench`, on any board, real ones included).
+
+use super::error::OrCli;
+use super::{print, CliError};
+use clap::Args;
+use ouro_core::output::AtomicDir;
+use ouro_host::report::{self, csv, CellRow};
+use std::path::PathBuf;
+
+/// Arguments of `ouro analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Per-cell results CSVs (`ouro program --out`, or `cells.csv` of `ouro bench`).
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
+    /// Output directory: report.json, report.html, the per-cell CSVs by method, plots.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The device the cells are of, for the report's heading.
+    #[arg(long, default_value = "(from the results)")]
+    pub device: String,
+}
+
+/// `ouro analyze`.
+pub fn analyze(a: &AnalyzeArgs) -> Result<(), CliError> {
+    let mut rows: Vec<CellRow> = Vec::new();
+    for p in &a.results {
+        let text = std::fs::read_to_string(p).map_err(|e| {
+            CliError(format!(
+                "cannot read {}: {}",
+                p.display(),
+                ouro_core::output::io_message(&e)
+            ))
+        })?;
+        rows.extend(csv::parse(&text, &p.display().to_string(), false).map_err(CliError)?);
+    }
+    if rows.is_empty() {
+        return Err(CliError(
+            "the results hold no cells: give CSVs that `ouro program` or `ouro bench` wrote".into(),
+        ));
+    }
+    let tolerances: Vec<f64> = rows.iter().map(|r| r.tolerance).collect();
+    let tolerance = tolerances[0];
+    if tolerances.iter().any(|&t| t != tolerance) {
+        note!(
+            "the results mix tolerances; the report names the first, {}%",
+            tolerance * 100.0
+        );
+    }
+    let mut boards: Vec<String> = Vec::new();
+    for r in &rows {
+        if !boards.contains(&r.board) {
+            boards.push(r.board.clone());
+        }
+    }
+    let methods = report::summaries(&rows);
+    let cells = methods.iter().map(|m| m.cells).max().unwrap_or(0);
+    let rep = report::Report {
+        device: a.device.clone(),
+        board: boards.join(","),
+        cells,
+        seed: None,
+        tolerance,
+        clock_hz: 0,
+        methods,
+    };
+    let dir = AtomicDir::create(&a.out).cli()?;
+    super::bench::write_outputs(dir.path(), &rep, &rows, &[])?;
+    dir.commit(&[]).cli()?;
+    print(&format!(
+        "{}report, per-cell CSVs and plots in {}/\n",
+        report::table(&rep),
+        a.out.display()
+    ))
+}

@@ -1,0 +1,326 @@
+//! `ouro program`: program the cells of a targets file on one or more boards (real ones on
+//! serial ports, the simulated one, the model), streaming a row per cell to the results CSV as
+//! the records arrive; `--resume` continues an interrupted run.
+
+use super::bench::parse_tolerance;
+use super::error::OrCli;
+use super::{load_board, load_device, progress, CliError};
+use clap::Args;
+use ouro_core::schema::QPredictor;
+use ouro_host::bench::cells::{CellPlan, Target};
+use ouro_host::bench::{
+    prepare_board, program_on_board, simulated_board, BenchSettings, BoardKind, Method,
+};
+use ouro_host::board::{Board, SerialBoard, SerialSettings, Session};
+use ouro_host::report::{self, csv, CellRow};
+use ouro_host::HostError;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Arguments of `ouro program`.
+#[derive(Debug, Args)]
+pub struct ProgramArgs {
+    /// The board(s): `sim` (the verilated board top), `model`, or a serial port
+    /// (`/dev/ttyUSB1`). Several, comma-separated or repeated, split the targets between them
+    /// and run at once.
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub board: Vec<String>,
+    /// The device of the simulated boards' cells: a preset or a path to a device YAML (it also
+    /// bounds the targets).
+    #[arg(long, default_value = "realistic")]
+    pub device: String,
+    /// Board file (clock, front end, limits): a shipped name or a path.
+    #[arg(long, default_value = "icebreaker")]
+    pub board_file: String,
+    /// The cells to program: CSV with the header `row,col,target_us`.
+    #[arg(long)]
+    pub targets: PathBuf,
+    /// How: neural-loop, neural-one-shot, fixed-wv, adaptive-wv or host-adaptive-wv.
+    #[arg(long, default_value = "neural-loop")]
+    pub mode: String,
+    /// The results CSV, one row per cell, written as the cells finish.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Continue the run that wrote --out: the cells it has are not programmed again.
+    #[arg(long)]
+    pub resume: bool,
+    /// A quantized blind predictor to load into the board over the link (default: the board's
+    /// own, the shipped weights).
+    #[arg(long)]
+    pub predictor: Option<PathBuf>,
+    /// Tolerance around each target, in percent of the target.
+    #[arg(long, default_value = "2%", allow_hyphen_values = true)]
+    pub tolerance: String,
+    /// Seed of the simulated boards' cells (their states before programming, read noise).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Most pulses per cell (1 to 255).
+    #[arg(long, default_value_t = 255, value_parser = clap::value_parser!(u8).range(1..))]
+    pub max_attempts: u8,
+    /// Fixed write and verify's pulse duration.
+    #[arg(long, default_value = "1us")]
+    pub fixed_pulse: String,
+    /// Adaptive write and verify's first pulse duration.
+    #[arg(long, default_value = "1us")]
+    pub adaptive_start: String,
+    /// The USB serial adapter's latency timer (host-adaptive-wv's link time).
+    #[arg(long, default_value = "1ms")]
+    pub latency_timer: String,
+    /// A serial board's answer timeout.
+    #[arg(long, default_value = "2s")]
+    pub timeout: String,
+}
+
+const MODES: [Method; 5] = [
+    Method::NeuralLoop,
+    Method::NeuralOneShot,
+    Method::FixedWv,
+    Method::AdaptiveWv,
+    Method::HostAdaptiveWv,
+];
+
+/// The rows already in `path` (a resumed run), the file cut back to its last whole line.
+fn resume_rows(path: &std::path::Path, mode: Method) -> Result<Vec<CellRow>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError(format!(
+            "--resume: cannot read {}: {}",
+            path.display(),
+            ouro_core::output::io_message(&e)
+        ))
+    })?;
+    let rows = csv::parse(&text, &path.display().to_string(), true).map_err(CliError)?;
+    if let Some(r) = rows.iter().find(|r| r.method != mode.name()) {
+        return Err(CliError(format!(
+            "--resume: {} holds a run of --mode {}, not {}: resume it with --mode {}",
+            path.display(),
+            r.method,
+            mode.name(),
+            r.method
+        )));
+    }
+    // Cut a torn last line off, so that the next row starts on a line of its own.
+    let whole = text.rfind('\n').map_or(0, |i| i + 1);
+    if whole < text.len() {
+        let f = std::fs::OpenOptions::new().write(true).open(path).cli()?;
+        f.set_len(whole as u64).cli()?;
+    }
+    Ok(rows)
+}
+
+/// `ouro program`.
+pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
+    let mode = Method::from_name(&a.mode)
+        .filter(|m| MODES.contains(m))
+        .ok_or_else(|| {
+            CliError(format!(
+                "--mode {}: give one of {} (the probe methods and the reference loops run in \
+                 `ouro bench --board model`)",
+                a.mode,
+                MODES.map(Method::name).join(", ")
+            ))
+        })?;
+    let d = load_device(&a.device)?;
+    let board = load_board(&a.board_file)?;
+    let predictor = match &a.predictor {
+        Some(p) => QPredictor::load(p).cli()?,
+        None => ouro_nn::defaults::qpredictor(),
+    };
+    let window = d.window_us();
+    let text = std::fs::read_to_string(&a.targets).map_err(|e| {
+        CliError(format!(
+            "cannot read --targets {}: {}",
+            a.targets.display(),
+            ouro_core::output::io_message(&e)
+        ))
+    })?;
+    let targets = ouro_host::targets::parse(
+        &text,
+        &a.targets.display().to_string(),
+        window,
+        (board.mux.rows as u8, board.mux.cols as u8),
+    )
+    .map_err(CliError)?;
+    let mut s = BenchSettings::new(&a.device, d, board, predictor);
+    s.tolerance = parse_tolerance(&a.tolerance)?;
+    s.seed = a.seed;
+    s.max_attempts = a.max_attempts;
+    s.methods = vec![mode];
+    let clock = s.board.clock_hz;
+    s.fixed_cycles = super::bench::cycles_of("--fixed-pulse", &a.fixed_pulse, clock)?;
+    s.adaptive_start_cycles =
+        super::bench::cycles_of("--adaptive-start", &a.adaptive_start, clock)?;
+    s.latency_timer_us = ouro_core::units::parse_duration(&a.latency_timer)
+        .map_err(|e| CliError(format!("--latency-timer: {e}")))?
+        * 1e6;
+    let timeout = ouro_core::units::parse_duration(&a.timeout)
+        .map_err(|e| CliError(format!("--timeout: {e}")))?;
+    s.check()?;
+    for b in &a.board {
+        if b == "sim" && s.board != ouro_core::board::BoardConfig::default_board() {
+            return Err(CliError(format!(
+                "--board sim simulates the board built for the shipped `icebreaker` board file, \
+                 not `{}`: use --board model for another board file",
+                a.board_file
+            )));
+        }
+    }
+    // The results file: a new one, or the rows of the run it continues.
+    let exists = std::fs::symlink_metadata(&a.out).is_ok();
+    let done: Vec<CellRow> = match (exists, a.resume) {
+        (true, true) => resume_rows(&a.out, mode)?,
+        (true, false) => {
+            return Err(CliError(format!(
+                "--out {} exists: give --resume to continue that run, or another --out",
+                a.out.display()
+            )))
+        }
+        (false, _) => Vec::new(),
+    };
+    let mut seen = vec![false; targets.len()];
+    for r in &done {
+        if r.cell >= targets.len() {
+            return Err(CliError(format!(
+                "--resume: {} holds cell {}, but --targets has {} cells: resume with the targets \
+                 of that run",
+                a.out.display(),
+                r.cell,
+                targets.len()
+            )));
+        }
+        seen[r.cell] = true;
+    }
+    let todo: Vec<Target> = targets
+        .iter()
+        .filter(|t| !seen[t.cell])
+        .map(|t| Target::new(t.cell, t.row, t.col, t.target_us, &s.board, s.tolerance))
+        .collect();
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&a.out)
+        .map_err(|e| {
+            CliError(format!(
+                "cannot write --out {}: {}",
+                a.out.display(),
+                ouro_core::output::io_message(&e)
+            ))
+        })?;
+    if done.is_empty() && !exists {
+        file.write_all(format!("{}\n", csv::HEADER).as_bytes())
+            .cli()?;
+    }
+    if todo.is_empty() {
+        note!("all {} cells are done already", targets.len());
+    }
+    let out = Mutex::new(file);
+    let written = std::sync::atomic::AtomicUsize::new(0);
+    let pb = progress(todo.len(), "program");
+    let n = a.board.len();
+    let share = todo.len().div_ceil(n).max(1);
+    let out_path = a.out.display().to_string();
+    let result: Result<Vec<()>, HostError> = std::thread::scope(|scope| {
+        let handles: Vec<_> = a
+            .board
+            .iter()
+            .enumerate()
+            .zip(todo.chunks(share).chain(std::iter::repeat(&[][..])))
+            .map(|((k, name), part)| {
+                let s = &s;
+                let out = &out;
+                let pb = &pb;
+                let out_path = &out_path;
+                let written = &written;
+                scope.spawn(move || -> Result<(), HostError> {
+                    if part.is_empty() {
+                        return Ok(());
+                    }
+                    let mut b = open_board(name, s, k, timeout)?;
+                    let mut sess =
+                        Session::open(b.as_mut()).map_err(|e| HostError::Setting(e.0))?;
+                    prepare_board(&mut sess, s, mode)?;
+                    program_on_board(&mut sess, s, mode, part, &mut |r| {
+                        let mut f = out.lock().unwrap_or_else(|e| e.into_inner());
+                        f.write_all(csv::line(&r).as_bytes())
+                            .and_then(|()| f.flush())
+                            .map_err(|e| {
+                                HostError::Setting(format!(
+                                    "cannot write --out {out_path}: {}",
+                                    ouro_core::output::io_message(&e)
+                                ))
+                            })?;
+                        written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        use ouro_core::progress::Progress as _;
+                        pb.advance(1);
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(HostError::Setting("a board's thread failed".into())))
+            })
+            .collect()
+    });
+    pb.finish_and_clear();
+    if let Err(e) = result {
+        // A run that failed before its first row leaves no file behind (a resumed one keeps
+        // its rows).
+        if !exists && written.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+            let _ = std::fs::remove_file(&a.out);
+        }
+        return Err(e.into());
+    }
+    // The whole file's summary (a resumed run's earlier rows included).
+    let text = std::fs::read_to_string(&a.out).cli()?;
+    let rows = csv::parse(&text, &out_path, false).map_err(CliError)?;
+    let rep = report::Report {
+        device: a.device.clone(),
+        board: a.board.join(","),
+        cells: rows.len(),
+        seed: Some(a.seed),
+        tolerance: s.tolerance,
+        clock_hz: s.board.clock_hz,
+        methods: report::summaries(&rows),
+    };
+    super::print(&format!(
+        "{}results in {}\n",
+        report::table(&rep),
+        a.out.display()
+    ))
+}
+
+/// Board `name` (the `k`-th of the run): a serial port, or a simulated board whose cells are
+/// seeded from the seed and `k`.
+fn open_board(
+    name: &str,
+    s: &BenchSettings,
+    k: usize,
+    timeout: f64,
+) -> Result<Box<dyn Board>, HostError> {
+    let cells = || {
+        let plan = CellPlan {
+            device: &s.device,
+            board: &s.board,
+            seed: s.seed.wrapping_add(k as u64),
+            age_pulses: s.age_pulses,
+            tolerance: s.tolerance,
+            target_range_us: s.target_range_us,
+        };
+        plan.crossbar(0, plan.per_crossbar())
+            .map(|(fe, _)| fe)
+            .map_err(HostError::Setting)
+    };
+    Ok(match name {
+        "model" => simulated_board(BoardKind::Model, s, cells()?)?,
+        "sim" => simulated_board(BoardKind::Sim, s, cells()?)?,
+        port => {
+            let mut set = SerialSettings::new(port);
+            set.timeout = std::time::Duration::from_secs_f64(timeout);
+            Box::new(SerialBoard::open(set).map_err(|e| HostError::Setting(e.0))?)
+        }
+    })
+}

@@ -1,0 +1,181 @@
+//! Bad input to the board commands (`ouro program`, `ouro bench`, `ouro analyze`): a missing
+//! port, a board that does not answer, a board of another protocol version, a targets file
+//! with a bad number (its line named) or a target outside the window, a tolerance of 0 or
+//! below. Each is one line on stderr, exit code 2, and no file left behind.
+
+use ouro_core::protocol::{Failure, Response};
+use ouro_e2e::bad::{args, assert_one_line_error, listing, ouro_in, s, with};
+use ouro_host::board::PtyServer;
+
+fn targets(dir: &std::path::Path, name: &str, body: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, format!("row,col,target_us\n{body}")).unwrap();
+    s(&p)
+}
+
+/// A scripted board on a pseudo-terminal, served from a thread for the rest of the test
+/// process; its terminal's path.
+fn fake_board(
+    handler: impl FnMut(&[u8]) -> Result<Option<Vec<u8>>, ()> + Send + 'static,
+) -> String {
+    let server = PtyServer::open().expect("a pseudo-terminal");
+    let path = server.path().display().to_string();
+    std::thread::spawn(move || {
+        let _ = server.serve_payloads(handler);
+    });
+    path
+}
+
+#[test]
+fn program_refuses_bad_boards_and_bad_targets_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = targets(d, "good.csv", "0,1,200\n0,2,300\n");
+    let out = s(&d.join("r.csv"));
+    let program = |board: &str, t: &str, extra: &[&str]| {
+        let mut a = args(&[
+            "program",
+            "--board",
+            board,
+            "--targets",
+            t,
+            "--out",
+            &out,
+            "--timeout",
+            "300ms",
+        ]);
+        a.extend(extra.iter().map(|x| (*x).to_string()));
+        a
+    };
+    let silent = fake_board(|_| Ok(None));
+    let other_version = fake_board(|p| {
+        Ok(Some(
+            Response::Failed {
+                opcode: p[0],
+                tag: p.get(1).copied().unwrap_or(0),
+                failure: Failure::VersionMismatch { major: 2, minor: 0 },
+            }
+            .encode()
+            .unwrap(),
+        ))
+    });
+    let cases: Vec<(&str, Vec<String>, Vec<&str>)> = vec![
+        (
+            "missing port",
+            program("/dev/ttyNOPE7", &good, &[]),
+            vec!["/dev/ttyNOPE7 does not exist"],
+        ),
+        (
+            "silent board",
+            program(&silent, &good, &[]),
+            vec!["did not answer within 300 ms"],
+        ),
+        (
+            "version mismatch",
+            program(&other_version, &good, &[]),
+            vec!["VERSION_MISMATCH", "protocol 2.0"],
+        ),
+        (
+            "bad number",
+            program(
+                "model",
+                &targets(d, "number.csv", "0,1,200\n0,2,3x0\n"),
+                &[],
+            ),
+            vec!["line 3", "`3x0` is not a number"],
+        ),
+        (
+            "target outside the window",
+            program(
+                "model",
+                &targets(d, "window.csv", "0,1,200\n0,2,900\n"),
+                &[],
+            ),
+            vec!["line 3", "900 uS is outside the device's window"],
+        ),
+        (
+            "cell outside the crossbar",
+            program("model", &targets(d, "crossbar.csv", "40,1,200\n"), &[]),
+            vec!["line 2", "row 40 is outside the 32 x 32 crossbar"],
+        ),
+        (
+            "tolerance 0",
+            program("model", &good, &["--tolerance", "0"]),
+            vec!["--tolerance 0% is out of range"],
+        ),
+        (
+            "tolerance below 0",
+            program("model", &good, &["--tolerance", "-1%"]),
+            vec!["--tolerance -1% is out of range"],
+        ),
+        (
+            "a mode no board runs",
+            program("model", &good, &["--mode", "oracle-loop"]),
+            vec!["--mode oracle-loop"],
+        ),
+    ];
+    for (what, a, needles) in cases {
+        let before = listing(d);
+        let o = ouro_in(d, &a);
+        assert_one_line_error(what, &o, &needles);
+        assert_eq!(listing(d), before, "{what}: a file was left behind");
+    }
+}
+
+#[test]
+fn bench_and_analyze_refuse_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = s(&d.join("rep"));
+    let bench = |extra: &[&str]| {
+        with(
+            &args(&["bench", "--board", "model", "--cells", "5", "--out", &out]),
+            extra,
+        )
+    };
+    let bad_csv = d.join("bad.csv");
+    std::fs::write(
+        &bad_csv,
+        format!("{}\n1,2,3\n", ouro_host::report::csv::HEADER),
+    )
+    .unwrap();
+    let cases: Vec<(&str, Vec<String>, Vec<&str>)> = vec![
+        (
+            "tolerance 0",
+            bench(&["--tolerance", "0%"]),
+            vec!["--tolerance 0% is out of range"],
+        ),
+        (
+            "tolerance below 0",
+            bench(&["--tolerance", "-2"]),
+            vec!["out of range"],
+        ),
+        (
+            "tolerance not a number",
+            bench(&["--tolerance", "two"]),
+            vec!["not a percentage"],
+        ),
+        ("no cells", bench(&["--cells", "0"]), vec!["--cells 0"]),
+        (
+            "a serial port",
+            bench(&["--board", "/dev/ttyUSB1"]),
+            vec!["ouro program"],
+        ),
+        (
+            "unknown method",
+            bench(&["--methods", "neural-loop,magic"]),
+            vec!["`magic` is not a method"],
+        ),
+        (
+            "analyze: short line",
+            args(&["analyze", &s(&bad_csv), "--out", &out]),
+            vec!["bad.csv: line 2 has 3 fields"],
+        ),
+    ];
+    for (what, a, needles) in cases {
+        let before = listing(d);
+        let o = ouro_in(d, &a);
+        assert_one_line_error(what, &o, &needles);
+        assert_eq!(listing(d), before, "{what}: a file was left behind");
+    }
+}
