@@ -8,12 +8,15 @@
 //! - [`cells`]: the cells and targets; [`reference`]: model inversion and the oracle inside
 //!   the loop; [`host_wv`]: write and verify driven from the host.
 
+mod board_run;
 pub mod cells;
 pub mod host_wv;
 pub mod reference;
 mod runner;
+mod trajectory;
 
-pub use runner::{prepare_board, program_on_board, run, simulated_board, BenchRun, BoardKind};
+pub use board_run::{prepare_board, program_on_board, simulated_board};
+pub use runner::{run, BenchRun, BoardKind};
 
 use crate::HostError;
 use ouro_core::board::BoardConfig;
