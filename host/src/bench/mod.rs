@@ -272,14 +272,19 @@ impl BenchSettings {
         Ok(())
     }
 
-    /// The methods that will run: without a history-aware predictor, not probe-then-predict.
+    /// Whether probe-then-predict can run: a history-aware predictor, and a blind one without
+    /// input tables (the two-set engine takes the blind network's input words from the codes).
+    pub fn probes(&self) -> bool {
+        self.history.is_some() && self.predictor.networks.set.input_tables.is_empty()
+    }
+
+    /// The methods that will run: probe-then-predict only where [`BenchSettings::probes`].
     pub fn runnable_methods(&self) -> Vec<Method> {
         self.methods
             .iter()
             .copied()
             .filter(|m| {
-                self.history.is_some()
-                    || !matches!(m, Method::ProbeNeural | Method::ProbeNeuralLoop)
+                self.probes() || !matches!(m, Method::ProbeNeural | Method::ProbeNeuralLoop)
             })
             .collect()
     }

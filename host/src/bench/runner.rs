@@ -209,11 +209,16 @@ pub fn run(
     let methods = s.runnable_methods();
     let mut notes = Vec::new();
     if methods.len() < s.methods.len() {
-        notes.push(
-            "probe-neural and probe-neural-loop left out: no history-aware predictor (give \
-             --history)"
-                .to_string(),
-        );
+        notes.push(if s.history.is_none() {
+            "probe-neural and probe-neural-loop left out: no history-aware predictor for this \
+             device's amplitudes (give --history)"
+                .to_string()
+        } else {
+            "probe-neural and probe-neural-loop left out: the predictor has input tables, and \
+             the two-set engine of probe-then-predict takes the blind network's inputs from the \
+             codes"
+                .to_string()
+        });
     }
     if kind == BoardKind::Sim && methods.iter().any(|m| m.runs() == Runs::Model) {
         notes.push(
