@@ -145,6 +145,22 @@ fn bench_on_the_model_writes_the_report_a_user_reads() {
     for n in names {
         assert!(html.contains(n), "{n}");
     }
+    // `ouro analyze` of the per-cell rows gives the same summaries.
+    let analyzed = dir.path().join("analyzed");
+    ok(
+        &ouro(&[
+            "analyze",
+            out.join("cells.csv").to_str().unwrap(),
+            "--out",
+            analyzed.to_str().unwrap(),
+        ]),
+        "analyze",
+    );
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(analyzed.join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(again["methods"], rep["methods"]);
+    assert!(analyzed.join("report.html").exists());
     // The same seed gives the same bytes.
     let again = dir.path().join("again");
     ok(
@@ -212,6 +228,44 @@ fn the_simulated_board_equals_the_model_on_a_shared_run() {
     // Negative: other cells (another seed) give other rows.
     let other = unnamed(run("model", "5"));
     assert!(other.iter().zip(&model).filter(|(a, b)| a != b).count() > 200);
+}
+
+#[test]
+fn the_board_with_input_tables_takes_them_over_the_link_and_equals_the_model() {
+    if !has_verilator("sim board with input tables") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let q = ouro_e2e::bad::repo().join("predictors/nominal.q.yaml");
+    let run = |board: &str| {
+        let out = dir.path().join(board);
+        ok(
+            &ouro(&[
+                "bench",
+                "--board",
+                board,
+                "--device",
+                "nominal",
+                "--predictor",
+                q.to_str().unwrap(),
+                "--cells",
+                "16",
+                "--methods",
+                "neural-loop,neural-one-shot",
+                "--out",
+                out.to_str().unwrap(),
+            ]),
+            board,
+        );
+        rows(&out.join("cells.csv"))
+    };
+    let sim = run("sim");
+    assert_eq!(sim.len(), 32);
+    assert!(
+        sim[..16].iter().filter(|r| r.success()).count() >= 15,
+        "the loop with tables"
+    );
+    assert_eq!(unnamed(sim), unnamed(run("model")));
 }
 
 fn targets(dir: &Path, n: usize) -> String {

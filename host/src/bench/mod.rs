@@ -159,7 +159,8 @@ pub struct BenchSettings {
     pub target_range_us: (f64, f64),
     /// The methods, in order.
     pub methods: Vec<Method>,
-    /// Cells whose conductance trajectory is recorded per method (the first ones).
+    /// Cells whose conductance trajectory is recorded (the first ones), for adaptive write and
+    /// verify, the neural loop, the probe loop and the oracle.
     pub trajectories: usize,
 }
 
@@ -167,7 +168,8 @@ impl BenchSettings {
     /// The defaults for `device` on `board` with `predictor`: 1,000 cells, ±2 %, seed 1, 255
     /// attempts, fixed write and verify at 1 us, adaptive from 1 us, fine step below 4 cycles
     /// at the trusted range's gentlest amplitudes (-0.25 V, 0.5 V), the latency timer at its
-    /// shortest (1 ms), 20 ageing pulses, targets over the whole window, every method.
+    /// shortest (1 ms), 20 ageing pulses, targets over the whole window, every method, three
+    /// cells' trajectories.
     pub fn new(
         device_name: &str,
         device: DeviceConfig,
@@ -194,7 +196,7 @@ impl BenchSettings {
             age_pulses: 20,
             target_range_us: window,
             methods: Method::ALL.to_vec(),
-            trajectories: 4,
+            trajectories: 3,
         }
     }
 

@@ -47,11 +47,19 @@ impl Frontend for Traced<'_> {
 
 /// The first cells' trajectories of `method`, from the sequencer model (which the gateware
 /// equals): the reading after each step against the front end's time.
+/// The methods whose trajectories are drawn: one of each kind, so that the plot stays readable.
+const TRACED: [Method; 4] = [
+    Method::AdaptiveWv,
+    Method::NeuralLoop,
+    Method::ProbeNeuralLoop,
+    Method::OracleLoop,
+];
+
 pub(super) fn trajectories(
     s: &BenchSettings,
     method: Method,
 ) -> Result<Vec<Trajectory>, HostError> {
-    if s.trajectories == 0 || method == Method::HostAdaptiveWv {
+    if s.trajectories == 0 || !TRACED.contains(&method) {
         return Ok(Vec::new());
     }
     let plan = plan(s);
