@@ -38,6 +38,15 @@ struct Inverter {
 }
 
 impl Inverter {
+    fn new(device: &DeviceConfig, board: &BoardConfig, amps: Amplitudes) -> Self {
+        Self {
+            board: board.clone(),
+            read_v: device.read_voltage_v,
+            window: device.window_us(),
+            amps,
+        }
+    }
+
     /// Cycles for `params` to go from state `n0` to `n1` at DAC code `dac` of polarity `p`,
     /// rounded, at least 1 (unbounded above: the loop clamps).
     fn cycles(&self, params: &DeviceParams, p: Polarity, n0: f64, n1: f64, dac: u16) -> u32 {
@@ -102,12 +111,7 @@ impl Inversion {
     /// Inversion for cells of `device` read through `board`.
     pub fn new(device: &DeviceConfig, board: &BoardConfig, amps: Amplitudes) -> Self {
         Self {
-            inv: Inverter {
-                board: board.clone(),
-                read_v: device.read_voltage_v,
-                window: device.window_us(),
-                amps,
-            },
+            inv: Inverter::new(device, board, amps),
             nominal: DeviceParams::nominal(),
         }
     }
@@ -137,12 +141,7 @@ impl Oracle {
     /// The oracle for cells of `device` read through `board`.
     pub fn new(device: &DeviceConfig, board: &BoardConfig, amps: Amplitudes) -> Self {
         Self {
-            inv: Inverter {
-                board: board.clone(),
-                read_v: device.read_voltage_v,
-                window: device.window_us(),
-                amps,
-            },
+            inv: Inverter::new(device, board, amps),
         }
     }
 }

@@ -52,6 +52,17 @@ pub struct BenchArgs {
     /// probe-neural-loop, oracle-loop.
     #[arg(long, value_delimiter = ',')]
     pub methods: Option<Vec<String>>,
+    /// The methods' settings.
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Open report.html in a browser when done.
+    #[arg(long)]
+    pub open: bool,
+}
+
+/// The methods' settings, shared by `ouro bench` and `ouro program`.
+#[derive(Debug, Args)]
+pub struct MethodArgs {
     /// Most pulses per cell (1 to 255).
     #[arg(long, default_value_t = 255, value_parser = clap::value_parser!(u8).range(1..))]
     pub max_attempts: u8,
@@ -77,9 +88,23 @@ pub struct BenchArgs {
         default_value = "-0.25,0.5"
     )]
     pub fine_amplitude: Vec<f64>,
-    /// Open report.html in a browser when done.
-    #[arg(long)]
-    pub open: bool,
+}
+
+impl MethodArgs {
+    /// Put these settings into `s` (its board file gives the clock the durations are counted
+    /// in).
+    pub(crate) fn apply(&self, s: &mut BenchSettings) -> Result<(), CliError> {
+        s.max_attempts = self.max_attempts;
+        let clock = s.board.clock_hz;
+        s.fixed_cycles = cycles_of("--fixed-pulse", &self.fixed_pulse, clock)?;
+        s.adaptive_start_cycles = cycles_of("--adaptive-start", &self.adaptive_start, clock)?;
+        s.latency_timer_us = ouro_core::units::parse_duration(&self.latency_timer)
+            .map_err(|e| CliError(format!("--latency-timer: {e}")))?
+            * 1e6;
+        s.fine_below_cycles = self.fine_below;
+        s.fine_v = fine_amplitude(&self.fine_amplitude)?;
+        Ok(())
+    }
 }
 
 /// A tolerance in percent: `2%` or `2`.
@@ -97,7 +122,7 @@ pub(crate) fn parse_tolerance(text: &str) -> Result<f64, CliError> {
     }
 }
 
-pub(crate) fn cycles_of(flag: &str, text: &str, clock_hz: u64) -> Result<u32, CliError> {
+fn cycles_of(flag: &str, text: &str, clock_hz: u64) -> Result<u32, CliError> {
     let s = ouro_core::units::parse_duration(text).map_err(|e| CliError(format!("{flag}: {e}")))?;
     let c = (s * clock_hz as f64).round();
     if !(1.0..=f64::from(u32::MAX)).contains(&c) {
@@ -111,7 +136,7 @@ pub(crate) fn cycles_of(flag: &str, text: &str, clock_hz: u64) -> Result<u32, Cl
 
 /// `--fine-amplitude SET,RESET`: a SET amplitude below 0 V and a RESET one above, each within
 /// the range the device model is verified over.
-pub(crate) fn fine_amplitude(v: &[f64]) -> Result<(f64, f64), CliError> {
+fn fine_amplitude(v: &[f64]) -> Result<(f64, f64), CliError> {
     use ouro_sim::device::{TRUSTED_RESET_V, TRUSTED_SET_V};
     match *v {
         [set, reset]
@@ -191,15 +216,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
     s.cells = a.cells;
     s.tolerance = parse_tolerance(&a.tolerance)?;
     s.seed = a.seed;
-    s.max_attempts = a.max_attempts;
-    let clock = s.board.clock_hz;
-    s.fixed_cycles = cycles_of("--fixed-pulse", &a.fixed_pulse, clock)?;
-    s.adaptive_start_cycles = cycles_of("--adaptive-start", &a.adaptive_start, clock)?;
-    s.latency_timer_us = ouro_core::units::parse_duration(&a.latency_timer)
-        .map_err(|e| CliError(format!("--latency-timer: {e}")))?
-        * 1e6;
-    s.fine_below_cycles = a.fine_below;
-    s.fine_v = fine_amplitude(&a.fine_amplitude)?;
+    a.method.apply(&mut s)?;
     if let Some(names) = &a.methods {
         s.methods = names
             .iter()

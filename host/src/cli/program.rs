@@ -2,7 +2,7 @@
 //! serial ports, the simulated one, the model), streaming a row per cell to the results CSV as
 //! the records arrive; `--resume` continues an interrupted run.
 
-use super::bench::parse_tolerance;
+use super::bench::{parse_tolerance, MethodArgs};
 use super::error::OrCli;
 use super::{load_board, load_device, progress, CliError};
 use clap::Args;
@@ -55,18 +55,9 @@ pub struct ProgramArgs {
     /// Seed of the simulated boards' cells (their states before programming, read noise).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Most pulses per cell (1 to 255).
-    #[arg(long, default_value_t = 255, value_parser = clap::value_parser!(u8).range(1..))]
-    pub max_attempts: u8,
-    /// Fixed write and verify's pulse duration.
-    #[arg(long, default_value = "1us")]
-    pub fixed_pulse: String,
-    /// Adaptive write and verify's first pulse duration.
-    #[arg(long, default_value = "1us")]
-    pub adaptive_start: String,
-    /// The USB serial adapter's latency timer (host-adaptive-wv's link time).
-    #[arg(long, default_value = "1ms")]
-    pub latency_timer: String,
+    /// The methods' settings.
+    #[command(flatten)]
+    pub method: MethodArgs,
     /// A serial board's answer timeout.
     #[arg(long, default_value = "2s")]
     pub timeout: String,
@@ -144,15 +135,8 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
     let mut s = BenchSettings::new(&a.device, d, board, predictor);
     s.tolerance = parse_tolerance(&a.tolerance)?;
     s.seed = a.seed;
-    s.max_attempts = a.max_attempts;
     s.methods = vec![mode];
-    let clock = s.board.clock_hz;
-    s.fixed_cycles = super::bench::cycles_of("--fixed-pulse", &a.fixed_pulse, clock)?;
-    s.adaptive_start_cycles =
-        super::bench::cycles_of("--adaptive-start", &a.adaptive_start, clock)?;
-    s.latency_timer_us = ouro_core::units::parse_duration(&a.latency_timer)
-        .map_err(|e| CliError(format!("--latency-timer: {e}")))?
-        * 1e6;
+    a.method.apply(&mut s)?;
     let timeout = ouro_core::units::parse_duration(&a.timeout)
         .map_err(|e| CliError(format!("--timeout: {e}")))?;
     s.check()?;

@@ -124,3 +124,13 @@ pub(super) fn legend<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+/// The name of the row drawn at height `y` of a chart with one row per name, the first at the
+/// top (row `i` is centred at `names.len() - 0.5 - i`).
+pub(super) fn row_name(names: &[String], y: f64) -> String {
+    let i = names.len() as f64 - 0.5 - y;
+    names
+        .get(i.round().max(0.0) as usize)
+        .cloned()
+        .unwrap_or_default()
+}

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{num_label, Ticks};
 use super::data::Plot;
-use super::draw::{err, mesh, no_data, style, text_width, title};
+use super::draw::{err, mesh, no_data, row_name, style, text_width, title};
 use super::{MUTED, NOTE_PT, PARTS, TICK_PT};
 
 /// Per method the mean latency split into its parts, as shares (stacked to 100 %) with the
@@ -74,13 +74,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             Ticks::new(0.0..n as f64, (0..n).map(row_y).collect(), vec![]),
         )
         .map_err(err)?;
-    let name_of = |y: &f64| {
-        let i = n as f64 - 0.5 - y;
-        names
-            .get(i.round().max(0.0) as usize)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let name_of = |y: &f64| row_name(&names, *y);
     mesh(&mut chart)
         .disable_y_mesh()
         .x_desc("share of the mean latency (%)")

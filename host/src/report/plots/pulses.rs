@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{num_label, thin, trim_num, Ticks};
 use super::data::{Group, Plot};
-use super::draw::{err, mesh, no_data, style, text_width, title};
+use super::draw::{err, mesh, no_data, row_name, style, text_width, title};
 use super::{MUTED, NOTE_PT, TICK_PT};
 use crate::report::quantile;
 
@@ -75,13 +75,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             Ticks::new(0.0..n as f64, (0..n).map(row_y).collect(), vec![]),
         )
         .map_err(err)?;
-    let name_of = |y: &f64| {
-        let i = n as f64 - 0.5 - y;
-        names
-            .get(i.round().max(0.0) as usize)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let name_of = |y: &f64| row_name(&names, *y);
     mesh(&mut chart)
         .disable_y_mesh()
         .x_desc("pulses applied per cell (log scale)")
