@@ -179,3 +179,58 @@ fn bench_and_analyze_refuse_bad_input_in_one_line() {
         assert_eq!(listing(d), before, "{what}: a file was left behind");
     }
 }
+
+#[test]
+fn a_full_disk_is_one_line_and_leaves_whole_rows_or_nothing() {
+    use ouro_e2e::bad::ouro_with_file_size_limit;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut body = String::new();
+    for i in 0..50 {
+        body.push_str(&format!("{},{},{}\n", i / 32, i % 32, 150 + i * 7));
+    }
+    let t = targets(d, "t.csv", &body);
+    let out = s(&d.join("r.csv"));
+    let program = args(&[
+        "program",
+        "--board",
+        "model",
+        "--targets",
+        &t,
+        "--mode",
+        "neural-loop",
+        "--out",
+        &out,
+    ]);
+    // 1,024 bytes: the header and a few rows fit.
+    let o = ouro_with_file_size_limit(d, 2, &program);
+    assert_one_line_error(
+        "program, full disk",
+        &o,
+        &["cannot write --out", "--resume"],
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let kept = ouro_host::report::csv::parse(&text, "r.csv", false).expect("whole rows only");
+    assert!(!kept.is_empty() && kept.len() < 50, "{} rows", kept.len());
+    let mut resume = program.clone();
+    resume.push("--resume".into());
+    let o = ouro_in(d, &resume);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all =
+        ouro_host::report::csv::parse(&std::fs::read_to_string(&out).unwrap(), "r", false).unwrap();
+    assert_eq!(all.len(), 50);
+    // The bench writes its directory whole or not at all.
+    let before = listing(d);
+    let bench = args(&[
+        "bench",
+        "--board",
+        "model",
+        "--cells",
+        "50",
+        "--out",
+        &s(&d.join("rep")),
+    ]);
+    let o = ouro_with_file_size_limit(d, 20, &bench);
+    assert_one_line_error("bench, full disk", &o, &["rep: file too large"]);
+    assert_eq!(listing(d), before, "bench left something behind");
+}

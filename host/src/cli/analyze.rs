@@ -66,7 +66,7 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<(), CliError> {
         methods,
     };
     let dir = AtomicDir::create(&a.out).cli()?;
-    super::bench::write_outputs(dir.path(), &rep, &rows, &[])?;
+    super::bench::write_outputs(dir.path(), &a.out, &rep, &rows, &[])?;
     dir.commit(&[]).cli()?;
     print(&format!(
         "{}report, per-cell CSVs and plots in {}/\n",

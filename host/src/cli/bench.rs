@@ -245,7 +245,13 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
     for n in &run.notes {
         note!("{n}");
     }
-    write_outputs(dir.path(), &run.report, &run.rows, &run.trajectories)?;
+    write_outputs(
+        dir.path(),
+        &a.out,
+        &run.report,
+        &run.rows,
+        &run.trajectories,
+    )?;
     let files = dir.commit(&[]).cli()?;
     let _ = files;
     print(&format!(
@@ -262,9 +268,10 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
 }
 
 /// Write report.json, the per-cell CSVs (all cells, and one per method), the plots and
-/// report.html into `dir`.
+/// report.html into `dir` (the temporary directory of `target`, which errors name).
 pub(crate) fn write_outputs(
     dir: &Path,
+    target: &Path,
     rep: &report::Report,
     rows: &[report::CellRow],
     trajectories: &[report::plots::Trajectory],
@@ -273,7 +280,7 @@ pub(crate) fn write_outputs(
         std::fs::write(dir.join(name), text).map_err(|e| {
             CliError(format!(
                 "cannot write {name} into {}: {}",
-                dir.display(),
+                target.display(),
                 ouro_core::output::io_message(&e)
             ))
         })
@@ -294,8 +301,10 @@ pub(crate) fn write_outputs(
         }
         write(&format!("cells-{m}.csv"), &text)?;
     }
-    let (_, skipped) =
-        report::plots::write_plots(dir, rep, rows, trajectories).map_err(CliError)?;
+    let (_, skipped) = report::plots::write_plots(dir, rep, rows, trajectories).map_err(|e| {
+        // Name the output directory, not its temporary.
+        CliError(e.replace(&dir.display().to_string(), &target.display().to_string()))
+    })?;
     if let Some(n) = skipped {
         note!("{n}");
     }

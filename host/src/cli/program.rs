@@ -191,13 +191,22 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
             ))
         })?;
     if done.is_empty() && !exists {
-        file.write_all(format!("{}\n", csv::HEADER).as_bytes())
-            .cli()?;
+        if let Err(e) = file.write_all(format!("{}\n", csv::HEADER).as_bytes()) {
+            drop(file);
+            let _ = std::fs::remove_file(&a.out);
+            return Err(CliError(format!(
+                "cannot write --out {}: {}",
+                a.out.display(),
+                ouro_core::output::io_message(&e)
+            )));
+        }
     }
+    // The file's length after its last whole row: a row the disk cut short is cut off again.
+    let good = file.metadata().map(|m| m.len()).cli()?;
     if todo.is_empty() {
         note!("all {} cells are done already", targets.len());
     }
-    let out = Mutex::new(file);
+    let out = Mutex::new((file, good));
     let written = std::sync::atomic::AtomicUsize::new(0);
     let pb = progress(todo.len(), "program");
     let n = a.board.len();
@@ -224,15 +233,18 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
                         Session::open(b.as_mut()).map_err(|e| HostError::Setting(e.0))?;
                     prepare_board(&mut sess, s, mode)?;
                     program_on_board(&mut sess, s, mode, part, &mut |r| {
-                        let mut f = out.lock().unwrap_or_else(|e| e.into_inner());
-                        f.write_all(csv::line(&r).as_bytes())
-                            .and_then(|()| f.flush())
-                            .map_err(|e| {
-                                HostError::Setting(format!(
-                                    "cannot write --out {out_path}: {}",
-                                    ouro_core::output::io_message(&e)
-                                ))
-                            })?;
+                        let mut guard = out.lock().unwrap_or_else(|e| e.into_inner());
+                        let (f, good) = &mut *guard;
+                        let line = csv::line(&r);
+                        if let Err(e) = f.write_all(line.as_bytes()).and_then(|()| f.flush()) {
+                            let _ = f.set_len(*good);
+                            return Err(HostError::Setting(format!(
+                                "cannot write --out {out_path}: {} (the rows before this one \
+                                 are kept: --resume continues)",
+                                ouro_core::output::io_message(&e)
+                            )));
+                        }
+                        *good += line.len() as u64;
                         written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         use ouro_core::progress::Progress as _;
                         pb.advance(1);
