@@ -1,7 +1,9 @@
-//! The host side of ouro: the two experiments that need both the device and the predictor --
-//! characterization (the training data) and one-shot evaluation against baselines. The `ouro`
-//! binary (`src/main.rs`, `src/cli/`) is a thin layer over this and the other libraries; later
-//! the board link lands here too.
+//! The host side of ouro: the experiments that need both the device and the predictor --
+//! characterization (the training data) and one-shot evaluation against baselines -- and the
+//! board link: [`board`] (one `Board` interface, the model, the simulated and the serial
+//! board), [`bench`] (every programming method on the same cells), [`targets`] and [`report`]
+//! (per-cell rows, summaries, plots, `report.html`). The `ouro` binary (`src/main.rs`,
+//! `src/cli/`) is a thin layer over this and the other libraries.
 
 pub mod bench;
 pub mod board;

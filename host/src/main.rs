@@ -1,6 +1,7 @@
 //! `ouro`: characterize memristor cells, train and quantize the pulse predictor, evaluate
-//! one-shot programming, generate gateware. Every error is one line on stderr and a non-zero
-//! exit; no command leaves a partial output file.
+//! one-shot programming, generate gateware, program cells on boards and benchmark it. Every
+//! error is one line on stderr and a non-zero exit; no command leaves a partial output file
+//! (`ouro program`'s results file is a journal of whole rows, for `--resume`).
 
 mod cli;
 
@@ -9,8 +10,8 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 /// Fast memristor programming with a neural pulse predictor: simulate cells, characterize them,
-/// train and quantize the predictor, evaluate one-shot programming against baselines, and
-/// generate the predictor engine's Verilog.
+/// train and quantize the predictor, evaluate it, generate the board's gateware, and program
+/// cells on a board (real, simulated or modelled) and benchmark how fast and how precisely.
 #[derive(Debug, Parser)]
 #[command(name = "ouro", version, propagate_version = true)]
 struct Cli {
