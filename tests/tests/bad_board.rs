@@ -4,7 +4,7 @@
 //! below. Each is one line on stderr, exit code 2, and no file left behind.
 
 use ouro_core::protocol::{Failure, Response};
-use ouro_e2e::bad::{args, assert_one_line_error, listing, ouro_in, s, with};
+use ouro_e2e::bad::{args, assert_one_line_error, listing, ouro_in, run_cases, s, with, Case};
 use ouro_host::board::PtyServer;
 
 fn targets(dir: &std::path::Path, name: &str, body: &str) -> String {
@@ -114,12 +114,11 @@ fn program_refuses_bad_boards_and_bad_targets_in_one_line() {
             vec!["--mode oracle-loop"],
         ),
     ];
-    for (what, a, needles) in cases {
-        let before = listing(d);
-        let o = ouro_in(d, &a);
-        assert_one_line_error(what, &o, &needles);
-        assert_eq!(listing(d), before, "{what}: a file was left behind");
-    }
+    let cases: Vec<Case> = cases
+        .into_iter()
+        .map(|(what, a, needles)| Case::new(what, a, &needles))
+        .collect();
+    assert_eq!(run_cases(d, &cases), cases.len());
 }
 
 #[test]
@@ -172,12 +171,11 @@ fn bench_and_analyze_refuse_bad_input_in_one_line() {
             vec!["bad.csv: line 2 has 3 fields"],
         ),
     ];
-    for (what, a, needles) in cases {
-        let before = listing(d);
-        let o = ouro_in(d, &a);
-        assert_one_line_error(what, &o, &needles);
-        assert_eq!(listing(d), before, "{what}: a file was left behind");
-    }
+    let cases: Vec<Case> = cases
+        .into_iter()
+        .map(|(what, a, needles)| Case::new(what, a, &needles))
+        .collect();
+    assert_eq!(run_cases(d, &cases), cases.len());
 }
 
 #[test]
