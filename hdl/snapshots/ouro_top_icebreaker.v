@@ -5764,8 +5764,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     localparam  dur_mask = 24'h3ffff;
     localparam  esc_word = 16'h8000;
     localparam  floor = 14'b1;
-    localparam  lvl_index$0 = 16'h0;
-    localparam  level_top = 16'h0;
+    localparam  level_top = 3'b0;
     localparam  toff_in0 = 14'b0;
     localparam  toff_in1 = 14'b0;
     localparam  toff_reset = 14'b0;
@@ -5780,13 +5779,19 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     localparam  zero14 = 14'b0;
     localparam  zero32 = 32'h0;
     localparam  sign16 = 16'h8000;
-    localparam  mask_level = 16'h7;
     localparam  mask_count = 16'hff;
     localparam  mask_reads = 16'h1ff;
     localparam  gain_one = 4'h4;
     localparam  gain_min = 4'h0;
     localparam  gain_max = 4'hb;
     localparam  gain_step = 4'h1;
+    localparam  one3 = 3'b1;
+    localparam  seven3 = 3'b111;
+    localparam  gain_uncap = 4'h6;
+    localparam  fixed_addr = 5'b10000;
+    localparam  fixed_addr_reset = 5'b10001;
+    localparam  reset_addr = 5'b1000;
+    localparam  zero3 = 3'b0;
     localparam  w_one = 6'b1;
     localparam  w_two = 6'b10;
     localparam  w_three = 6'b11;
@@ -5821,17 +5826,16 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     wire  [2:0] regs$reads_log2;
     wire  [23:0] regs$fixed_cycles;
     wire  [23:0] regs$adaptive_start;
-    wire  [15:0] regs$fixed_dac_set;
-    wire  [15:0] regs$fixed_dac_reset;
+    reg  [4:0] regs$dac_addr;
+    wire  [15:0] regs$dac;
     wire  [15:0] regs$fine_dac_set;
     wire  [15:0] regs$fine_dac_reset;
-    wire  [15:0] regs$level_set$0;
-    wire  [15:0] regs$level_reset$0;
     wire  [23:0] regs$fine_below;
     wire  [15:0] regs$offset0;
     wire  [15:0] regs$offset1;
     wire  [13:0] regs$log2_base;
     wire  [13:0] regs$table_base;
+    wire  [2:0] regs$neural_top;
     wire  [23:0] regs$eff_min;
     wire  [23:0] regs$eff_max;
     reg  [15:0] err_r$d;
@@ -5922,6 +5926,18 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     reg  [23:0] dur$d;
     wire  [23:0] dur$q;
     reg  dur$clock;
+    reg  [2:0] nlv_set$d;
+    wire  [2:0] nlv_set$q;
+    reg  nlv_set$clock;
+    reg  [2:0] nlv_reset$d;
+    wire  [2:0] nlv_reset$q;
+    reg  nlv_reset$clock;
+    reg  [2:0] cap_set$d;
+    wire  [2:0] cap_set$q;
+    reg  cap_set$clock;
+    reg  [2:0] cap_reset$d;
+    wire  [2:0] cap_reset$q;
+    reg  cap_reset$clock;
     reg  [15:0] code0$d;
     wire  [15:0] code0$q;
     reg  code0$clock;
@@ -5931,8 +5947,8 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     reg  [15:0] plog2$d;
     wire  [15:0] plog2$q;
     reg  plog2$clock;
-    reg  [15:0] level$d;
-    wire  [15:0] level$q;
+    reg  [2:0] level$d;
+    wire  [2:0] level$q;
     reg  level$clock;
     reg  [5:0] widx$d;
     wire  [5:0] widx$q;
@@ -5991,6 +6007,14 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     reg  hist_phase;
     reg  more;
     reg  [3:0] gain_next;
+    reg  [2:0] nlv_p;
+    reg  [2:0] cap_p;
+    reg  under_cap;
+    reg  [2:0] cap_set_next;
+    reg  [2:0] cap_reset_next;
+    reg  [2:0] nlv_set_next;
+    reg  [2:0] nlv_reset_next;
+    reg  [2:0] nlv_sel;
     reg  [31:0] sum32;
     reg  [15:0] word;
     reg  above;
@@ -6003,8 +6027,6 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     reg  [23:0] sout;
     reg  [13:0] tcode;
     reg  dac_pol;
-    reg  [15:0] lvl_set;
-    reg  [15:0] lvl_reset;
     reg  [15:0] dac;
     reg  [13:0] tb_off;
     reg  [13:0] tb_base;
@@ -6020,17 +6042,16 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         .reads_log2(regs$reads_log2),
         .fixed_cycles(regs$fixed_cycles),
         .adaptive_start(regs$adaptive_start),
-        .fixed_dac_set(regs$fixed_dac_set),
-        .fixed_dac_reset(regs$fixed_dac_reset),
+        .dac_addr(regs$dac_addr),
+        .dac(regs$dac),
         .fine_dac_set(regs$fine_dac_set),
         .fine_dac_reset(regs$fine_dac_reset),
-        .level_set$0(regs$level_set$0),
-        .level_reset$0(regs$level_reset$0),
         .fine_below(regs$fine_below),
         .offset0(regs$offset0),
         .offset1(regs$offset1),
         .log2_base(regs$log2_base),
         .table_base(regs$table_base),
+        .neural_top(regs$neural_top),
         .eff_min(regs$eff_min),
         .eff_max(regs$eff_max)
     );
@@ -6172,6 +6193,26 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         .q(dur$q),
         .clock(dur$clock)
     );
+    ouro_top$core$seq$nlv_set nlv_set(
+        .d(nlv_set$d),
+        .q(nlv_set$q),
+        .clock(nlv_set$clock)
+    );
+    ouro_top$core$seq$nlv_reset nlv_reset(
+        .d(nlv_reset$d),
+        .q(nlv_reset$q),
+        .clock(nlv_reset$clock)
+    );
+    ouro_top$core$seq$cap_set cap_set(
+        .d(cap_set$d),
+        .q(cap_set$q),
+        .clock(cap_set$clock)
+    );
+    ouro_top$core$seq$cap_reset cap_reset(
+        .d(cap_reset$d),
+        .q(cap_reset$q),
+        .clock(cap_reset$clock)
+    );
     ouro_top$core$seq$code0 code0(
         .d(code0$d),
         .q(code0$q),
@@ -6287,6 +6328,10 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         last_pol$clock = clock;
         last_err$clock = clock;
         gain$clock = clock;
+        nlv_set$clock = clock;
+        nlv_reset$clock = clock;
+        cap_set$clock = clock;
+        cap_reset$clock = clock;
         dur$clock = clock;
         code0$clock = clock;
         probe_pol$clock = clock;
@@ -6328,6 +6373,10 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         last_pol$d = last_pol$q;
         last_err$d = last_err$q;
         gain$d = gain$q;
+        nlv_set$d = nlv_set$q;
+        nlv_reset$d = nlv_reset$q;
+        cap_set$d = cap_set$q;
+        cap_reset$d = cap_reset$q;
         dur$d = dur$q;
         code0$d = code0$q;
         probe_pol$d = probe_pol$q;
@@ -6379,13 +6428,53 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         hist_phase = probe_mode & (pulses$q != zero16);
         more = err > (last_err$q >> 32'h1);
         gain_next = gain$q;
+        nlv_set_next = nlv_set$q;
+        nlv_reset_next = nlv_reset$q;
+        cap_set_next = cap_set$q;
+        cap_reset_next = cap_reset$q;
+        nlv_p = nlv_set$q;
+        cap_p = cap_set$q;
+        if (pol_now) begin
+            nlv_p = nlv_reset$q;
+            cap_p = cap_reset$q;
+        end
+        under_cap = (nlv_p < cap_p) | (gain$q >= gain_uncap);
         if (pol_now != last_pol$q) begin
             if (gain$q != gain_min) begin
                 gain_next = gain$q - gain_step;
             end
+            if (last_pol$q) begin
+                if (nlv_reset$q != zero3) begin
+                    nlv_reset_next = nlv_reset$q - one3;
+                end
+                cap_reset_next = nlv_reset_next;
+            end
+            else begin
+                if (nlv_set$q != zero3) begin
+                    nlv_set_next = nlv_set$q - one3;
+                end
+                cap_set_next = nlv_set_next;
+            end
         end
-        else if (more & (gain$q != gain_max)) begin
-            gain_next = gain$q + gain_step;
+        else if (more) begin
+            if ((gain$q >= gain_one) & (nlv_p < regs$neural_top) & under_cap) begin
+                if (pol_now) begin
+                    nlv_reset_next = nlv_reset$q + one3;
+                end
+                else begin
+                    nlv_set_next = nlv_set$q + one3;
+                end
+            end
+            else if (gain$q != gain_max) begin
+                gain_next = gain$q + gain_step;
+            end
+        end
+        nlv_sel = nlv_p;
+        if (pulses$q != zero16) begin
+            nlv_sel = nlv_set_next;
+            if (pol_now) begin
+                nlv_sel = nlv_reset_next;
+            end
         end
         above = (eng_log2 ^ sign16) > esc_word;
         ch_hi = code$q[(32'h0)+:(14)];
@@ -6429,7 +6518,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
             word = plog2$q;
         end
         if (probe & (widx$q == w_four)) begin
-            word = level$q << 32'ha;
+            word = ((level$q) & 16'hffff) << 32'ha;
         end
         scale_in$state = state$q;
         scale_in$mode = regs$mode;
@@ -6453,26 +6542,21 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         sout_r$d = scale$out & dur_mask;
         sout = sout_r$q;
         dac_pol = pol$q;
-        lvl_set = regs$level_set$0;
-        lvl_reset = regs$level_reset$0;
-        if (level$q == lvl_index$0) begin
-            lvl_set = regs$level_set$0;
-            lvl_reset = regs$level_reset$0;
-        end
-        dac = lvl_set;
+        regs$dac_addr = ((level$q) & 5'h1f);
         if (dac_pol) begin
-            dac = lvl_reset;
+            regs$dac_addr = ((level$q) & 5'h1f) | reset_addr;
         end
-        if (~probe_mode & (sout <= regs$fine_below)) begin
+        if (wv$q) begin
+            regs$dac_addr = fixed_addr;
+            if (dac_pol) begin
+                regs$dac_addr = fixed_addr_reset;
+            end
+        end
+        dac = regs$dac;
+        if (~wv$q & ~probe_mode & (level$q == zero3) & (sout <= regs$fine_below)) begin
             dac = regs$fine_dac_set;
             if (dac_pol) begin
                 dac = regs$fine_dac_reset;
-            end
-        end
-        if (wv$q) begin
-            dac = regs$fixed_dac_set;
-            if (dac_pol) begin
-                dac = regs$fixed_dac_reset;
             end
         end
         if ((state$q != SeqState$Idle) & (total$q != all32)) begin
@@ -6492,6 +6576,10 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
                         total$d = two32;
                         reads$d = zero16;
                         gain$d = gain_one;
+                        nlv_set$d = zero3;
+                        nlv_reset$d = zero3;
+                        cap_set$d = seven3;
+                        cap_reset$d = seven3;
                         reason$d = zero2;
                         widx$d = zero6;
                         sel_start_r$d = 1'b1;
@@ -6535,9 +6623,16 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
                         pol$d = pol_now;
                         last_pol$d = pol_now;
                         last_err$d = err;
-                        level$d = zero16;
+                        level$d = zero3;
+                        if (~probe_mode) begin
+                            level$d = nlv_sel;
+                        end
                         if ((pulses$q != zero16) & ~hist_phase) begin
                             gain$d = gain_next;
+                            nlv_set$d = nlv_set_next;
+                            nlv_reset$d = nlv_reset_next;
+                            cap_set$d = cap_set_next;
+                            cap_reset$d = cap_reset_next;
                         end
                         if (probe_mode) begin
                             code0$d = code$q;
@@ -6587,7 +6682,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
                 begin
                     if (eng_done) begin
                         if (hist_phase & above & (level$q != level_top)) begin
-                            level$d = (level$q + one16) & mask_level;
+                            level$d = level$q + one3;
                             widx$d = w_four;
                             state$d = SeqState$Feed;
                         end
@@ -6679,6 +6774,44 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     end
 
 endmodule // ouro_top$core$seq
+
+
+module ouro_top$core$seq$cap_reset(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$cap_reset
+
+
+module ouro_top$core$seq$cap_set(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$cap_set
 
 
 module ouro_top$core$seq$code(d,q,clock);
@@ -6912,13 +7045,13 @@ endmodule // ouro_top$core$seq$last_pol
 module ouro_top$core$seq$level(d,q,clock);
 
     // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
+    input wire  [2:0] d;
+    output reg  [2:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 16'h0;
+       q = 3'h0;
     end
 
     always @(posedge clock) begin
@@ -6926,6 +7059,44 @@ module ouro_top$core$seq$level(d,q,clock);
     end
 
 endmodule // ouro_top$core$seq$level
+
+
+module ouro_top$core$seq$nlv_reset(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$nlv_reset
+
+
+module ouro_top$core$seq$nlv_set(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$nlv_set
 
 
 module ouro_top$core$seq$outcome(d,q,clock);
@@ -7194,7 +7365,7 @@ module ouro_top$core$seq$reason(d,q,clock);
 endmodule // ouro_top$core$seq$reason
 
 
-module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed_cycles,adaptive_start,fixed_dac_set,fixed_dac_reset,fine_dac_set,fine_dac_reset,level_set$0,level_reset$0,fine_below,offset0,offset1,log2_base,table_base,eff_min,eff_max);
+module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed_cycles,adaptive_start,dac_addr,dac,fine_dac_set,fine_dac_reset,fine_below,offset0,offset1,log2_base,table_base,neural_top,eff_min,eff_max);
 
     // Module arguments
     input wire  clock;
@@ -7206,17 +7377,16 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
     output reg  [2:0] reads_log2;
     output reg  [23:0] fixed_cycles;
     output reg  [23:0] adaptive_start;
-    output reg  [15:0] fixed_dac_set;
-    output reg  [15:0] fixed_dac_reset;
+    input wire  [4:0] dac_addr;
+    output reg  [15:0] dac;
     output reg  [15:0] fine_dac_set;
     output reg  [15:0] fine_dac_reset;
-    output reg  [15:0] level_set$0;
-    output reg  [15:0] level_reset$0;
     output reg  [23:0] fine_below;
     output reg  [15:0] offset0;
     output reg  [15:0] offset1;
     output reg  [13:0] log2_base;
     output reg  [13:0] table_base;
+    output reg  [2:0] neural_top;
     output reg  [23:0] eff_min;
     output reg  [23:0] eff_max;
 
@@ -7225,20 +7395,22 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
     localparam  a_max_attempts = 8'h3;
     localparam  a_reads = 8'h4;
     localparam  a_fixed = 8'h5;
-    localparam  a_fds = 8'h6;
-    localparam  a_fdr = 8'h7;
     localparam  a_astart = 8'h8;
     localparam  a_fns = 8'h9;
     localparam  a_fnr = 8'ha;
     localparam  a_fbelow = 8'hb;
-    localparam  a_ls$0 = 8'h10;
-    localparam  a_lr$0 = 8'h18;
+    localparam  a_fixed_lo = 7'b11;
+    localparam  k1_4 = 4'h1;
+    localparam  fixed_wa = 5'b10000;
+    localparam  fixed_wa_reset = 5'b10001;
     localparam  a_rtmin = 8'h20;
     localparam  a_rtmax = 8'h21;
     localparam  a_off0 = 8'h22;
     localparam  a_off1 = 8'h23;
     localparam  a_log2 = 8'h24;
     localparam  a_tbase = 8'h25;
+    localparam  a_nlev = 8'h26;
+    localparam  one3 = 3'b1;
     localparam  has_log2 = 1'b0;
     localparam  has_tables = 1'b0;
     localparam  modes = 8'h33;
@@ -7248,6 +7420,15 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
     localparam  mask_attempts = 16'hff;
 
     // Stub signals
+    reg  dac_ram$clock;
+    reg  [4:0] dac_ram$read_address;
+    wire  [15:0] dac_ram$read_data;
+    reg  [4:0] dac_ram$write_address;
+    reg  [15:0] dac_ram$write_data;
+    reg  dac_ram$write_enable;
+    reg  [2:0] ntop_r$d;
+    wire  [2:0] ntop_r$q;
+    reg  ntop_r$clock;
     reg  [2:0] mode_r$d;
     wire  [2:0] mode_r$q;
     reg  mode_r$clock;
@@ -7260,12 +7441,6 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
     reg  [23:0] fixed_r$d;
     wire  [23:0] fixed_r$q;
     reg  fixed_r$clock;
-    reg  [15:0] fds_r$d;
-    wire  [15:0] fds_r$q;
-    reg  fds_r$clock;
-    reg  [15:0] fdr_r$d;
-    wire  [15:0] fdr_r$q;
-    reg  fdr_r$clock;
     reg  [23:0] astart_r$d;
     wire  [23:0] astart_r$q;
     reg  astart_r$clock;
@@ -7278,12 +7453,6 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
     reg  [23:0] fbelow_r$d;
     wire  [23:0] fbelow_r$q;
     reg  fbelow_r$clock;
-    reg  [15:0] ls_r$0$d;
-    wire  [15:0] ls_r$0$q;
-    reg  ls_r$0$clock;
-    reg  [15:0] lr_r$0$d;
-    wire  [15:0] lr_r$0$q;
-    reg  lr_r$0$clock;
     reg  [23:0] rtmin_r$d;
     wire  [23:0] rtmin_r$q;
     reg  rtmin_r$clock;
@@ -7307,10 +7476,27 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
     reg  hi2$clock;
 
     // Local signals
+    reg  [4:0] dac_wa;
+    reg  [3:0] addr_lo;
+    reg  dac_we;
+    reg  [2:0] ntop_v;
     reg  [23:0] bounded;
     reg  mode_ok;
 
     // Sub module instances
+    ouro_top$core$seq$regs$dac_ram dac_ram(
+        .clock(dac_ram$clock),
+        .read_address(dac_ram$read_address),
+        .read_data(dac_ram$read_data),
+        .write_address(dac_ram$write_address),
+        .write_data(dac_ram$write_data),
+        .write_enable(dac_ram$write_enable)
+    );
+    ouro_top$core$seq$regs$ntop_r ntop_r(
+        .d(ntop_r$d),
+        .q(ntop_r$q),
+        .clock(ntop_r$clock)
+    );
     ouro_top$core$seq$regs$mode_r mode_r(
         .d(mode_r$d),
         .q(mode_r$q),
@@ -7331,16 +7517,6 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
         .q(fixed_r$q),
         .clock(fixed_r$clock)
     );
-    ouro_top$core$seq$regs$fds_r fds_r(
-        .d(fds_r$d),
-        .q(fds_r$q),
-        .clock(fds_r$clock)
-    );
-    ouro_top$core$seq$regs$fdr_r fdr_r(
-        .d(fdr_r$d),
-        .q(fdr_r$q),
-        .clock(fdr_r$clock)
-    );
     ouro_top$core$seq$regs$astart_r astart_r(
         .d(astart_r$d),
         .q(astart_r$q),
@@ -7360,16 +7536,6 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
         .d(fbelow_r$d),
         .q(fbelow_r$q),
         .clock(fbelow_r$clock)
-    );
-    ouro_top$core$seq$regs$ls_r$0 ls_r$0(
-        .d(ls_r$0$d),
-        .q(ls_r$0$q),
-        .clock(ls_r$0$clock)
-    );
-    ouro_top$core$seq$regs$lr_r$0 lr_r$0(
-        .d(lr_r$0$d),
-        .q(lr_r$0$q),
-        .clock(lr_r$0$clock)
     );
     ouro_top$core$seq$regs$rtmin_r rtmin_r(
         .d(rtmin_r$d),
@@ -7413,8 +7579,6 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
         max_attempts_r$clock = clock;
         reads_r$clock = clock;
         fixed_r$clock = clock;
-        fds_r$clock = clock;
-        fdr_r$clock = clock;
         astart_r$clock = clock;
         fns_r$clock = clock;
         fnr_r$clock = clock;
@@ -7425,13 +7589,12 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
         off1_r$clock = clock;
         log2_r$clock = clock;
         tbase_r$clock = clock;
+        ntop_r$clock = clock;
         hi2$clock = clock;
         mode_r$d = mode_r$q;
         max_attempts_r$d = max_attempts_r$q;
         reads_r$d = reads_r$q;
         fixed_r$d = fixed_r$q;
-        fds_r$d = fds_r$q;
-        fdr_r$d = fdr_r$q;
         astart_r$d = astart_r$q;
         fns_r$d = fns_r$q;
         fnr_r$d = fnr_r$q;
@@ -7442,11 +7605,9 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
         off1_r$d = off1_r$q;
         log2_r$d = log2_r$q;
         tbase_r$d = tbase_r$q;
+        ntop_r$d = ntop_r$q;
         hi2$d = hi2$q;
-        ls_r$0$clock = clock;
-        lr_r$0$clock = clock;
-        ls_r$0$d = ls_r$0$q;
-        lr_r$0$d = lr_r$0$q;
+        dac_ram$clock = clock;
         bounded = data & dur_mask;
         if (data > syn_max) begin
             bounded = syn_max;
@@ -7454,6 +7615,7 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
         if (data < syn_min) begin
             bounded = syn_min;
         end
+        ntop_v = data[(32'h0)+:(3)] - one3;
         mode_ok = modes[data[(32'h0)+:(3)]];
         if (we) begin
             if ((addr == a_mode) & mode_ok) begin
@@ -7468,12 +7630,6 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
             if (addr == a_fixed) begin
                 fixed_r$d = data;
             end
-            if (addr == a_fds) begin
-                fds_r$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_fdr) begin
-                fdr_r$d = data[(32'h0)+:(16)];
-            end
             if (addr == a_astart) begin
                 astart_r$d = data;
             end
@@ -7485,12 +7641,6 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
             end
             if (addr == a_fbelow) begin
                 fbelow_r$d = data;
-            end
-            if (addr == a_ls$0) begin
-                ls_r$0$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_lr$0) begin
-                lr_r$0$d = data[(32'h0)+:(16)];
             end
             if (addr == a_rtmin) begin
                 rtmin_r$d = bounded;
@@ -7510,15 +7660,29 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
             if ((addr == a_tbase) & has_tables) begin
                 tbase_r$d = data[(32'h0)+:(14)];
             end
+            if (addr == a_nlev) begin
+                ntop_r$d = ntop_v;
+            end
         end
         hi2$d = rtmax_r$q;
         if (rtmax_r$q < rtmin_r$q) begin
             hi2$d = rtmin_r$q;
         end
-        level_set$0 = ls_r$0$q;
-        level_reset$0 = lr_r$0$q;
-        fixed_dac_set = fds_r$q;
-        fixed_dac_reset = fdr_r$q;
+        addr_lo = addr[(32'h0)+:(4)];
+        dac_wa = ((addr_lo) & 5'h1f);
+        dac_we = we & (addr[(32'h4)+:(4)] == k1_4);
+        if (addr[(32'h1)+:(7)] == a_fixed_lo) begin
+            dac_wa = fixed_wa;
+            if (addr[32'h0]) begin
+                dac_wa = fixed_wa_reset;
+            end
+            dac_we = we;
+        end
+        dac_ram$write_address = dac_wa;
+        dac_ram$write_data = data[(32'h0)+:(16)];
+        dac_ram$write_enable = dac_we;
+        dac_ram$read_address = dac_addr;
+        dac = dac_ram$read_data;
         fine_dac_set = fns_r$q;
         fine_dac_reset = fnr_r$q;
         mode = mode_r$q;
@@ -7531,6 +7695,7 @@ module ouro_top$core$seq$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fi
         offset1 = off1_r$q;
         log2_base = log2_r$q;
         table_base = tbase_r$q;
+        neural_top = ntop_r$q;
         eff_min = rtmin_r$q;
         eff_max = hi2$q;
     end
@@ -7589,6 +7754,61 @@ module ouro_top$core$seq$regs$astart_r$dff(d,q,clock);
 endmodule // ouro_top$core$seq$regs$astart_r$dff
 
 
+module ouro_top$core$seq$regs$dac_ram(clock,read_address,read_data,write_address,write_data,write_enable);
+
+    // Module arguments
+    input wire  clock;
+    input wire  [4:0] read_address;
+    output reg  [15:0] read_data;
+    input wire  [4:0] write_address;
+    input wire  [15:0] write_data;
+    input wire  write_enable;
+
+    // Update code (custom)
+    reg [15:0] mem[0:31];
+    initial begin
+       mem[0] = 16'h0;
+       mem[1] = 16'h0;
+       mem[2] = 16'h0;
+       mem[3] = 16'h0;
+       mem[4] = 16'h0;
+       mem[5] = 16'h0;
+       mem[6] = 16'h0;
+       mem[7] = 16'h0;
+       mem[8] = 16'h0;
+       mem[9] = 16'h0;
+       mem[10] = 16'h0;
+       mem[11] = 16'h0;
+       mem[12] = 16'h0;
+       mem[13] = 16'h0;
+       mem[14] = 16'h0;
+       mem[15] = 16'h0;
+       mem[16] = 16'h0;
+       mem[17] = 16'h0;
+       mem[18] = 16'h0;
+       mem[19] = 16'h0;
+       mem[20] = 16'h0;
+       mem[21] = 16'h0;
+       mem[22] = 16'h0;
+       mem[23] = 16'h0;
+       mem[24] = 16'h0;
+       mem[25] = 16'h0;
+       mem[26] = 16'h0;
+       mem[27] = 16'h0;
+       mem[28] = 16'h0;
+       mem[29] = 16'h0;
+       mem[30] = 16'h0;
+       mem[31] = 16'h0;
+    end
+    always @(posedge clock) begin
+       read_data <= mem[read_address[4:0]];
+       if (write_enable) begin
+          mem[write_address[4:0]] <= write_data;
+       end
+    end
+endmodule // ouro_top$core$seq$regs$dac_ram
+
+
 module ouro_top$core$seq$regs$fbelow_r(d,q,clock);
 
     // Module arguments
@@ -7606,44 +7826,6 @@ module ouro_top$core$seq$regs$fbelow_r(d,q,clock);
     end
 
 endmodule // ouro_top$core$seq$regs$fbelow_r
-
-
-module ouro_top$core$seq$regs$fdr_r(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_top$core$seq$regs$fdr_r
-
-
-module ouro_top$core$seq$regs$fds_r(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_top$core$seq$regs$fds_r
 
 
 module ouro_top$core$seq$regs$fixed_r(d,q,clock);
@@ -7805,44 +7987,6 @@ module ouro_top$core$seq$regs$log2_r(d,q,clock);
 endmodule // ouro_top$core$seq$regs$log2_r
 
 
-module ouro_top$core$seq$regs$lr_r$0(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_top$core$seq$regs$lr_r$0
-
-
-module ouro_top$core$seq$regs$ls_r$0(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_top$core$seq$regs$ls_r$0
-
-
 module ouro_top$core$seq$regs$max_attempts_r(d,q,clock);
 
     // Module arguments
@@ -7911,6 +8055,25 @@ module ouro_top$core$seq$regs$mode_r(d,q,clock);
     end
 
 endmodule // ouro_top$core$seq$regs$mode_r
+
+
+module ouro_top$core$seq$regs$ntop_r(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$regs$ntop_r
 
 
 module ouro_top$core$seq$regs$off0_r(d,q,clock);
@@ -9767,6 +9930,8 @@ module ouro_top$dec$check(op,item,ok,field);
     localparam  r_off1 = 8'h23;
     localparam  r_log2 = 8'h24;
     localparam  r_intab = 8'h25;
+    localparam  r_nlev = 8'h26;
+    localparam  k8_32 = 32'h8;
     localparam  log2_base_max = 32'h3000;
     localparam  input_base_max = 32'h0;
 
@@ -9816,6 +9981,9 @@ module ouro_top$dec$check(op,item,ok,field);
         end
         if (reg_id == r_intab) begin
             cfg_ok = value <= input_base_max;
+        end
+        if (reg_id == r_nlev) begin
+            cfg_ok = nonzero & (value <= k8_32);
         end
         if ((reg_id == r_off0) | (reg_id == r_off1)) begin
             cfg_ok = value < code_limit32;

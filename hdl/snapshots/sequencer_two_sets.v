@@ -63,11 +63,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     localparam  dur_mask = 24'h3ffff;
     localparam  esc_word = 16'hb803;
     localparam  floor = 14'b11;
-    localparam  lvl_index$0 = 16'h0;
-    localparam  lvl_index$1 = 16'h1;
-    localparam  lvl_index$2 = 16'h2;
-    localparam  lvl_index$3 = 16'h3;
-    localparam  level_top = 16'h3;
+    localparam  level_top = 3'b11;
     localparam  toff_in0 = 14'b0;
     localparam  toff_in1 = 14'b0;
     localparam  toff_reset = 14'b0;
@@ -82,13 +78,19 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     localparam  zero14 = 14'b0;
     localparam  zero32 = 32'h0;
     localparam  sign16 = 16'h8000;
-    localparam  mask_level = 16'h7;
     localparam  mask_count = 16'hff;
     localparam  mask_reads = 16'h1ff;
     localparam  gain_one = 4'h4;
     localparam  gain_min = 4'h0;
     localparam  gain_max = 4'hb;
     localparam  gain_step = 4'h1;
+    localparam  one3 = 3'b1;
+    localparam  seven3 = 3'b111;
+    localparam  gain_uncap = 4'h6;
+    localparam  fixed_addr = 5'b10000;
+    localparam  fixed_addr_reset = 5'b10001;
+    localparam  reset_addr = 5'b1000;
+    localparam  zero3 = 3'b0;
     localparam  w_one = 6'b1;
     localparam  w_two = 6'b10;
     localparam  w_three = 6'b11;
@@ -123,23 +125,16 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     wire  [2:0] regs$reads_log2;
     wire  [23:0] regs$fixed_cycles;
     wire  [23:0] regs$adaptive_start;
-    wire  [15:0] regs$fixed_dac_set;
-    wire  [15:0] regs$fixed_dac_reset;
+    reg  [4:0] regs$dac_addr;
+    wire  [15:0] regs$dac;
     wire  [15:0] regs$fine_dac_set;
     wire  [15:0] regs$fine_dac_reset;
-    wire  [15:0] regs$level_set$0;
-    wire  [15:0] regs$level_set$1;
-    wire  [15:0] regs$level_set$2;
-    wire  [15:0] regs$level_set$3;
-    wire  [15:0] regs$level_reset$0;
-    wire  [15:0] regs$level_reset$1;
-    wire  [15:0] regs$level_reset$2;
-    wire  [15:0] regs$level_reset$3;
     wire  [23:0] regs$fine_below;
     wire  [15:0] regs$offset0;
     wire  [15:0] regs$offset1;
     wire  [13:0] regs$log2_base;
     wire  [13:0] regs$table_base;
+    wire  [2:0] regs$neural_top;
     wire  [23:0] regs$eff_min;
     wire  [23:0] regs$eff_max;
     reg  [15:0] err_r$d;
@@ -230,6 +225,18 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     reg  [23:0] dur$d;
     wire  [23:0] dur$q;
     reg  dur$clock;
+    reg  [2:0] nlv_set$d;
+    wire  [2:0] nlv_set$q;
+    reg  nlv_set$clock;
+    reg  [2:0] nlv_reset$d;
+    wire  [2:0] nlv_reset$q;
+    reg  nlv_reset$clock;
+    reg  [2:0] cap_set$d;
+    wire  [2:0] cap_set$q;
+    reg  cap_set$clock;
+    reg  [2:0] cap_reset$d;
+    wire  [2:0] cap_reset$q;
+    reg  cap_reset$clock;
     reg  [15:0] code0$d;
     wire  [15:0] code0$q;
     reg  code0$clock;
@@ -239,8 +246,8 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     reg  [15:0] plog2$d;
     wire  [15:0] plog2$q;
     reg  plog2$clock;
-    reg  [15:0] level$d;
-    wire  [15:0] level$q;
+    reg  [2:0] level$d;
+    wire  [2:0] level$q;
     reg  level$clock;
     reg  [5:0] widx$d;
     wire  [5:0] widx$q;
@@ -299,6 +306,14 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     reg  hist_phase;
     reg  more;
     reg  [3:0] gain_next;
+    reg  [2:0] nlv_p;
+    reg  [2:0] cap_p;
+    reg  under_cap;
+    reg  [2:0] cap_set_next;
+    reg  [2:0] cap_reset_next;
+    reg  [2:0] nlv_set_next;
+    reg  [2:0] nlv_reset_next;
+    reg  [2:0] nlv_sel;
     reg  [31:0] sum32;
     reg  [15:0] word;
     reg  above;
@@ -311,8 +326,6 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     reg  [23:0] sout;
     reg  [13:0] tcode;
     reg  dac_pol;
-    reg  [15:0] lvl_set;
-    reg  [15:0] lvl_reset;
     reg  [15:0] dac;
     reg  [13:0] tb_off;
     reg  [13:0] tb_base;
@@ -328,23 +341,16 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         .reads_log2(regs$reads_log2),
         .fixed_cycles(regs$fixed_cycles),
         .adaptive_start(regs$adaptive_start),
-        .fixed_dac_set(regs$fixed_dac_set),
-        .fixed_dac_reset(regs$fixed_dac_reset),
+        .dac_addr(regs$dac_addr),
+        .dac(regs$dac),
         .fine_dac_set(regs$fine_dac_set),
         .fine_dac_reset(regs$fine_dac_reset),
-        .level_set$0(regs$level_set$0),
-        .level_set$1(regs$level_set$1),
-        .level_set$2(regs$level_set$2),
-        .level_set$3(regs$level_set$3),
-        .level_reset$0(regs$level_reset$0),
-        .level_reset$1(regs$level_reset$1),
-        .level_reset$2(regs$level_reset$2),
-        .level_reset$3(regs$level_reset$3),
         .fine_below(regs$fine_below),
         .offset0(regs$offset0),
         .offset1(regs$offset1),
         .log2_base(regs$log2_base),
         .table_base(regs$table_base),
+        .neural_top(regs$neural_top),
         .eff_min(regs$eff_min),
         .eff_max(regs$eff_max)
     );
@@ -486,6 +492,26 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         .q(dur$q),
         .clock(dur$clock)
     );
+    ouro_sequencer$nlv_set nlv_set(
+        .d(nlv_set$d),
+        .q(nlv_set$q),
+        .clock(nlv_set$clock)
+    );
+    ouro_sequencer$nlv_reset nlv_reset(
+        .d(nlv_reset$d),
+        .q(nlv_reset$q),
+        .clock(nlv_reset$clock)
+    );
+    ouro_sequencer$cap_set cap_set(
+        .d(cap_set$d),
+        .q(cap_set$q),
+        .clock(cap_set$clock)
+    );
+    ouro_sequencer$cap_reset cap_reset(
+        .d(cap_reset$d),
+        .q(cap_reset$q),
+        .clock(cap_reset$clock)
+    );
     ouro_sequencer$code0 code0(
         .d(code0$d),
         .q(code0$q),
@@ -601,6 +627,10 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         last_pol$clock = clock;
         last_err$clock = clock;
         gain$clock = clock;
+        nlv_set$clock = clock;
+        nlv_reset$clock = clock;
+        cap_set$clock = clock;
+        cap_reset$clock = clock;
         dur$clock = clock;
         code0$clock = clock;
         probe_pol$clock = clock;
@@ -642,6 +672,10 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         last_pol$d = last_pol$q;
         last_err$d = last_err$q;
         gain$d = gain$q;
+        nlv_set$d = nlv_set$q;
+        nlv_reset$d = nlv_reset$q;
+        cap_set$d = cap_set$q;
+        cap_reset$d = cap_reset$q;
         dur$d = dur$q;
         code0$d = code0$q;
         probe_pol$d = probe_pol$q;
@@ -693,13 +727,53 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         hist_phase = probe_mode & (pulses$q != zero16);
         more = err > (last_err$q >> 32'h1);
         gain_next = gain$q;
+        nlv_set_next = nlv_set$q;
+        nlv_reset_next = nlv_reset$q;
+        cap_set_next = cap_set$q;
+        cap_reset_next = cap_reset$q;
+        nlv_p = nlv_set$q;
+        cap_p = cap_set$q;
+        if (pol_now) begin
+            nlv_p = nlv_reset$q;
+            cap_p = cap_reset$q;
+        end
+        under_cap = (nlv_p < cap_p) | (gain$q >= gain_uncap);
         if (pol_now != last_pol$q) begin
             if (gain$q != gain_min) begin
                 gain_next = gain$q - gain_step;
             end
+            if (last_pol$q) begin
+                if (nlv_reset$q != zero3) begin
+                    nlv_reset_next = nlv_reset$q - one3;
+                end
+                cap_reset_next = nlv_reset_next;
+            end
+            else begin
+                if (nlv_set$q != zero3) begin
+                    nlv_set_next = nlv_set$q - one3;
+                end
+                cap_set_next = nlv_set_next;
+            end
         end
-        else if (more & (gain$q != gain_max)) begin
-            gain_next = gain$q + gain_step;
+        else if (more) begin
+            if ((gain$q >= gain_one) & (nlv_p < regs$neural_top) & under_cap) begin
+                if (pol_now) begin
+                    nlv_reset_next = nlv_reset$q + one3;
+                end
+                else begin
+                    nlv_set_next = nlv_set$q + one3;
+                end
+            end
+            else if (gain$q != gain_max) begin
+                gain_next = gain$q + gain_step;
+            end
+        end
+        nlv_sel = nlv_p;
+        if (pulses$q != zero16) begin
+            nlv_sel = nlv_set_next;
+            if (pol_now) begin
+                nlv_sel = nlv_reset_next;
+            end
         end
         above = (eng_log2 ^ sign16) > esc_word;
         ch_hi = code$q[(32'h0)+:(14)];
@@ -743,7 +817,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
             word = plog2$q;
         end
         if (probe & (widx$q == w_four)) begin
-            word = level$q << 32'ha;
+            word = ((level$q) & 16'hffff) << 32'ha;
         end
         scale_in$state = state$q;
         scale_in$mode = regs$mode;
@@ -767,38 +841,21 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         sout_r$d = scale$out & dur_mask;
         sout = sout_r$q;
         dac_pol = pol$q;
-        lvl_set = regs$level_set$0;
-        lvl_reset = regs$level_reset$0;
-        if (level$q == lvl_index$0) begin
-            lvl_set = regs$level_set$0;
-            lvl_reset = regs$level_reset$0;
-        end
-        if (level$q == lvl_index$1) begin
-            lvl_set = regs$level_set$1;
-            lvl_reset = regs$level_reset$1;
-        end
-        if (level$q == lvl_index$2) begin
-            lvl_set = regs$level_set$2;
-            lvl_reset = regs$level_reset$2;
-        end
-        if (level$q == lvl_index$3) begin
-            lvl_set = regs$level_set$3;
-            lvl_reset = regs$level_reset$3;
-        end
-        dac = lvl_set;
+        regs$dac_addr = ((level$q) & 5'h1f);
         if (dac_pol) begin
-            dac = lvl_reset;
+            regs$dac_addr = ((level$q) & 5'h1f) | reset_addr;
         end
-        if (~probe_mode & (sout <= regs$fine_below)) begin
+        if (wv$q) begin
+            regs$dac_addr = fixed_addr;
+            if (dac_pol) begin
+                regs$dac_addr = fixed_addr_reset;
+            end
+        end
+        dac = regs$dac;
+        if (~wv$q & ~probe_mode & (level$q == zero3) & (sout <= regs$fine_below)) begin
             dac = regs$fine_dac_set;
             if (dac_pol) begin
                 dac = regs$fine_dac_reset;
-            end
-        end
-        if (wv$q) begin
-            dac = regs$fixed_dac_set;
-            if (dac_pol) begin
-                dac = regs$fixed_dac_reset;
             end
         end
         if ((state$q != SeqState$Idle) & (total$q != all32)) begin
@@ -818,6 +875,10 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
                         total$d = two32;
                         reads$d = zero16;
                         gain$d = gain_one;
+                        nlv_set$d = zero3;
+                        nlv_reset$d = zero3;
+                        cap_set$d = seven3;
+                        cap_reset$d = seven3;
                         reason$d = zero2;
                         widx$d = zero6;
                         sel_start_r$d = 1'b1;
@@ -861,9 +922,16 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
                         pol$d = pol_now;
                         last_pol$d = pol_now;
                         last_err$d = err;
-                        level$d = zero16;
+                        level$d = zero3;
+                        if (~probe_mode) begin
+                            level$d = nlv_sel;
+                        end
                         if ((pulses$q != zero16) & ~hist_phase) begin
                             gain$d = gain_next;
+                            nlv_set$d = nlv_set_next;
+                            nlv_reset$d = nlv_reset_next;
+                            cap_set$d = cap_set_next;
+                            cap_reset$d = cap_reset_next;
                         end
                         if (probe_mode) begin
                             code0$d = code$q;
@@ -913,7 +981,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
                 begin
                     if (eng_done) begin
                         if (hist_phase & above & (level$q != level_top)) begin
-                            level$d = (level$q + one16) & mask_level;
+                            level$d = level$q + one3;
                             widx$d = w_four;
                             state$d = SeqState$Feed;
                         end
@@ -1006,6 +1074,44 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     end
 
 endmodule // ouro_sequencer
+
+
+module ouro_sequencer$cap_reset(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$cap_reset
+
+
+module ouro_sequencer$cap_set(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$cap_set
 
 
 module ouro_sequencer$code(d,q,clock);
@@ -1239,13 +1345,13 @@ endmodule // ouro_sequencer$last_pol
 module ouro_sequencer$level(d,q,clock);
 
     // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
+    input wire  [2:0] d;
+    output reg  [2:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 16'h0;
+       q = 3'h0;
     end
 
     always @(posedge clock) begin
@@ -1253,6 +1359,44 @@ module ouro_sequencer$level(d,q,clock);
     end
 
 endmodule // ouro_sequencer$level
+
+
+module ouro_sequencer$nlv_reset(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$nlv_reset
+
+
+module ouro_sequencer$nlv_set(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$nlv_set
 
 
 module ouro_sequencer$outcome(d,q,clock);
@@ -1521,7 +1665,7 @@ module ouro_sequencer$reason(d,q,clock);
 endmodule // ouro_sequencer$reason
 
 
-module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed_cycles,adaptive_start,fixed_dac_set,fixed_dac_reset,fine_dac_set,fine_dac_reset,level_set$0,level_set$1,level_set$2,level_set$3,level_reset$0,level_reset$1,level_reset$2,level_reset$3,fine_below,offset0,offset1,log2_base,table_base,eff_min,eff_max);
+module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed_cycles,adaptive_start,dac_addr,dac,fine_dac_set,fine_dac_reset,fine_below,offset0,offset1,log2_base,table_base,neural_top,eff_min,eff_max);
 
     // Module arguments
     input wire  clock;
@@ -1533,23 +1677,16 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
     output reg  [2:0] reads_log2;
     output reg  [23:0] fixed_cycles;
     output reg  [23:0] adaptive_start;
-    output reg  [15:0] fixed_dac_set;
-    output reg  [15:0] fixed_dac_reset;
+    input wire  [4:0] dac_addr;
+    output reg  [15:0] dac;
     output reg  [15:0] fine_dac_set;
     output reg  [15:0] fine_dac_reset;
-    output reg  [15:0] level_set$0;
-    output reg  [15:0] level_set$1;
-    output reg  [15:0] level_set$2;
-    output reg  [15:0] level_set$3;
-    output reg  [15:0] level_reset$0;
-    output reg  [15:0] level_reset$1;
-    output reg  [15:0] level_reset$2;
-    output reg  [15:0] level_reset$3;
     output reg  [23:0] fine_below;
     output reg  [15:0] offset0;
     output reg  [15:0] offset1;
     output reg  [13:0] log2_base;
     output reg  [13:0] table_base;
+    output reg  [2:0] neural_top;
     output reg  [23:0] eff_min;
     output reg  [23:0] eff_max;
 
@@ -1558,26 +1695,22 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
     localparam  a_max_attempts = 8'h3;
     localparam  a_reads = 8'h4;
     localparam  a_fixed = 8'h5;
-    localparam  a_fds = 8'h6;
-    localparam  a_fdr = 8'h7;
     localparam  a_astart = 8'h8;
     localparam  a_fns = 8'h9;
     localparam  a_fnr = 8'ha;
     localparam  a_fbelow = 8'hb;
-    localparam  a_ls$0 = 8'h10;
-    localparam  a_ls$1 = 8'h11;
-    localparam  a_ls$2 = 8'h12;
-    localparam  a_ls$3 = 8'h13;
-    localparam  a_lr$0 = 8'h18;
-    localparam  a_lr$1 = 8'h19;
-    localparam  a_lr$2 = 8'h1a;
-    localparam  a_lr$3 = 8'h1b;
+    localparam  a_fixed_lo = 7'b11;
+    localparam  k1_4 = 4'h1;
+    localparam  fixed_wa = 5'b10000;
+    localparam  fixed_wa_reset = 5'b10001;
     localparam  a_rtmin = 8'h20;
     localparam  a_rtmax = 8'h21;
     localparam  a_off0 = 8'h22;
     localparam  a_off1 = 8'h23;
     localparam  a_log2 = 8'h24;
     localparam  a_tbase = 8'h25;
+    localparam  a_nlev = 8'h26;
+    localparam  one3 = 3'b1;
     localparam  has_log2 = 1'b1;
     localparam  has_tables = 1'b0;
     localparam  modes = 8'h3f;
@@ -1587,6 +1720,15 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
     localparam  mask_attempts = 16'hff;
 
     // Stub signals
+    reg  dac_ram$clock;
+    reg  [4:0] dac_ram$read_address;
+    wire  [15:0] dac_ram$read_data;
+    reg  [4:0] dac_ram$write_address;
+    reg  [15:0] dac_ram$write_data;
+    reg  dac_ram$write_enable;
+    reg  [2:0] ntop_r$d;
+    wire  [2:0] ntop_r$q;
+    reg  ntop_r$clock;
     reg  [2:0] mode_r$d;
     wire  [2:0] mode_r$q;
     reg  mode_r$clock;
@@ -1599,12 +1741,6 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
     reg  [23:0] fixed_r$d;
     wire  [23:0] fixed_r$q;
     reg  fixed_r$clock;
-    reg  [15:0] fds_r$d;
-    wire  [15:0] fds_r$q;
-    reg  fds_r$clock;
-    reg  [15:0] fdr_r$d;
-    wire  [15:0] fdr_r$q;
-    reg  fdr_r$clock;
     reg  [23:0] astart_r$d;
     wire  [23:0] astart_r$q;
     reg  astart_r$clock;
@@ -1617,30 +1753,6 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
     reg  [23:0] fbelow_r$d;
     wire  [23:0] fbelow_r$q;
     reg  fbelow_r$clock;
-    reg  [15:0] ls_r$0$d;
-    wire  [15:0] ls_r$0$q;
-    reg  ls_r$0$clock;
-    reg  [15:0] ls_r$1$d;
-    wire  [15:0] ls_r$1$q;
-    reg  ls_r$1$clock;
-    reg  [15:0] ls_r$2$d;
-    wire  [15:0] ls_r$2$q;
-    reg  ls_r$2$clock;
-    reg  [15:0] ls_r$3$d;
-    wire  [15:0] ls_r$3$q;
-    reg  ls_r$3$clock;
-    reg  [15:0] lr_r$0$d;
-    wire  [15:0] lr_r$0$q;
-    reg  lr_r$0$clock;
-    reg  [15:0] lr_r$1$d;
-    wire  [15:0] lr_r$1$q;
-    reg  lr_r$1$clock;
-    reg  [15:0] lr_r$2$d;
-    wire  [15:0] lr_r$2$q;
-    reg  lr_r$2$clock;
-    reg  [15:0] lr_r$3$d;
-    wire  [15:0] lr_r$3$q;
-    reg  lr_r$3$clock;
     reg  [23:0] rtmin_r$d;
     wire  [23:0] rtmin_r$q;
     reg  rtmin_r$clock;
@@ -1664,10 +1776,27 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
     reg  hi2$clock;
 
     // Local signals
+    reg  [4:0] dac_wa;
+    reg  [3:0] addr_lo;
+    reg  dac_we;
+    reg  [2:0] ntop_v;
     reg  [23:0] bounded;
     reg  mode_ok;
 
     // Sub module instances
+    ouro_sequencer$regs$dac_ram dac_ram(
+        .clock(dac_ram$clock),
+        .read_address(dac_ram$read_address),
+        .read_data(dac_ram$read_data),
+        .write_address(dac_ram$write_address),
+        .write_data(dac_ram$write_data),
+        .write_enable(dac_ram$write_enable)
+    );
+    ouro_sequencer$regs$ntop_r ntop_r(
+        .d(ntop_r$d),
+        .q(ntop_r$q),
+        .clock(ntop_r$clock)
+    );
     ouro_sequencer$regs$mode_r mode_r(
         .d(mode_r$d),
         .q(mode_r$q),
@@ -1688,16 +1817,6 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
         .q(fixed_r$q),
         .clock(fixed_r$clock)
     );
-    ouro_sequencer$regs$fds_r fds_r(
-        .d(fds_r$d),
-        .q(fds_r$q),
-        .clock(fds_r$clock)
-    );
-    ouro_sequencer$regs$fdr_r fdr_r(
-        .d(fdr_r$d),
-        .q(fdr_r$q),
-        .clock(fdr_r$clock)
-    );
     ouro_sequencer$regs$astart_r astart_r(
         .d(astart_r$d),
         .q(astart_r$q),
@@ -1717,46 +1836,6 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
         .d(fbelow_r$d),
         .q(fbelow_r$q),
         .clock(fbelow_r$clock)
-    );
-    ouro_sequencer$regs$ls_r$0 ls_r$0(
-        .d(ls_r$0$d),
-        .q(ls_r$0$q),
-        .clock(ls_r$0$clock)
-    );
-    ouro_sequencer$regs$ls_r$1 ls_r$1(
-        .d(ls_r$1$d),
-        .q(ls_r$1$q),
-        .clock(ls_r$1$clock)
-    );
-    ouro_sequencer$regs$ls_r$2 ls_r$2(
-        .d(ls_r$2$d),
-        .q(ls_r$2$q),
-        .clock(ls_r$2$clock)
-    );
-    ouro_sequencer$regs$ls_r$3 ls_r$3(
-        .d(ls_r$3$d),
-        .q(ls_r$3$q),
-        .clock(ls_r$3$clock)
-    );
-    ouro_sequencer$regs$lr_r$0 lr_r$0(
-        .d(lr_r$0$d),
-        .q(lr_r$0$q),
-        .clock(lr_r$0$clock)
-    );
-    ouro_sequencer$regs$lr_r$1 lr_r$1(
-        .d(lr_r$1$d),
-        .q(lr_r$1$q),
-        .clock(lr_r$1$clock)
-    );
-    ouro_sequencer$regs$lr_r$2 lr_r$2(
-        .d(lr_r$2$d),
-        .q(lr_r$2$q),
-        .clock(lr_r$2$clock)
-    );
-    ouro_sequencer$regs$lr_r$3 lr_r$3(
-        .d(lr_r$3$d),
-        .q(lr_r$3$q),
-        .clock(lr_r$3$clock)
     );
     ouro_sequencer$regs$rtmin_r rtmin_r(
         .d(rtmin_r$d),
@@ -1800,8 +1879,6 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
         max_attempts_r$clock = clock;
         reads_r$clock = clock;
         fixed_r$clock = clock;
-        fds_r$clock = clock;
-        fdr_r$clock = clock;
         astart_r$clock = clock;
         fns_r$clock = clock;
         fnr_r$clock = clock;
@@ -1812,13 +1889,12 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
         off1_r$clock = clock;
         log2_r$clock = clock;
         tbase_r$clock = clock;
+        ntop_r$clock = clock;
         hi2$clock = clock;
         mode_r$d = mode_r$q;
         max_attempts_r$d = max_attempts_r$q;
         reads_r$d = reads_r$q;
         fixed_r$d = fixed_r$q;
-        fds_r$d = fds_r$q;
-        fdr_r$d = fdr_r$q;
         astart_r$d = astart_r$q;
         fns_r$d = fns_r$q;
         fnr_r$d = fnr_r$q;
@@ -1829,23 +1905,9 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
         off1_r$d = off1_r$q;
         log2_r$d = log2_r$q;
         tbase_r$d = tbase_r$q;
+        ntop_r$d = ntop_r$q;
         hi2$d = hi2$q;
-        ls_r$0$clock = clock;
-        lr_r$0$clock = clock;
-        ls_r$0$d = ls_r$0$q;
-        lr_r$0$d = lr_r$0$q;
-        ls_r$1$clock = clock;
-        lr_r$1$clock = clock;
-        ls_r$1$d = ls_r$1$q;
-        lr_r$1$d = lr_r$1$q;
-        ls_r$2$clock = clock;
-        lr_r$2$clock = clock;
-        ls_r$2$d = ls_r$2$q;
-        lr_r$2$d = lr_r$2$q;
-        ls_r$3$clock = clock;
-        lr_r$3$clock = clock;
-        ls_r$3$d = ls_r$3$q;
-        lr_r$3$d = lr_r$3$q;
+        dac_ram$clock = clock;
         bounded = data & dur_mask;
         if (data > syn_max) begin
             bounded = syn_max;
@@ -1853,6 +1915,7 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
         if (data < syn_min) begin
             bounded = syn_min;
         end
+        ntop_v = data[(32'h0)+:(3)] - one3;
         mode_ok = modes[data[(32'h0)+:(3)]];
         if (we) begin
             if ((addr == a_mode) & mode_ok) begin
@@ -1867,12 +1930,6 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
             if (addr == a_fixed) begin
                 fixed_r$d = data;
             end
-            if (addr == a_fds) begin
-                fds_r$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_fdr) begin
-                fdr_r$d = data[(32'h0)+:(16)];
-            end
             if (addr == a_astart) begin
                 astart_r$d = data;
             end
@@ -1884,30 +1941,6 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
             end
             if (addr == a_fbelow) begin
                 fbelow_r$d = data;
-            end
-            if (addr == a_ls$0) begin
-                ls_r$0$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_lr$0) begin
-                lr_r$0$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_ls$1) begin
-                ls_r$1$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_lr$1) begin
-                lr_r$1$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_ls$2) begin
-                ls_r$2$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_lr$2) begin
-                lr_r$2$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_ls$3) begin
-                ls_r$3$d = data[(32'h0)+:(16)];
-            end
-            if (addr == a_lr$3) begin
-                lr_r$3$d = data[(32'h0)+:(16)];
             end
             if (addr == a_rtmin) begin
                 rtmin_r$d = bounded;
@@ -1927,21 +1960,29 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
             if ((addr == a_tbase) & has_tables) begin
                 tbase_r$d = data[(32'h0)+:(14)];
             end
+            if (addr == a_nlev) begin
+                ntop_r$d = ntop_v;
+            end
         end
         hi2$d = rtmax_r$q;
         if (rtmax_r$q < rtmin_r$q) begin
             hi2$d = rtmin_r$q;
         end
-        level_set$0 = ls_r$0$q;
-        level_reset$0 = lr_r$0$q;
-        level_set$1 = ls_r$1$q;
-        level_reset$1 = lr_r$1$q;
-        level_set$2 = ls_r$2$q;
-        level_reset$2 = lr_r$2$q;
-        level_set$3 = ls_r$3$q;
-        level_reset$3 = lr_r$3$q;
-        fixed_dac_set = fds_r$q;
-        fixed_dac_reset = fdr_r$q;
+        addr_lo = addr[(32'h0)+:(4)];
+        dac_wa = ((addr_lo) & 5'h1f);
+        dac_we = we & (addr[(32'h4)+:(4)] == k1_4);
+        if (addr[(32'h1)+:(7)] == a_fixed_lo) begin
+            dac_wa = fixed_wa;
+            if (addr[32'h0]) begin
+                dac_wa = fixed_wa_reset;
+            end
+            dac_we = we;
+        end
+        dac_ram$write_address = dac_wa;
+        dac_ram$write_data = data[(32'h0)+:(16)];
+        dac_ram$write_enable = dac_we;
+        dac_ram$read_address = dac_addr;
+        dac = dac_ram$read_data;
         fine_dac_set = fns_r$q;
         fine_dac_reset = fnr_r$q;
         mode = mode_r$q;
@@ -1954,6 +1995,7 @@ module ouro_sequencer$regs(clock,we,addr,data,mode,max_attempts,reads_log2,fixed
         offset1 = off1_r$q;
         log2_base = log2_r$q;
         table_base = tbase_r$q;
+        neural_top = ntop_r$q;
         eff_min = rtmin_r$q;
         eff_max = hi2$q;
     end
@@ -2012,6 +2054,61 @@ module ouro_sequencer$regs$astart_r$dff(d,q,clock);
 endmodule // ouro_sequencer$regs$astart_r$dff
 
 
+module ouro_sequencer$regs$dac_ram(clock,read_address,read_data,write_address,write_data,write_enable);
+
+    // Module arguments
+    input wire  clock;
+    input wire  [4:0] read_address;
+    output reg  [15:0] read_data;
+    input wire  [4:0] write_address;
+    input wire  [15:0] write_data;
+    input wire  write_enable;
+
+    // Update code (custom)
+    reg [15:0] mem[0:31];
+    initial begin
+       mem[0] = 16'h0;
+       mem[1] = 16'h0;
+       mem[2] = 16'h0;
+       mem[3] = 16'h0;
+       mem[4] = 16'h0;
+       mem[5] = 16'h0;
+       mem[6] = 16'h0;
+       mem[7] = 16'h0;
+       mem[8] = 16'h0;
+       mem[9] = 16'h0;
+       mem[10] = 16'h0;
+       mem[11] = 16'h0;
+       mem[12] = 16'h0;
+       mem[13] = 16'h0;
+       mem[14] = 16'h0;
+       mem[15] = 16'h0;
+       mem[16] = 16'h0;
+       mem[17] = 16'h0;
+       mem[18] = 16'h0;
+       mem[19] = 16'h0;
+       mem[20] = 16'h0;
+       mem[21] = 16'h0;
+       mem[22] = 16'h0;
+       mem[23] = 16'h0;
+       mem[24] = 16'h0;
+       mem[25] = 16'h0;
+       mem[26] = 16'h0;
+       mem[27] = 16'h0;
+       mem[28] = 16'h0;
+       mem[29] = 16'h0;
+       mem[30] = 16'h0;
+       mem[31] = 16'h0;
+    end
+    always @(posedge clock) begin
+       read_data <= mem[read_address[4:0]];
+       if (write_enable) begin
+          mem[write_address[4:0]] <= write_data;
+       end
+    end
+endmodule // ouro_sequencer$regs$dac_ram
+
+
 module ouro_sequencer$regs$fbelow_r(d,q,clock);
 
     // Module arguments
@@ -2029,44 +2126,6 @@ module ouro_sequencer$regs$fbelow_r(d,q,clock);
     end
 
 endmodule // ouro_sequencer$regs$fbelow_r
-
-
-module ouro_sequencer$regs$fdr_r(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$fdr_r
-
-
-module ouro_sequencer$regs$fds_r(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$fds_r
 
 
 module ouro_sequencer$regs$fixed_r(d,q,clock);
@@ -2228,158 +2287,6 @@ module ouro_sequencer$regs$log2_r(d,q,clock);
 endmodule // ouro_sequencer$regs$log2_r
 
 
-module ouro_sequencer$regs$lr_r$0(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$lr_r$0
-
-
-module ouro_sequencer$regs$lr_r$1(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$lr_r$1
-
-
-module ouro_sequencer$regs$lr_r$2(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$lr_r$2
-
-
-module ouro_sequencer$regs$lr_r$3(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$lr_r$3
-
-
-module ouro_sequencer$regs$ls_r$0(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$ls_r$0
-
-
-module ouro_sequencer$regs$ls_r$1(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$ls_r$1
-
-
-module ouro_sequencer$regs$ls_r$2(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$ls_r$2
-
-
-module ouro_sequencer$regs$ls_r$3(d,q,clock);
-
-    // Module arguments
-    input wire  [15:0] d;
-    output reg  [15:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 16'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-
-endmodule // ouro_sequencer$regs$ls_r$3
-
-
 module ouro_sequencer$regs$max_attempts_r(d,q,clock);
 
     // Module arguments
@@ -2448,6 +2355,25 @@ module ouro_sequencer$regs$mode_r(d,q,clock);
     end
 
 endmodule // ouro_sequencer$regs$mode_r
+
+
+module ouro_sequencer$regs$ntop_r(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$regs$ntop_r
 
 
 module ouro_sequencer$regs$off0_r(d,q,clock);

@@ -11,7 +11,7 @@ use ouro_board::sequencer::Refusal;
 use ouro_board::{Outcome, Record, SequencerModel};
 use ouro_core::board::BoardConfig;
 use ouro_verilated::{require_verilator, BlockInfo};
-use seq_support::{amplitudes, core_model, frontend, jobs, run_gateware};
+use seq_support::{amplitudes, core_model, frontend, jobs, ladder, run_gateware};
 
 fn model() -> SequencerModel {
     SequencerModel::new(&ouro_nn::defaults::qpredictor(), 8).unwrap()
@@ -54,6 +54,46 @@ fn neural_loop_and_one_shot_equal_the_model() {
     s.push((0x01, 1));
     let recs = compare(&mut m, "realistic", 7, &s, &jobs(64, &board, 20), il);
     assert!(recs.iter().all(|r| r.pulses <= 1));
+}
+
+#[test]
+fn the_neural_loop_climbs_the_ladder_as_the_model_says() {
+    // Four amplitude levels: slow cells go up the ladder, overshoots come down; the gateware
+    // reads the level codes from its DAC register RAM. Fine corrections at level 0 too.
+    let Some(mut m) = core_model("seq_core_default") else {
+        return;
+    };
+    let board = BoardConfig::default_board();
+    let il = interlock(&board);
+    let mut s = amplitudes(&board, "realistic").to_vec();
+    s.extend([(0x03, 64), (0x09, 1000), (0x0A, 2000), (0x0B, 3)]);
+    let one = compare(&mut m, "realistic", 21, &s, &jobs(160, &board, 20), il);
+    s.extend(ladder(&board, "realistic", 4));
+    let four = compare(&mut m, "realistic", 21, &s, &jobs(160, &board, 20), il);
+    let time = |r: &[Record]| r.iter().map(|r| u64::from(r.total_cycles)).sum::<u64>();
+    assert!(
+        time(&four) * 2 < time(&one),
+        "the ladder must shorten programming: {} vs {} cycles",
+        time(&four),
+        time(&one)
+    );
+    // Negative: a model told one level while the gateware climbs four must differ.
+    let mut model = model();
+    for &(id, v) in &s {
+        model.write(id, v).unwrap();
+    }
+    model.write(0x26, 1).unwrap();
+    let js = jobs(32, &board, 20);
+    assert!(!seq_support::agrees(
+        &mut m,
+        &model,
+        "realistic",
+        &s,
+        model.table(),
+        &js,
+        il,
+        21
+    ));
 }
 
 #[test]

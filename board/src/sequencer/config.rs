@@ -60,6 +60,9 @@ pub struct SeqConfig {
     pub log2_base: u16,
     /// Word address of the input tables in the table memory.
     pub input_table_base: u16,
+    /// The amplitude levels the neural loop may climb (`NEURAL_LEVELS`, 1..=8; the sequencer
+    /// uses at most the levels its build holds).
+    pub neural_levels: u8,
     /// The modes the build runs: a `MODE` write of any other is refused.
     pub modes: &'static [Mode],
 }
@@ -98,6 +101,7 @@ impl SeqConfig {
             input_offsets,
             log2_base: 0,
             input_table_base: 0,
+            neural_levels: 1,
             modes,
         }
     }
@@ -196,6 +200,12 @@ impl SeqConfig {
             Register::RtMaxCycles => self.runtime_max_cycles = cycles("RT_MAX_CYCLES", 0)?,
             Register::InputOffset0 => self.input_offsets[0] = offset("INPUT_OFFSET_0")?,
             Register::InputOffset1 => self.input_offsets[1] = offset("INPUT_OFFSET_1")?,
+            Register::NeuralLevels => {
+                if !(1..=8).contains(&value) {
+                    return Err(bad("NEURAL_LEVELS", "1..=8 levels".into()));
+                }
+                self.neural_levels = value as u8;
+            }
             // The amplitude ladder, 0x10..=0x17 (SET) and 0x18..=0x1F (RESET).
             _ => {
                 let level = usize::from(id & 7);
@@ -243,6 +253,8 @@ mod tests {
             (0x24, 12_289),
             (0x25, 1),
             (0x26, 0),
+            (0x26, 9),
+            (0x27, 1),
             (0x30, 1),
         ] {
             assert!(c.write(id, v, 12).is_err(), "{id:#x} = {v}");

@@ -24,11 +24,14 @@
 //! | pulse | pulse latency + 1 |
 //! | report | [`REPORT_CYCLES`] |
 //!
-//! The neural loop corrects the network per cell with a gain, a power of two that multiplies
-//! the predicted duration ([`next_gain`], [`scale`]): starting at 1, doubled after a pulse that
-//! left more than half of the error in the same direction (the cell is slower than the network
-//! believes), halved after an overshoot, between 2^-4 and 2^7; the product is clamped to the
-//! duration limits again.
+//! The neural loop corrects the network per cell ([`LoopGain`]): a power of two multiplies the
+//! predicted duration ([`scale`]), between 2^-4 and 2^7, and each polarity has an amplitude
+//! level of the ladder (`LEVEL_DAC`, up to `NEURAL_LEVELS`). After a pulse that left more than
+//! half of the error in the same direction (the cell is slower than the network believes) the
+//! level goes one up while the gain is at least 1 (and the level is below the one the polarity's
+//! last overshoot left it at, or the gain has reached 4), else the gain doubles; after an
+//! overshoot the gain halves and the overshooting polarity's level goes one down. The product is clamped to the duration limits again; a duration of at most
+//! `FINE_BELOW_CYCLES` at level 0 goes at the fine amplitude.
 //!
 //! Probe-then-predict (modes 2 and 3, the two-set build [`SequencerModel::two_sets`]) is the
 //! method of `ouro_host::probe::ProbeThenPredict` (`docs/HDL.md`, "Probe, then predict"): the
@@ -48,7 +51,7 @@ mod model;
 pub use config::{
     input_tables_words, is_neural, SeqConfig, MAX_CYCLES, ONE_SET_MODES, TABLE_WORDS, TWO_SET_MODES,
 };
-pub use model::{next_gain, scale, Chooser, SequencerModel, GAIN_MAX, GAIN_MIN};
+pub use model::{scale, Chooser, LoopGain, SequencerModel, GAIN_MAX, GAIN_MIN, GAIN_UNCAP};
 pub use ouro_core::protocol::Mode;
 
 pub use ouro_core::protocol::{Outcome, Record, RefusalReason as Refusal};

@@ -220,7 +220,7 @@ impl SequencerModel {
 
     /// As [`SequencerModel::program`] in the neural modes, with `chooser` in the engine's
     /// place: each pulse is the chooser's (scaled by the loop's gain where
-    /// [`Chooser::gain`] says so), at the cost of a blind prediction. No gateware runs this:
+    /// [`Chooser::gain`] says so; a chooser's loop climbs no amplitude levels: it chooses the DAC code itself), at the cost of a blind prediction. No gateware runs this:
     /// it is how a reference method (model inversion, an oracle that knows each cell) would
     /// fare inside the same loop, with the same reads, decisions and step costs. Other modes
     /// ignore the chooser.
@@ -263,7 +263,13 @@ impl SequencerModel {
         let mut duration = 0u32;
         let mut last: Option<Polarity> = None;
         let mut last_err = 0u16;
-        let mut gain = 0i8;
+        // The neural loop's gain and amplitude levels (a chooser's loop climbs no levels).
+        let top = if chooser.is_some() {
+            0
+        } else {
+            self.config.neural_levels - 1
+        };
+        let mut lp = LoopGain::default();
         // Probe-then-predict: the last pulse (the probe, then each predicted one) as the history
         // of the next prediction: its polarity, the reading before it, its log2 duration word.
         let mut history = (Polarity::Set, 0u16, 0i16);
@@ -323,15 +329,15 @@ impl SequencerModel {
                 // The neural loop and one shot (the probe modes cannot be set without the
                 // history-aware set).
                 _ => {
-                    if pulses > 0 {
-                        gain = next_gain(gain, last == Some(p), err, last_err);
+                    if let (true, Some(lp_pol)) = (pulses > 0, last) {
+                        lp.after(lp_pol, p, err, last_err, top);
                     }
                     last = Some(p);
                     last_err = err;
                     total = total.saturating_add(self.blind_cost());
                     if let Some(ch) = chooser.as_deref_mut() {
                         let (cycles, dac) = ch.choose(fe.cell(), p, code, job.target);
-                        let g = if ch.gain() { gain } else { 0 };
+                        let g = if ch.gain() { lp.gain } else { 0 };
                         let cycles = scale(cycles, g).clamp(limits.min_cycles, limits.max_cycles);
                         (cycles, dac)
                     } else {
@@ -341,11 +347,12 @@ impl SequencerModel {
                             limits,
                         );
                         let cycles =
-                            scale(pred.cycles, gain).clamp(limits.min_cycles, limits.max_cycles);
-                        let dac = if cycles <= c.fine_below_cycles {
+                            scale(pred.cycles, lp.gain).clamp(limits.min_cycles, limits.max_cycles);
+                        let level = usize::from(lp.level[pi(p)]);
+                        let dac = if level == 0 && cycles <= c.fine_below_cycles {
                             c.fine_dac[pi(p)]
                         } else {
-                            c.level_dac[pi(p)][0]
+                            c.level_dac[pi(p)][level]
                         };
                         (cycles, dac)
                     }
@@ -387,7 +394,7 @@ pub trait Chooser {
     /// connected cell `cell` (where the front end is simulated): its duration in cycles (before
     /// the gain and the duration limits) and its DAC code.
     fn choose(&mut self, cell: Option<&Cell>, p: Polarity, code: u16, target: u16) -> (u32, u16);
-    /// Whether the loop scales the duration by its per-cell gain ([`next_gain`]), as it does
+    /// Whether the loop scales the duration by its per-cell gain ([`LoopGain`]), as it does
     /// the engine's.
     fn gain(&self) -> bool;
 }
@@ -397,16 +404,61 @@ pub const GAIN_MIN: i8 = -4;
 /// Largest per-cell gain of the neural loop (durations multiplied by 2^7 at most).
 pub const GAIN_MAX: i8 = 7;
 
-/// The neural loop's per-cell gain after a pulse: one step down when the pulse overshot (the
-/// polarity towards the target changed), one step up when it kept its polarity but left more
-/// than half of the error before it (the cell is slower than the network believes), else kept.
-pub fn next_gain(gain: i8, same_polarity: bool, err: u16, last_err: u16) -> i8 {
-    if !same_polarity {
-        (gain - 1).max(GAIN_MIN)
-    } else if u32::from(err) * 2 > u32::from(last_err) {
-        (gain + 1).min(GAIN_MAX)
-    } else {
-        gain
+/// The neural loop's correction of the network for one cell: a power of two that multiplies
+/// every predicted duration ([`scale`]) and, per polarity, the amplitude level its pulses go
+/// at and the level an overshoot capped it to. The gain starts at 0 (a gain of 1), the levels at
+/// 0 (the nominal amplitude), the caps at 7 (none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoopGain {
+    /// log2 of the gain ([`GAIN_MIN`]..=[`GAIN_MAX`]).
+    pub gain: i8,
+    /// The amplitude level, SET then RESET.
+    pub level: [u8; 2],
+    /// The highest level the polarity climbs to while the gain is below [`GAIN_UNCAP`]: the
+    /// level its last overshoot left it at.
+    pub cap: [u8; 2],
+}
+
+impl Default for LoopGain {
+    fn default() -> Self {
+        Self {
+            gain: 0,
+            level: [0; 2],
+            cap: [7; 2],
+        }
+    }
+}
+
+/// From this gain on (a duration 4x the network's) a polarity climbs past its cap.
+pub const GAIN_UNCAP: i8 = 2;
+
+impl LoopGain {
+    /// After a pulse of polarity `last` that left the error `err` (it was `last_err` before)
+    /// with the polarity towards the target now `p`, the levels up to `top`:
+    /// - an overshoot (`p` is not `last`): the gain halved, the level of `last` one down, and
+    ///   that level its cap;
+    /// - a pulse that left more than half of the error (the cell is slower than the network
+    ///   believes): the level of `p` one up while the gain is at least 1, a level is left and
+    ///   the level is below its cap (or the gain has reached [`GAIN_UNCAP`]), else the gain
+    ///   doubled (the amplitude is raised before the duration, as incremental step pulse
+    ///   programming does; the cap keeps a cell that switches abruptly at one level from
+    ///   climbing back to it at once);
+    /// - else nothing.
+    pub fn after(&mut self, last: Polarity, p: Polarity, err: u16, last_err: u16, top: u8) {
+        if p != last {
+            self.gain = (self.gain - 1).max(GAIN_MIN);
+            let l = &mut self.level[pi(last)];
+            *l = l.saturating_sub(1);
+            self.cap[pi(last)] = *l;
+        } else if u32::from(err) * 2 > u32::from(last_err) {
+            let under_cap = self.level[pi(p)] < self.cap[pi(p)] || self.gain >= GAIN_UNCAP;
+            let l = &mut self.level[pi(p)];
+            if self.gain >= 0 && *l < top && under_cap {
+                *l += 1;
+            } else {
+                self.gain = (self.gain + 1).min(GAIN_MAX);
+            }
+        }
     }
 }
 
@@ -416,5 +468,57 @@ pub fn scale(cycles: u32, gain: i8) -> u32 {
         (u64::from(cycles) << gain).min(u64::from(super::config::MAX_CYCLES)) as u32
     } else {
         cycles >> (-gain)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Polarity::{Reset, Set};
+
+    #[test]
+    fn the_loop_climbs_the_ladder_before_the_duration_and_an_overshoot_caps_it() {
+        let mut g = LoopGain::default();
+        // A pulse that left most of the error: up a level (three are left), the gain kept.
+        g.after(Set, Set, 90, 100, 3);
+        assert_eq!((g.gain, g.level), (0, [1, 0]));
+        g.after(Set, Set, 90, 100, 3);
+        g.after(Set, Set, 90, 100, 3);
+        assert_eq!((g.gain, g.level), (0, [3, 0]));
+        // The top reached: the duration doubles instead.
+        g.after(Set, Set, 90, 100, 3);
+        assert_eq!((g.gain, g.level), (1, [3, 0]));
+        // A pulse that took more than half of the error: nothing changes.
+        g.after(Set, Set, 40, 100, 3);
+        assert_eq!((g.gain, g.level), (1, [3, 0]));
+        // An overshoot: the gain halves, SET comes down a level and is capped there.
+        g.after(Set, Reset, 40, 100, 3);
+        assert_eq!((g.gain, g.level, g.cap), (0, [2, 0], [2, 7]));
+        // RESET climbs freely; SET stays under its cap until the gain reaches GAIN_UNCAP.
+        g.after(Reset, Reset, 90, 100, 3);
+        assert_eq!(g.level, [2, 1]);
+        g.after(Reset, Set, 90, 100, 3);
+        assert_eq!((g.gain, g.level, g.cap), (-1, [2, 0], [2, 0]));
+        g.after(Set, Set, 90, 100, 3);
+        g.after(Set, Set, 90, 100, 3);
+        assert_eq!((g.gain, g.level), (1, [2, 0]), "capped: the gain doubles");
+        g.after(Set, Set, 90, 100, 3);
+        g.after(Set, Set, 90, 100, 3);
+        assert_eq!((g.gain, g.level), (2, [3, 0]), "uncapped at a gain of 4");
+    }
+
+    #[test]
+    fn one_level_keeps_the_loop_at_the_nominal_amplitude() {
+        let mut g = LoopGain::default();
+        for _ in 0..20 {
+            g.after(Set, Set, 90, 100, 0);
+        }
+        assert_eq!((g.gain, g.level), (GAIN_MAX, [0, 0]));
+        for _ in 0..20 {
+            g.after(Set, Reset, 90, 100, 0);
+        }
+        assert_eq!((g.gain, g.level), (GAIN_MIN, [0, 0]));
+        assert_eq!(scale(1000, 3), 8000);
+        assert_eq!(scale(1000, -3), 125);
     }
 }

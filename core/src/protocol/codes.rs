@@ -229,6 +229,11 @@ byte_enum!(
     /// the network of polarity `p`'s table of input `i` at `(2p + i) * 2^adc_bits`) in the
     /// board's table memory.
     InputTableBase = 0x25,
+    /// The amplitude levels the neural loop may climb (1..=8; 1: level 0 only): a pulse that
+    /// leaves more than half of the error goes one level up while the loop's gain is at least 1,
+    /// an overshoot one level down (docs/HDL.md, "Sequencer"); levels at or above this count
+    /// are never used.
+    NeuralLevels = 0x26,
 });
 
 impl Register {
@@ -255,6 +260,7 @@ impl Register {
             Self::Mode => 0..=5,
             Self::MaxAttempts => 1..=255,
             Self::ReadsLog2 => 0..=4,
+            Self::NeuralLevels => 1..=8,
             _ => 0..=u32::MAX,
         }
     }
@@ -284,12 +290,12 @@ mod tests {
             assert_eq!(Opcode::try_from(o.code()).unwrap(), o);
         }
         assert_eq!(Opcode::ALL.len(), 10);
-        assert_eq!(Register::ALL.len(), 32);
+        assert_eq!(Register::ALL.len(), 33);
         for &r in Register::ALL {
             assert_eq!(Register::from_code(r.code()), Some(r));
         }
         for c in 0..=255u8 {
-            let known = matches!(c, 0x01 | 0x03..=0x0B | 0x10..=0x25);
+            let known = matches!(c, 0x01 | 0x03..=0x0B | 0x10..=0x26);
             assert_eq!(Register::from_code(c).is_some(), known, "{c:#x}");
         }
         assert_eq!(Register::level_dac_set(7), Some(Register::LevelDacSet7));

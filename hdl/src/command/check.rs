@@ -73,6 +73,8 @@ pub struct ItemCheck {
     r_off1: Constant<Bits<8>>,
     r_log2: Constant<Bits<8>>,
     r_intab: Constant<Bits<8>>,
+    r_nlev: Constant<Bits<8>>,
+    k8_32: Constant<Bits<32>>,
     log2_base_max: Constant<Bits<32>>,
     input_base_max: Constant<Bits<32>>,
     cfg_ok: Signal<Local, bool>,
@@ -154,6 +156,8 @@ impl ItemCheck {
             r_off1: r(R::InputOffset1),
             r_log2: r(R::Log2Base),
             r_intab: r(R::InputTableBase),
+            r_nlev: r(R::NeuralLevels),
+            k8_32: b(8),
             log2_base_max: b(u64::from(build.log2_base_max)),
             input_base_max: b(u64::from(build.input_base_max)),
             cfg_ok: Default::default(),
@@ -228,6 +232,9 @@ impl Logic for ItemCheck {
         }
         if self.reg_id.val() == self.r_intab.val() {
             self.cfg_ok.next = self.value.val() <= self.input_base_max.val();
+        }
+        if self.reg_id.val() == self.r_nlev.val() {
+            self.cfg_ok.next = self.nonzero.val() & (self.value.val() <= self.k8_32.val());
         }
         if (self.reg_id.val() == self.r_off0.val()) | (self.reg_id.val() == self.r_off1.val()) {
             self.cfg_ok.next = self.value.val() < self.code_limit32.val();

@@ -100,12 +100,6 @@ impl SeqBuild {
             modes::ONE_SET
         }
     }
-
-    /// Amplitude levels the build holds registers for: the ladder of probe-then-predict, else
-    /// level 0 only.
-    pub fn levels(&self) -> u32 {
-        self.probe.map_or(1, |p| p.levels)
-    }
 }
 
 /// Check a one-set build's predictor: blind (inputs: the reading, then the target), input

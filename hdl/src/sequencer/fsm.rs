@@ -136,8 +136,7 @@ pub struct Sequencer {
     dur_mask: Constant<Bits<24>>,
     esc_word: Constant<Bits<16>>,
     floor: Constant<Bits<14>>,
-    lvl_index: Vec<Constant<Bits<16>>>,
-    level_top: Constant<Bits<16>>,
+    level_top: Constant<Bits<3>>,
     toff_in0: Constant<Bits<14>>,
     toff_in1: Constant<Bits<14>>,
     toff_reset: Constant<Bits<14>>,
@@ -152,13 +151,19 @@ pub struct Sequencer {
     zero14: Constant<Bits<14>>,
     zero32: Constant<Bits<32>>,
     sign16: Constant<Bits<16>>,
-    mask_level: Constant<Bits<16>>,
     mask_count: Constant<Bits<16>>,
     mask_reads: Constant<Bits<16>>,
     gain_one: Constant<Bits<4>>,
     gain_min: Constant<Bits<4>>,
     gain_max: Constant<Bits<4>>,
     gain_step: Constant<Bits<4>>,
+    one3: Constant<Bits<3>>,
+    seven3: Constant<Bits<3>>,
+    gain_uncap: Constant<Bits<4>>,
+    fixed_addr: Constant<Bits<5>>,
+    fixed_addr_reset: Constant<Bits<5>>,
+    reset_addr: Constant<Bits<5>>,
+    zero3: Constant<Bits<3>>,
     w_one: Constant<Bits<6>>,
     w_two: Constant<Bits<6>>,
     w_three: Constant<Bits<6>>,
@@ -187,13 +192,19 @@ pub struct Sequencer {
     last_err: DFF<Bits<16>>,
     gain: DFF<Bits<4>>,
     dur: DFF<Bits<24>>,
+    // The neural loop's amplitude level per polarity.
+    nlv_set: DFF<Bits<3>>,
+    nlv_reset: DFF<Bits<3>>,
+    // The level each polarity's last overshoot left it at (7: none).
+    cap_set: DFF<Bits<3>>,
+    cap_reset: DFF<Bits<3>>,
     // Probe-then-predict: the last pulse (the probe, then each predicted one) as the next
     // prediction's history: the reading before it, its polarity, its log2 duration word; and
     // the amplitude level.
     code0: DFF<Bits<16>>,
     probe_pol: DFF<bool>,
     plog2: DFF<Bits<16>>,
-    level: DFF<Bits<16>>,
+    level: DFF<Bits<3>>,
     // The engine's input words: the next index and the last.
     widx: DFF<Bits<6>>,
     wlast: DFF<Bits<6>>,
@@ -222,6 +233,14 @@ pub struct Sequencer {
     hist_phase: Signal<Local, bool>,
     more: Signal<Local, bool>,
     gain_next: Signal<Local, Bits<4>>,
+    nlv_p: Signal<Local, Bits<3>>,
+    cap_p: Signal<Local, Bits<3>>,
+    under_cap: Signal<Local, bool>,
+    cap_set_next: Signal<Local, Bits<3>>,
+    cap_reset_next: Signal<Local, Bits<3>>,
+    nlv_set_next: Signal<Local, Bits<3>>,
+    nlv_reset_next: Signal<Local, Bits<3>>,
+    nlv_sel: Signal<Local, Bits<3>>,
     sum32: Signal<Local, Bits<32>>,
     word: Signal<Local, Bits<16>>,
     above: Signal<Local, bool>,
@@ -234,8 +253,6 @@ pub struct Sequencer {
     sout: Signal<Local, Bits<24>>,
     tcode: Signal<Local, Bits<14>>,
     dac_pol: Signal<Local, bool>,
-    lvl_set: Signal<Local, Bits<16>>,
-    lvl_reset: Signal<Local, Bits<16>>,
     dac: Signal<Local, Bits<16>>,
     tb_off: Signal<Local, Bits<14>>,
     tb_base: Signal<Local, Bits<14>>,
@@ -323,7 +340,6 @@ impl Sequencer {
             // Signed words compare as unsigned ones with the sign bit flipped.
             esc_word: c(u64::from(probe.escalate_word as u16 ^ 0x8000)),
             floor: c(u64::from(probe.floor_codes)),
-            lvl_index: (0..u64::from(b.levels())).map(c).collect(),
             level_top: c(u64::from(probe.levels - 1)),
             toff_in0: c(0),
             // The input tables' offsets (a build with them has an ADC of at most 12 bits).
@@ -340,13 +356,19 @@ impl Sequencer {
             zero14: c(0),
             zero32: c(0),
             sign16: c(0x8000),
-            mask_level: c(7),
             mask_count: c(0xFF),
             mask_reads: c(0x1FF),
             gain_one: c(GAIN_ONE),
             gain_min: c(0),
             gain_max: c(11),
             gain_step: c(1),
+            one3: c(1),
+            seven3: c(7),
+            gain_uncap: c(GAIN_ONE + 2),
+            fixed_addr: c(16),
+            fixed_addr_reset: c(17),
+            reset_addr: c(8),
+            zero3: c(0),
             w_one: c(1),
             w_two: c(2),
             w_three: c(3),
@@ -373,6 +395,10 @@ impl Sequencer {
             last_err: Default::default(),
             gain: Default::default(),
             dur: Default::default(),
+            nlv_set: Default::default(),
+            nlv_reset: Default::default(),
+            cap_set: Default::default(),
+            cap_reset: Default::default(),
             code0: Default::default(),
             probe_pol: Default::default(),
             plog2: Default::default(),
@@ -402,6 +428,14 @@ impl Sequencer {
             hist_phase: Default::default(),
             more: Default::default(),
             gain_next: Default::default(),
+            nlv_p: Default::default(),
+            cap_p: Default::default(),
+            under_cap: Default::default(),
+            cap_set_next: Default::default(),
+            cap_reset_next: Default::default(),
+            nlv_set_next: Default::default(),
+            nlv_reset_next: Default::default(),
+            nlv_sel: Default::default(),
             sum32: Default::default(),
             word: Default::default(),
             above: Default::default(),
@@ -414,8 +448,6 @@ impl Sequencer {
             sout: Default::default(),
             tcode: Default::default(),
             dac_pol: Default::default(),
-            lvl_set: Default::default(),
-            lvl_reset: Default::default(),
             dac: Default::default(),
             tb_off: Default::default(),
             tb_base: Default::default(),
@@ -468,6 +500,10 @@ impl Logic for Sequencer {
             last_pol,
             last_err,
             gain,
+            nlv_set,
+            nlv_reset,
+            cap_set,
+            cap_reset,
             dur,
             code0,
             probe_pol,
@@ -527,13 +563,60 @@ impl Logic for Sequencer {
         self.hist_phase.next = self.probe_mode.val() & (self.pulses.q.val() != self.zero16.val());
         // 2 err > last_err, i.e. err > floor(last_err / 2).
         self.more.next = self.err.val() > (self.last_err.q.val() >> 1);
+        // The neural loop after a pulse (`ouro_board::sequencer::LoopGain::after`): an
+        // overshoot halves the gain and takes the last polarity's level one down, which becomes
+        // its cap; a pulse that left more than half of the error takes the level of the polarity
+        // one up while the gain is at least 1, a level is left and the level is below its cap
+        // (or the gain is at least 4), else doubles the gain.
         self.gain_next.next = self.gain.q.val();
+        self.nlv_set_next.next = self.nlv_set.q.val();
+        self.nlv_reset_next.next = self.nlv_reset.q.val();
+        self.cap_set_next.next = self.cap_set.q.val();
+        self.cap_reset_next.next = self.cap_reset.q.val();
+        self.nlv_p.next = self.nlv_set.q.val();
+        self.cap_p.next = self.cap_set.q.val();
+        if self.pol_now.val() {
+            self.nlv_p.next = self.nlv_reset.q.val();
+            self.cap_p.next = self.cap_reset.q.val();
+        }
+        self.under_cap.next =
+            (self.nlv_p.val() < self.cap_p.val()) | (self.gain.q.val() >= self.gain_uncap.val());
         if self.pol_now.val() != self.last_pol.q.val() {
             if self.gain.q.val() != self.gain_min.val() {
                 self.gain_next.next = self.gain.q.val() - self.gain_step.val();
             }
-        } else if self.more.val() & (self.gain.q.val() != self.gain_max.val()) {
-            self.gain_next.next = self.gain.q.val() + self.gain_step.val();
+            if self.last_pol.q.val() {
+                if self.nlv_reset.q.val() != self.zero3.val() {
+                    self.nlv_reset_next.next = self.nlv_reset.q.val() - self.one3.val();
+                }
+                self.cap_reset_next.next = self.nlv_reset_next.val();
+            } else {
+                if self.nlv_set.q.val() != self.zero3.val() {
+                    self.nlv_set_next.next = self.nlv_set.q.val() - self.one3.val();
+                }
+                self.cap_set_next.next = self.nlv_set_next.val();
+            }
+        } else if self.more.val() {
+            if (self.gain.q.val() >= self.gain_one.val())
+                & (self.nlv_p.val() < self.regs.neural_top.val())
+                & self.under_cap.val()
+            {
+                if self.pol_now.val() {
+                    self.nlv_reset_next.next = self.nlv_reset.q.val() + self.one3.val();
+                } else {
+                    self.nlv_set_next.next = self.nlv_set.q.val() + self.one3.val();
+                }
+            } else if self.gain.q.val() != self.gain_max.val() {
+                self.gain_next.next = self.gain.q.val() + self.gain_step.val();
+            }
+        }
+        // The level of the next pulse's polarity: after the update but before the first pulse.
+        self.nlv_sel.next = self.nlv_p.val();
+        if self.pulses.q.val() != self.zero16.val() {
+            self.nlv_sel.next = self.nlv_set_next.val();
+            if self.pol_now.val() {
+                self.nlv_sel.next = self.nlv_reset_next.val();
+            }
         }
         // The history prediction is above max_cycles / ESCALATE (signed compare).
         self.above.next = (self.eng_log2.val() ^ self.sign16.val()) > self.esc_word.val();
@@ -582,7 +665,7 @@ impl Logic for Sequencer {
             self.word.next = self.plog2.q.val();
         }
         if self.probe.val() & (self.widx.q.val() == self.w_four.val()) {
-            self.word.next = self.level.q.val() << 10;
+            self.word.next = bit_cast::<16, 3>(self.level.q.val()) << 10;
         }
         // The duration: the engine's times the gain (a probe: 2^k; the history network's: as
         // predicted), or in the decision the adaptive one, each within the effective limits.
@@ -610,31 +693,31 @@ impl Logic for Sequencer {
         self.sout_r.d.next = self.scale.out.val() & self.dur_mask.val();
         self.sout.next = self.sout_r.q.val();
         // The DAC code of the pulse being issued: write and verify's (`wv`), else the level's of
-        // the polarity (level 0 but in a history prediction), or the fine one for a short neural
-        // pulse.
+        // the polarity (the neural loop's level of that polarity, or the history prediction's),
+        // or the fine one for a short neural pulse at level 0.
+        // The DAC registers are a RAM in `regs`: name the register in every cycle from the
+        // pulse's polarity, level and kind (all registered before `Scale`), so that its code is
+        // there in `Issue`.
         self.dac_pol.next = self.pol.q.val();
-        self.lvl_set.next = self.regs.level_set[0].val();
-        self.lvl_reset.next = self.regs.level_reset[0].val();
-        for l in 0..self.lvl_index.len() {
-            if self.level.q.val() == self.lvl_index[l].val() {
-                self.lvl_set.next = self.regs.level_set[l].val();
-                self.lvl_reset.next = self.regs.level_reset[l].val();
+        self.regs.dac_addr.next = bit_cast::<5, 3>(self.level.q.val());
+        if self.dac_pol.val() {
+            self.regs.dac_addr.next = bit_cast::<5, 3>(self.level.q.val()) | self.reset_addr.val();
+        }
+        if self.wv.q.val() {
+            self.regs.dac_addr.next = self.fixed_addr.val();
+            if self.dac_pol.val() {
+                self.regs.dac_addr.next = self.fixed_addr_reset.val();
             }
         }
-        self.dac.next = self.lvl_set.val();
-        if self.dac_pol.val() {
-            self.dac.next = self.lvl_reset.val();
-        }
-        if !self.probe_mode.val() & (self.sout.val() <= self.regs.fine_below.val()) {
+        self.dac.next = self.regs.dac.val();
+        if !self.wv.q.val()
+            & !self.probe_mode.val()
+            & (self.level.q.val() == self.zero3.val())
+            & (self.sout.val() <= self.regs.fine_below.val())
+        {
             self.dac.next = self.regs.fine_dac_set.val();
             if self.dac_pol.val() {
                 self.dac.next = self.regs.fine_dac_reset.val();
-            }
-        }
-        if self.wv.q.val() {
-            self.dac.next = self.regs.fixed_dac_set.val();
-            if self.dac_pol.val() {
-                self.dac.next = self.regs.fixed_dac_reset.val();
             }
         }
         // Counters.
@@ -655,6 +738,10 @@ impl Logic for Sequencer {
                     self.total.d.next = self.two32.val();
                     self.reads.d.next = self.zero16.val();
                     self.gain.d.next = self.gain_one.val();
+                    self.nlv_set.d.next = self.zero3.val();
+                    self.nlv_reset.d.next = self.zero3.val();
+                    self.cap_set.d.next = self.seven3.val();
+                    self.cap_reset.d.next = self.seven3.val();
                     self.reason.d.next = self.zero2.val();
                     self.widx.d.next = self.zero6.val();
                     self.sel_start_r.d.next = true;
@@ -695,9 +782,16 @@ impl Logic for Sequencer {
                     self.pol.d.next = self.pol_now.val();
                     self.last_pol.d.next = self.pol_now.val();
                     self.last_err.d.next = self.err.val();
-                    self.level.d.next = self.zero16.val();
+                    self.level.d.next = self.zero3.val();
+                    if !self.probe_mode.val() {
+                        self.level.d.next = self.nlv_sel.val();
+                    }
                     if (self.pulses.q.val() != self.zero16.val()) & !self.hist_phase.val() {
                         self.gain.d.next = self.gain_next.val();
+                        self.nlv_set.d.next = self.nlv_set_next.val();
+                        self.nlv_reset.d.next = self.nlv_reset_next.val();
+                        self.cap_set.d.next = self.cap_set_next.val();
+                        self.cap_reset.d.next = self.cap_reset_next.val();
                     }
                     if self.probe_mode.val() {
                         self.code0.d.next = self.code.q.val();
@@ -746,8 +840,7 @@ impl Logic for Sequencer {
                         & (self.level.q.val() != self.level_top.val())
                     {
                         // Again at the next level: write its word, start.
-                        self.level.d.next =
-                            (self.level.q.val() + self.one16.val()) & self.mask_level.val();
+                        self.level.d.next = self.level.q.val() + self.one3.val();
                         self.widx.d.next = self.w_four.val();
                         self.state.d.next = SeqState::Feed;
                     } else {

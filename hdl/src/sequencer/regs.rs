@@ -3,6 +3,7 @@
 
 use super::build::SeqBuild;
 use crate::engine::c;
+use crate::mem::Ram;
 use rust_hdl::prelude::*;
 
 /// Register ids (as `CONFIGURE` carries them: `ouro_core::protocol::Register`).
@@ -43,6 +44,8 @@ pub mod id {
     pub const LOG2_BASE: u8 = 0x24;
     /// Word address of the input tables.
     pub const INPUT_TABLE_BASE: u8 = 0x25;
+    /// Amplitude levels the neural loop may climb.
+    pub const NEURAL_LEVELS: u8 = 0x26;
 }
 
 /// The settings registers. A write (`we`, `addr`, `data`) is performed on the next edge; the
@@ -50,8 +53,8 @@ pub mod id {
 /// except that a `MODE` the build does not run is ignored here too. Power-up values: neural
 /// loop, 16 attempts, one conversion per read, fixed and first adaptive durations of one cycle,
 /// DAC codes 0, no fine corrections, no run-time tightening, the build's input offsets, table
-/// bases 0. A build keeps only the registers it uses: the amplitude levels of its ladder (level
-/// 0 only without probe-then-predict), the `LOG2` base with probe-then-predict, the input
+/// bases 0, one amplitude level for the neural loop. A build keeps only the registers it uses:
+/// the amplitude levels it holds (`SeqBuild::levels`), the `LOG2` base with probe-then-predict, the input
 /// tables' base with input tables. The effective limits (`eff_min`, `eff_max`: the synthesized
 /// ones tightened by the run-time registers, as `Limits::tighten`) follow a write after one
 /// edge (the minimum) and two (the maximum): a run-time value is stored bounded by the
@@ -76,18 +79,15 @@ pub struct SeqRegs {
     pub fixed_cycles: Signal<Out, Bits<24>>,
     /// First adaptive duration.
     pub adaptive_start: Signal<Out, Bits<24>>,
-    /// Write-and-verify DAC code, SET.
-    pub fixed_dac_set: Signal<Out, Bits<16>>,
-    /// Write-and-verify DAC code, RESET.
-    pub fixed_dac_reset: Signal<Out, Bits<16>>,
+    /// The DAC register to read: `8 p + n` for `LEVEL_DAC[n]` of polarity `p` (0 SET, 1
+    /// RESET), `16 + p` for `FIXED_DAC` of `p`; its code is on `dac` after the next edge.
+    pub dac_addr: Signal<In, Bits<5>>,
+    /// The code of the DAC register `dac_addr` named at the last edge.
+    pub dac: Signal<Out, Bits<16>>,
     /// Fine DAC code, SET.
     pub fine_dac_set: Signal<Out, Bits<16>>,
     /// Fine DAC code, RESET.
     pub fine_dac_reset: Signal<Out, Bits<16>>,
-    /// The amplitude levels' DAC codes, SET (one per level of the build).
-    pub level_set: Vec<Signal<Out, Bits<16>>>,
-    /// The amplitude levels' DAC codes, RESET.
-    pub level_reset: Vec<Signal<Out, Bits<16>>>,
     /// Fine threshold, cycles.
     pub fine_below: Signal<Out, Bits<24>>,
     /// Input offsets.
@@ -98,6 +98,8 @@ pub struct SeqRegs {
     pub log2_base: Signal<Out, Bits<14>>,
     /// Word address of the input tables.
     pub table_base: Signal<Out, Bits<14>>,
+    /// The neural loop's top level: `NEURAL_LEVELS - 1`.
+    pub neural_top: Signal<Out, Bits<3>>,
     /// Effective minimum duration.
     pub eff_min: Signal<Out, Bits<24>>,
     /// Effective maximum duration.
@@ -106,20 +108,28 @@ pub struct SeqRegs {
     a_max_attempts: Constant<Bits<8>>,
     a_reads: Constant<Bits<8>>,
     a_fixed: Constant<Bits<8>>,
-    a_fds: Constant<Bits<8>>,
-    a_fdr: Constant<Bits<8>>,
     a_astart: Constant<Bits<8>>,
     a_fns: Constant<Bits<8>>,
     a_fnr: Constant<Bits<8>>,
     a_fbelow: Constant<Bits<8>>,
-    a_ls: Vec<Constant<Bits<8>>>,
-    a_lr: Vec<Constant<Bits<8>>>,
+    a_fixed_lo: Constant<Bits<7>>,
+    k1_4: Constant<Bits<4>>,
+    dac_ram: Ram<16, 5>,
+    dac_wa: Signal<Local, Bits<5>>,
+    fixed_wa: Constant<Bits<5>>,
+    fixed_wa_reset: Constant<Bits<5>>,
+    addr_lo: Signal<Local, Bits<4>>,
+    dac_we: Signal<Local, bool>,
     a_rtmin: Constant<Bits<8>>,
     a_rtmax: Constant<Bits<8>>,
     a_off0: Constant<Bits<8>>,
     a_off1: Constant<Bits<8>>,
     a_log2: Constant<Bits<8>>,
     a_tbase: Constant<Bits<8>>,
+    a_nlev: Constant<Bits<8>>,
+    one3: Constant<Bits<3>>,
+    ntop_r: DFF<Bits<3>>,
+    ntop_v: Signal<Local, Bits<3>>,
     has_log2: Constant<bool>,
     has_tables: Constant<bool>,
     modes: Constant<Bits<8>>,
@@ -131,14 +141,10 @@ pub struct SeqRegs {
     mask_attempts: Constant<Bits<16>>,
     reads_r: DFF<Bits<3>>,
     fixed_r: DFFWithInit<Bits<24>>,
-    fds_r: DFF<Bits<16>>,
-    fdr_r: DFF<Bits<16>>,
     astart_r: DFFWithInit<Bits<24>>,
     fns_r: DFF<Bits<16>>,
     fnr_r: DFF<Bits<16>>,
     fbelow_r: DFF<Bits<24>>,
-    ls_r: Vec<DFF<Bits<16>>>,
-    lr_r: Vec<DFF<Bits<16>>>,
     rtmin_r: DFFWithInit<Bits<24>>,
     rtmax_r: DFFWithInit<Bits<24>>,
     off0_r: DFFWithInit<Bits<16>>,
@@ -155,7 +161,6 @@ pub struct SeqRegs {
 impl SeqRegs {
     /// The registers of a sequencer build.
     pub fn new(b: &SeqBuild) -> Self {
-        let levels = b.levels() as usize;
         let a = |id: u8| c::<8>(u64::from(id));
         // Every duration limit is at most the synthesized maximum: its bits above that are 0.
         let dur_bits = 32 - b.syn_max.max(1).leading_zeros();
@@ -169,41 +174,44 @@ impl SeqRegs {
             reads_log2: Default::default(),
             fixed_cycles: Default::default(),
             adaptive_start: Default::default(),
-            fixed_dac_set: Default::default(),
-            fixed_dac_reset: Default::default(),
+            dac_addr: Default::default(),
+            dac: Default::default(),
             fine_dac_set: Default::default(),
             fine_dac_reset: Default::default(),
-            level_set: (0..levels).map(|_| Default::default()).collect(),
-            level_reset: (0..levels).map(|_| Default::default()).collect(),
             fine_below: Default::default(),
             offset0: Default::default(),
             offset1: Default::default(),
             log2_base: Default::default(),
             table_base: Default::default(),
+            neural_top: Default::default(),
             eff_min: Default::default(),
             eff_max: Default::default(),
             a_mode: a(id::MODE),
             a_max_attempts: a(id::MAX_ATTEMPTS),
             a_reads: a(id::READS_LOG2),
             a_fixed: a(id::FIXED_CYCLES),
-            a_fds: a(id::FIXED_DAC_SET),
-            a_fdr: a(id::FIXED_DAC_RESET),
             a_astart: a(id::ADAPTIVE_START_CYCLES),
             a_fns: a(id::FINE_DAC_SET),
             a_fnr: a(id::FINE_DAC_RESET),
             a_fbelow: a(id::FINE_BELOW_CYCLES),
-            a_ls: (0..levels as u8)
-                .map(|l| a(id::LEVEL0_DAC_SET + l))
-                .collect(),
-            a_lr: (0..levels as u8)
-                .map(|l| a(id::LEVEL0_DAC_RESET + l))
-                .collect(),
             a_rtmin: a(id::RUNTIME_MIN_CYCLES),
             a_rtmax: a(id::RUNTIME_MAX_CYCLES),
             a_off0: a(id::INPUT_OFFSET_0),
             a_off1: a(id::INPUT_OFFSET_1),
             a_log2: a(id::LOG2_BASE),
             a_tbase: a(id::INPUT_TABLE_BASE),
+            a_nlev: a(id::NEURAL_LEVELS),
+            a_fixed_lo: c(u64::from(id::FIXED_DAC_SET >> 1)),
+            k1_4: c(1),
+            dac_ram: Ram::new(32, vec![]),
+            dac_wa: Default::default(),
+            dac_we: Default::default(),
+            fixed_wa: c(16),
+            fixed_wa_reset: c(17),
+            addr_lo: Default::default(),
+            one3: c(1),
+            ntop_r: Default::default(),
+            ntop_v: Default::default(),
             has_log2: Constant::new(b.probe.is_some()),
             has_tables: Constant::new(b.tables),
             modes: c(u64::from(b.modes())),
@@ -215,14 +223,10 @@ impl SeqRegs {
             mask_attempts: c(0xFF),
             reads_r: Default::default(),
             fixed_r: DFFWithInit::new(1.into()),
-            fds_r: Default::default(),
-            fdr_r: Default::default(),
             astart_r: DFFWithInit::new(1.into()),
             fns_r: Default::default(),
             fnr_r: Default::default(),
             fbelow_r: Default::default(),
-            ls_r: (0..levels).map(|_| Default::default()).collect(),
-            lr_r: (0..levels).map(|_| Default::default()).collect(),
             rtmin_r: DFFWithInit::new(u64::from(b.syn_min).into()),
             rtmax_r: DFFWithInit::new(u64::from(b.syn_max).into()),
             off0_r: DFFWithInit::new(u64::from(b.offsets[0]).into()),
@@ -252,8 +256,6 @@ impl Logic for SeqRegs {
             max_attempts_r,
             reads_r,
             fixed_r,
-            fds_r,
-            fdr_r,
             astart_r,
             fns_r,
             fnr_r,
@@ -264,14 +266,10 @@ impl Logic for SeqRegs {
             off1_r,
             log2_r,
             tbase_r,
+            ntop_r,
             hi2
         );
-        for l in 0..self.ls_r.len() {
-            self.ls_r[l].clock.next = self.clock.val();
-            self.lr_r[l].clock.next = self.clock.val();
-            self.ls_r[l].d.next = self.ls_r[l].q.val();
-            self.lr_r[l].d.next = self.lr_r[l].q.val();
-        }
+        self.dac_ram.clock.next = self.clock.val();
         // A run-time limit is stored bounded by the synthesized ones (so at most syn_max:
         // masked to its bits, so that synthesis drops the bits above).
         self.bounded.next = self.data.val() & self.dur_mask.val();
@@ -281,6 +279,8 @@ impl Logic for SeqRegs {
         if self.data.val() < self.syn_min.val() {
             self.bounded.next = self.syn_min.val();
         }
+        // 1..=8 (checked): its low three bits less one, modulo 8 (8 gives 7).
+        self.ntop_v.next = self.data.val().get_bits::<3>(0) - self.one3.val();
         // The mode's bit in the build's mask.
         self.mode_ok.next = self
             .modes
@@ -300,12 +300,6 @@ impl Logic for SeqRegs {
             if self.addr.val() == self.a_fixed.val() {
                 self.fixed_r.d.next = self.data.val();
             }
-            if self.addr.val() == self.a_fds.val() {
-                self.fds_r.d.next = self.data.val().get_bits::<16>(0);
-            }
-            if self.addr.val() == self.a_fdr.val() {
-                self.fdr_r.d.next = self.data.val().get_bits::<16>(0);
-            }
             if self.addr.val() == self.a_astart.val() {
                 self.astart_r.d.next = self.data.val();
             }
@@ -317,14 +311,6 @@ impl Logic for SeqRegs {
             }
             if self.addr.val() == self.a_fbelow.val() {
                 self.fbelow_r.d.next = self.data.val();
-            }
-            for l in 0..self.ls_r.len() {
-                if self.addr.val() == self.a_ls[l].val() {
-                    self.ls_r[l].d.next = self.data.val().get_bits::<16>(0);
-                }
-                if self.addr.val() == self.a_lr[l].val() {
-                    self.lr_r[l].d.next = self.data.val().get_bits::<16>(0);
-                }
             }
             if self.addr.val() == self.a_rtmin.val() {
                 self.rtmin_r.d.next = self.bounded.val();
@@ -344,6 +330,10 @@ impl Logic for SeqRegs {
             if (self.addr.val() == self.a_tbase.val()) & self.has_tables.val() {
                 self.tbase_r.d.next = self.data.val().get_bits::<14>(0);
             }
+            // 1..=8 (checked): the top level.
+            if self.addr.val() == self.a_nlev.val() {
+                self.ntop_r.d.next = self.ntop_v.val();
+            }
         }
         // min = max(syn_min, min(rt_min, syn_max)) is the bounded minimum as stored;
         // max = max(min(syn_max, rt_max), min) is the bounded maximum, raised to the minimum
@@ -352,12 +342,23 @@ impl Logic for SeqRegs {
         if self.rtmax_r.q.val() < self.rtmin_r.q.val() {
             self.hi2.d.next = self.rtmin_r.q.val();
         }
-        for l in 0..self.ls_r.len() {
-            self.level_set[l].next = self.ls_r[l].q.val();
-            self.level_reset[l].next = self.lr_r[l].q.val();
+        // The DAC registers in a RAM (`dac_address`): LEVEL_DAC_SET/RESET[n] (0x10..=0x1F) at
+        // their low four bits, FIXED_DAC_SET/RESET (0x06, 0x07) at 16 and 17.
+        self.addr_lo.next = self.addr.val().get_bits::<4>(0);
+        self.dac_wa.next = bit_cast::<5, 4>(self.addr_lo.val());
+        self.dac_we.next = self.we.val() & (self.addr.val().get_bits::<4>(4) == self.k1_4.val());
+        if self.addr.val().get_bits::<7>(1) == self.a_fixed_lo.val() {
+            self.dac_wa.next = self.fixed_wa.val();
+            if self.addr.val().get_bit(0) {
+                self.dac_wa.next = self.fixed_wa_reset.val();
+            }
+            self.dac_we.next = self.we.val();
         }
-        self.fixed_dac_set.next = self.fds_r.q.val();
-        self.fixed_dac_reset.next = self.fdr_r.q.val();
+        self.dac_ram.write_address.next = self.dac_wa.val();
+        self.dac_ram.write_data.next = self.data.val().get_bits::<16>(0);
+        self.dac_ram.write_enable.next = self.dac_we.val();
+        self.dac_ram.read_address.next = self.dac_addr.val();
+        self.dac.next = self.dac_ram.read_data.val();
         self.fine_dac_set.next = self.fns_r.q.val();
         self.fine_dac_reset.next = self.fnr_r.q.val();
         self.mode.next = self.mode_r.q.val();
@@ -370,6 +371,7 @@ impl Logic for SeqRegs {
         self.offset1.next = self.off1_r.q.val();
         self.log2_base.next = self.log2_r.q.val();
         self.table_base.next = self.tbase_r.q.val();
+        self.neural_top.next = self.ntop_r.q.val();
         self.eff_min.next = self.rtmin_r.q.val();
         self.eff_max.next = self.hi2.q.val();
     }
@@ -401,6 +403,7 @@ mod tests {
             (id::INPUT_OFFSET_1, R::InputOffset1),
             (id::LOG2_BASE, R::Log2Base),
             (id::INPUT_TABLE_BASE, R::InputTableBase),
+            (id::NEURAL_LEVELS, R::NeuralLevels),
         ] {
             assert_eq!(mine, theirs.code(), "{theirs:?}");
         }

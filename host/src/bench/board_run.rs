@@ -22,13 +22,14 @@ pub(super) fn link(e: LinkError) -> HostError {
     HostError::Setting(e.0)
 }
 
-/// The ladder, fine step and DAC codes of a run.
+/// The ladder (the history-aware predictor's, else the device's four levels), fine step and DAC
+/// codes of a run.
 pub(super) fn amplitudes(s: &BenchSettings) -> Amplitudes {
     let levels = s
         .history
         .as_ref()
         .and_then(|h| h.levels.clone())
-        .unwrap_or_else(|| s.device.amplitude_levels(1));
+        .unwrap_or_else(|| s.device.amplitude_levels(ouro_sim::device::DEFAULT_LEVELS));
     let code = |v: f64| s.board.dac_code_of_v(v);
     Amplitudes {
         levels: [
@@ -54,6 +55,8 @@ pub(super) fn registers(s: &BenchSettings, method: Method, mode: Mode) -> Vec<(R
         (Register::FineDacSet, u32::from(a.fine[0])),
         (Register::FineDacReset, u32::from(a.fine[1])),
         (Register::FineBelowCycles, s.fine_below_cycles),
+        // The neural loop climbs the whole ladder (at most the eight LEVEL_DAC registers).
+        (Register::NeuralLevels, a.levels[0].len().clamp(1, 8) as u32),
     ];
     for (k, (&set, &reset)) in a.levels[0].iter().zip(&a.levels[1]).enumerate() {
         if let (Some(rs), Some(rr)) = (Register::level_dac_set(k), Register::level_dac_reset(k)) {

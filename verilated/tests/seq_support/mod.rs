@@ -315,6 +315,19 @@ pub fn amplitudes(board: &BoardConfig, device: &str) -> [(u8, u32); 4] {
     [(0x10, set), (0x18, reset), (0x06, set), (0x07, reset)]
 }
 
+/// The device's ladder of `n` amplitude levels as `LEVEL_DAC_SET/RESET` writes, and
+/// `NEURAL_LEVELS` = `n`.
+pub fn ladder(board: &BoardConfig, device: &str, n: usize) -> Vec<(u8, u32)> {
+    let l = DeviceConfig::preset(device).amplitude_levels(n);
+    let mut w = Vec::new();
+    for (k, (&set, &reset)) in l.set.iter().zip(&l.reset).enumerate() {
+        w.push((0x10 + k as u8, u32::from(board.dac_code_of_v(set))));
+        w.push((0x18 + k as u8, u32::from(board.dac_code_of_v(reset))));
+    }
+    w.push((0x26, l.set.len() as u32));
+    w
+}
+
 /// The fraction of records in tolerance and their mean pulses.
 pub fn summary(recs: &[Record]) -> (usize, f64) {
     let ok = recs
