@@ -230,9 +230,10 @@ byte_enum!(
     /// board's table memory.
     InputTableBase = 0x25,
     /// The amplitude levels the neural loop may climb (1..=8; 1: level 0 only): a pulse that
-    /// leaves more than half of the error goes one level up while the loop's gain is at least 1,
-    /// an overshoot one level down (docs/HDL.md, "Sequencer"); levels at or above this count
-    /// are never used.
+    /// leaves more than half of the error goes one level up while the loop's gain is at least 1
+    /// and the level is below the one the polarity's last overshoot left it at (or the gain has
+    /// reached 4), an overshoot one level down (docs/HDL.md, "Sequencer"); levels at or above
+    /// this count are never used.
     NeuralLevels = 0x26,
 });
 
