@@ -30,8 +30,9 @@
 //! half of the error in the same direction (the cell is slower than the network believes) the
 //! level goes one up while the gain is at least 1 (and the level is below the one the polarity's
 //! last overshoot left it at, or the gain has reached 4), else the gain doubles; after an
-//! overshoot the gain halves and the overshooting polarity's level goes one down. The product is clamped to the duration limits again; a duration of at most
-//! `FINE_BELOW_CYCLES` at level 0 goes at the fine amplitude.
+//! overshoot the gain halves and the overshooting polarity's level goes one down. The product
+//! is clamped to the duration limits again; a duration of at most `FINE_BELOW_CYCLES` at level
+//! 0 goes at the fine amplitude.
 //!
 //! Probe-then-predict (modes 2 and 3, the two-set build [`SequencerModel::two_sets`]) is the
 //! method of `ouro_host::probe::ProbeThenPredict` (`docs/HDL.md`, "Probe, then predict"): the

@@ -219,8 +219,9 @@ impl SequencerModel {
     }
 
     /// As [`SequencerModel::program`] in the neural modes, with `chooser` in the engine's
-    /// place: each pulse is the chooser's (scaled by the loop's gain where
-    /// [`Chooser::gain`] says so; a chooser's loop climbs no amplitude levels: it chooses the DAC code itself), at the cost of a blind prediction. No gateware runs this:
+    /// place: each pulse is the chooser's (scaled by the loop's gain where [`Chooser::gain`]
+    /// says so; the loop climbs no amplitude levels for a chooser, which chooses the DAC code
+    /// itself), at the cost of a blind prediction. No gateware runs this:
     /// it is how a reference method (model inversion, an oracle that knows each cell) would
     /// fare inside the same loop, with the same reads, decisions and step costs. Other modes
     /// ignore the chooser.

@@ -53,9 +53,10 @@ pub mod id {
 /// except that a `MODE` the build does not run is ignored here too. Power-up values: neural
 /// loop, 16 attempts, one conversion per read, fixed and first adaptive durations of one cycle,
 /// DAC codes 0, no fine corrections, no run-time tightening, the build's input offsets, table
-/// bases 0, one amplitude level for the neural loop. A build keeps only the registers it uses:
-/// the amplitude levels it holds (`SeqBuild::levels`), the `LOG2` base with probe-then-predict, the input
-/// tables' base with input tables. The effective limits (`eff_min`, `eff_max`: the synthesized
+/// bases 0, one amplitude level for the neural loop. The DAC registers (eight levels per
+/// polarity and write and verify's) are a 32-word RAM read through `dac_addr`. A build keeps
+/// only the registers it uses: the `LOG2` base with probe-then-predict, the input tables' base
+/// with input tables. The effective limits (`eff_min`, `eff_max`: the synthesized
 /// ones tightened by the run-time registers, as `Limits::tighten`) follow a write after one
 /// edge (the minimum) and two (the maximum): a run-time value is stored bounded by the
 /// synthesized limits, and the maximum is raised to the minimum in one more register.
