@@ -1,6 +1,6 @@
 //! Shared steps of the end-to-end suite (`tests/tests/*.rs`): the predictor chain run through
-//! the libraries, and the `ouro` binary run as a user runs it. Later the board and link tests
-//! land here too.
+//! the libraries, and the `ouro` binary run as a user runs it,
+//! and the host side of the board top's pin-level tests (`pins`).
 
 use ouro_core::board::BoardConfig;
 use ouro_core::schema::{Predictor, QPredictor};
@@ -179,3 +179,4 @@ pub fn ouro_ok(args: &[&str]) {
     );
 }
 pub mod bad;
+pub mod pins;

@@ -1,13 +1,12 @@
 //! Verilated engine throughput (docs/BENCHMARKS.md): predictions per second of host time for
 //! the default configuration, including writing the inputs through the input port.
-//! `cargo test -p ouro-verilated --test throughput -- --ignored --nocapture`; and the board top
-//! at its pins, in simulated cycles per second.
+//! `cargo test -p ouro-verilated --test throughput -- --ignored --nocapture`. The board top at
+//! its pins, in simulated cycles per second, is measured in the end-to-end suite
+//! (`tests/tests/board_pins.rs`).
 
 use ouro_core::schema::QPredictor;
 use ouro_verilated::{require_verilator, ConfigInfo};
 use std::time::Instant;
-
-mod top_support;
 
 #[test]
 #[ignore = "benchmark: run with --ignored --nocapture"]
@@ -50,36 +49,4 @@ fn verilated_predictions_per_second() {
             m.cycles() as f64 / s / 1e6
         );
     }
-}
-
-/// The verilated board top at its pins, with the DAC, ADC and multiplexer part models and the
-/// simulated cells: simulated cycles per second of host time, idle (the link quiet) and while
-/// it programs 64 `realistic` cells in the neural loop (the cells' physics included; the run
-/// counts from the PROGRAM request to the last record fetched).
-#[test]
-#[ignore = "benchmark: run with --ignored --nocapture"]
-fn verilated_board_top_cycles_per_second() {
-    let board = ouro_core::board::BoardConfig::default_board();
-    let Some(mut h) = top_support::host(&board, "realistic", 5) else {
-        return;
-    };
-    let n = 2_000_000u64;
-    let t0 = Instant::now();
-    h.sim.run(n);
-    let idle = n as f64 / t0.elapsed().as_secs_f64();
-    let mut settings = top_support::amplitudes(&board, "realistic");
-    settings.push((0x01, 0));
-    h.configure(&settings);
-    let jobs = top_support::jobs(64, &board, 20);
-    let c0 = h.sim.cycle();
-    let t0 = Instant::now();
-    let records = h.program(&jobs);
-    let busy = (h.sim.cycle() - c0) as f64 / t0.elapsed().as_secs_f64();
-    assert_eq!(records.len(), 64);
-    println!(
-        "board top: idle {:.2} M cycles/s, programming 64 cells {:.2} M cycles/s ({} cycles) of host time",
-        idle / 1e6,
-        busy / 1e6,
-        h.sim.cycle() - c0
-    );
 }

@@ -1,9 +1,6 @@
-//! The host side of the board top's pin-level tests, shared by `tests/top.rs` and
-//! `tests/throughput.rs`: a crossbar of simulated cells, a host that speaks the protocol to the
+//! The host side of the board top's pin-level tests (`tests/board_pins.rs`): a crossbar of simulated cells, a host that speaks the protocol to the
 //! verilated top through its UART pin (`Host`), cell jobs and amplitudes, and the comparison of
 //! a run at the pins with the transaction-level model on a twin crossbar (`compare`).
-
-#![allow(dead_code)]
 
 use ouro_board::frontend::Interlock;
 use ouro_board::sequencer::PulseResult;
@@ -20,6 +17,7 @@ use ouro_verilated::{require_verilator, TopSim};
 pub const ANSWER: u64 = 400_000;
 
 /// A front end that records the pulses the model applies.
+#[derive(Debug)]
 pub struct Logged {
     pub inner: SimFrontend,
     pub pulses: Vec<(Polarity, u16, u32)>,
@@ -52,6 +50,8 @@ pub fn crossbar(board: &BoardConfig, device: &str, seed: u64) -> SimFrontend {
     fe
 }
 
+/// The host end of the link to a verilated board top.
+#[derive(Debug)]
 pub struct Host {
     pub sim: TopSim,
     pub tag: u8,

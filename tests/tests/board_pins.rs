@@ -10,11 +10,10 @@ use ouro_core::protocol::{
     Failure, Register, Request, Response, RunState, VERSION_MAJOR, VERSION_MINOR,
 };
 use ouro_core::Polarity;
+use ouro_e2e::pins::*;
 use ouro_sim::device::DeviceConfig;
 use ouro_verilated::{require_verilator, TopSim, TOP_NOMINAL_BLOCK};
-
-mod top_support;
-use top_support::*;
+use std::time::Instant;
 
 #[test]
 fn every_mode_programs_cells_at_the_pins_as_the_model_does() {
@@ -367,12 +366,12 @@ fn a_full_queue_is_busy_and_refuses_the_whole_program() {
 /// duration or amplitude limits, whatever the host asks.
 #[test]
 fn no_command_sequence_gets_a_pulse_past_the_limits() {
-    use rand::{Rng, SeedableRng};
+    use rand::Rng;
     let board = BoardConfig::default_board();
     let Some(mut h) = host(&board, "realistic", 51) else {
         return;
     };
-    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(51);
+    let mut rng = ouro_testkit::rng::seeded(51);
     let (set_limit, reset_limit) = board.dac_limit_codes();
     let max = board.max_pulse_cycles;
     let cycles = |rng: &mut rand_xoshiro::Xoshiro256PlusPlus| -> u32 {
@@ -489,7 +488,7 @@ fn masked(mut answer: Vec<u8>) -> Vec<u8> {
 /// board is let finish before the next request, since the model programs at once.
 #[test]
 fn the_gateware_answers_as_the_board_model_does() {
-    use rand::{Rng, SeedableRng};
+    use rand::Rng;
     let board = BoardConfig::default_board();
     let Some(mut h) = host(&board, "realistic", 61) else {
         return;
@@ -501,7 +500,7 @@ fn the_gateware_answers_as_the_board_model_does() {
     *model.frontend_mut() = h.sim.frontend().clone();
     let hello = [0x01, 0, VERSION_MAJOR, VERSION_MINOR];
     assert_eq!(model.handle(&hello)[2], 0, "the model takes HELLO");
-    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(61);
+    let mut rng = ouro_testkit::rng::seeded(61);
     let mut s = amplitudes(&board, "realistic");
     s.extend([(0x03, 6), (0x04, 1)]);
     let writes = s
@@ -658,4 +657,36 @@ fn a_twin_that_differs_is_caught() {
     assert_eq!(got, exact);
     assert_ne!(got, moved, "a 1 uS difference in one cell must show");
     assert_ne!(got, other, "one read instead of two must show");
+}
+
+/// The verilated board top at its pins, with the DAC, ADC and multiplexer part models and the
+/// simulated cells: simulated cycles per second of host time, idle (the link quiet) and while
+/// it programs 64 `realistic` cells in the neural loop (the cells' physics included; the run
+/// counts from the PROGRAM request to the last record fetched).
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+fn verilated_board_top_cycles_per_second() {
+    let board = BoardConfig::default_board();
+    let Some(mut h) = host(&board, "realistic", 5) else {
+        return;
+    };
+    let n = 2_000_000u64;
+    let t0 = Instant::now();
+    h.sim.run(n);
+    let idle = n as f64 / t0.elapsed().as_secs_f64();
+    let mut settings = amplitudes(&board, "realistic");
+    settings.push((0x01, 0));
+    h.configure(&settings);
+    let jobs = jobs(64, &board, 20);
+    let c0 = h.sim.cycle();
+    let t0 = Instant::now();
+    let records = h.program(&jobs);
+    let busy = (h.sim.cycle() - c0) as f64 / t0.elapsed().as_secs_f64();
+    assert_eq!(records.len(), 64);
+    println!(
+        "board top: idle {:.2} M cycles/s, programming 64 cells {:.2} M cycles/s ({} cycles) of host time",
+        idle / 1e6,
+        busy / 1e6,
+        h.sim.cycle() - c0
+    );
 }
