@@ -122,13 +122,64 @@ pub struct SimFrontend {
     cols: u8,
     cells: Vec<Cell>,
     selected: usize,
+    /// The read noise: one stream per run of conversions of one cell (see [`Self::convert`]).
+    noise: Noise,
+}
+
+/// The read noise of a crossbar. Each run of conversions of one cell (until a conversion of
+/// another cell) draws from a stream of its own, keyed by the seed, the cell's number and how
+/// many runs that cell had before: a cell's readings do not depend on which cells were read
+/// before it, so a run that skips the cells an earlier, interrupted run finished reads every
+/// other cell exactly as the uninterrupted run would.
+#[derive(Debug, Clone)]
+struct Noise {
+    seed: u64,
+    first_cell: u64,
+    /// The cell the stream belongs to.
+    cell: usize,
+    /// Runs of conversions so far, per cell.
+    runs: Vec<u32>,
     rng: Xoshiro256PlusPlus,
+}
+
+impl Noise {
+    fn new(seed: u64, first_cell: u64, cells: usize) -> Self {
+        let mut me = Self {
+            seed,
+            first_cell,
+            cell: 0,
+            runs: vec![0; cells],
+            rng: Xoshiro256PlusPlus::seed_from_u64(0),
+        };
+        me.start(0);
+        me
+    }
+
+    /// Begin a run of conversions of `cell`.
+    fn start(&mut self, cell: usize) {
+        let run = self.runs[cell];
+        self.runs[cell] += 1;
+        self.cell = cell;
+        let key = ((self.first_cell + cell as u64) << 24) ^ u64::from(run);
+        self.rng = Xoshiro256PlusPlus::seed_from_u64(ouro_sim::device::cell_seed(
+            self.seed ^ 0x005E_AD0F_0BAD,
+            key,
+        ));
+    }
+
+    /// The stream for a conversion of `cell`.
+    fn of(&mut self, cell: usize) -> &mut Xoshiro256PlusPlus {
+        if cell != self.cell {
+            self.start(cell);
+        }
+        &mut self.rng
+    }
 }
 
 impl SimFrontend {
     /// A crossbar of `rows x cols` cells of `device` (cell `r * cols + c` seeded as the
     /// characterization seeds cell number `first_cell + r * cols + c` of `seed`), read noise drawn
-    /// from a stream of `seed`.
+    /// from streams of `seed` and the cell (see [`Self::convert`]).
     ///
     /// # Errors
     /// [`BoardError::Setting`] for an empty crossbar.
@@ -159,7 +210,7 @@ impl SimFrontend {
             cols,
             cells,
             selected: 0,
-            rng: Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x005E_AD0F_0BAD),
+            noise: Noise::new(seed, first_cell, n),
         })
     }
 
@@ -194,9 +245,11 @@ impl SimFrontend {
     /// One conversion of the connected cell: its conductance with fresh read noise, as an ADC
     /// code. [`Frontend::read`] averages `2^k` of these, drawn from the same noise stream in the
     /// same order, so a pin-level harness that converts at each ADC frame gets the same codes.
+    /// The noise of a run of conversions of one cell comes from a stream of that cell and run
+    /// alone: a cell reads the same whichever cells were read before it.
     pub fn convert(&mut self) -> u16 {
         let g = self.cells[self.selected].conductance_us();
-        ouro_sim::readout::read_code(&self.board, g, &mut self.rng)
+        ouro_sim::readout::read_code(&self.board, g, self.noise.of(self.selected))
     }
 
     /// Apply a pulse to the connected cell at `dac_code` (its magnitude, the board's DAC
@@ -253,5 +306,43 @@ impl Frontend for SimFrontend {
 
     fn cell(&self) -> Option<&Cell> {
         self.cells.get(self.selected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crossbar(seed: u64) -> SimFrontend {
+        let board = BoardConfig::default_board();
+        let dev = DeviceConfig::preset("realistic");
+        SimFrontend::new(&board, &dev, Interlock::of_board(&board), 4, 4, seed, 0).unwrap()
+    }
+
+    fn readings(fe: &mut SimFrontend, row: u8, col: u8) -> Vec<u16> {
+        fe.select(row, col);
+        (0..8).map(|_| fe.convert()).collect()
+    }
+
+    #[test]
+    fn a_cell_reads_the_same_whichever_cells_were_read_before() {
+        // As a resumed run does: skip the cells an interrupted run finished.
+        let mut all = crossbar(7);
+        let mut skipping = crossbar(7);
+        let first: Vec<Vec<u16>> = (0..4).map(|c| readings(&mut all, 0, c)).collect();
+        assert_eq!(readings(&mut skipping, 0, 2), first[2]);
+        assert_eq!(readings(&mut skipping, 0, 3), first[3]);
+        // A second run of conversions of a cell draws fresh noise, the same in both.
+        assert_eq!(readings(&mut all, 0, 2), readings(&mut skipping, 0, 2));
+        // Selecting a cell without converting it changes nothing.
+        let mut a = crossbar(7);
+        let mut b = crossbar(7);
+        b.select(1, 1);
+        assert_eq!(readings(&mut a, 0, 0), readings(&mut b, 0, 0));
+        // Negative: another seed, or another cell, reads other noise.
+        assert_ne!(readings(&mut crossbar(8), 0, 2), first[2]);
+        let mut c = crossbar(7);
+        c.cells_mut()[1] = c.cells()[2].clone();
+        assert_ne!(readings(&mut c, 0, 1), first[2]);
     }
 }

@@ -49,6 +49,18 @@ pub fn remove_temps() {
     std::mem::forget(list);
 }
 
+/// Have [`remove_temps`] (a signal) remove `path`, a file this command created and has not yet
+/// written anything worth keeping into (a results file with only its header), until
+/// [`keep_on_signal`].
+pub fn remove_on_signal(path: &Path) {
+    temps().push(path.to_path_buf());
+}
+
+/// Keep `path` after all: it now holds what an interrupted run must not lose.
+pub fn keep_on_signal(path: &Path) {
+    unregister(&mut temps(), path);
+}
+
 /// Missing parents created by live [`AtomicDir`]s, deepest first. Locked after [`TEMPS`].
 static CREATED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 

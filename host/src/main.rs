@@ -126,6 +126,28 @@ fn clap_one_line(rendered: &str) -> String {
     format!("{text} (see `{command} --help`)")
 }
 
+/// The error for a command given without its subcommand (`ouro`, `ouro hdl`): one line that
+/// names the subcommands.
+fn missing_subcommand() -> String {
+    use clap::CommandFactory as _;
+    let path = command_path();
+    let mut cmd = Cli::command();
+    for word in path.split(' ').skip(1) {
+        if let Some(sub) = cmd.find_subcommand(word) {
+            cmd = sub.clone();
+        }
+    }
+    let subs: Vec<&str> = cmd
+        .get_subcommands()
+        .map(clap::Command::get_name)
+        .filter(|&n| n != "help")
+        .collect();
+    format!(
+        "error: `{path}` needs a subcommand: {} (see `{path} --help`)",
+        subs.join(", ")
+    )
+}
+
 /// The subcommand the arguments name (`ouro hdl generate`), as far as they name one.
 fn command_path() -> String {
     use clap::CommandFactory as _;
@@ -190,8 +212,8 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            // `ouro` or `ouro hdl` alone: the usage with the list of subcommands.
-            let _ = write!(std::io::stderr(), "{}", e.render());
+            // `ouro` or `ouro hdl` alone: one line naming the subcommands.
+            let _ = writeln!(std::io::stderr(), "{}", missing_subcommand());
             return ExitCode::from(2);
         }
         Err(e) => {

@@ -28,6 +28,8 @@ pub fn parse(
     window: (f64, f64),
     (rows, cols): (u8, u8),
 ) -> Result<Vec<CellTarget>, String> {
+    // A byte-order mark (as some spreadsheets write) is not part of the header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, h)) if h.trim().replace(' ', "") == HEADER => {}
@@ -39,7 +41,10 @@ pub fn parse(
         }
     }
     let (lo, hi) = window;
-    let mut out = Vec::new();
+    // The window as printed: rounded inwards, so that a target typed as printed is inside.
+    let (lo_shown, hi_shown) = ((lo * 100.0).ceil() / 100.0, (hi * 100.0).floor() / 100.0);
+    let mut out: Vec<CellTarget> = Vec::new();
+    let mut line_of = std::collections::HashMap::new();
     for (i, l) in lines {
         let n = i + 1;
         let l = l.trim();
@@ -79,7 +84,13 @@ pub fn parse(
         if !(lo..=hi).contains(&target_us) {
             return Err(format!(
                 "{origin}: line {n}: target {target_us} uS is outside the device's window \
-                 {lo:.2}..{hi:.2} uS: give a target inside it"
+                 {lo_shown:.2}..{hi_shown:.2} uS: give a target inside it"
+            ));
+        }
+        if let Some(first) = line_of.insert((row, col), n) {
+            return Err(format!(
+                "{origin}: line {n}: the cell at row {row}, column {col} is on line {first} \
+                 already: give each cell once (program it again in another run)"
             ));
         }
         out.push(CellTarget {
@@ -137,6 +148,36 @@ mod tests {
         assert!(e.contains("row 32 is outside the 32 x 32 crossbar"), "{e}");
         let e = parse("a,b\n", "t.csv", W, (32, 32)).unwrap_err();
         assert!(e.contains("line 1 must be the header"), "{e}");
+        let e = parse(
+            "row,col,target_us\n0,1,200\n2,2,300\n0,1,250\n",
+            "t.csv",
+            W,
+            (32, 32),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("line 4: the cell at row 0, column 1 is on line 2 already"),
+            "{e}"
+        );
+        let e = parse(
+            "row,col,target_us\n0,1,94.45\n",
+            "t.csv",
+            (94.4512, 559.3),
+            (32, 32),
+        )
+        .unwrap_err();
+        assert!(e.contains("window 94.46..559.30 uS"), "{e}");
+        assert_eq!(
+            parse(
+                "\u{feff}row,col,target_us\r\n0,1,200\r\n",
+                "t.csv",
+                W,
+                (32, 32)
+            )
+            .unwrap()
+            .len(),
+            1
+        );
         let e = parse("row,col,target_us\n", "t.csv", W, (32, 32)).unwrap_err();
         assert!(e.contains("has no cells"), "{e}");
     }

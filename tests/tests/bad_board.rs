@@ -47,6 +47,12 @@ fn program_refuses_bad_boards_and_bad_targets_in_one_line() {
         a.extend(extra.iter().map(|x| (*x).to_string()));
         a
     };
+    let fifo = s(&d.join("fifo"));
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     let silent = fake_board(|_| Ok(None));
     let other_version = fake_board(|p| {
         Ok(Some(
@@ -113,6 +119,55 @@ fn program_refuses_bad_boards_and_bad_targets_in_one_line() {
             program("model", &good, &["--mode", "oracle-loop"]),
             vec!["--mode oracle-loop"],
         ),
+        (
+            "a timeout beyond an hour",
+            args(&[
+                "program",
+                "--board",
+                "model",
+                "--targets",
+                &good,
+                "--out",
+                &out,
+                "--timeout",
+                "1e30s",
+            ]),
+            vec!["--timeout 1e30s is out of range"],
+        ),
+        (
+            "a negative duration",
+            program("model", &good, &["--fixed-pulse", "-1us"]),
+            vec!["--fixed-pulse"],
+        ),
+        (
+            "the same cell twice",
+            program(
+                "model",
+                &targets(d, "twice.csv", "0,1,200\n0,2,300\n0,1,250\n"),
+                &[],
+            ),
+            vec!["line 4", "is on line 2 already"],
+        ),
+        (
+            "targets from a FIFO",
+            program("model", &fifo, &[]),
+            vec!["not a regular file"],
+        ),
+        (
+            "a second board that is /dev/null (nothing written for the first)",
+            program("model,/dev/null", &good, &[]),
+            vec!["/dev/null", "not a terminal device"],
+        ),
+        (
+            "a second board that is a directory",
+            program(&format!("model,{}", s(d)), &good, &[]),
+            vec!["is not a serial port"],
+        ),
+        (
+            "an empty board name",
+            program("model,", &good, &[]),
+            vec!["an empty board name"],
+        ),
     ];
     let cases: Vec<Case> = cases
         .into_iter()
@@ -138,6 +193,21 @@ fn bench_and_analyze_refuse_bad_input_in_one_line() {
         format!("{}\n1,2,3\n", ouro_host::report::csv::HEADER),
     )
     .unwrap();
+    // A good row of a results file, with field `k` replaced.
+    let good_row =
+        "0,0,1,neural-loop,model,200,0.02,150,201,201,0.005,0.02,3,4,10,40,20,15,5,0,in-tolerance";
+    let row_with = |k: usize, v: &str| {
+        let mut f: Vec<&str> = good_row.split(',').collect();
+        f[k] = v;
+        let p = d.join(format!("row{k}-{v}.csv"));
+        std::fs::write(
+            &p,
+            format!("{}\n{}\n", ouro_host::report::csv::HEADER, f.join(",")),
+        )
+        .unwrap();
+        s(&p)
+    };
+    let good_rows = row_with(3, "neural-loop");
     let cases: Vec<(&str, Vec<String>, Vec<&str>)> = vec![
         (
             "tolerance 0",
@@ -169,6 +239,31 @@ fn bench_and_analyze_refuse_bad_input_in_one_line() {
             "analyze: short line",
             args(&["analyze", &s(&bad_csv), "--out", &out]),
             vec!["bad.csv: line 2 has 3 fields"],
+        ),
+        (
+            "a method twice",
+            bench(&["--methods", "fixed-wv,fixed-wv"]),
+            vec!["--methods names fixed-wv twice"],
+        ),
+        (
+            "analyze: the same file twice",
+            args(&["analyze", &good_rows, &good_rows, "--out", &out]),
+            vec!["row3-neural-loop.csv is given twice"],
+        ),
+        (
+            "analyze: an unknown method",
+            args(&["analyze", &row_with(3, "teleport"), "--out", &out]),
+            vec!["line 2", "`method` = `teleport` is not a method"],
+        ),
+        (
+            "analyze: a tolerance of 5 (500 %)",
+            args(&["analyze", &row_with(6, "5"), "--out", &out]),
+            vec!["line 2", "`tolerance` = `5` is not a tolerance"],
+        ),
+        (
+            "ouro hdl without its subcommand",
+            args(&["hdl"]),
+            vec!["`ouro hdl` needs a subcommand: generate, synth"],
         ),
     ];
     let cases: Vec<Case> = cases

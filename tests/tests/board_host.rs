@@ -196,6 +196,25 @@ fn bench_on_the_model_writes_the_report_a_user_reads() {
             "{f}"
         );
     }
+    // A smaller report written over this one leaves none of its files behind.
+    ok(
+        &ouro(&[
+            "bench",
+            "--board",
+            "model",
+            "--cells",
+            "20",
+            "--methods",
+            "fixed-wv",
+            "--out",
+            again.to_str().unwrap(),
+        ]),
+        "over it",
+    );
+    assert!(again.join("cells-fixed-wv.csv").exists());
+    for f in ["cells-neural-loop.csv", "trajectories.svg"] {
+        assert!(!again.join(f).exists(), "{f} of the earlier report is left");
+    }
 }
 
 const BOARD_METHODS: &str = "fixed-wv,adaptive-wv,host-adaptive-wv,neural-one-shot,neural-loop";
@@ -428,8 +447,34 @@ fn an_interrupted_run_resumes_without_losing_or_repeating_a_cell() {
     for (a, b) in kept.iter().zip(&all) {
         assert_eq!(csv::line(a), csv::line(b));
     }
+    // The resumed run gives every cell the row an uninterrupted run gives it (a cell's reads
+    // do not depend on the cells read before it): the same run on the model, uninterrupted.
+    let whole = dir.path().join("whole.csv");
+    let mut uninterrupted = args.to_vec();
+    uninterrupted[2] = "model";
+    uninterrupted[8] = whole.to_str().unwrap();
+    ok(&ouro(&uninterrupted), "uninterrupted run");
+    let mut expected = rows(&whole);
+    let mut got = all.clone();
+    expected.sort_by_key(|r| r.cell);
+    got.sort_by_key(|r| r.cell);
+    for (a, b) in got.iter_mut().zip(&expected) {
+        a.board.clone_from(&b.board);
+        assert_eq!(csv::line(a), csv::line(b), "cell {}", b.cell);
+    }
     // Resuming a finished run programs nothing.
     let text = std::fs::read_to_string(&out).unwrap();
     ok(&ouro(&resumed), "resume again");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+    // Another run's settings are refused, and the file is left as it was.
+    let mut other = resumed.clone();
+    other.extend(["--tolerance", "5%"]);
+    let o = ouro(&other);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("tolerance 2%"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
 }

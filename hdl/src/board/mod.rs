@@ -98,7 +98,8 @@ pub fn generate(
 /// not a directory: refused before any work), then everything is written into a temporary
 /// directory beside `out_dir` and moved into place; on any error nothing is left (not even
 /// the parents created for it). Files of an earlier flow in `out_dir` (netlist, bitstream,
-/// logs: [`FLOW_FILES`]) are removed, other files are kept.
+/// logs: [`FLOW_FILES`]) and of an engine generated alone there ([`crate::VERILOG_FILE`] and its
+/// images) are removed, other files are kept.
 pub fn generate_with_top(
     board: &BoardConfig,
     out_dir: &Path,
@@ -112,7 +113,13 @@ pub fn generate_with_top(
         std::fs::write(dir.path().join(name), text)
             .map_err(|e| HdlError::Write(write_error(&out_dir.join(name), &e).to_string()))?;
     }
-    dir.commit(&FLOW_FILES)
+    let mut stale = FLOW_FILES.to_vec();
+    stale.extend([
+        crate::VERILOG_FILE,
+        crate::LOAD_IMAGE_FILE,
+        crate::INPUT_TABLES_FILE,
+    ]);
+    dir.commit(&stale)
         .map_err(|e| HdlError::Write(e.to_string()))?;
     Ok(SOURCE_FILES.iter().map(|f| out_dir.join(f)).collect())
 }

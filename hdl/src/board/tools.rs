@@ -51,16 +51,15 @@ pub fn check_in(path: &OsStr) -> Result<(), HdlError> {
         .filter(|(t, _)| missing.contains(t))
         .map(|(_, p)| *p)
         .collect();
-    let (them, are) = if missing.len() == 1 {
-        ("it", "is")
+    let (they, them, are) = if missing.len() == 1 {
+        ("it", "it", "is")
     } else {
-        ("them", "are")
+        ("they", "them", "are")
     };
     Err(HdlError::MissingTools(format!(
-        "the bitstream flow needs {} and {} {are} not on PATH: install {them} with scripts/setup, \
-         or `sudo apt-get install {}` (yosys nextpnr-ice40 fpga-icestorm make)",
+        "the bitstream flow needs {}, and {they} {are} not on PATH: install {them} with \
+         scripts/setup, or `sudo apt-get install {}` (yosys nextpnr-ice40 fpga-icestorm make)",
         missing.join(", "),
-        them,
         packages.join(" ")
     )))
 }

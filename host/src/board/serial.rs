@@ -63,13 +63,31 @@ impl SerialBoard {
                 settings.port
             )));
         }
+        let is_char_device = {
+            use std::os::unix::fs::FileTypeExt as _;
+            std::fs::metadata(&settings.port).is_ok_and(|m| m.file_type().is_char_device())
+        };
+        if !is_char_device {
+            return Err(LinkError(format!(
+                "{} is not a serial port (a file, a directory or another kind of device): give \
+                 the board's port (ls /dev/ttyUSB* /dev/ttyACM*), or --board sim / --board model",
+                settings.port
+            )));
+        }
         let port = serialport::new(&settings.port, settings.baud)
             .timeout(Duration::from_millis(20))
             .open()
             .map_err(|e| {
+                let why = e.to_string();
+                let fix = if why.contains("lock") {
+                    "another program (or another --board of this run) has it open: close that"
+                } else if why.contains("typewriter") {
+                    "it is not a terminal device: give the board's serial port"
+                } else {
+                    "check its permissions: add yourself to the dialout group"
+                };
                 LinkError(format!(
-                    "cannot open serial port {}: {e} (check its permissions: add yourself to \
-                     the dialout group)",
+                    "cannot open serial port {}: {why} ({fix})",
                     settings.port
                 ))
             })?;

@@ -25,14 +25,25 @@ pub struct AnalyzeArgs {
 /// `ouro analyze`.
 pub fn analyze(a: &AnalyzeArgs) -> Result<(), CliError> {
     let mut rows: Vec<CellRow> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
     for p in &a.results {
-        let text = std::fs::read_to_string(p).map_err(|e| {
-            CliError(format!(
-                "cannot read {}: {}",
-                p.display(),
-                ouro_core::output::io_message(&e)
-            ))
-        })?;
+        if let Ok(c) = std::fs::canonicalize(p) {
+            if seen.contains(&c) {
+                return Err(CliError(format!(
+                    "{} is given twice: give each results file once",
+                    p.display()
+                )));
+            }
+            seen.push(c);
+        }
+        let text =
+            ouro_core::input::read_text(p, Some(ouro_core::input::MAX_CSV_BYTES)).map_err(|e| {
+                CliError(format!(
+                    "cannot read {}: {}",
+                    p.display(),
+                    ouro_core::output::io_message(&e)
+                ))
+            })?;
         rows.extend(csv::parse(&text, &p.display().to_string(), false).map_err(CliError)?);
     }
     if rows.is_empty() {
@@ -67,7 +78,9 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<(), CliError> {
     };
     let dir = AtomicDir::create(&a.out).cli()?;
     super::bench::write_outputs(dir.path(), &a.out, &rep, &rows, &[])?;
-    dir.commit(&[]).cli()?;
+    let names = super::bench::output_names();
+    dir.commit(&names.iter().map(String::as_str).collect::<Vec<_>>())
+        .cli()?;
     print(&format!(
         "{}report, per-cell CSVs and plots in {}/\n",
         report::table(&rep),

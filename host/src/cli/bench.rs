@@ -67,14 +67,14 @@ pub struct MethodArgs {
     #[arg(long, default_value_t = 255, value_parser = clap::value_parser!(u8).range(1..))]
     pub max_attempts: u8,
     /// Fixed write and verify's pulse duration (e.g. `1us`).
-    #[arg(long, default_value = "1us")]
+    #[arg(long, default_value = "1us", allow_hyphen_values = true)]
     pub fixed_pulse: String,
     /// Adaptive write and verify's first pulse duration.
-    #[arg(long, default_value = "1us")]
+    #[arg(long, default_value = "1us", allow_hyphen_values = true)]
     pub adaptive_start: String,
     /// The USB serial adapter's latency timer for host-driven write and verify (the FT2232H's
     /// shortest is 1 ms, its default 16 ms).
-    #[arg(long, default_value = "1ms")]
+    #[arg(long, default_value = "1ms", allow_hyphen_values = true)]
     pub latency_timer: String,
     /// The neural loop's fine step: predicted pulses of at most this many cycles go at the
     /// fine amplitude (0: never).
@@ -229,6 +229,14 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
                 })
             })
             .collect::<Result<_, _>>()?;
+        for (k, m) in s.methods.iter().enumerate() {
+            if s.methods[..k].contains(m) {
+                return Err(CliError(format!(
+                    "--methods names {} twice: give each method once",
+                    m.name()
+                )));
+            }
+        }
     }
     s.check()?;
     // The output directory is checked (and a temporary made beside it) before the work.
@@ -252,8 +260,9 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         &run.rows,
         &run.trajectories,
     )?;
-    let files = dir.commit(&[]).cli()?;
-    let _ = files;
+    let names = output_names();
+    dir.commit(&names.iter().map(String::as_str).collect::<Vec<_>>())
+        .cli()?;
     print(&format!(
         "{}\nwall time {:.1} s; report, per-cell CSVs and plots in {}/ (open {}/report.html)\n",
         report::table(&run.report),
@@ -265,6 +274,20 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         open(&a.out.join("report.html"));
     }
     Ok(())
+}
+
+/// Every file [`write_outputs`] may write: a report written into the folder of an earlier one
+/// removes the earlier files this one does not have (another run's methods, its trajectories).
+pub(crate) fn output_names() -> Vec<String> {
+    let mut v: Vec<String> = ["report.json", "report.html", "cells.csv"]
+        .map(String::from)
+        .to_vec();
+    v.extend(Method::ALL.map(|m| format!("cells-{}.csv", m.name())));
+    for stem in report::plots::STEMS {
+        v.push(format!("{stem}.svg"));
+        v.push(format!("{stem}.png"));
+    }
+    v
 }
 
 /// Write report.json, the per-cell CSVs (all cells, and one per method), the plots and

@@ -30,7 +30,7 @@ pub struct HdlGenerateArgs {
     /// Blind predictor YAML (e.g. predictors/default.q.yaml): build the two-set engine, this
     /// predictor embedded into --predictor's shape as weight set 0 (sizes the probe),
     /// --predictor as set 1 (predicts the pulse).
-    #[arg(long, conflicts_with = "board")]
+    #[arg(long, conflicts_with = "board", requires = "predictor")]
     pub blind: Option<PathBuf>,
     /// Write the board's sources instead of the engine alone: the board top (`ouro_top.v`), the
     /// iCEBreaker wrapper, its PCF and the Makefile of the bitstream flow, for this board file
@@ -97,12 +97,15 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
             &a.out.display().to_string(),
         ))
     })?;
-    dir.commit(&[
+    // An engine written where board sources were: the board's files go.
+    let mut stale = vec![
         ouro_hdl::VERILOG_FILE,
         ouro_hdl::LOAD_IMAGE_FILE,
         ouro_hdl::INPUT_TABLES_FILE,
-    ])
-    .cli()?;
+    ];
+    stale.extend(ouro_hdl::board::SOURCE_FILES);
+    stale.extend(ouro_hdl::board::FLOW_FILES);
+    dir.commit(&stale).cli()?;
     for f in made.iter().filter_map(|f| f.file_name()) {
         note!("wrote {}", a.out.join(f).display());
     }

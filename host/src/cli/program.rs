@@ -73,13 +73,14 @@ const MODES: [Method; 5] = [
 
 /// The rows already in `path` (a resumed run), the file cut back to its last whole line.
 fn resume_rows(path: &std::path::Path, mode: Method) -> Result<Vec<CellRow>, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError(format!(
-            "--resume: cannot read {}: {}",
-            path.display(),
-            ouro_core::output::io_message(&e)
-        ))
-    })?;
+    let text =
+        ouro_core::input::read_text(path, Some(ouro_core::input::MAX_CSV_BYTES)).map_err(|e| {
+            CliError(format!(
+                "--resume: cannot read {}: {}",
+                path.display(),
+                ouro_core::output::io_message(&e)
+            ))
+        })?;
     let rows = csv::parse(&text, &path.display().to_string(), true).map_err(CliError)?;
     if let Some(r) = rows.iter().find(|r| r.method != mode.name()) {
         return Err(CliError(format!(
@@ -118,13 +119,14 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
         None => ouro_nn::defaults::qpredictor(),
     };
     let window = d.window_us();
-    let text = std::fs::read_to_string(&a.targets).map_err(|e| {
-        CliError(format!(
-            "cannot read --targets {}: {}",
-            a.targets.display(),
-            ouro_core::output::io_message(&e)
-        ))
-    })?;
+    let text = ouro_core::input::read_text(&a.targets, Some(ouro_core::input::MAX_CSV_BYTES))
+        .map_err(|e| {
+            CliError(format!(
+                "cannot read --targets {}: {}",
+                a.targets.display(),
+                ouro_core::output::io_message(&e)
+            ))
+        })?;
     let targets = ouro_host::targets::parse(
         &text,
         &a.targets.display().to_string(),
@@ -139,7 +141,26 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
     a.method.apply(&mut s)?;
     let timeout = ouro_core::units::parse_duration(&a.timeout)
         .map_err(|e| CliError(format!("--timeout: {e}")))?;
+    if !(1e-3..=3600.0).contains(&timeout) {
+        return Err(CliError(format!(
+            "--timeout {} is out of range: give 1ms to 1h (e.g. 2s)",
+            a.timeout
+        )));
+    }
     s.check()?;
+    for (k, b) in a.board.iter().enumerate() {
+        if b.trim().is_empty() {
+            return Err(CliError(
+                "--board: an empty board name (a stray comma?): give sim, model or serial ports"
+                    .into(),
+            ));
+        }
+        if b != "sim" && b != "model" && a.board[..k].contains(b) {
+            return Err(CliError(format!(
+                "--board {b} is given twice: give each serial port once"
+            )));
+        }
+    }
     for b in &a.board {
         if b == "sim" && s.board != ouro_core::board::BoardConfig::default_board() {
             return Err(CliError(format!(
@@ -172,7 +193,48 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
                 targets.len()
             )));
         }
+        let t = &targets[r.cell];
+        let same = (r.row, r.col) == (t.row, t.col)
+            && (r.target_us - t.target_us).abs() <= 1e-9 * t.target_us.abs().max(1.0)
+            && (r.tolerance - s.tolerance).abs() <= 1e-12;
+        if !same {
+            return Err(CliError(format!(
+                "--resume: {} holds cell {} at row {}, column {}, target {} uS, tolerance {}%, \
+                 but this run has it at row {}, column {}, target {} uS, tolerance {}%: resume \
+                 with that run's --targets and --tolerance, or give another --out",
+                a.out.display(),
+                r.cell,
+                r.row,
+                r.col,
+                r.target_us,
+                r.tolerance * 100.0,
+                t.row,
+                t.col,
+                t.target_us,
+                s.tolerance * 100.0
+            )));
+        }
+        if seen[r.cell] {
+            return Err(CliError(format!(
+                "--resume: {} holds cell {} twice: it is not a file `ouro program` wrote alone; \
+                 give another --out",
+                a.out.display(),
+                r.cell
+            )));
+        }
         seen[r.cell] = true;
+    }
+    // Serial boards are opened, and answer the handshake, before the results file is made.
+    let mut serial: Vec<Option<SerialBoard>> = Vec::new();
+    for name in &a.board {
+        serial.push(match name.as_str() {
+            "sim" | "model" => None,
+            port => {
+                let mut b = open_serial(port, timeout)?;
+                Session::open(&mut b).map_err(|e| CliError(e.0))?;
+                Some(b)
+            }
+        });
     }
     let todo: Vec<Target> = targets
         .iter()
@@ -191,6 +253,8 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
             ))
         })?;
     if done.is_empty() && !exists {
+        // Until its first row, a new results file is removed if a signal ends the run.
+        ouro_core::output::remove_on_signal(&a.out);
         if let Err(e) = file.write_all(format!("{}\n", csv::HEADER).as_bytes()) {
             drop(file);
             let _ = std::fs::remove_file(&a.out);
@@ -209,16 +273,20 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
     let out = Mutex::new((file, good));
     let written = std::sync::atomic::AtomicUsize::new(0);
     let pb = progress(todo.len(), "program");
+    // Cell i goes to board i mod n: a resumed run gives each board the cells it had.
     let n = a.board.len();
-    let share = todo.len().div_ceil(n).max(1);
+    let parts: Vec<Vec<Target>> = (0..n)
+        .map(|k| todo.iter().filter(|t| t.cell % n == k).cloned().collect())
+        .collect();
     let out_path = a.out.display().to_string();
+    let fresh = done.is_empty() && !exists;
     let result: Result<Vec<()>, HostError> = std::thread::scope(|scope| {
         let handles: Vec<_> = a
             .board
             .iter()
             .enumerate()
-            .zip(todo.chunks(share).chain(std::iter::repeat(&[][..])))
-            .map(|((k, name), part)| {
+            .zip(parts.iter().zip(serial))
+            .map(|((k, name), (part, port))| {
                 let s = &s;
                 let out = &out;
                 let pb = &pb;
@@ -228,7 +296,10 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
                     if part.is_empty() {
                         return Ok(());
                     }
-                    let mut b = open_board(name, s, k, timeout)?;
+                    let mut b: Box<dyn Board> = match port {
+                        Some(p) => Box::new(p),
+                        None => open_board(name, s, k)?,
+                    };
                     let mut sess =
                         Session::open(b.as_mut()).map_err(|e| HostError::Setting(e.0))?;
                     prepare_board(&mut sess, s, mode)?;
@@ -236,6 +307,9 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
                         let mut guard = out.lock().unwrap_or_else(|e| e.into_inner());
                         let (f, good) = &mut *guard;
                         let line = csv::line(&r);
+                        if fresh {
+                            ouro_core::output::keep_on_signal(std::path::Path::new(out_path));
+                        }
                         if let Err(e) = f.write_all(line.as_bytes()).and_then(|()| f.flush()) {
                             let _ = f.set_len(*good);
                             return Err(HostError::Setting(format!(
@@ -262,6 +336,7 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
             .collect()
     });
     pb.finish_and_clear();
+    ouro_core::output::keep_on_signal(&a.out);
     if let Err(e) = result {
         // A run that failed before its first row leaves no file behind (a resumed one keeps
         // its rows).
@@ -291,12 +366,7 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
 
 /// Board `name` (the `k`-th of the run): a serial port, or a simulated board whose cells are
 /// seeded from the seed and `k`.
-fn open_board(
-    name: &str,
-    s: &BenchSettings,
-    k: usize,
-    timeout: f64,
-) -> Result<Box<dyn Board>, HostError> {
+fn open_board(name: &str, s: &BenchSettings, k: usize) -> Result<Box<dyn Board>, HostError> {
     let cells = || {
         let plan = CellPlan {
             device: &s.device,
@@ -312,11 +382,13 @@ fn open_board(
     };
     Ok(match name {
         "model" => simulated_board(BoardKind::Model, s, cells()?)?,
-        "sim" => simulated_board(BoardKind::Sim, s, cells()?)?,
-        port => {
-            let mut set = SerialSettings::new(port);
-            set.timeout = std::time::Duration::from_secs_f64(timeout);
-            Box::new(SerialBoard::open(set).map_err(|e| HostError::Setting(e.0))?)
-        }
+        _ => simulated_board(BoardKind::Sim, s, cells()?)?,
     })
+}
+
+/// The serial board on `port`.
+fn open_serial(port: &str, timeout: f64) -> Result<SerialBoard, CliError> {
+    let mut set = SerialSettings::new(port);
+    set.timeout = std::time::Duration::from_secs_f64(timeout);
+    SerialBoard::open(set).map_err(|e| CliError(e.0))
 }

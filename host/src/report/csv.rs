@@ -57,6 +57,7 @@ pub fn line(r: &CellRow) -> String {
 /// when `allow_torn_tail` is set, when it is dropped (`--resume` then programs that cell
 /// again).
 pub fn parse(text: &str, origin: &str, allow_torn_tail: bool) -> Result<Vec<CellRow>, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.split_inclusive('\n').enumerate();
     match lines.next() {
         Some((_, h)) if h.trim_end() == HEADER => {}
@@ -91,6 +92,11 @@ pub fn parse(text: &str, origin: &str, allow_torn_tail: bool) -> Result<Vec<Cell
         rows.push(row(l, n, origin)?);
     }
     Ok(rows)
+}
+
+/// `name` if it is a method's.
+fn method(name: &str) -> Option<String> {
+    crate::bench::Method::from_name(name).map(|m| m.name().to_string())
 }
 
 fn row(l: &str, n: usize, origin: &str) -> Result<CellRow, String> {
@@ -141,10 +147,29 @@ fn row(l: &str, n: usize, origin: &str) -> Result<CellRow, String> {
         cell: usize::try_from(int(0)?).map_err(|_| bad(0, "a cell index"))?,
         row: small(1, 255)? as u8,
         col: small(2, 255)? as u8,
-        method: f[3].trim().to_string(),
+        method: method(f[3].trim()).ok_or_else(|| {
+            bad(
+                3,
+                &format!(
+                    "a method ({})",
+                    crate::bench::Method::ALL
+                        .map(crate::bench::Method::name)
+                        .join(", ")
+                ),
+            )
+        })?,
         board: f[4].trim().to_string(),
         target_us: finite(5)?,
-        tolerance: finite(6)?,
+        tolerance: finite(6).and_then(|t| {
+            if t > 0.0 && t < 1.0 {
+                Ok(t)
+            } else {
+                Err(bad(
+                    6,
+                    "a tolerance above 0 and below 1 (a fraction: 0.02 is 2 %)",
+                ))
+            }
+        })?,
         start_us: finite(7)?,
         final_us: finite(8)?,
         g_true_us: real(9)?,

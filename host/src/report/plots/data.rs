@@ -3,7 +3,7 @@
 
 use plotters::style::RGBColor;
 
-use super::{colours, Trajectory, PALETTE};
+use super::{colours, Trajectory, PALETTE, STEMS};
 use crate::report::{by_method, summaries, CellRow, MethodSummary, Report};
 
 /// One method's cells and colour.
@@ -90,9 +90,9 @@ impl<'a> Plot<'a> {
     }
 
     pub(super) fn stems(&self) -> Vec<&'static str> {
-        let mut s = vec!["rpd_target", "latency_cdf", "pulses", "latency_breakdown"];
-        if !self.trajectories.is_empty() {
-            s.push("trajectories");
+        let mut s = STEMS.to_vec();
+        if self.trajectories.is_empty() {
+            s.retain(|&x| x != "trajectories");
         }
         s
     }

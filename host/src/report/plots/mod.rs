@@ -33,6 +33,16 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use self::data::Plot;
+
+/// The file stem of every plot a report may have (`trajectories` only when the run recorded
+/// some).
+pub const STEMS: [&str; 5] = [
+    "rpd_target",
+    "latency_cdf",
+    "pulses",
+    "latency_breakdown",
+    "trajectories",
+];
 use self::draw::err;
 use self::text::{load_font, SvgText};
 use super::{CellRow, Report};
