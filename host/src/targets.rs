@@ -42,7 +42,10 @@ pub fn parse(
     }
     let (lo, hi) = window;
     // The window as printed: rounded inwards, so that a target typed as printed is inside.
-    let (lo_shown, hi_shown) = ((lo * 100.0).ceil() / 100.0, (hi * 100.0).floor() / 100.0);
+    let (lo_shown, hi_shown) = (
+        (lo * 100.0 - 1e-6).ceil() / 100.0,
+        (hi * 100.0 + 1e-6).floor() / 100.0,
+    );
     let mut out: Vec<CellTarget> = Vec::new();
     let mut line_of = std::collections::HashMap::new();
     for (i, l) in lines {
