@@ -380,12 +380,26 @@ fn hdl_generate_with_blind_writes_the_two_set_engine() {
         &ouro(&[
             "hdl",
             "generate",
+            "--predictor",
+            &pred("default.q.yaml"),
             "--blind",
             &pred("history.q.yaml"),
             "--out",
             out.to_str().unwrap(),
         ]),
         "cannot be embedded",
+    );
+    // --blind goes with the history-aware --predictor it sizes the probe for.
+    assert_one_line_error(
+        &ouro(&[
+            "hdl",
+            "generate",
+            "--blind",
+            &pred("default.q.yaml"),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        "--predictor",
     );
 }
 
