@@ -201,9 +201,10 @@ fn caption(stem: &str, report: &Report) -> String {
              method that lands where it aims."
         ),
         "latency_cdf" => "<b>Programming latency, cumulative.</b> For each latency on the \
-             (logarithmic) time axis, the share of the method's cells that were done within it. \
-             Curves further left are faster; a curve's height at a time is the share done by \
-             then, and where it reaches 100 % is its slowest cell."
+             (logarithmic) time axis, the share of the method's cells brought into tolerance \
+             within it. Curves further left are faster; a curve's height at a time is the share \
+             done by then, and it levels off at the method's success rate (in the legend): the \
+             cells that failed never count as done."
             .to_string(),
         "pulses" => "<b>Pulses per cell.</b> One row per method: the box spans the middle half \
              of the cells (25th to 75th percentile), the black line is the median, the diamond \

@@ -1,5 +1,6 @@
 //! The latency_cdf plot: the cumulative distribution of the programming latency per method,
-//! on a log time axis.
+//! on a log time axis, counting only the cells brought into tolerance (a curve levels off at
+//! its method's success rate).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -8,8 +9,9 @@ use super::axis::{log_axis, num_label, Ticks};
 use super::data::{Group, Plot};
 use super::draw::{err, legend, mesh, no_data, split_legend, title};
 
-/// The cumulative distribution of the latency per method, log time axis (the methods span
-/// decades).
+/// The share of each method's cells in tolerance within a latency, log time axis (the methods
+/// span decades). Cells that failed count in the whole but never in the share done, so a curve
+/// ends at the method's success rate, not at 100 %.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     p: &Plot<'_>,
@@ -18,33 +20,36 @@ pub(super) fn draw<DB: DrawingBackend>(
         root,
         "Programming latency per cell: cumulative distribution",
     )?;
-    let data: Vec<(&Group<'_>, Vec<f64>)> = p
+    // Per method: the sorted latencies of the cells in tolerance, and the number of cells (every
+    // cell counts in the whole, a cell without a finite latency never as done).
+    let data: Vec<(&Group<'_>, Vec<f64>, usize)> = p
         .groups
         .iter()
         .map(|g| {
             let mut v: Vec<f64> = g
                 .rows
                 .iter()
+                .filter(|r| r.success())
                 .map(|r| r.latency_us)
                 .filter(|v| v.is_finite() && *v > 0.0)
                 .collect();
             v.sort_by(f64::total_cmp);
-            (g, v)
+            (g, v, g.rows.len())
         })
         .collect();
     let entries: Vec<(String, RGBColor)> = data
         .iter()
-        .map(|(g, v)| {
-            let name = if v.is_empty() {
+        .map(|(g, v, n)| {
+            let name = if *n == 0 {
                 format!("{} (no data)", g.name)
             } else {
-                g.name.clone()
+                format!("{} ({})", g.name, pct_label(v.len(), *n))
             };
             (name, g.colour)
         })
         .collect();
     let (plot_area, legend_area) = split_legend(&area, &entries);
-    let axis = log_axis(data.iter().flat_map(|(_, v)| v.iter().copied()));
+    let axis = log_axis(data.iter().flat_map(|(_, v, _)| v.iter().copied()));
     let mut chart = ChartBuilder::on(&plot_area)
         .margin_top(8)
         .margin_left(10)
@@ -63,20 +68,20 @@ pub(super) fn draw<DB: DrawingBackend>(
         .map_err(err)?;
     mesh(&mut chart)
         .x_desc("programming latency (µs, log scale)")
-        .y_desc("cells programmed within that time (%)")
+        .y_desc("cells in tolerance within that time (%)")
         .x_label_formatter(&|v| num_label(10f64.powf(*v)))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .map_err(err)?;
-    if data.iter().all(|(_, v)| v.is_empty()) {
+    if data.iter().all(|(_, v, _)| v.is_empty()) {
         no_data(&chart.plotting_area().strip_coord_spec())?;
     }
     let eps = (axis.hi - axis.lo) / 900.0;
-    for (g, v) in &data {
+    for (g, v, n) in &data {
         if v.is_empty() {
             continue;
         }
-        let n = v.len() as f64;
+        let n = *n as f64;
         let mut path: Vec<(f64, f64)> = vec![(axis.lo, 0.0)];
         for (i, x) in v.iter().enumerate() {
             let x = x.log10();
@@ -91,7 +96,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                 }
             }
         }
-        path.push((axis.hi, 100.0));
+        path.push((axis.hi, 100.0 * v.len() as f64 / n));
         chart
             .draw_series(std::iter::once(PathElement::new(
                 path,
@@ -100,4 +105,18 @@ pub(super) fn draw<DB: DrawingBackend>(
             .map_err(err)?;
     }
     legend(&legend_area, &entries)
+}
+
+/// A method's success share for its legend entry: "100 %", "62.9 %", "0.05 %".
+fn pct_label(done: usize, all: usize) -> String {
+    let p = 100.0 * done as f64 / all as f64;
+    if done == all {
+        "100 %".to_string()
+    } else if done == 0 {
+        "0 %".to_string()
+    } else if p >= 1.0 {
+        format!("{p:.1} %")
+    } else {
+        format!("{p:.2} %")
+    }
 }
