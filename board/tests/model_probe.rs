@@ -47,7 +47,11 @@ fn history_pulse(
     let p = Polarity::towards(now, target).unwrap();
     let d = i32::from(now) - i32::from(before);
     let along = if last == Polarity::Set { d } else { -d };
-    let change = log2_word((along.max(0) as u32).max(3));
+    let floor = g
+        .qpredictor()
+        .probe_floor_codes
+        .expect("a history-aware predictor has a floor");
+    let change = log2_word((along.max(0) as u32).max(floor));
     for level in 0..4 {
         let words = [
             now as i16 - 2048,

@@ -62,7 +62,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     localparam  code_mask = 16'hfff;
     localparam  dur_mask = 24'h3ffff;
     localparam  esc_word = 16'hb803;
-    localparam  floor = 14'b11;
+    localparam  floor = 14'b1;
     localparam  level_top = 3'b11;
     localparam  toff_in0 = 14'b0;
     localparam  toff_in1 = 14'b0;

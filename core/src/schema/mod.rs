@@ -52,10 +52,11 @@ pub enum Feature {
     Level,
 }
 
-/// The smallest probe change [`Feature::ProbeLog2Change`] distinguishes, microsiemens: about
-/// five standard deviations of a reading averaged over four reads on the shipped board. A
-/// smaller change (or one the wrong way) counts as this much.
-pub const PROBE_CHANGE_FLOOR_US: f64 = 0.5;
+/// The smallest probe change [`Feature::ProbeLog2Change`] distinguishes, microsiemens: under
+/// one code of the shipped board's ADC (0.16 uS), so that its fixed-point floor is one code and
+/// every change of a code or more reaches the network (a reading averaged over four reads has
+/// 0.1 uS of noise there). A smaller change (or one the wrong way) counts as this much.
+pub const PROBE_CHANGE_FLOOR_US: f64 = 0.125;
 
 /// The float value of [`Feature::ProbeLog2Change`] for a probe of `polarity` whose readings
 /// changed by `delta_us` (after minus before).

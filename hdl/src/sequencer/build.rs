@@ -269,7 +269,7 @@ mod tests {
         };
         let (off, c) = check_two_sets([&blind, &q]).unwrap();
         assert_eq!(off, [2048, 2048]);
-        assert_eq!((c.k_max, c.levels, c.floor_codes), (15, 4, 3));
+        assert_eq!((c.k_max, c.levels, c.floor_codes), (15, 4, 1));
         let t = exp2_table();
         let raw = |w: i16| exp2_cycles(Act::from_bits(w), &t);
         assert!(raw(c.escalate_word) <= 16_384 && raw(c.escalate_word + 1) > 16_384);
