@@ -9885,7 +9885,7 @@ module ouro_top$dec$check(op,item,ok,field);
     localparam  cols = 8'h20;
     localparam  code_limit16 = 16'h1000;
     localparam  code_limit32 = 32'h1000;
-    localparam  lanes = 4'h1;
+    localparam  lane_last = 4'h0;
     localparam  weight_last = 12'h5f;
     localparam  bias_last = 12'h21;
     localparam  frac_last = 12'h3;
@@ -9990,7 +9990,7 @@ module ouro_top$dec$check(op,item,ok,field);
         end
         addr = item[(32'h10)+:(32)];
         word = addr[(32'h0)+:(12)];
-        lane_ok = addr[(32'hc)+:(4)] < lanes;
+        lane_ok = addr[(32'hc)+:(4)] <= lane_last;
         lw_ok = 1'b0;
         if (addr[(32'h14)+:(12)] == k0_12) begin
             if (addr[(32'h10)+:(4)] == k0_4) begin

@@ -165,6 +165,15 @@ fn the_board_top_has_the_pins_ports() {
     assert_eq!(ports.len(), ICEBREAKER_PINS.len());
     assert_eq!(ports[0], ("clock".to_string(), Dir::In));
     assert!(ouro_hdl::top::top_verilog(&q, &b, 0).is_err());
+    // Every lane count the CLI offers builds, the largest included (its lane index check
+    // accepts all 16 four-bit indices); one more is refused.
+    let max = ouro_hdl::layout::MAX_LANES;
+    let top = ouro_hdl::top::top_verilog(&q, &b, max).unwrap();
+    assert!(
+        top.contains("lane_last = 4'hf"),
+        "16 lanes: the last index is 15"
+    );
+    assert!(ouro_hdl::top::top_verilog(&q, &b, max + 1).is_err());
 }
 
 fn listing(dir: &Path) -> Vec<String> {

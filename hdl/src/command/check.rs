@@ -28,7 +28,8 @@ pub struct ItemCheck {
     cols: Constant<Bits<8>>,
     code_limit16: Constant<Bits<16>>,
     code_limit32: Constant<Bits<32>>,
-    lanes: Constant<Bits<4>>,
+    /// The last lane's index (lanes - 1: a 16-lane build accepts every 4-bit index).
+    lane_last: Constant<Bits<4>>,
     weight_last: Constant<Bits<12>>,
     bias_last: Constant<Bits<12>>,
     frac_last: Constant<Bits<12>>,
@@ -111,7 +112,7 @@ impl ItemCheck {
             cols: b(u64::from(build.cols)),
             code_limit16: b(1 << build.adc_bits),
             code_limit32: b(1 << build.adc_bits),
-            lanes: b(build.lanes as u64),
+            lane_last: b(build.lanes.clamp(1, 16) as u64 - 1),
             weight_last: b(build.weight_depth.clamp(1, 4096) as u64 - 1),
             bias_last: b(build.bias_depth.clamp(1, 4096) as u64 - 1),
             frac_last: b(build.frac_depth.clamp(1, 4096) as u64 - 1),
@@ -242,7 +243,7 @@ impl Logic for ItemCheck {
         // LOAD_WEIGHTS (8 bytes at bit 16): address u32, data u32.
         self.addr.next = self.item.val().get_bits::<32>(16);
         self.word.next = self.addr.val().get_bits::<12>(0);
-        self.lane_ok.next = self.addr.val().get_bits::<4>(12) < self.lanes.val();
+        self.lane_ok.next = self.addr.val().get_bits::<4>(12) <= self.lane_last.val();
         self.lw_ok.next = false;
         if self.addr.val().get_bits::<12>(20) == self.k0_12.val() {
             if self.addr.val().get_bits::<4>(16) == self.k0_4.val() {
