@@ -61,6 +61,36 @@ pub fn keep_on_signal(path: &Path) {
     unregister(&mut temps(), path);
 }
 
+/// Process groups of external tools running for this command (each its own group, led by the
+/// process spawned), for the signal handler to stop before it removes the outputs they write.
+static CHILD_GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn child_groups_locked() -> MutexGuard<'static, Vec<u32>> {
+    CHILD_GROUPS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Register the process group `pgid` of a running tool (spawned with
+/// `CommandExt::process_group(0)`), until [`child_group_done`].
+pub fn child_group_started(pgid: u32) {
+    child_groups_locked().push(pgid);
+}
+
+/// The tool's group `pgid` has exited.
+pub fn child_group_done(pgid: u32) {
+    child_groups_locked().retain(|&g| g != pgid);
+}
+
+/// The process groups of the tools running now (for a signal handler, which kills them), kept
+/// locked so that no more start.
+pub fn child_groups() -> Vec<u32> {
+    let g = child_groups_locked();
+    let v = g.clone();
+    std::mem::forget(g);
+    v
+}
+
 /// Missing parents created by live [`AtomicDir`]s, deepest first. Locked after [`TEMPS`].
 static CREATED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 

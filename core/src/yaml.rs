@@ -58,7 +58,27 @@ pub fn parse_error(origin: &str, e: &serde_saphyr::Error) -> (String, String) {
         .strip_prefix("error: ")
         .unwrap_or(&message)
         .to_string();
-    (at, message)
+    (at, plain(&message))
+}
+
+/// The parser's advice to its programmer, turned into the user's: what is wrong with the file.
+fn plain(message: &str) -> String {
+    const ADVICE: [(&str, &str); 3] = [
+        (
+            ", set DuplicateKeyPolicy in Options if acceptable",
+            " (a key given twice: keep one)",
+        ),
+        (
+            "; use from_str_multiple or from_str_multiple_with_options",
+            " (a `---` line starts a second document: keep one document)",
+        ),
+        ("; use Option<String>", " (give a value)"),
+    ];
+    let mut m = message.to_string();
+    for (theirs, ours) in ADVICE {
+        m = m.replace(theirs, ours);
+    }
+    m
 }
 
 /// As [`parse_error`], naming the key of the line the error is on when the parser's message
@@ -172,5 +192,19 @@ mod tests {
             from_str::<Thing>("a: 3\n", "thing", "x").unwrap(),
             Thing { a: 3 }
         );
+    }
+
+    #[test]
+    fn the_parser_s_advice_to_programmers_is_the_user_s() {
+        for (text, want) in [
+            ("a: 1\na: 2\n", "a key given twice: keep one"),
+            ("a: 1\n---\na: 2\n", "keep one document"),
+        ] {
+            let e = from_str::<Thing>(text, "thing", "x.yaml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{e}");
+            assert!(!e.contains("Options") && !e.contains("from_str"), "{e}");
+        }
     }
 }

@@ -100,9 +100,22 @@ impl CharacterizeConfig {
                 ouro_core::units::format_duration(self.max_width_s)
             )));
         }
+        // Ten times the longest pulse any board here gives (10.9 ms): a wider range only
+        // records cells driven to an end of the window.
+        if self.max_width_s > MAX_WIDTH_S {
+            return Err(HostError::Setting(format!(
+                "--max-width {} is longer than {}: give at most {}",
+                ouro_core::units::format_duration(self.max_width_s),
+                ouro_core::units::format_duration(MAX_WIDTH_S),
+                ouro_core::units::format_duration(MAX_WIDTH_S)
+            )));
+        }
         Ok(())
     }
 }
+
+/// The longest pulse `--max-width` takes, seconds.
+pub const MAX_WIDTH_S: f64 = 0.1;
 
 /// Stream of the characterization's pulses for cell `i`, independent of the cell's own.
 pub(crate) fn pulse_rng(seed: u64, i: usize) -> Xoshiro256PlusPlus {

@@ -190,7 +190,24 @@ fn handle_signals() {
             let mut sig: libc::c_int = 0;
             // SAFETY: waits on the signal set blocked above.
             if libc::sigwait(&set.0, &mut sig) == 0 {
+                // The tools writing into an output first (`hdl synth`'s make and what it runs,
+                // each run in a process group of its own), then the outputs.
+                for g in ouro_core::output::child_groups() {
+                    if let Ok(g) = libc::pid_t::try_from(g) {
+                        libc::kill(-g, libc::SIGKILL);
+                    }
+                }
                 ouro_core::output::remove_temps();
+                let name = if sig == libc::SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                };
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "interrupted ({name}): stopped, no partial file left (a results file of \
+                     `ouro program` keeps its whole rows: --resume continues)"
+                );
                 std::process::exit(128 + sig);
             }
         });

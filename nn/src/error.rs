@@ -33,7 +33,8 @@ pub enum NnError {
     /// A bias does not fit `i32` even with no fraction bits.
     #[error(
         "network {network} layer {layer}: a folded bias of {value:.4e} does not fit 32 bits \
-         at the product scale even with weight_frac 0"
+         at the product scale even with weight_frac 0 (the network is badly conditioned; \
+         retrain with weight decay)"
     )]
     BiasRange {
         /// The network.

@@ -77,6 +77,16 @@ fn durations() {
         &["--min-width must not exceed --max-width"],
     ));
     cases.push(Case::new(
+        "max width of ages",
+        characterize(&out, &["--max-width", "1e300s"]),
+        &["--max-width", "give at most 100"],
+    ));
+    cases.push(Case::new(
+        "a curve of no pulses",
+        curve(&["--pulses", "0"]),
+        &["--pulses 0", "at least 1"],
+    ));
+    cases.push(Case::new(
         "max width junk",
         characterize(&out, &["--max-width", "ten"]),
         &["ten"],

@@ -208,6 +208,13 @@ fn bench_and_analyze_refuse_bad_input_in_one_line() {
         s(&p)
     };
     let good_rows = row_with(3, "neural-loop");
+    let repeated = d.join("repeated.csv");
+    let line = good_row.replacen(",fixed-wv,", ",neural-loop,", 1);
+    std::fs::write(
+        &repeated,
+        format!("{}\n{line}\n{line}\n", ouro_host::report::csv::HEADER),
+    )
+    .unwrap();
     let cases: Vec<(&str, Vec<String>, Vec<&str>)> = vec![
         (
             "tolerance 0",
@@ -249,6 +256,34 @@ fn bench_and_analyze_refuse_bad_input_in_one_line() {
             "analyze: the same file twice",
             args(&["analyze", &good_rows, &good_rows, "--out", &out]),
             vec!["row3-neural-loop.csv is given twice"],
+        ),
+        (
+            "analyze: a negative latency",
+            args(&["analyze", &row_with(15, "-1e6"), "--out", &out]),
+            vec![
+                "line 2",
+                "`latency_us` = `-1e6` is not a time of zero or more",
+            ],
+        ),
+        (
+            "analyze: RPD_target not a number",
+            args(&["analyze", &row_with(10, "nan"), "--out", &out]),
+            vec!["line 2", "`rpd_target` = `nan` is not a finite number"],
+        ),
+        (
+            "analyze: a negative final conductance",
+            args(&["analyze", &row_with(8, "-1"), "--out", &out]),
+            vec!["line 2", "`final_us` = `-1` is not a conductance"],
+        ),
+        (
+            "analyze: no board name",
+            args(&["analyze", &row_with(4, ""), "--out", &out]),
+            vec!["line 2", "`board` = `` is not a board name"],
+        ),
+        (
+            "analyze: a cell twice",
+            args(&["analyze", &s(&repeated), "--out", &out]),
+            vec!["line 3 repeats cell", "(line 2)"],
         ),
         (
             "analyze: an unknown method",

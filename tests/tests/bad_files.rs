@@ -519,3 +519,58 @@ fn characterization_csv() {
     ));
     assert!(run_cases(&fx.out(), &cases) >= 18);
 }
+
+/// A quantized predictor that a command cannot honour is refused, not run as something else:
+/// `program` with one whose inputs the board's sequencer does not feed (the reading and the
+/// target swapped), `eval` with a `--qpredictor` that is not a quantization of `--predictor`,
+/// `hdl generate` with a clock no board has.
+#[test]
+fn predictors_a_command_cannot_honour_are_refused() {
+    use ouro_e2e::bad::{args, run_cases, set_field, shipped, Case, Fixture};
+    let fx = Fixture::new();
+    let q = shipped("predictors/default.q.yaml");
+    let swapped = q.replacen("- g_now\n- g_target", "- g_target\n- g_now", 1);
+    assert_ne!(swapped, q, "the features are listed as the test expects");
+    let swapped = fx.write_input("swapped.q.yaml", &swapped);
+    let no_clock = fx.write_input("c0.q.yaml", &set_field(&q, "clock_hz:", "0"));
+    let targets = fx.write_input("t.csv", "row,col,target_us\n0,0,300\n");
+    let (out, gw) = (fx.out_file("r.csv"), fx.out_file("gw"));
+    let history_q = ouro_e2e::bad::repo().join("predictors/history.q.yaml");
+    let cases = [
+        Case::new(
+            "program, swapped inputs",
+            args(&[
+                "program",
+                "--board",
+                "model",
+                "--targets",
+                &targets,
+                "--out",
+                &out,
+                "--predictor",
+                &swapped,
+            ]),
+            &["swapped.q.yaml", "(g_now, g_target)"],
+        ),
+        Case::new(
+            "eval, a history quantization for a blind float predictor",
+            args(&[
+                "eval",
+                "--predictor",
+                &fx.input("predictor.yaml"),
+                "--qpredictor",
+                history_q.to_str().unwrap(),
+                "--cells",
+                "5",
+                "--no-probe",
+            ]),
+            &["not a quantization", "predictor.yaml"],
+        ),
+        Case::new(
+            "hdl generate, clock_hz 0",
+            args(&["hdl", "generate", "--predictor", &no_clock, "--out", &gw]),
+            &["c0.q.yaml", "clock_hz = 0", "ouro quantize"],
+        ),
+    ];
+    assert_eq!(run_cases(&fx.out(), &cases), 3);
+}

@@ -402,6 +402,12 @@ fn an_interrupted_run_removes_its_temporary_file() {
         err.contains("characterize: ") && err.contains("/50000000 ("),
         "{err}"
     );
+    assert!(
+        err.trim_end()
+            .ends_with("keeps its whole rows: --resume continues)")
+            && err.contains("interrupted (SIGTERM): stopped, no partial file left"),
+        "{err}"
+    );
     // An evaluation streaming its cells.
     let cells = s(&dir.path().join("cells.csv"));
     let long = args(&["eval", "--cells", "100000000", "--cells-csv", &cells]);
@@ -465,4 +471,177 @@ fn hdl_generate_replaces_its_files_and_drops_stale_ones() {
         ["ouro_predictor.v", "ouro_predictor_load.hex", "top.pcf"]
     );
     assert_eq!(listing(dir.path()), ["gw"]);
+}
+
+/// An output that is one of the command's own inputs (the same file, through a link too, or a
+/// folder that holds one under a name the command writes there) is refused before any work,
+/// and the input is left byte for byte.
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
+    let fx = Fixture::new();
+    let dir = fx.root.path().join("inputs");
+    let (data, p, q) = (
+        fx.input("data.csv"),
+        fx.input("predictor.yaml"),
+        fx.input("predictor.q.yaml"),
+    );
+    let device = fx.input("device.yaml");
+    std::os::unix::fs::symlink(&data, dir.join("link.csv")).expect("link");
+    let targets = fx.write_input("targets.csv", "row,col,target_us\n0,0,300\n");
+    let inputs = s(&dir);
+    // A results file under the name `analyze` writes its all-cells CSV as.
+    let results = s(&dir.join("cells.csv"));
+    let o = ouro_in(
+        fx.root.path(),
+        &args(&[
+            "program",
+            "--board",
+            "model",
+            "--targets",
+            &targets,
+            "--out",
+            &results,
+        ]),
+    );
+    assert!(o.status.success(), "{}", ouro_e2e::bad::stderr(&o));
+    let link = s(&dir.join("link.csv"));
+    let cases: Vec<(&str, Vec<String>, &str)> = vec![
+        (
+            "train",
+            args(&["train", "--data", &data, "--out", &data, "--epochs", "1"]),
+            "data.csv",
+        ),
+        (
+            "train, through a link",
+            args(&["train", "--data", &link, "--out", &data, "--epochs", "1"]),
+            "link.csv",
+        ),
+        (
+            "quantize",
+            args(&["quantize", &p, "--out", &p]),
+            "predictor.yaml",
+        ),
+        (
+            "characterize",
+            args(&[
+                "characterize",
+                "--device",
+                &device,
+                "--cells",
+                "2",
+                "--pulses-per-cell",
+                "2",
+                "--out",
+                &device,
+            ]),
+            "device.yaml",
+        ),
+        (
+            "eval",
+            args(&[
+                "eval",
+                "--qpredictor",
+                &q,
+                "--cells",
+                "3",
+                "--cells-csv",
+                &q,
+            ]),
+            "predictor.q.yaml",
+        ),
+        (
+            "analyze",
+            args(&["analyze", &results, "--out", &inputs]),
+            "cells.csv",
+        ),
+        (
+            "program",
+            args(&[
+                "program",
+                "--board",
+                "model",
+                "--targets",
+                &targets,
+                "--out",
+                &targets,
+                "--resume",
+            ]),
+            "targets.csv",
+        ),
+    ];
+    let before: Vec<(String, Vec<u8>)> = listing(&dir)
+        .into_iter()
+        .map(|n| (n.clone(), std::fs::read(dir.join(&n)).expect("read")))
+        .collect();
+    for (what, a, input) in &cases {
+        let o = ouro_in(fx.root.path(), a);
+        assert_one_line_error(
+            what,
+            &o,
+            &[
+                "would overwrite the input",
+                input,
+                "write the output elsewhere",
+            ],
+        );
+        for (n, bytes) in &before {
+            assert_eq!(
+                &std::fs::read(dir.join(n)).expect("read"),
+                bytes,
+                "{what}: {n} changed"
+            );
+        }
+        assert_eq!(
+            listing(&dir),
+            before.iter().map(|b| b.0.clone()).collect::<Vec<_>>(),
+            "{what}"
+        );
+    }
+    // A folder output that holds an input under a name it does not write is fine: `bench`
+    // into the folder of its predictor leaves the predictor as it was.
+    let o = ouro_in(
+        fx.root.path(),
+        &args(&[
+            "bench",
+            "--board",
+            "model",
+            "--cells",
+            "2",
+            "--methods",
+            "neural-loop",
+            "--predictor",
+            &q,
+            "--out",
+            &inputs,
+        ]),
+    );
+    assert!(o.status.success(), "{}", ouro_e2e::bad::stderr(&o));
+    assert_eq!(
+        std::fs::read(&q).expect("read"),
+        before
+            .iter()
+            .find(|b| b.0 == "predictor.q.yaml")
+            .expect("q")
+            .1
+    );
+    // Through a link at --out, a resumed program run is refused too (a new one already is).
+    let real = fx.out_file("real.csv");
+    std::fs::write(&real, "").expect("real.csv");
+    let at = fx.out().join("o.csv");
+    std::os::unix::fs::symlink(&real, &at).expect("link");
+    let o = ouro_in(
+        fx.root.path(),
+        &args(&[
+            "program",
+            "--board",
+            "model",
+            "--targets",
+            &targets,
+            "--out",
+            &s(&at),
+            "--resume",
+        ]),
+    );
+    assert_one_line_error("program --resume through a link", &o, &["symbolic link"]);
+    assert_eq!(std::fs::read(&real).expect("read"), b"");
 }

@@ -89,3 +89,77 @@ fn hdl_synth_makes_the_board_top_s_bitstream() {
         Some(&(ouro_hdl::top::BOARD_LANES as u32))
     );
 }
+
+/// The processes whose command line mentions `needle` or whose working directory is under it
+/// (from /proc: make runs the tools in the build folder with relative paths).
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        let cwd = std::fs::read_link(e.path().join("cwd"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if cmd.contains(needle) || cwd.starts_with(needle) {
+            found.push(format!("{cmd} (in {cwd})"));
+        }
+    }
+    found
+}
+
+/// `ouro hdl synth` interrupted while yosys runs, by SIGINT or SIGTERM to ouro alone (as
+/// `timeout` or a service manager sends it): ouro exits 130 or 143, make and the tools under it
+/// are stopped with it, and the folder the run made is gone.
+#[test]
+fn an_interrupted_synth_stops_its_tools_and_leaves_no_folder() {
+    if !board::tools::require(
+        "an_interrupted_synth_stops_its_tools_and_leaves_no_folder",
+        &[],
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let out = dir.path().join(format!("build-{signal}"));
+        let child = Command::new(ouro_bin())
+            .args(["hdl", "synth", "--board", "icebreaker", "--out"])
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Until yosys has started (its log exists), then a moment more.
+        let t = Instant::now();
+        while !out.join(board::YOSYS_LOG).exists() {
+            assert!(
+                t.elapsed().as_secs() < 120,
+                "yosys never started in {out:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // SAFETY: a signal to our own child.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, signal);
+        }
+        let o = child.wait_with_output().unwrap();
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{e}");
+        assert!(!e.contains("panicked"), "{e}");
+        assert!(e.contains("interrupted (SIG"), "{e}");
+        // The kill is synchronous before ouro exits; give the kernel a moment to reap.
+        let t = Instant::now();
+        let needle = out.to_string_lossy().into_owned();
+        while !processes_mentioning(&needle).is_empty() && t.elapsed().as_secs() < 5 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(
+            processes_mentioning(&needle),
+            Vec::<String>::new(),
+            "tools left running"
+        );
+        assert!(!out.exists(), "{out:?} left behind");
+    }
+}

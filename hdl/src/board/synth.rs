@@ -5,6 +5,7 @@ use super::logs::{self, SynthReport};
 use super::makefile::{ASC_FILE, NETLIST_FILE};
 use super::{tools, BITSTREAM_FILE, ICEPACK_LOG, MAKEFILE, NEXTPNR_LOG, SOURCE_FILES, YOSYS_LOG};
 use crate::HdlError;
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -26,7 +27,13 @@ pub fn synth(dir: &Path) -> Result<SynthReport, HdlError> {
             });
         }
     }
-    let out = Command::new("make")
+    let cannot = |e: std::io::Error| HdlError::Flow {
+        tool: "make".into(),
+        message: format!("cannot run make in {}: {e}", dir.display()),
+    };
+    // In a process group of its own, registered, so that a signal to ouro stops make and the
+    // tools under it (ouro_core::output::child_groups) before ouro exits.
+    let child = Command::new("make")
         .arg("-C")
         .arg(dir)
         .arg("all")
@@ -34,11 +41,17 @@ pub fn synth(dir: &Path) -> Result<SynthReport, HdlError> {
         .env_remove("MAKEFLAGS")
         .env_remove("MFLAGS")
         .env_remove("MAKELEVEL")
-        .output()
-        .map_err(|e| HdlError::Flow {
-            tool: "make".into(),
-            message: format!("cannot run make in {}: {e}", dir.display()),
-        })?;
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(cannot)?;
+    let pgid = child.id();
+    ouro_core::output::child_group_started(pgid);
+    let out = child.wait_with_output();
+    ouro_core::output::child_group_done(pgid);
+    let out = out.map_err(cannot)?;
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
     if !out.status.success() {
         return Err(failure(dir, &String::from_utf8_lossy(&out.stderr), &read));

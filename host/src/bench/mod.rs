@@ -251,7 +251,7 @@ impl BenchSettings {
             }
         }
         if !(0.0..=100_000.0).contains(&self.latency_timer_us) {
-            return bad("--latency-timer must be 0 to 100 ms".into());
+            return bad("--latency-timer must be above 0 and at most 100 ms".into());
         }
         if self.methods.is_empty() {
             return bad("--methods names no method: give at least one".into());

@@ -76,14 +76,26 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<(), CliError> {
         clock_hz: 0,
         methods,
     };
+    let names = super::bench::output_names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    super::out_is_not_an_input(
+        &a.out,
+        &names,
+        a.results
+            .iter()
+            .map(|p| p.as_path())
+            .chain([std::path::Path::new(&a.device)]),
+    )?;
     let dir = AtomicDir::create(&a.out).cli()?;
     super::bench::write_outputs(dir.path(), &a.out, &rep, &rows, &[])?;
+    // The table before the folder is replaced (a standard output that cannot take it fails
+    // the run with nothing written).
+    print(&report::table(&rep))?;
     let names = super::bench::output_names();
     dir.commit(&names.iter().map(String::as_str).collect::<Vec<_>>())
         .cli()?;
     print(&format!(
-        "{}report, per-cell CSVs and plots in {}/\n",
-        report::table(&rep),
+        "report, per-cell CSVs and plots in {}/\n",
         a.out.display()
     ))
 }

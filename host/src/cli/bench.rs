@@ -125,10 +125,17 @@ pub(crate) fn parse_tolerance(text: &str) -> Result<f64, CliError> {
 fn cycles_of(flag: &str, text: &str, clock_hz: u64) -> Result<u32, CliError> {
     let s = ouro_core::units::parse_duration(text).map_err(|e| CliError(format!("{flag}: {e}")))?;
     let c = (s * clock_hz as f64).round();
-    if !(1.0..=f64::from(u32::MAX)).contains(&c) {
+    if c < 1.0 {
         return Err(CliError(format!(
             "{flag} {text} is {c} clock cycles: give at least one cycle ({:.1} ns)",
             1e9 / clock_hz as f64
+        )));
+    }
+    if c > f64::from(u32::MAX) {
+        return Err(CliError(format!(
+            "{flag} {text} is {c:e} clock cycles: give at most {} cycles ({:.0} s)",
+            u32::MAX,
+            f64::from(u32::MAX) / clock_hz as f64
         )));
     }
     Ok(c as u32)
@@ -239,6 +246,15 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         }
     }
     s.check()?;
+    let paths = [&a.device, &a.board_file].map(|p| std::path::Path::new(p.as_str()));
+    let files = [&a.predictor, &a.history].into_iter().flatten();
+    let names = output_names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    super::out_is_not_an_input(
+        &a.out,
+        &names,
+        paths.into_iter().chain(files.map(|p| p.as_path())),
+    )?;
     // The output directory is checked (and a temporary made beside it) before the work.
     let dir = AtomicDir::create(&a.out).cli()?;
     let methods = s.runnable_methods();
@@ -260,12 +276,14 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         &run.rows,
         &run.trajectories,
     )?;
+    // The table first: a standard output that cannot take it fails the run before the
+    // folder is replaced.
+    print(&format!("{}\n", report::table(&run.report)))?;
     let names = output_names();
     dir.commit(&names.iter().map(String::as_str).collect::<Vec<_>>())
         .cli()?;
     print(&format!(
-        "{}\nwall time {:.1} s; report, per-cell CSVs and plots in {}/ (open {}/report.html)\n",
-        report::table(&run.report),
+        "wall time {:.1} s; report, per-cell CSVs and plots in {}/ (open {}/report.html)\n",
         t0.elapsed().as_secs_f64(),
         a.out.display(),
         a.out.display()

@@ -71,6 +71,16 @@ pub struct CharacterizeArgs {
     pub out: PathBuf,
 }
 
+impl CharacterizeArgs {
+    /// The files this run reads (a device or board given by path).
+    fn inputs(&self) -> [&std::path::Path; 2] {
+        [
+            std::path::Path::new(&self.device),
+            std::path::Path::new(&self.board),
+        ]
+    }
+}
+
 /// `ouro characterize`.
 pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
     let d = load_device(&a.device)?;
@@ -84,6 +94,7 @@ pub fn characterize(a: &CharacterizeArgs) -> Result<(), CliError> {
         return sequences(a, &d, &cfg);
     }
     // The output is checked and opened before the work; the rows stream into it.
+    super::out_is_not_an_input(&a.out, &[], a.inputs())?;
     let mut out = AtomicFile::create(&a.out).cli()?;
     let failed = |e: &std::io::Error| CliError::new(write_error(&a.out, e));
     let mut csv = CsvWriter::new(out.writer()).map_err(|e| failed(&e))?;
@@ -161,6 +172,7 @@ fn sequences(
         };
     }
     design.validate(d, cfg)?;
+    super::out_is_not_an_input(&a.out, &[], a.inputs())?;
     let mut out = AtomicFile::create(&a.out).cli()?;
     let failed = |e: &std::io::Error| CliError::new(write_error(&a.out, e));
     let mut csv = SeqWriter::new(out.writer()).map_err(|e| failed(&e))?;

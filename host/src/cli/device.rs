@@ -304,6 +304,11 @@ pub const MAX_CURVE_PULSES: usize = 1_000_000;
 
 /// `ouro device curve`: CSV `pulse,g_us` on stdout.
 pub fn device_curve(a: &CurveArgs) -> Result<(), CliError> {
+    if a.pulses == 0 {
+        return Err(CliError::new(
+            "--pulses 0 gives an empty curve: give at least 1",
+        ));
+    }
     if a.pulses > MAX_CURVE_PULSES {
         return Err(CliError(format!(
             "--pulses {} is more than {MAX_CURVE_PULSES}: a curve is at most {MAX_CURVE_PULSES} \

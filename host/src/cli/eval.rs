@@ -7,7 +7,7 @@ use ouro_core::board::BoardConfig;
 use ouro_core::output::AtomicFile;
 use ouro_core::schema::{Predictor, QPredictor};
 use ouro_host::eval as ev;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `ouro eval`.
 #[derive(Debug, Args)]
@@ -83,6 +83,14 @@ fn eval_predictors(a: &EvalArgs, board: &BoardConfig) -> Result<(Predictor, QPre
                 .0
         }
     };
+    if fixed.features != float.features || fixed.levels != float.levels {
+        return Err(CliError(format!(
+            "--qpredictor is not a quantization of the float predictor{} (its inputs are {:?}, not {:?}): give the matching pair, or leave --qpredictor out to quantize the float one for the board",
+            a.predictor.as_ref().map_or(" (the shipped default)".to_string(), |p| format!(" {}", p.display())),
+            fixed.features,
+            float.features
+        )));
+    }
     Ok((float, fixed))
 }
 
@@ -155,6 +163,18 @@ fn shipped_fits(board: &BoardConfig) -> bool {
 pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
     let d = load_device(&a.device)?;
     let board = load_board(&a.board)?;
+    if let Some(out) = &a.cells_csv {
+        let inputs = [&a.predictor, &a.qpredictor, &a.history, &a.history_q];
+        super::out_is_not_an_input(
+            out,
+            &[],
+            inputs
+                .into_iter()
+                .flatten()
+                .map(PathBuf::as_path)
+                .chain([Path::new(&a.device), Path::new(&a.board)]),
+        )?;
+    }
     let cells_csv = a
         .cells_csv
         .as_deref()

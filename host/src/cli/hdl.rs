@@ -45,18 +45,47 @@ pub struct HdlGenerateArgs {
     pub out: PathBuf,
 }
 
+/// Every file `hdl generate` and `hdl synth` may write (or remove as stale) in their folder.
+fn generated_names() -> Vec<&'static str> {
+    let mut v = vec![
+        ouro_hdl::VERILOG_FILE,
+        ouro_hdl::LOAD_IMAGE_FILE,
+        ouro_hdl::INPUT_TABLES_FILE,
+    ];
+    v.extend(ouro_hdl::board::SOURCE_FILES);
+    v.extend(ouro_hdl::board::FLOW_FILES);
+    v
+}
+
 /// The predictor of `--predictor`, or the shipped default weights.
 fn load_predictor(p: Option<&Path>) -> Result<QPredictor, CliError> {
-    match p {
-        Some(p) => QPredictor::load(p).cli(),
-        None => Ok(ouro_nn::defaults::qpredictor()),
+    let Some(p) = p else {
+        return Ok(ouro_nn::defaults::qpredictor());
+    };
+    let q = QPredictor::load(p).cli()?;
+    // The clock its durations count (and the engine's latency is quoted at) is a board's.
+    let (lo, hi) = ouro_core::board::CLOCK_HZ_RANGE;
+    if !(lo..=hi).contains(&q.clock_hz) {
+        return Err(CliError(format!(
+            "--predictor {}: clock_hz = {} is outside a board's range [{lo}, {hi}] Hz: quantize it for a board (ouro quantize --board ...)",
+            p.display(),
+            q.clock_hz
+        )));
     }
+    Ok(q)
 }
 
 /// `ouro hdl generate`: the predictor engine's Verilog and its weight image, or the board's
 /// sources with `--board`.
 pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
     let q = load_predictor(a.predictor.as_deref())?;
+    let boards = a.board.iter().map(|b| Path::new(b.as_str()));
+    let files = [&a.predictor, &a.blind].into_iter().flatten();
+    super::out_is_not_an_input(
+        &a.out,
+        &generated_names(),
+        boards.chain(files.map(PathBuf::as_path)),
+    )?;
     if let Some(spec) = &a.board {
         let board = load_board(spec)?;
         let lanes = a.lanes.unwrap_or(ouro_hdl::top::BOARD_LANES);
@@ -98,14 +127,7 @@ pub fn hdl_generate(a: &HdlGenerateArgs) -> Result<(), CliError> {
         ))
     })?;
     // An engine written where board sources were: the board's files go.
-    let mut stale = vec![
-        ouro_hdl::VERILOG_FILE,
-        ouro_hdl::LOAD_IMAGE_FILE,
-        ouro_hdl::INPUT_TABLES_FILE,
-    ];
-    stale.extend(ouro_hdl::board::SOURCE_FILES);
-    stale.extend(ouro_hdl::board::FLOW_FILES);
-    dir.commit(&stale).cli()?;
+    dir.commit(&generated_names()).cli()?;
     for f in made.iter().filter_map(|f| f.file_name()) {
         note!("wrote {}", a.out.join(f).display());
     }
@@ -196,17 +218,33 @@ pub fn hdl_synth(a: &HdlSynthArgs) -> Result<(), CliError> {
     let board = load_board(&a.board)?;
     let lanes = a.lanes.unwrap_or(ouro_hdl::top::BOARD_LANES);
     let clock = check_board(&q, &board, lanes)?;
+    let files = a.predictor.iter().map(PathBuf::as_path);
+    super::out_is_not_an_input(
+        &a.out,
+        &generated_names(),
+        files.chain([Path::new(&a.board)]),
+    )?;
     // The output directory (checked, then its temporary dropped: nothing stays), then the
     // tools, before anything is written or run.
     drop(AtomicDir::create(&a.out).cli()?);
     ouro_hdl::board::tools::check().cli()?;
+    // A folder this run makes goes again if the run is interrupted (its tools are stopped
+    // first); once the flow has ended, its sources and logs stay, as after a failed step.
+    let fresh = !a.out.exists();
+    if fresh {
+        ouro_core::output::remove_on_signal(&a.out);
+    }
     generate_board(&q, &board, lanes, clock, &a.out)?;
     note!(
         "running yosys, nextpnr-ice40 and icepack in {} (logs there)",
         a.out.display()
     );
     let started = std::time::Instant::now();
-    let report = ouro_hdl::board::synth(&a.out).cli()?;
+    let report = ouro_hdl::board::synth(&a.out);
+    if fresh {
+        ouro_core::output::keep_on_signal(&a.out);
+    }
+    let report = report.cli()?;
     note!("flow took {:.0} s", started.elapsed().as_secs_f64());
     print(&format!("{report}\n"))
 }

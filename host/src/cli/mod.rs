@@ -42,6 +42,7 @@ use ouro_core::progress::Progress;
 use ouro_core::yaml;
 use ouro_sim::device::{DeviceConfig, Start};
 use std::io::Write as _;
+use std::path::Path;
 
 fn load_device(spec: &str) -> Result<DeviceConfig, CliError> {
     DeviceConfig::load(spec).cli()
@@ -177,4 +178,42 @@ fn save<T: serde::Serialize>(mut out: AtomicFile, value: &T) -> Result<(), CliEr
     let text = yaml::to_string(value).cli()?;
     out.write_all(text.as_bytes()).cli()?;
     out.commit().cli()
+}
+
+/// Refuse an output that would overwrite one of the command's inputs: `out` is the same file
+/// as an input (through any link), or a folder holding an input under a name the command
+/// writes there (`names`: a folder output replaces those files). Inputs that are not files
+/// (presets, missing paths) are skipped; run before any work.
+fn out_is_not_an_input<'a>(
+    out: &Path,
+    names: &[&str],
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), CliError> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(o) = std::fs::metadata(out) else {
+        return Ok(());
+    };
+    let out_dir = o.is_dir().then(|| out.canonicalize().ok()).flatten();
+    for input in inputs {
+        let Ok(i) = std::fs::metadata(input) else {
+            continue;
+        };
+        let same = i.dev() == o.dev() && i.ino() == o.ino();
+        let inside = out_dir.as_ref().is_some_and(|d| {
+            input.canonicalize().is_ok_and(|c| {
+                c.parent() == Some(d.as_path())
+                    && c.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| names.contains(&n))
+            })
+        });
+        if same || inside {
+            return Err(CliError(format!(
+                "--out {} would overwrite the input {}: write the output elsewhere",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
 }

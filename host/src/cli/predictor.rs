@@ -119,6 +119,7 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
     }
     .check()
     .cli()?;
+    super::out_is_not_an_input(&a.out, &[], [a.data.as_path()])?;
     let out = AtomicFile::create(&a.out).cli()?;
     let pb = progress(a.epochs as usize * 2, "train");
     let (mut predictor, report) = ouro_nn::train::train_file(&a.data, &params, Some(&pb)).cli()?;
@@ -150,6 +151,11 @@ pub struct QuantizeArgs {
 pub fn quantize(a: &QuantizeArgs) -> Result<(), CliError> {
     let p = Predictor::load(&a.predictor).cli()?;
     let board = load_board(&a.board)?;
+    super::out_is_not_an_input(
+        &a.out,
+        &[],
+        [a.predictor.as_path(), std::path::Path::new(&a.board)],
+    )?;
     let out = AtomicFile::create(&a.out).cli()?;
     let (q, report) =
         ouro_nn::quantize::quantize(&p, &board, &a.predictor.display().to_string()).cli()?;

@@ -59,7 +59,7 @@ pub struct ProgramArgs {
     #[command(flatten)]
     pub method: MethodArgs,
     /// A serial board's answer timeout.
-    #[arg(long, default_value = "2s")]
+    #[arg(long, default_value = "2s", allow_hyphen_values = true)]
     pub timeout: String,
 }
 
@@ -115,7 +115,13 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
     let d = load_device(&a.device)?;
     let board = load_board(&a.board_file)?;
     let predictor = match &a.predictor {
-        Some(p) => QPredictor::load(p).cli()?,
+        Some(p) => {
+            let q = QPredictor::load(p).cli()?;
+            // What the board's sequencer feeds the engine: the reading, then the target.
+            ouro_hdl::sequencer::build::check_one_set(&q)
+                .map_err(|e| CliError(format!("--predictor {}: {e}", p.display())))?;
+            q
+        }
         None => ouro_nn::defaults::qpredictor(),
     };
     let window = d.window_us();
@@ -170,8 +176,21 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
             )));
         }
     }
-    // The results file: a new one, or the rows of the run it continues.
-    let exists = std::fs::symlink_metadata(&a.out).is_ok();
+    let paths = [&a.device, &a.board_file].map(|p| std::path::Path::new(p.as_str()));
+    let files = [a.targets.as_path()]
+        .into_iter()
+        .chain(a.predictor.as_deref());
+    super::out_is_not_an_input(&a.out, &[], paths.into_iter().chain(files))?;
+    // The results file: a new one, or the rows of the run it continues (never through a link,
+    // as a new file is never made through one).
+    let meta = std::fs::symlink_metadata(&a.out);
+    if meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(CliError(format!(
+            "--out {} is a symbolic link: give the results file itself",
+            a.out.display()
+        )));
+    }
+    let exists = meta.is_ok();
     let done: Vec<CellRow> = match (exists, a.resume) {
         (true, true) => resume_rows(&a.out, mode)?,
         (true, false) => {
@@ -246,11 +265,20 @@ pub fn program(a: &ProgramArgs) -> Result<(), CliError> {
         .append(true)
         .open(&a.out)
         .map_err(|e| {
-            CliError(format!(
-                "cannot write --out {}: {}",
-                a.out.display(),
-                ouro_core::output::io_message(&e)
-            ))
+            let parent = a.out.parent().filter(|p| !p.as_os_str().is_empty());
+            match parent {
+                Some(p) if !p.is_dir() => CliError(format!(
+                    "cannot write --out {}: its folder {} does not exist: create it (mkdir -p {}) or give another --out",
+                    a.out.display(),
+                    p.display(),
+                    p.display()
+                )),
+                _ => CliError(format!(
+                    "cannot write --out {}: {}: give another --out",
+                    a.out.display(),
+                    ouro_core::output::io_message(&e)
+                )),
+            }
         })?;
     if done.is_empty() && !exists {
         // Until its first row, a new results file is removed if a signal ends the run.

@@ -73,7 +73,9 @@ pub fn parse(text: &str, origin: &str, allow_torn_tail: bool) -> Result<Vec<Cell
             ))
         }
     }
-    let mut rows = Vec::new();
+    let mut rows: Vec<CellRow> = Vec::new();
+    // (cell, method) -> the line that holds it: `program` and `bench` write each once.
+    let mut seen = std::collections::HashMap::new();
     for (i, raw) in lines {
         let n = i + 1;
         if !raw.ends_with('\n') {
@@ -89,7 +91,15 @@ pub fn parse(text: &str, origin: &str, allow_torn_tail: bool) -> Result<Vec<Cell
         if l.is_empty() {
             continue;
         }
-        rows.push(row(l, n, origin)?);
+        let r = row(l, n, origin)?;
+        if let Some(first) = seen.insert((r.cell, r.method.clone()), n) {
+            return Err(format!(
+                "{origin}: line {n} repeats cell {} of method {} (line {first}): a results file \
+                 holds each cell once per method; delete one of them",
+                r.cell, r.method
+            ));
+        }
+        rows.push(r);
     }
     Ok(rows)
 }
@@ -143,6 +153,25 @@ fn row(l: &str, n: usize, origin: &str) -> Result<CellRow, String> {
             }
         })
     };
+    // Times and conductances: finite and not negative.
+    let time = |k: usize| {
+        finite(k).and_then(|v| {
+            if v >= 0.0 {
+                Ok(v)
+            } else {
+                Err(bad(k, "a time of zero or more (us)"))
+            }
+        })
+    };
+    let conductance = |k: usize| {
+        finite(k).and_then(|v| {
+            if v >= 0.0 {
+                Ok(v)
+            } else {
+                Err(bad(k, "a conductance of zero or more (uS)"))
+            }
+        })
+    };
     Ok(CellRow {
         cell: usize::try_from(int(0)?).map_err(|_| bad(0, "a cell index"))?,
         row: small(1, 255)? as u8,
@@ -158,8 +187,11 @@ fn row(l: &str, n: usize, origin: &str) -> Result<CellRow, String> {
                 ),
             )
         })?,
-        board: f[4].trim().to_string(),
-        target_us: finite(5)?,
+        board: match f[4].trim() {
+            "" => return Err(bad(4, "a board name")),
+            b => b.to_string(),
+        },
+        target_us: conductance(5)?,
         tolerance: finite(6).and_then(|t| {
             if t > 0.0 && t < 1.0 {
                 Ok(t)
@@ -170,19 +202,19 @@ fn row(l: &str, n: usize, origin: &str) -> Result<CellRow, String> {
                 ))
             }
         })?,
-        start_us: finite(7)?,
-        final_us: finite(8)?,
+        start_us: conductance(7)?,
+        final_us: conductance(8)?,
         g_true_us: real(9)?,
-        rpd_target: real(10)?,
+        rpd_target: finite(10)?,
         rpd_update: real(11)?,
         pulses: small(12, u64::from(u32::MAX))? as u32,
         reads: small(13, u64::from(u32::MAX))? as u32,
-        pulse_us: finite(14)?,
-        latency_us: finite(15)?,
-        read_us: finite(16)?,
-        pulse_step_us: finite(17)?,
-        predict_us: finite(18)?,
-        link_us: finite(19)?,
+        pulse_us: time(14)?,
+        latency_us: time(15)?,
+        read_us: time(16)?,
+        pulse_step_us: time(17)?,
+        predict_us: time(18)?,
+        link_us: time(19)?,
         outcome: CellOutcome::from_name(f[20].trim()).ok_or_else(|| {
             bad(
                 20,
@@ -201,7 +233,7 @@ mod tests {
     fn rows_read_back_as_written() {
         let mut a = mk("neural-loop", 123.456_789, 3, true);
         a.rpd_update = f64::INFINITY;
-        let b = mk("fixed-wv", 1e-3, 255, false);
+        let b = mk("fixed-wv", 5.001, 255, false);
         let text = format!("{HEADER}\n{}{}", line(&a), line(&b));
         let back = parse(&text, "r.csv", false).unwrap();
         assert_eq!(back.len(), 2);
