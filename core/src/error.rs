@@ -5,7 +5,7 @@
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {}", crate::output::read_message(source))]
     Read {
         /// The file.
         path: String,

@@ -121,6 +121,29 @@ pub fn io_message(e: &std::io::Error) -> String {
              less"
                 .into()
         }
+        std::io::ErrorKind::NotFound => {
+            "No such file or directory: create its folder (mkdir -p) or write elsewhere".into()
+        }
+        _ if e.raw_os_error() == Some(ENOTDIR) => {
+            "Not a directory (a part of the path is a file, not a folder): write elsewhere".into()
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// ENOTDIR: a component of the path is not a directory.
+const ENOTDIR: i32 = 20;
+
+/// One-line message for an I/O error reading a file, with the fix.
+pub fn read_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory: check the path".into(),
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied: fix its permissions or read a copy".into()
+        }
+        _ if e.raw_os_error() == Some(ENOTDIR) => {
+            "Not a directory (a part of the path is a file, not a folder): check the path".into()
+        }
         _ => e.to_string(),
     }
 }
@@ -443,6 +466,26 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn missing_folders_and_files_name_the_fix() {
+        let e = AtomicFile::create(Path::new("/nonexistent-ouro-dir/x.csv"));
+        let m = e.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(m.contains("/nonexistent-ouro-dir"), "{m}");
+        let nf = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert!(io_message(&nf).contains("mkdir -p"));
+        assert!(read_message(&nf).contains("check the path"));
+        let notdir = std::io::Error::from_raw_os_error(ENOTDIR);
+        assert!(io_message(&notdir).contains("not a folder"));
+        let r = crate::CoreError::Read {
+            path: "in.csv".into(),
+            source: nf,
+        };
+        assert_eq!(
+            r.to_string(),
+            "cannot read in.csv: No such file or directory: check the path"
+        );
     }
 
     #[test]
