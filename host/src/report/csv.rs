@@ -154,24 +154,11 @@ fn row(l: &str, n: usize, origin: &str) -> Result<CellRow, String> {
         })
     };
     // Times and conductances: finite and not negative.
-    let time = |k: usize| {
-        finite(k).and_then(|v| {
-            if v >= 0.0 {
-                Ok(v)
-            } else {
-                Err(bad(k, "a time of zero or more (us)"))
-            }
-        })
+    let not_negative = |k: usize, what: &str| {
+        finite(k).and_then(|v| if v >= 0.0 { Ok(v) } else { Err(bad(k, what)) })
     };
-    let conductance = |k: usize| {
-        finite(k).and_then(|v| {
-            if v >= 0.0 {
-                Ok(v)
-            } else {
-                Err(bad(k, "a conductance of zero or more (uS)"))
-            }
-        })
-    };
+    let time = |k: usize| not_negative(k, "a time of zero or more (us)");
+    let conductance = |k: usize| not_negative(k, "a conductance of zero or more (uS)");
     Ok(CellRow {
         cell: usize::try_from(int(0)?).map_err(|_| bad(0, "a cell index"))?,
         row: small(1, 255)? as u8,
