@@ -63,6 +63,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     localparam  dur_mask = 24'h3ffff;
     localparam  esc_word = 16'hb803;
     localparam  floor = 14'b1;
+    localparam  ext_below = 14'b100;
     localparam  level_top = 3'b11;
     localparam  toff_in0 = 14'b0;
     localparam  toff_in1 = 14'b0;
@@ -71,6 +72,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     localparam  m_probe_one = 3'b10;
     localparam  one16 = 16'h1;
     localparam  two16 = 16'h2;
+    localparam  three16 = 16'h3;
     localparam  one32 = 32'h1;
     localparam  two32 = 32'h2;
     localparam  all32 = 32'hffffffff;
@@ -166,9 +168,12 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     reg  [23:0] scale_in$start;
     reg  [23:0] scale_in$eng_cycles;
     reg  [15:0] scale_in$eng_log2;
+    reg  [15:0] scale_in$plog2;
     wire  [23:0] scale_in$cycles;
     wire  [3:0] scale_in$gain_out;
     wire  [15:0] scale_in$k;
+    wire  [15:0] scale_in$kx;
+    wire  scale_in$can_ext;
     reg  [23:0] scale$cycles;
     reg  [3:0] scale$gain;
     reg  [23:0] scale$min;
@@ -249,6 +254,9 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     reg  [2:0] level$d;
     wire  [2:0] level$q;
     reg  level$clock;
+    reg  extended$d;
+    wire  extended$q;
+    reg  extended$clock;
     reg  [5:0] widx$d;
     wire  [5:0] widx$q;
     reg  widx$clock;
@@ -303,6 +311,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
     reg  limit_hit;
     reg  probe_mode;
     reg  probe_phase;
+    reg  ext_go;
     reg  hist_phase;
     reg  more;
     reg  [3:0] gain_next;
@@ -396,9 +405,12 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         .start(scale_in$start),
         .eng_cycles(scale_in$eng_cycles),
         .eng_log2(scale_in$eng_log2),
+        .plog2(scale_in$plog2),
         .cycles(scale_in$cycles),
         .gain_out(scale_in$gain_out),
-        .k(scale_in$k)
+        .k(scale_in$k),
+        .kx(scale_in$kx),
+        .can_ext(scale_in$can_ext)
     );
     ouro_sequencer$scale scale(
         .cycles(scale$cycles),
@@ -532,6 +544,11 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         .q(level$q),
         .clock(level$clock)
     );
+    ouro_sequencer$extended extended(
+        .d(extended$d),
+        .q(extended$q),
+        .clock(extended$clock)
+    );
     ouro_sequencer$widx widx(
         .d(widx$d),
         .q(widx$q),
@@ -636,6 +653,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         probe_pol$clock = clock;
         plog2$clock = clock;
         level$clock = clock;
+        extended$clock = clock;
         widx$clock = clock;
         wlast$clock = clock;
         sel_start_r$clock = clock;
@@ -681,6 +699,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         probe_pol$d = probe_pol$q;
         plog2$d = plog2$q;
         level$d = level$q;
+        extended$d = extended$q;
         widx$d = widx$q;
         wlast$d = wlast$q;
         sel_start_r$d = sel_start_r$q;
@@ -720,6 +739,9 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         end
         if (regs$mode == m_probe_one) begin
             attempts = two16;
+            if (extended$q) begin
+                attempts = three16;
+            end
         end
         limit_hit = pulses$q >= attempts;
         probe_mode = probe & ~regs$mode[32'h2] & regs$mode[32'h1];
@@ -786,6 +808,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         if (ch_hi > ch_lo) begin
             along = ch_hi - ch_lo;
         end
+        ext_go = probe_mode & (pulses$q == one16) & (along < ext_below) & (pol_now == probe_pol$q) & scale_in$can_ext;
         ch_x = along;
         if (along < floor) begin
             ch_x = floor;
@@ -830,6 +853,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
         scale_in$start = regs$adaptive_start;
         scale_in$eng_cycles = eng_cycles;
         scale_in$eng_log2 = eng_log2;
+        scale_in$plog2 = plog2$q;
         sc_cyc_r$d = scale_in$cycles;
         sc_gain_r$d = scale_in$gain_out;
         scale$cycles = sc_cyc_r$q;
@@ -880,6 +904,7 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
                         cap_set$d = seven3;
                         cap_reset$d = seven3;
                         reason$d = zero2;
+                        extended$d = 1'b0;
                         widx$d = zero6;
                         sel_start_r$d = 1'b1;
                         state$d = SeqState$Select;
@@ -916,6 +941,15 @@ module ouro_sequencer(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,j
                         pol$d = pol_now;
                         last_pol$d = pol_now;
                         wv$d = 1'b1;
+                        state$d = SeqState$Scale;
+                    end
+                    else if (ext_go) begin
+                        pol$d = pol_now;
+                        last_pol$d = pol_now;
+                        level$d = zero3;
+                        wv$d = 1'b0;
+                        extended$d = 1'b1;
+                        plog2$d = scale_in$kx << 32'ha;
                         state$d = SeqState$Scale;
                     end
                     else begin
@@ -1226,6 +1260,25 @@ module ouro_sequencer$err_r(d,q,clock);
     end
 
 endmodule // ouro_sequencer$err_r
+
+
+module ouro_sequencer$extended(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_sequencer$extended
 
 
 module ouro_sequencer$gain(d,q,clock);
@@ -2713,7 +2766,7 @@ module ouro_sequencer$scale(cycles,gain,min,max,out);
 endmodule // ouro_sequencer$scale
 
 
-module ouro_sequencer$scale_in(state,mode,pulses,code,target,last_pol,gain,dur,start,eng_cycles,eng_log2,cycles,gain_out,k);
+module ouro_sequencer$scale_in(state,mode,pulses,code,target,last_pol,gain,dur,start,eng_cycles,eng_log2,plog2,cycles,gain_out,k,kx,can_ext);
 
     // Module arguments
     input wire  [3:0] state;
@@ -2727,9 +2780,12 @@ module ouro_sequencer$scale_in(state,mode,pulses,code,target,last_pol,gain,dur,s
     input wire  [23:0] start;
     input wire  [23:0] eng_cycles;
     input wire  [15:0] eng_log2;
+    input wire  [15:0] plog2;
     output reg  [23:0] cycles;
     output reg  [3:0] gain_out;
     output reg  [15:0] k;
+    output reg  [15:0] kx;
+    output reg  can_ext;
 
     // Constant declarations
     localparam  probe = 1'b1;
@@ -2738,6 +2794,7 @@ module ouro_sequencer$scale_in(state,mode,pulses,code,target,last_pol,gain,dur,s
     localparam  code_mask = 16'hfff;
     localparam  dur_mask = 24'h3ffff;
     localparam  k_max = 16'hf;
+    localparam  ext_oct = 16'h6;
     localparam  mask_k = 16'h1f;
     localparam  one16 = 16'h1;
     localparam  two16 = 16'h2;
@@ -2768,6 +2825,9 @@ module ouro_sequencer$scale_in(state,mode,pulses,code,target,last_pol,gain,dur,s
     reg  [15:0] lint;
     reg  [15:0] kpre;
     reg  [15:0] kk;
+    reg  [15:0] pk;
+    reg  [15:0] kxx;
+    reg  [23:0] ext_cycles;
 
     // Update code
     always @(*) begin
@@ -2784,6 +2844,14 @@ module ouro_sequencer$scale_in(state,mode,pulses,code,target,last_pol,gain,dur,s
             kk = zero16;
         end
         k = kk;
+        pk = (plog2 >> 32'ha) & mask_k;
+        kxx = pk + ext_oct;
+        if (kxx > k_max) begin
+            kxx = k_max;
+        end
+        kx = kxx;
+        can_ext = kxx > pk;
+        ext_cycles = (one24 << kxx) - (one24 << pk);
         cycles = eng_cycles & dur_mask;
         gain_out = gain;
         if (probe_mode) begin
@@ -2800,6 +2868,10 @@ module ouro_sequencer$scale_in(state,mode,pulses,code,target,last_pol,gain,dur,s
             end
             if (first) begin
                 cycles = start;
+                gain_out = gain_one;
+            end
+            if (probe_mode) begin
+                cycles = ext_cycles & dur_mask;
                 gain_out = gain_one;
             end
         end

@@ -8,7 +8,11 @@
 //!    `k = floor(log2 cycles) - PROBE_SHIFT` (a quarter to a half of the blind duration), at
 //!    least one cycle and at most a quarter of the longest pulse; apply it at level 0 (the
 //!    nominal amplitude);
-//! 3. read again (averaged);
+//! 3. read again (averaged); if the probe moved the reading by fewer than
+//!    [`EXTEND_BELOW_CODES`] codes along its polarity and the target is still ahead, extend it
+//!    (one more pulse at level 0, so that the two last `2^kx` cycles in all,
+//!    `kx = k + EXTEND_OCTAVES` within the probe's longest: [`ouro_core::probe::extension`]) and
+//!    read again; the probe is then the two together (`kx`, the change from the first reading);
 //! 4. predict from (reading, target, log2 of the probe's change, `k`, level), level 0 first;
 //!    while the duration exceeds `1/ESCALATE` of the longest pulse, predict again at the next
 //!    level (the last level takes what it gets);
@@ -27,7 +31,7 @@ use ouro_sim::device::{Cell, DeviceConfig};
 use ouro_sim::readout::read_mean_code;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-pub use ouro_core::probe::{ESCALATE, PROBE_SHIFT};
+pub use ouro_core::probe::{ESCALATE, EXTEND_BELOW_CODES, EXTEND_OCTAVES, PROBE_SHIFT};
 
 /// The probe-then-predict method with a history-aware predictor, float and (when given)
 /// quantized.
@@ -172,8 +176,9 @@ impl<'a> ProbeThenPredict<'a> {
         Some(out)
     }
 
-    /// Program a copy of `cell` to `g_target_us`: probe, read, predict, pulse. The shot's
-    /// cycles are the probe's and the pulse's together, and its start state the true
+    /// Program a copy of `cell` to `g_target_us`: probe, read, (extend the probe, read,)
+    /// predict, pulse. The shot's cycles are the probe's (extension included) and the pulse's
+    /// together, its reads the readings' before the pulse, and its start state the true
     /// conductance after the probe (before the programming pulse). `variant` picks what
     /// predicts the programming pulse.
     pub fn program(
@@ -188,23 +193,39 @@ impl<'a> ProbeThenPredict<'a> {
         let code_t = board.code_of_us(g_target_us);
         let code0 = read_mean_code(board, cell.conductance_us(), self.reads, rng);
         let Some(blind) = prog.golden().predict(code0, code_t) else {
-            return prog.pulse(cell, prog.device().amplitude_v(Polarity::Set), 0);
+            return Shot {
+                reads: self.reads,
+                ..prog.pulse(cell, prog.device().amplitude_v(Polarity::Set), 0)
+            };
         };
-        let k = Self::probe_exponent(blind.log2_cycles, board.max_pulse_cycles);
-        let probe_cycles = 1u32 << k;
+        let mut k = Self::probe_exponent(blind.log2_cycles, board.max_pulse_cycles);
         let levels = self.levels();
+        let amplitude = levels.get(blind.polarity)[0];
         let mut after_probe = cell.clone();
-        after_probe.apply_pulse_with_amplitude(
-            levels.get(blind.polarity)[0],
-            f64::from(probe_cycles) * board.clock_period_s(),
-        );
+        after_probe
+            .apply_pulse_with_amplitude(amplitude, f64::from(1u32 << k) * board.clock_period_s());
+        let mut code1 = read_mean_code(board, after_probe.conductance_us(), self.reads, rng);
+        let mut readings = 2;
+        let set = blind.polarity == Polarity::Set;
+        if let Some(kx) =
+            ouro_core::probe::extension(k, set, (code0, code1, code_t), board.max_pulse_cycles)
+        {
+            after_probe.apply_pulse_with_amplitude(
+                amplitude,
+                f64::from(ouro_core::probe::extension_cycles(k, kx)) * board.clock_period_s(),
+            );
+            code1 = read_mean_code(board, after_probe.conductance_us(), self.reads, rng);
+            readings = 3;
+            k = kx;
+        }
+        let probe_cycles = 1u32 << k;
         let g_start = after_probe.conductance_us();
         let probe = Shot {
             cycles: probe_cycles,
             g_after_us: g_start,
             g_start_us: Some(g_start),
+            reads: readings * self.reads,
         };
-        let code1 = read_mean_code(board, g_start, self.reads, rng);
         let Some(p) = Polarity::towards(code1, code_t) else {
             return probe;
         };
@@ -284,7 +305,7 @@ impl<'a> ProbeThenPredict<'a> {
         Shot {
             cycles: probe_cycles + shot.cycles,
             g_after_us: shot.g_after_us,
-            g_start_us: Some(g_start),
+            ..probe
         }
     }
 }

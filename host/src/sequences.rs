@@ -16,7 +16,10 @@
 //! That is the [`Aim::Random`] design. [`Aim::Method`] (`--aim-spread`) instead records the
 //! moves the method makes: every pair starts at a fresh state, the probe is the method's, and
 //! the pulse lands near the target (see its docs); the shipped history predictor is trained on
-//! it.
+//! it. There a probe is extended as the method extends it ([`ouro_core::probe::extension`]), and
+//! the probe and its extension are recorded as one row: the probe of `2^kx` cycles in all that
+//! the network learns from, from the reading before the first part to the reading after the
+//! extension.
 
 use crate::characterize::{cells_in_order, pulse_rng, CharacterizeConfig, CHUNK_ROWS};
 use crate::HostError;
@@ -51,7 +54,9 @@ pub enum Aim {
     /// duration to the target ([`crate::probe::ProbeThenPredict::probe_exponent`]); the pulse,
     /// at a level drawn uniformly, lasts the time the cell's own model needs to the target at
     /// that level (from its true state after the probe), times `2^u` with `u` uniform in
-    /// `-spread_octaves..spread_octaves`, within the board's pulse range. The simulator's
+    /// `-spread_octaves..spread_octaves`, within the board's pulse range. A probe that moved the
+    /// reading too little is extended as the method extends it, and recorded with its
+    /// extension as one row (the module docs). The simulator's
     /// knowledge only places the examples near the moves the method makes; every row is still
     /// the pulse that was applied and the reading it left.
     Method {
@@ -251,7 +256,32 @@ pub fn run_into(
                 }
             };
             cell.apply_pulse_with_amplitude(amplitude_v, width_s);
-            let after = read(cell.conductance_us(), &mut rng);
+            let mut after = read(cell.conductance_us(), &mut rng);
+            let mut width_s = width_s;
+            if let (Aim::Method { .. }, true) = (&design.aim, probe) {
+                // The probe is `2^k` cycles; extended (one more pulse, at the same amplitude)
+                // when it moved the reading too little, as the method does.
+                let k = (width_s * board.clock_hz as f64).round().log2() as u32;
+                let codes = (
+                    board.code_of_us(reading),
+                    board.code_of_us(after),
+                    board.code_of_us(target),
+                );
+                if let Some(kx) = ouro_core::probe::extension(
+                    k,
+                    polarity == Polarity::Set,
+                    codes,
+                    board.max_pulse_cycles,
+                ) {
+                    let extra = ouro_core::probe::extension_cycles(k, kx);
+                    cell.apply_pulse_with_amplitude(
+                        amplitude_v,
+                        f64::from(extra) * board.clock_period_s(),
+                    );
+                    after = read(cell.conductance_us(), &mut rng);
+                    width_s = f64::from(1u32 << kx) * board.clock_period_s();
+                }
+            }
             emit(SeqRow {
                 cell: i as u32,
                 step: (if placed { step + step / 2 } else { step }) as u32,

@@ -93,7 +93,8 @@ fn run(log2: &[u16], n: u32) -> Vec<(u16, Vec<Op>)> {
         .collect()
 }
 
-/// What `ProbeThenPredict` decides on a cell's readings: the probe, and the pulse after it.
+/// What `ProbeThenPredict` decides on a cell's readings: the probe, its extension if the
+/// probe moved the reading too little, and the pulse after it.
 fn method(target: u16, log: &[Op]) -> Vec<Op> {
     let board = BoardConfig::default_board();
     let blind = GoldenPredictor::new(&ouro_nn::defaults::qpredictor());
@@ -113,15 +114,26 @@ fn method(target: u16, log: &[Op]) -> Vec<Op> {
         return want;
     };
     let max = board.max_pulse_cycles;
-    let k = ProbeThenPredict::probe_exponent(b.log2_cycles, max);
+    let mut k = ProbeThenPredict::probe_exponent(b.log2_cycles, max);
     want.push(Op::Pulse(b.polarity, code(b.polarity, 0), 1 << k));
-    let c1 = reads[1];
+    let mut c1 = reads[1];
     want.push(Op::Read(c1));
+    let mut next = 2;
+    let set = b.polarity == Polarity::Set;
+    if c1 != target {
+        if let Some(kx) = ouro_core::probe::extension(k, set, (c0, c1, target), max) {
+            let cycles = ouro_core::probe::extension_cycles(k, kx);
+            want.push(Op::Pulse(b.polarity, code(b.polarity, 0), cycles));
+            c1 = reads[2];
+            want.push(Op::Read(c1));
+            (k, next) = (kx, 3);
+        }
+    }
     if let Some((p, level, cycles)) =
         ProbeThenPredict::fixed_pulse(&history, b.polarity, (c0, c1, target), k, max)
     {
         want.push(Op::Pulse(p, code(p, level), cycles));
-        want.push(Op::Read(reads[2]));
+        want.push(Op::Read(reads[next]));
     }
     want
 }
@@ -136,8 +148,7 @@ fn the_sequencer_s_probe_one_shot_decides_as_probe_then_predict() {
         board.dac_code_of_v(levels.set[0]),
         board.dac_code_of_v(levels.reset[0]),
     ];
-    let mut two = 0;
-    let mut escalated = 0;
+    let (mut two, mut extended, mut escalated) = (0, 0, 0);
     for (target, log) in &cells {
         assert_eq!(log, &method(*target, log), "target {target}");
         let pulses: Vec<_> = log
@@ -147,10 +158,17 @@ fn the_sequencer_s_probe_one_shot_decides_as_probe_then_predict() {
                 Op::Read(_) => None,
             })
             .collect();
-        two += usize::from(pulses.len() == 2);
-        escalated += usize::from(pulses.len() == 2 && !level0.contains(&pulses[1]));
+        // The probe, its extension (at level 0) if any, the pulse.
+        two += usize::from(pulses.len() >= 2);
+        extended += usize::from(pulses.len() == 3);
+        let last = pulses.last().copied();
+        escalated += usize::from(pulses.len() >= 2 && !level0.contains(&last.unwrap_or(0)));
     }
     assert!(two > 500, "{two} of 600 cells with a probe and a pulse");
+    assert!(
+        extended > 50,
+        "{extended} of 600 cells with an extended probe"
+    );
     assert!(escalated > 0, "some pulse must be at a higher level");
     // Negative: a LOG2 table one word off changes some decision.
     let shifted: Vec<u16> = log2.iter().skip(1).chain([&0]).copied().collect();

@@ -96,7 +96,8 @@ fn a_history_aware_predictor_learns_from_sequences_and_beats_the_blind_one() {
         "probe-neural-float {probed} vs neural-float {blind}"
     );
     // The oracle that may raise the amplitude reaches nearly every target; the probe method's
-    // pulse time includes its probe, and it reads twice, four reads each.
+    // pulse time includes its probe, and it reads twice, four reads each, and once more after
+    // an extended probe.
     assert!(fraction(&report, "oracle-levels", 0.1) > 0.95);
     let cost = report["costs"]
         .as_array()
@@ -104,7 +105,8 @@ fn a_history_aware_predictor_learns_from_sequences_and_beats_the_blind_one() {
         .iter()
         .find(|c| c["method"] == "probe-neural-float")
         .unwrap();
-    assert_eq!(cost["reads"], 8);
+    let reads = cost["mean_reads"].as_f64().unwrap();
+    assert!(reads > 8.0 && reads < 12.0, "{reads} reads per cell");
     assert!(cost["mean_pulse_us"].as_f64().unwrap() > 0.0);
 
     // A blind predictor given as the history-aware one is named as such.
@@ -130,7 +132,8 @@ fn a_history_aware_predictor_learns_from_sequences_and_beats_the_blind_one() {
 /// --predictor predictors/history.q.yaml` writes its load image, the image goes into a
 /// verilated 5-16-1 engine through the load port, and the engine answers, bit for bit and cycle
 /// for cycle as the golden model, the words a sequencer assembles for real cells of
-/// `realistic` (averaged reads, the blind predictor's probe, the probe's change, every level).
+/// `realistic` (averaged reads, the blind predictor's probe and its extension, the probe's
+/// change, every level).
 /// Negative check: one flipped bit of the image is caught.
 #[test]
 fn the_shipped_history_predictor_runs_bit_exact_on_probe_situations() {
@@ -193,12 +196,24 @@ fn the_shipped_history_predictor_runs_bit_exact_on_probe_situations() {
         let Some(b) = blind.predict(code0, code_t) else {
             continue;
         };
-        let k = ProbeThenPredict::probe_exponent(b.log2_cycles, board.max_pulse_cycles);
+        let mut k = ProbeThenPredict::probe_exponent(b.log2_cycles, board.max_pulse_cycles);
         cell.apply_pulse_with_amplitude(
             levels.get(b.polarity)[0],
             f64::from(1u32 << k) * board.clock_period_s(),
         );
-        let code1 = read_mean_code(&board, cell.conductance_us(), 4, &mut rng);
+        let mut code1 = read_mean_code(&board, cell.conductance_us(), 4, &mut rng);
+        let set = b.polarity == Polarity::Set;
+        let ext =
+            ouro_core::probe::extension(k, set, (code0, code1, code_t), board.max_pulse_cycles);
+        if let Some(kx) = ext {
+            let cycles = ouro_core::probe::extension_cycles(k, kx);
+            cell.apply_pulse_with_amplitude(
+                levels.get(b.polarity)[0],
+                f64::from(cycles) * board.clock_period_s(),
+            );
+            code1 = read_mean_code(&board, cell.conductance_us(), 4, &mut rng);
+            k = kx;
+        }
         let Some(p) = Polarity::towards(code1, code_t) else {
             continue;
         };

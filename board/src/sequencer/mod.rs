@@ -37,10 +37,14 @@
 //! Probe-then-predict (modes 2 and 3, the two-set build [`SequencerModel::two_sets`]) is the
 //! method of `ouro_host::probe::ProbeThenPredict` (`docs/HDL.md`, "Probe, then predict"): the
 //! first decision sizes a probe of `2^k` cycles with the blind network (set 0) and applies it at
-//! level 0; the second predicts the pulse with the history-aware network (set 1) from the
-//! probe's change, looked up in the `LOG2` table of the table memory, repeating the prediction
+//! level 0; the second extends it (`ouro_core::probe::extension`: one more level-0 pulse of
+//! `2^kx - 2^k` cycles, no prediction, the cost of a write-and-verify pulse) if it moved the
+//! reading fewer than `EXTEND_BELOW_CODES` codes towards a target still ahead; the next predicts
+//! the pulse with the history-aware network (set 1) from the probe's change (from the reading
+//! before the probe), looked up in the `LOG2` table of the table memory, repeating the prediction
 //! at the next amplitude level while its duration before the clamp is above
-//! `max_cycles / ESCALATE`. One shot (2) stops there (two pulses at most); the loop (3) predicts
+//! `max_cycles / ESCALATE`. One shot (2) stops there (two pulses at most, three with an
+//! extension); the loop (3) predicts
 //! each next pulse the same way from the last one (its change, and the engine's log2 word of
 //! the prediction that sized it), until within tolerance or `MAX_ATTEMPTS` pulses.
 //!

@@ -247,7 +247,7 @@ impl SequencerModel {
         };
         let c = &self.config;
         let limits = self.limits();
-        let max_pulses = match c.mode {
+        let mut max_pulses = match c.mode {
             Mode::NeuralOneShot => 1,
             Mode::ProbeOneShot => 2,
             _ => u16::from(c.max_attempts),
@@ -285,6 +285,18 @@ impl SequencerModel {
             }
             let p = Polarity::towards(code, job.target).expect("outside the tolerance: not equal");
             let err = code.abs_diff(job.target);
+            // Right after the probe: its extension, if it moved the reading too little.
+            let extend = match (c.mode, &self.history) {
+                (Mode::ProbeOneShot | Mode::ProbeLoop, Some(h)) if pulses == 1 => {
+                    ouro_core::probe::extension(
+                        (history.2 >> ACT_FRAC) as u32,
+                        history.0 == Polarity::Set,
+                        (history.1, code, job.target),
+                        h.golden.qpredictor().max_cycles,
+                    )
+                }
+                _ => None,
+            };
             let (cycles, dac) = match (c.mode, &self.history) {
                 (Mode::ProbeOneShot | Mode::ProbeLoop, Some(h)) if pulses == 0 => {
                     // Size the probe with the blind network; apply it at level 0.
@@ -300,6 +312,18 @@ impl SequencerModel {
                     );
                     history = (p, code, (k << ACT_FRAC) as i16);
                     let cycles = (1u32 << k).clamp(limits.min_cycles, limits.max_cycles);
+                    (cycles, c.level_dac[pi(p)][0])
+                }
+                (Mode::ProbeOneShot | Mode::ProbeLoop, Some(_)) if extend.is_some() => {
+                    // The probe moved the reading too little: extend it at level 0 to
+                    // `2^kx` cycles in all; the reading before it stays the history's.
+                    let (k, kx) = ((history.2 >> ACT_FRAC) as u32, extend.expect("matched"));
+                    history.2 = (kx << ACT_FRAC) as i16;
+                    if c.mode == Mode::ProbeOneShot {
+                        max_pulses += 1;
+                    }
+                    let cycles = ouro_core::probe::extension_cycles(k, kx)
+                        .clamp(limits.min_cycles, limits.max_cycles);
                     (cycles, c.level_dac[pi(p)][0])
                 }
                 (Mode::ProbeOneShot | Mode::ProbeLoop, Some(h)) => {

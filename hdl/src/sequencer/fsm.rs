@@ -136,6 +136,7 @@ pub struct Sequencer {
     dur_mask: Constant<Bits<24>>,
     esc_word: Constant<Bits<16>>,
     floor: Constant<Bits<14>>,
+    ext_below: Constant<Bits<14>>,
     level_top: Constant<Bits<3>>,
     toff_in0: Constant<Bits<14>>,
     toff_in1: Constant<Bits<14>>,
@@ -144,6 +145,7 @@ pub struct Sequencer {
     m_probe_one: Constant<Bits<3>>,
     one16: Constant<Bits<16>>,
     two16: Constant<Bits<16>>,
+    three16: Constant<Bits<16>>,
     one32: Constant<Bits<32>>,
     two32: Constant<Bits<32>>,
     all32: Constant<Bits<32>>,
@@ -205,6 +207,8 @@ pub struct Sequencer {
     probe_pol: DFF<bool>,
     plog2: DFF<Bits<16>>,
     level: DFF<Bits<3>>,
+    // The probe was extended (one more pulse allowed in the probe one shot).
+    extended: DFF<bool>,
     // The engine's input words: the next index and the last.
     widx: DFF<Bits<6>>,
     wlast: DFF<Bits<6>>,
@@ -230,6 +234,7 @@ pub struct Sequencer {
     limit_hit: Signal<Local, bool>,
     probe_mode: Signal<Local, bool>,
     probe_phase: Signal<Local, bool>,
+    ext_go: Signal<Local, bool>,
     hist_phase: Signal<Local, bool>,
     more: Signal<Local, bool>,
     gain_next: Signal<Local, Bits<4>>,
@@ -340,6 +345,7 @@ impl Sequencer {
             // Signed words compare as unsigned ones with the sign bit flipped.
             esc_word: c(u64::from(probe.escalate_word as u16 ^ 0x8000)),
             floor: c(u64::from(probe.floor_codes)),
+            ext_below: c(u64::from(ouro_core::probe::EXTEND_BELOW_CODES)),
             level_top: c(u64::from(probe.levels - 1)),
             toff_in0: c(0),
             // The input tables' offsets (a build with them has an ADC of at most 12 bits).
@@ -349,6 +355,7 @@ impl Sequencer {
             m_probe_one: c(super::mode::PROBE_ONE_SHOT),
             one16: c(1),
             two16: c(2),
+            three16: c(3),
             one32: c(1),
             two32: c(2),
             all32: c(0xFFFF_FFFF),
@@ -403,6 +410,7 @@ impl Sequencer {
             probe_pol: Default::default(),
             plog2: Default::default(),
             level: Default::default(),
+            extended: Default::default(),
             widx: Default::default(),
             wlast: Default::default(),
             sel_start_r: Default::default(),
@@ -425,6 +433,7 @@ impl Sequencer {
             limit_hit: Default::default(),
             probe_mode: Default::default(),
             probe_phase: Default::default(),
+            ext_go: Default::default(),
             hist_phase: Default::default(),
             more: Default::default(),
             gain_next: Default::default(),
@@ -509,6 +518,7 @@ impl Logic for Sequencer {
             probe_pol,
             plog2,
             level,
+            extended,
             widx,
             wlast,
             sel_start_r,
@@ -553,6 +563,9 @@ impl Logic for Sequencer {
         }
         if self.regs.mode.val() == self.m_probe_one.val() {
             self.attempts.next = self.two16.val();
+            if self.extended.q.val() {
+                self.attempts.next = self.three16.val();
+            }
         }
         self.limit_hit.next = self.pulses.q.val() >= self.attempts.val();
         // Modes 2 and 3 (two-set builds only): the first decision sizes the probe, the second
@@ -632,6 +645,14 @@ impl Logic for Sequencer {
         if self.ch_hi.val() > self.ch_lo.val() {
             self.along.next = self.ch_hi.val() - self.ch_lo.val();
         }
+        // Right after the probe: extend it when it moved the reading fewer than
+        // EXTEND_BELOW_CODES codes along its polarity, the target is still ahead (the polarity
+        // towards it is the probe's) and a longer probe is allowed.
+        self.ext_go.next = self.probe_mode.val()
+            & (self.pulses.q.val() == self.one16.val())
+            & (self.along.val() < self.ext_below.val())
+            & (self.pol_now.val() == self.probe_pol.q.val())
+            & self.scale_in.can_ext.val();
         self.ch_x.next = self.along.val();
         if self.along.val() < self.floor.val() {
             self.ch_x.next = self.floor.val();
@@ -680,6 +701,7 @@ impl Logic for Sequencer {
         self.scale_in.start.next = self.regs.adaptive_start.val();
         self.scale_in.eng_cycles.next = self.eng_cycles.val();
         self.scale_in.eng_log2.next = self.eng_log2.val();
+        self.scale_in.plog2.next = self.plog2.q.val();
         self.sc_cyc_r.d.next = self.scale_in.cycles.val();
         self.sc_gain_r.d.next = self.scale_in.gain_out.val();
         self.scale.cycles.next = self.sc_cyc_r.q.val();
@@ -743,6 +765,7 @@ impl Logic for Sequencer {
                     self.cap_set.d.next = self.seven3.val();
                     self.cap_reset.d.next = self.seven3.val();
                     self.reason.d.next = self.zero2.val();
+                    self.extended.d.next = false;
                     self.widx.d.next = self.zero6.val();
                     self.sel_start_r.d.next = true;
                     self.state.d.next = SeqState::Select;
@@ -776,6 +799,16 @@ impl Logic for Sequencer {
                     self.pol.d.next = self.pol_now.val();
                     self.last_pol.d.next = self.pol_now.val();
                     self.wv.d.next = true;
+                    self.state.d.next = SeqState::Scale;
+                } else if self.ext_go.val() {
+                    // The probe's extension at level 0: `2^kx - 2^k` cycles (ScaleIn's in this
+                    // decision), issued once scaled; the probe is then `2^kx` cycles.
+                    self.pol.d.next = self.pol_now.val();
+                    self.last_pol.d.next = self.pol_now.val();
+                    self.level.d.next = self.zero3.val();
+                    self.wv.d.next = false;
+                    self.extended.d.next = true;
+                    self.plog2.d.next = self.scale_in.kx.val() << 10;
                     self.state.d.next = SeqState::Scale;
                 } else {
                     // A prediction: the blind network (or the history-aware one after a probe).

@@ -11,7 +11,9 @@ use rust_hdl::prelude::*;
 
 /// The duration and gain word `Scale` takes, and the probe's exponent (combinational):
 /// - in a decision (adaptive write and verify): `start` with gain 1 before the first pulse,
-///   else `dur` doubled (the polarity kept) or halved;
+///   else `dur` doubled (the polarity kept) or halved; in the probe modes, the probe's
+///   extension, `2^kx - 2^k` cycles with gain 1 (`k` from `plog2`, the probe's word,
+///   `kx = min(k + EXTEND_OCTAVES, k_max)`);
 /// - after a blind prediction that sizes a probe (probe modes, no pulse yet): `2^k` with gain
 ///   1, `k = floor(log2) - 1` of the engine's log2 word within `0..=k_max`;
 /// - after a history prediction (probe modes): the engine's duration with gain 1;
@@ -40,18 +42,25 @@ pub struct ScaleIn {
     pub eng_cycles: Signal<In, Bits<24>>,
     /// The engine's log2 duration, Q6.10.
     pub eng_log2: Signal<In, Bits<16>>,
+    /// The probe's log2 duration word (`k << 10` after the probe).
+    pub plog2: Signal<In, Bits<16>>,
     /// The duration to scale.
     pub cycles: Signal<Out, Bits<24>>,
     /// Its gain word.
     pub gain_out: Signal<Out, Bits<4>>,
     /// The probe's exponent.
     pub k: Signal<Out, Bits<16>>,
+    /// The extended probe's exponent `kx`.
+    pub kx: Signal<Out, Bits<16>>,
+    /// A longer probe is allowed (`kx` above `k`: `k` below `k_max`).
+    pub can_ext: Signal<Out, bool>,
     probe: Constant<bool>,
     m_probe_one: Constant<Bits<3>>,
     m_probe_loop: Constant<Bits<3>>,
     code_mask: Constant<Bits<16>>,
     dur_mask: Constant<Bits<24>>,
     k_max: Constant<Bits<16>>,
+    ext_oct: Constant<Bits<16>>,
     mask_k: Constant<Bits<16>>,
     one16: Constant<Bits<16>>,
     two16: Constant<Bits<16>>,
@@ -66,6 +75,9 @@ pub struct ScaleIn {
     lint: Signal<Local, Bits<16>>,
     kpre: Signal<Local, Bits<16>>,
     kk: Signal<Local, Bits<16>>,
+    pk: Signal<Local, Bits<16>>,
+    kxx: Signal<Local, Bits<16>>,
+    ext_cycles: Signal<Local, Bits<24>>,
 }
 
 impl ScaleIn {
@@ -84,15 +96,19 @@ impl ScaleIn {
             start: Default::default(),
             eng_cycles: Default::default(),
             eng_log2: Default::default(),
+            plog2: Default::default(),
             cycles: Default::default(),
             gain_out: Default::default(),
             k: Default::default(),
+            kx: Default::default(),
+            can_ext: Default::default(),
             probe: Constant::new(b.probe.is_some()),
             m_probe_one: c(super::mode::PROBE_ONE_SHOT),
             m_probe_loop: c(super::mode::PROBE_LOOP),
             code_mask: c((1u64 << b.adc_bits) - 1),
             dur_mask: c((1u64 << dur_bits) - 1),
             k_max: c(u64::from(b.probe.map_or(0, |p| p.k_max))),
+            ext_oct: c(u64::from(ouro_core::probe::EXTEND_OCTAVES)),
             mask_k: c(0x1F),
             one16: c(1),
             two16: c(2),
@@ -107,6 +123,9 @@ impl ScaleIn {
             lint: Default::default(),
             kpre: Default::default(),
             kk: Default::default(),
+            pk: Default::default(),
+            kxx: Default::default(),
+            ext_cycles: Default::default(),
         }
     }
 }
@@ -136,6 +155,18 @@ impl Logic for ScaleIn {
             self.kk.next = self.zero16.val();
         }
         self.k.next = self.kk.val();
+        // The extension of a probe of 2^pk cycles to 2^kxx in all.
+        self.pk.next = (self.plog2.val() >> 10) & self.mask_k.val();
+        self.kxx.next = self.pk.val() + self.ext_oct.val();
+        if self.kxx.val() > self.k_max.val() {
+            self.kxx.next = self.k_max.val();
+        }
+        self.kx.next = self.kxx.val();
+        // (kx > k: the same as k < k_max, without a comparison with a constant 0 in one-set
+        // builds.)
+        self.can_ext.next = self.kxx.val() > self.pk.val();
+        self.ext_cycles.next =
+            (self.one24.val() << self.kxx.val()) - (self.one24.val() << self.pk.val());
         self.cycles.next = self.eng_cycles.val() & self.dur_mask.val();
         self.gain_out.next = self.gain.val();
         if self.probe_mode.val() {
@@ -152,6 +183,10 @@ impl Logic for ScaleIn {
             }
             if self.first.val() {
                 self.cycles.next = self.start.val();
+                self.gain_out.next = self.gain_one.val();
+            }
+            if self.probe_mode.val() {
+                self.cycles.next = self.ext_cycles.val() & self.dur_mask.val();
                 self.gain_out.next = self.gain_one.val();
             }
         }

@@ -177,6 +177,9 @@ pub struct Shot {
     /// For a method that probes first: the true conductance after the probe, before the
     /// programming pulse (what its `RPD_update` is measured from).
     pub g_start_us: Option<f64>,
+    /// Reads taken before the programming pulse (one, or the probe method's averaged readings
+    /// before and after its probe and its extension, if any).
+    pub reads: u32,
 }
 
 /// One cell's evaluation.

@@ -90,15 +90,6 @@ impl<'a> Programmer<'a> {
         &self.golden
     }
 
-    /// Reads a method takes before its pulse (the probe method reads before and after its
-    /// probe, averaging several reads each time).
-    pub fn reads(&self, method: Method) -> u32 {
-        match (method, &self.probe) {
-            (m, Some(p)) if m.probes() => 2 * p.reads,
-            _ => 1,
-        }
-    }
-
     /// Seconds to whole cycles within the board's pulse limits.
     pub fn cycles_of(&self, seconds: f64) -> u32 {
         let c = (seconds * self.board.clock_hz as f64).round();
@@ -216,6 +207,7 @@ impl<'a> Programmer<'a> {
             cycles,
             g_after_us: r.g_after_us,
             g_start_us: None,
+            reads: 1,
         }
     }
 
@@ -243,6 +235,7 @@ impl<'a> Programmer<'a> {
                 cycles: 0,
                 g_after_us: cell.conductance_us(),
                 g_start_us: None,
+                reads: 1,
             },
             Some((p, cycles)) => self.pulse(cell, self.device.amplitude_v(p), cycles),
         }

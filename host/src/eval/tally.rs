@@ -26,6 +26,8 @@ pub struct Tally {
     hits: Vec<u64>,
     /// Pulse cycles of each method, summed over the cells.
     cycles: Vec<u64>,
+    /// Reads of each method before its programming pulse, summed over the cells.
+    reads: Vec<u64>,
 }
 
 impl Tally {
@@ -39,6 +41,7 @@ impl Tally {
                 methods.iter().map(|m| m.metrics().len()).sum::<usize>() * TOLERANCES.len()
             ],
             cycles: vec![0; methods.len()],
+            reads: vec![0; methods.len()],
         }
     }
 
@@ -49,6 +52,7 @@ impl Tally {
         for k in 0..self.methods.len() {
             let shot = &r.shots[k];
             self.cycles[k] += u64::from(shot.cycles);
+            self.reads[k] += u64::from(shot.reads);
             let (t, u0) = rpd(r.g_before_us, r.g_target_us, shot.g_after_us);
             let mut values = vec![t];
             if self.methods[k].probes() {
@@ -92,11 +96,11 @@ impl Tally {
         let n = self.cells.max(1) as f64;
         self.methods
             .iter()
-            .zip(&self.cycles)
-            .map(|(&m, &c)| Cost {
+            .zip(self.cycles.iter().zip(&self.reads))
+            .map(|(&m, (&c, &r))| Cost {
                 method: m.name(),
                 mean_pulse_us: c as f64 / n * prog.board.clock_period_s() * 1e6,
-                reads: prog.reads(m),
+                mean_reads: r as f64 / n,
             })
             .collect()
     }
@@ -139,8 +143,9 @@ pub struct Cost {
     pub method: &'static str,
     /// Mean pulse time per cell, microseconds (all of a method's pulses).
     pub mean_pulse_us: f64,
-    /// Reads taken before the pulse (the same for every cell).
-    pub reads: u32,
+    /// Mean reads per cell before the programming pulse (the probe method's extension adds a
+    /// reading to some cells).
+    pub mean_reads: f64,
 }
 
 /// The mean cost of each method (in `methods` order, as the shots).
@@ -154,11 +159,14 @@ pub fn costs(prog: &Programmer<'_>, results: &[CellResult], methods: &[Method]) 
 
 /// The costs as a terminal table.
 pub fn cost_table(costs: &[Cost]) -> String {
-    let mut s = format!("{:<19} {:>14} {:>6}\n", "method", "mean pulse", "reads");
+    let mut s = format!(
+        "{:<19} {:>14} {:>10}\n",
+        "method", "mean pulse", "mean reads"
+    );
     for c in costs {
         s += &format!(
-            "{:<19} {:>11.1} us {:>6}\n",
-            c.method, c.mean_pulse_us, c.reads
+            "{:<19} {:>11.1} us {:>10.2}\n",
+            c.method, c.mean_pulse_us, c.mean_reads
         );
     }
     s
