@@ -58,7 +58,7 @@ pub enum Aim {
     /// reading too little is extended as the method extends it, and recorded with its
     /// extension as one row (the module docs). The simulator's
     /// knowledge only places the examples near the moves the method makes; every row is still
-    /// the pulse that was applied and the reading it left.
+    /// what was applied (an extended probe's two pulses as one) and the reading it left.
     Method {
         /// The blind predictor that sizes the probe (the sequencer's).
         blind: Box<GoldenPredictor>,
