@@ -35,6 +35,10 @@ pub const MAX_WEIGHT_FRAC: u32 = 15;
 pub const ACC_BITS: u32 = 40;
 /// Most inputs one neuron may have (so that the accumulator cannot overflow, see module docs).
 pub const MAX_FANIN: usize = 64;
+
+/// Most layers a network may have (hidden layers plus the output layer): the predictor
+/// engine's limit, which training checks before it starts.
+pub const MAX_LAYERS: usize = 8;
 /// Bits of the log2 fraction that index the exp2 table.
 pub const EXP2_INDEX_BITS: u32 = 8;
 /// Entries in the exp2 table.

@@ -10,7 +10,7 @@ use ouro_core::schema::{MlpQ, QPredictor};
 /// Most MAC lanes an engine may have (the lane field of a load-port address is 4 bits).
 pub const MAX_LANES: usize = 16;
 /// Most layers a network may have (hidden layers plus the output layer).
-pub const MAX_LAYERS: usize = 8;
+pub use ouro_core::qformat::MAX_LAYERS;
 /// Most weight sets an engine may hold (a blind and a history-aware predictor).
 pub const MAX_SETS: usize = 2;
 /// Words of the `weight_frac` table (its address is 4 bits): `2 * sets * layers` must fit.

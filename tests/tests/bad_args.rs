@@ -273,6 +273,11 @@ fn counts() {
             &["hidden", "100000000000"],
         ),
         Case::new(
+            "hidden too deep",
+            train(&["--hidden", "4,4,4,4,4,4,4,4"]),
+            &["hidden takes at most 7 layers", "got 8"],
+        ),
+        Case::new(
             "hidden empty item",
             train(&["--hidden", "16,,16"]),
             &["--hidden"],

@@ -164,6 +164,14 @@ impl TrainParams {
                 self.hidden
             ));
         }
+        let most = ouro_core::qformat::MAX_LAYERS - 1;
+        if self.hidden.len() > most {
+            return Some(format!(
+                "hidden takes at most {most} layers (the predictor engine runs {} with the output layer), got {}: train a shallower network",
+                ouro_core::qformat::MAX_LAYERS,
+                self.hidden.len()
+            ));
+        }
         if self.batch_size == 0 {
             return Some("batch_size must be at least 1".into());
         }
@@ -316,6 +324,13 @@ mod tests {
                     ..quick(1, 0)
                 },
                 "hidden",
+            ),
+            (
+                TrainParams {
+                    hidden: vec![4; 8],
+                    ..quick(1, 0)
+                },
+                "hidden takes at most 7 layers",
             ),
             (
                 TrainParams {
