@@ -184,10 +184,11 @@ pub fn load_image_text_sets(sets: &[&QPredictor], lanes: usize) -> Result<String
 
 /// The predictor's input tables (docs/FIXED_POINT.md section 2), if it has any, as the words
 /// of the board's table memory from the tables' base: the word for ADC code `c` of input `i` of
-/// the network of polarity `p` (0 = set, 1 = reset) at `(p * inputs + i) * 2^adc_bits + c`.
-/// For a two-input predictor on a 12-bit ADC that is 16,384 words: one 16K x 16 SPRAM. The
-/// engine takes input words; the sequencer looks them up there (register `INPUT_TABLE_BASE`)
-/// instead of subtracting `input_offsets` from the codes.
+/// the network of polarity `p` (0 = set, 1 = reset) at `(p * tabled + i) * 2^adc_bits + c`,
+/// `tabled` the tables per network (its leading readings: both inputs of a blind predictor,
+/// `g_now` and `g_target` of a history-aware one). For two tables on a 12-bit ADC that is
+/// 16,384 words: one 16K x 16 SPRAM. The engine takes input words; the sequencer looks them up
+/// there (register `INPUT_TABLE_BASE`) instead of subtracting `input_offsets` from the codes.
 pub fn input_table_words(q: &QPredictor) -> Option<Vec<u16>> {
     if q.networks.set.input_tables.is_empty() {
         return None;

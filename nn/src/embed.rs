@@ -45,9 +45,9 @@ pub enum EmbedError {
         /// Outputs per layer of the host.
         host: Vec<usize>,
     },
-    /// The embedded predictor reads its inputs through input tables (their words are not the
-    /// code minus an offset, so they cannot share the host's input words).
-    #[error("the embedded predictor has input tables: its input words are not the host's")]
+    /// The embedded or the host predictor reads its readings through input tables (their
+    /// words are not the code minus an offset, so the two cannot share input words).
+    #[error("a predictor with input tables cannot share input words with another (the two-set engine takes none): use a history-aware predictor trained without --input-knots")]
     InputTables,
     /// A board parameter differs (ADC resolution or clock).
     #[error("{what} differs: embedded {embedded}, host {host}")]

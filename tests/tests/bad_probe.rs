@@ -244,22 +244,6 @@ fn probe_then_predict_inputs() {
             ]),
             &["level 0"],
         ),
-        Case::new(
-            "input knots on sequences",
-            args(&[
-                "train",
-                "--data",
-                &fx.write_input(
-                    "ok.csv",
-                    &format!("{HEADER}\n0,0,200,set,-0.342,100,203\n0,1,203,set,-0.342,1000,260\n"),
-                ),
-                "--input-knots",
-                "8",
-                "--out",
-                &p,
-            ]),
-            &["--input-knots"],
-        ),
     ];
     // Broken sequence CSVs: each names its line.
     let rows: &[(&str, &[&str])] = &[

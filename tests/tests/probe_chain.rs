@@ -109,6 +109,57 @@ fn a_history_aware_predictor_learns_from_sequences_and_beats_the_blind_one() {
     assert!(reads > 8.0 && reads < 12.0, "{reads} reads per cell");
     assert!(cost["mean_pulse_us"].as_f64().unwrap() > 0.0);
 
+    // Learned input tables in front of the two readings: two tables a network, quantized to
+    // one word per ADC code, and the method runs on them in fixed point.
+    let tabled = path("tabled.yaml");
+    ouro_ok(&[
+        "train",
+        "--data",
+        &seq,
+        "--out",
+        &tabled,
+        "--epochs",
+        "10",
+        "--hidden",
+        "16",
+        "--seed",
+        "1",
+        "--weight-floor",
+        "0",
+        "--input-knots",
+        "16",
+    ]);
+    let p = ouro_core::schema::Predictor::load(std::path::Path::new(&tabled)).unwrap();
+    for net in [&p.networks.set, &p.networks.reset] {
+        assert_eq!(net.input_tables.len(), 2);
+        assert!(net.input_tables.iter().all(|t| t.values.len() == 16));
+    }
+    let tabled_q = path("tabled.q.yaml");
+    ouro_ok(&["quantize", &tabled, "--out", &tabled_q]);
+    let q = ouro_core::schema::QPredictor::load(std::path::Path::new(&tabled_q)).unwrap();
+    assert_eq!(q.networks.set.input_tables.len(), 2);
+    let out = ouro(&[
+        "eval",
+        "--device",
+        "realistic",
+        "--cells",
+        "300",
+        "--seed",
+        "3",
+        "--history",
+        &tabled,
+        "--history-q",
+        &tabled_q,
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(fraction(&report, "probe-neural", 0.5) > fraction(&report, "neural-fixed", 0.5));
+
     // A blind predictor given as the history-aware one is named as such.
     let out = ouro(&[
         "eval",

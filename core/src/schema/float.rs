@@ -178,14 +178,15 @@ impl Predictor {
                 .collect();
             check_shapes(name, n_in, &shapes)?;
             if !net.input_tables.is_empty() {
-                if !self.features.iter().all(|f| f.is_reading()) {
+                let tabled = Feature::tabled_inputs(&self.features);
+                if tabled == 0 {
                     return Err(format!(
-                        "network {name}: input tables are for predictors whose inputs are all readings"
+                        "network {name}: input tables are for the readings, and its first input is not one"
                     ));
                 }
-                if net.input_tables.len() != n_in {
+                if net.input_tables.len() != tabled {
                     return Err(format!(
-                        "network {name}: {} input tables for {n_in} inputs",
+                        "network {name}: {} input tables for {tabled} readings (one per reading, the leading inputs)",
                         net.input_tables.len()
                     ));
                 }
@@ -285,7 +286,7 @@ mod tests {
             .validate()
             .unwrap_err()
             .to_string()
-            .contains("1 input tables for 2 inputs"));
+            .contains("1 input tables for 2 readings"));
         p.networks.set.input_tables = vec![double(vec![1.0]), double(vec![1.0, 2.0])];
         assert!(p
             .validate()

@@ -141,6 +141,20 @@ impl Feature {
         matches!(self, Self::GNow | Self::GTarget)
     }
 
+    /// How many inputs of a predictor with `features` may have input tables: its leading
+    /// readings (both inputs of a blind predictor; `g_now` and `g_target` of a history-aware
+    /// one, whose other inputs are words the sequencer computes).
+    ///
+    /// ```
+    /// use ouro_core::schema::Feature;
+    /// assert_eq!(Feature::tabled_inputs(&[Feature::GNow, Feature::GTarget]), 2);
+    /// assert_eq!(Feature::tabled_inputs(&[Feature::GNow, Feature::GTarget, Feature::ProbeLog2Change, Feature::ProbeLog2, Feature::Level]), 2);
+    /// assert_eq!(Feature::tabled_inputs(&[Feature::ProbeLog2, Feature::GNow]), 0);
+    /// ```
+    pub fn tabled_inputs(features: &[Feature]) -> usize {
+        features.iter().take_while(|f| f.is_reading()).count()
+    }
+
     /// Whether a predictor with `features` needs a probe pulse first.
     pub fn needs_probe(features: &[Feature]) -> bool {
         features.iter().any(|f| {

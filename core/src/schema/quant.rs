@@ -223,20 +223,21 @@ impl QPredictor {
         for (name, net) in [("set", &self.networks.set), ("reset", &self.networks.reset)] {
             let s = net.shapes();
             check_shapes(name, n_in, &s)?;
-            if !net.input_tables.is_empty() && !self.features.iter().all(|f| f.is_reading()) {
+            let tabled = Feature::tabled_inputs(&self.features);
+            if !net.input_tables.is_empty() && tabled == 0 {
                 return Err(format!(
-                    "network {name}: input tables are for predictors whose inputs are all readings"
+                    "network {name}: input tables are for the readings, and its first input is not one"
                 ));
             }
             if !net.input_tables.is_empty()
-                && (net.input_tables.len() != n_in
+                && (net.input_tables.len() != tabled
                     || net
                         .input_tables
                         .iter()
                         .any(|t| t.len() != 1usize << self.adc_bits))
             {
                 return Err(format!(
-                    "network {name}: input_tables must hold one table of 2^adc_bits = {} entries per input",
+                    "network {name}: input_tables must hold one table of 2^adc_bits = {} entries per reading (the leading inputs)",
                     1u32 << self.adc_bits
                 ));
             }

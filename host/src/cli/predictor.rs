@@ -43,7 +43,7 @@ fn epochs_help() -> String {
 /// `--input-knots`' help, with the limit the training checks.
 fn knots_help() -> String {
     format!(
-        "Knots of a learned piecewise-linear table in front of each input; 0 (none) or 2 to {}",
+        "Knots of a learned piecewise-linear table in front of each reading input (both of a blind predictor, the reading and the target of a history-aware one); 0 (none) or 2 to {}",
         ouro_nn::train::MAX_INPUT_KNOTS
     )
 }
@@ -91,7 +91,8 @@ pub struct TrainArgs {
     /// Decoupled weight decay (AdamW) on the weights; 0: none.
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f64,
-    /// Knots of a learned piecewise-linear table in front of each input; 0 (none) or 2 to 1024.
+    /// Knots of a learned piecewise-linear table in front of each reading input; 0 (none) or 2
+    /// to 1024.
     #[arg(long, default_value_t = 0, help = knots_help())]
     pub input_knots: usize,
     /// What the row weight measures: the relative change, or the sensitivity of the end point to

@@ -57,7 +57,7 @@ impl Fold<'_> {
                 dom.cuts(per_axis)
                     .into_iter()
                     .map(|(c0, c1)| {
-                        let values = match tables {
+                        let values = match tables.filter(|t| i < t.words.len()) {
                             None => (dom.input_value(c0), dom.input_value(c1)),
                             Some(t) => {
                                 let words = &t.words[i][c0 as usize..=c1 as usize];

@@ -196,9 +196,12 @@ impl Fold<'_> {
             d.push((a * f64::from(dom.offset) + shift - m) / s);
         }
         if let Some(t) = tables {
-            // The input word is the table's value scaled by 2^e: h_0,i = x_i * 2^-e_i.
-            c = t.exps.iter().map(|&e| f64::from(-e).exp2()).collect();
-            d = vec![0.0; c.len()];
+            // A tabled input's word is the table's value scaled by 2^e: h_0,i = x_i * 2^-e_i
+            // (the tables are the leading inputs'; the others stay as above).
+            for (i, &e) in t.exps.iter().enumerate() {
+                c[i] = f64::from(-e).exp2();
+                d[i] = 0.0;
+            }
         }
         let mut folded = Vec::with_capacity(net.layers.len());
         for (l, layer) in net.layers.iter().enumerate() {

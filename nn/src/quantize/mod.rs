@@ -17,10 +17,11 @@
 //!   code's bin, `(code + 0.5) / k` with `k` = [`BoardConfig::codes_per_us`]), that is
 //!   `x_i * 1024 a_i / std_i + (a_i offset_i + s_i - mean_i) / std_i`: an affine map that is
 //!   folded into the first layer's weights and biases. A network with input tables
-//!   ([`MlpF::input_tables`](ouro_core::schema::MlpF::input_tables); only predictors whose
-//!   inputs are all readings) gets instead one word per
-//!   ADC code and input: the table's value at the code's reading, times the largest `2^e` that
-//!   keeps the window within [`ACT_HEADROOM`], rounded to Q6.10 (the first layer takes `2^-e`).
+//!   ([`MlpF::input_tables`](ouro_core::schema::MlpF::input_tables); on the leading
+//!   readings: both inputs of a blind predictor, `g_now` and `g_target` of a history-aware
+//!   one) gets instead, for those inputs, one word per ADC code and input: the table's value
+//!   at the code's reading, times the largest `2^e` that keeps the window within
+//!   [`ACT_HEADROOM`], rounded to Q6.10 (the first layer takes `2^-e`).
 //! - **Polarity.** Each network is scaled and bounded over the moves of its own polarity only
 //!   (target above the reading for SET, below for RESET): it never sees the others, where a
 //!   trained network may extrapolate to large values.

@@ -47,7 +47,10 @@ pub(super) fn fit(
     let mut model = Model::init(
         data.x_train.view(),
         &params.hidden,
-        params.input_knots,
+        (
+            params.input_knots,
+            ouro_core::schema::Feature::tabled_inputs(features),
+        ),
         &mut rng,
     );
     let mut adam = Adam::new(&model, params.weight_decay);

@@ -85,17 +85,12 @@ pub fn train(
 /// Train a history-aware predictor on probe-and-pulse sequences (see [`history`]): each
 /// pulse is learned from the probe before it. Its features are `g_now` (the reading after the
 /// probe), `g_target`, `probe_delta`, `probe_log2` and `level`; the ladder of levels is read
-/// from the data's amplitudes. Input tables (`input_knots`) do not apply.
+/// from the data's amplitudes. Input tables (`input_knots`) go in front of the two readings only.
 pub fn train_history(
     seq: &[SeqRow],
     params: &CheckedTrainParams,
     progress: Option<&dyn Progress>,
 ) -> Result<(Predictor, TrainReport), NnError> {
-    if params.input_knots > 0 {
-        return Err(NnError::Data(
-            "input tables (--input-knots) are for blind predictors; train a history-aware one without them".into(),
-        ));
-    }
     let h = history::examples(seq, &params.source)?;
     train_with(&h.rows, &h.extra, Some(h.levels), params, progress)
 }

@@ -89,7 +89,8 @@ pub(super) fn mean_loss(
 }
 
 /// Learned input tables during training: `theta[[j, k]]` is input `j`'s value at knot `k`, the
-/// knots evenly spaced over `lo[j]..=hi[j]`.
+/// knots evenly spaced over `lo[j]..=hi[j]`, for the leading `theta.nrows()` inputs (the
+/// readings); the inputs after them pass through unchanged.
 #[derive(Debug, Clone)]
 pub(super) struct Tables {
     lo: Vec<f64>,
@@ -101,9 +102,9 @@ pub(super) struct Tables {
 pub(super) type TableSpots = Vec<(usize, f64)>;
 
 impl Tables {
-    /// Identity tables over the range of each column of `x`.
-    pub fn identity(x: ArrayView2<'_, f64>, knots: usize) -> Self {
-        let n_in = x.ncols();
+    /// Identity tables over the range of each of the first `tabled` columns of `x`.
+    pub fn identity(x: ArrayView2<'_, f64>, knots: usize, tabled: usize) -> Self {
+        let n_in = tabled.min(x.ncols());
         let lo: Vec<f64> = (0..n_in)
             .map(|j| x.column(j).iter().copied().fold(f64::INFINITY, f64::min))
             .collect();
@@ -137,7 +138,13 @@ impl Tables {
     pub fn apply(&self, x: ArrayView2<'_, f64>) -> (Array2<f64>, TableSpots) {
         let knots = self.theta.ncols();
         let mut spots = Vec::with_capacity(x.len());
+        let tabled = self.lo.len();
         let z = Array2::from_shape_fn(x.raw_dim(), |(i, j)| {
+            if j >= tabled {
+                // Not tabled: passes through (its spot is never read).
+                spots.push((0, 0.0));
+                return x[[i, j]];
+            }
             let (k, f) = InputTable::locate_on(self.lo[j], self.hi[j], knots, x[[i, j]]);
             spots.push((k, f));
             self.theta[[j, k]] * (1.0 - f) + self.theta[[j, k + 1]] * f
@@ -150,8 +157,12 @@ impl Tables {
     fn gradient(&self, gz: &Array2<f64>, spots: &[(usize, f64)]) -> Array2<f64> {
         let mut gt = Array2::<f64>::zeros(self.theta.raw_dim());
         let n_in = gz.ncols();
+        let tabled = self.lo.len();
         for (e, &(seg, f)) in spots.iter().enumerate() {
             let (i, j) = (e / n_in, e % n_in);
+            if j >= tabled {
+                continue;
+            }
             gt[[j, seg]] += gz[[i, j]] * (1.0 - f);
             gt[[j, seg + 1]] += gz[[i, j]] * f;
         }
@@ -184,14 +195,15 @@ pub(super) struct Model {
 
 impl Model {
     /// A fresh model for the normalised training inputs `x`: identity tables of `knots` knots
-    /// (none when 0) over their range, then [`init_layers`] with `rng`.
+    /// (none when 0) over the range of the first `tabled` inputs, then [`init_layers`] with
+    /// `rng`.
     pub fn init(
         x: ArrayView2<'_, f64>,
         hidden: &[usize],
-        knots: usize,
+        (knots, tabled): (usize, usize),
         rng: &mut Xoshiro256PlusPlus,
     ) -> Self {
-        let tables = (knots > 0).then(|| Tables::identity(x, knots));
+        let tables = (knots > 0 && tabled > 0).then(|| Tables::identity(x, knots, tabled));
         let layers = init_layers(x.ncols(), hidden, rng);
         Self { layers, tables }
     }

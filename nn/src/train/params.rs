@@ -95,8 +95,9 @@ pub struct TrainParams {
     /// Decoupled (AdamW) weight decay per unit learning rate, on weights only (default 0).
     /// Keeps the weights small, which leaves the quantized output layer more fraction bits.
     pub weight_decay: f64,
-    /// Knots of a learned piecewise-linear table in front of each network input (0: none,
-    /// the default). The table maps each normalised input through `input_knots` evenly spaced
+    /// Knots of a learned piecewise-linear table in front of each reading input (0: none,
+    /// the default): both inputs of a blind predictor, the reading and the target of a
+    /// history-aware one. The table maps each such normalised input through `input_knots` evenly spaced
     /// knots over the training range, trained jointly with the network.
     pub input_knots: usize,
     /// What the per-row loss weight measures (default [`Weighting::Change`]).
