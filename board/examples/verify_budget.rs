@@ -6,7 +6,8 @@
 //! frame sizes at its baud rate. The pulse's own duration is not counted (it is the cell's).
 
 use ouro_board::sequencer::{
-    DECIDE_CYCLES, HISTORY_SETUP_CYCLES, ISSUE_CYCLES, PREDICT_SETUP_CYCLES, TABLE_SETUP_CYCLES,
+    DECIDE_CYCLES, HISTORY_SETUP_CYCLES, HISTORY_TABLE_SETUP_CYCLES, ISSUE_CYCLES,
+    PREDICT_SETUP_CYCLES, TABLE_SETUP_CYCLES,
 };
 use ouro_core::board::BoardConfig;
 use ouro_core::protocol::{frame, Request, Response, BAUD};
@@ -40,7 +41,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A prediction: its setup, the engine, the cycle that issues the pulse.
     let blind = PREDICT_SETUP_CYCLES + engine + 1;
     let tables = TABLE_SETUP_CYCLES + latency(&[&nominal])? + 1;
-    let history = HISTORY_SETUP_CYCLES + latency(&[&embedded, &h])? + 1;
+    let history_setup = if h.networks.set.input_tables.is_empty() {
+        HISTORY_SETUP_CYCLES
+    } else {
+        HISTORY_TABLE_SETUP_CYCLES
+    };
+    let history = history_setup + latency(&[&embedded, &h])? + 1;
     println!(
         "board {}, {mhz} MHz, engine {lanes} lane(s): {engine} cycles per prediction of the default network",
         board.name

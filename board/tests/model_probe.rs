@@ -7,7 +7,7 @@ mod script;
 
 use ouro_board::frontend::Interlock;
 use ouro_board::sequencer::{
-    ACCEPT_CYCLES, DECIDE_CYCLES, ESCALATE_SETUP_CYCLES, HISTORY_SETUP_CYCLES, ISSUE_CYCLES,
+    ACCEPT_CYCLES, DECIDE_CYCLES, ESCALATE_SETUP_CYCLES, HISTORY_TABLE_SETUP_CYCLES, ISSUE_CYCLES,
     PREDICT_SETUP_CYCLES, REPORT_CYCLES, TABLE_SETUP_CYCLES,
 };
 use ouro_board::{Job, Mode, Outcome, Record, SequencerModel, SimFrontend};
@@ -32,6 +32,9 @@ fn two_set() -> SequencerModel {
     }
     m.write(0x24, 4096).unwrap();
     m.load_table(4096, &ouro_core::probe::log2_table()).unwrap();
+    // The history predictor's input tables, in the second bank.
+    let words = ouro_hdl::input_table_words(&history).expect("input tables");
+    m.load_table(16_384, &words).unwrap();
     m
 }
 
@@ -52,10 +55,12 @@ fn history_pulse(
         .probe_floor_codes
         .expect("a history-aware predictor has a floor");
     let change = log2_word((along.max(0) as u32).max(floor));
+    // The reading's and the target's words from the network's input tables.
+    let tables = &g.qpredictor().networks.get(p).input_tables;
     for level in 0..4 {
         let words = [
-            now as i16 - 2048,
-            target as i16 - 2048,
+            tables[0][usize::from(now)],
+            tables[1][usize::from(target)],
             change,
             last_log2,
             (level << 10) as i16,
@@ -79,7 +84,7 @@ fn dac(p: Polarity, level: usize) -> u16 {
 fn the_probe_modes_decide_and_cost_what_the_method_says() {
     let mut m = two_set();
     let latency = m.engine_latency();
-    assert_eq!(latency, 41);
+    assert_eq!(latency, 73);
     let blind = GoldenPredictor::new(&ouro_nn::defaults::qpredictor());
     let (mut escalations, mut extensions) = (0, 0);
     // (c0, c1, c2, c3, target): a probe that moved little (a slow cell: extended, then long
@@ -152,7 +157,7 @@ fn the_probe_modes_decide_and_cost_what_the_method_says() {
                 want.push((p, dac(p, level), cycles));
                 total += (READ + 1)
                     + DECIDE_CYCLES
-                    + (HISTORY_SETUP_CYCLES + latency + 1)
+                    + (HISTORY_TABLE_SETUP_CYCLES + latency + 1)
                     + (predictions - 1) * (ESCALATE_SETUP_CYCLES + latency + 1)
                     + ISSUE_CYCLES
                     + (PULSE_EXTRA + cycles + 1);

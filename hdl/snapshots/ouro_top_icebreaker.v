@@ -157,6 +157,7 @@ module ouro_top(clock,uart_rx,uart_tx,dac_cs_n,dac_din,dac_ldac_n,dac_sclk,adc_c
     reg  [1:0] core$pu_reason;
     wire  core$tb_rd;
     wire  [13:0] core$tb_addr;
+    wire  core$tb_bank;
     reg  [15:0] core$tb_data;
     wire  core$res_valid;
     wire  [7:0] core$res_row;
@@ -365,6 +366,7 @@ module ouro_top(clock,uart_rx,uart_tx,dac_cs_n,dac_din,dac_ldac_n,dac_sclk,adc_c
         .pu_reason(core$pu_reason),
         .tb_rd(core$tb_rd),
         .tb_addr(core$tb_addr),
+        .tb_bank(core$tb_bank),
         .tb_data(core$tb_data),
         .res_valid(core$res_valid),
         .res_row(core$res_row),
@@ -558,7 +560,7 @@ module ouro_top(clock,uart_rx,uart_tx,dac_cs_n,dac_din,dac_ldac_n,dac_sclk,adc_c
 endmodule // ouro_top
 
 
-module ouro_top$core(clock,cfg_we,cfg_addr,cfg_data,ld_we,ld_addr,ld_data,job_valid,job_row,job_col,job_target,job_tol,job_ready,sel_start,sel_row,sel_col,sel_done,rd_start,rd_reads_log2,rd_done,rd_code,pu_start,pu_polarity,pu_dac,pu_cycles,pu_done,pu_refused,pu_reason,tb_rd,tb_addr,tb_data,res_valid,res_row,res_col,res_target,res_final,res_outcome,res_reason,res_pulses,res_pulse_cycles,res_total,res_reads,busy,eng_busy,eng_polarity,eng_log2,eng_clamp_low,eng_clamp_high);
+module ouro_top$core(clock,cfg_we,cfg_addr,cfg_data,ld_we,ld_addr,ld_data,job_valid,job_row,job_col,job_target,job_tol,job_ready,sel_start,sel_row,sel_col,sel_done,rd_start,rd_reads_log2,rd_done,rd_code,pu_start,pu_polarity,pu_dac,pu_cycles,pu_done,pu_refused,pu_reason,tb_rd,tb_addr,tb_bank,tb_data,res_valid,res_row,res_col,res_target,res_final,res_outcome,res_reason,res_pulses,res_pulse_cycles,res_total,res_reads,busy,eng_busy,eng_polarity,eng_log2,eng_clamp_low,eng_clamp_high);
 
     // Module arguments
     input wire  clock;
@@ -591,6 +593,7 @@ module ouro_top$core(clock,cfg_we,cfg_addr,cfg_data,ld_we,ld_addr,ld_data,job_va
     input wire  [1:0] pu_reason;
     output reg  tb_rd;
     output reg  [13:0] tb_addr;
+    output reg  tb_bank;
     input wire  [15:0] tb_data;
     output reg  res_valid;
     output reg  [7:0] res_row;
@@ -638,6 +641,7 @@ module ouro_top$core(clock,cfg_we,cfg_addr,cfg_data,ld_we,ld_addr,ld_data,job_va
     reg  [1:0] seq$pu_reason;
     wire  seq$tb_rd;
     wire  [13:0] seq$tb_addr;
+    wire  seq$tb_bank;
     reg  [15:0] seq$tb_data;
     wire  seq$eng_in_we;
     wire  [5:0] seq$eng_in_addr;
@@ -709,6 +713,7 @@ module ouro_top$core(clock,cfg_we,cfg_addr,cfg_data,ld_we,ld_addr,ld_data,job_va
         .pu_reason(seq$pu_reason),
         .tb_rd(seq$tb_rd),
         .tb_addr(seq$tb_addr),
+        .tb_bank(seq$tb_bank),
         .tb_data(seq$tb_data),
         .eng_in_we(seq$eng_in_we),
         .eng_in_addr(seq$eng_in_addr),
@@ -784,6 +789,7 @@ module ouro_top$core(clock,cfg_we,cfg_addr,cfg_data,ld_we,ld_addr,ld_data,job_va
         seq$pu_reason = pu_reason;
         tb_rd = seq$tb_rd;
         tb_addr = seq$tb_addr;
+        tb_bank = seq$tb_bank;
         seq$tb_data = tb_data;
         engine$in_we = seq$eng_in_we;
         engine$in_addr = seq$eng_in_addr;
@@ -5703,7 +5709,7 @@ module ouro_top$core$engine$ports$ldw_r(d,q,clock);
 endmodule // ouro_top$core$engine$ports$ldw_r
 
 
-module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,job_target,job_tol,job_ready,sel_start,sel_row,sel_col,sel_done,rd_start,rd_reads_log2,rd_done,rd_code,pu_start,pu_polarity,pu_dac,pu_cycles,pu_done,pu_refused,pu_reason,tb_rd,tb_addr,tb_data,eng_in_we,eng_in_addr,eng_in_data,eng_start,eng_polarity,eng_done,eng_cycles,eng_log2,eng_min,eng_max,res_valid,res_row,res_col,res_target,res_final,res_outcome,res_reason,res_pulses,res_pulse_cycles,res_total,res_reads,busy);
+module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_col,job_target,job_tol,job_ready,sel_start,sel_row,sel_col,sel_done,rd_start,rd_reads_log2,rd_done,rd_code,pu_start,pu_polarity,pu_dac,pu_cycles,pu_done,pu_refused,pu_reason,tb_rd,tb_addr,tb_bank,tb_data,eng_in_we,eng_in_addr,eng_in_data,eng_start,eng_polarity,eng_done,eng_cycles,eng_log2,eng_min,eng_max,res_valid,res_row,res_col,res_target,res_final,res_outcome,res_reason,res_pulses,res_pulse_cycles,res_total,res_reads,busy);
 
     // Module arguments
     input wire  clock;
@@ -5733,6 +5739,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     input wire  [1:0] pu_reason;
     output reg  tb_rd;
     output reg  [13:0] tb_addr;
+    output reg  tb_bank;
     input wire  [15:0] tb_data;
     output reg  eng_in_we;
     output reg  [5:0] eng_in_addr;
@@ -5760,6 +5767,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     // Constant declarations
     localparam  probe = 1'b0;
     localparam  tables = 1'b0;
+    localparam  htables = 1'b0;
     localparam  code_mask = 16'hfff;
     localparam  dur_mask = 24'h3ffff;
     localparam  esc_word = 16'h8000;
@@ -5958,6 +5966,9 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     reg  extended$d;
     wire  extended$q;
     reg  extended$clock;
+    reg  [13:0] ch_r$d;
+    wire  [13:0] ch_r$q;
+    reg  ch_r$clock;
     reg  [5:0] widx$d;
     wire  [5:0] widx$q;
     reg  widx$clock;
@@ -6000,6 +6011,9 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     reg  [13:0] tb_addr_r$d;
     wire  [13:0] tb_addr_r$q;
     reg  tb_addr_r$clock;
+    reg  tb_bank_r$d;
+    wire  tb_bank_r$q;
+    reg  tb_bank_r$clock;
 
     // Local signals
     reg  [15:0] err_new;
@@ -6014,6 +6028,8 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     reg  probe_phase;
     reg  ext_go;
     reg  hist_phase;
+    reg  tab;
+    reg  use_log2;
     reg  more;
     reg  [3:0] gain_next;
     reg  [2:0] nlv_p;
@@ -6039,6 +6055,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
     reg  [15:0] dac;
     reg  [13:0] tb_off;
     reg  [13:0] tb_base;
+    reg  bank;
 
     // Sub module instances
     ouro_top$core$seq$regs regs(
@@ -6250,6 +6267,11 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         .q(extended$q),
         .clock(extended$clock)
     );
+    ouro_top$core$seq$ch_r ch_r(
+        .d(ch_r$d),
+        .q(ch_r$q),
+        .clock(ch_r$clock)
+    );
     ouro_top$core$seq$widx widx(
         .d(widx$d),
         .q(widx$q),
@@ -6320,6 +6342,11 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         .q(tb_addr_r$q),
         .clock(tb_addr_r$clock)
     );
+    ouro_top$core$seq$tb_bank_r tb_bank_r(
+        .d(tb_bank_r$d),
+        .q(tb_bank_r$q),
+        .clock(tb_bank_r$clock)
+    );
 
     // Update code
     always @(*) begin
@@ -6351,6 +6378,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         cap_reset$clock = clock;
         dur$clock = clock;
         code0$clock = clock;
+        ch_r$clock = clock;
         probe_pol$clock = clock;
         plog2$clock = clock;
         level$clock = clock;
@@ -6369,6 +6397,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         eng_start_r$clock = clock;
         tb_rd_r$clock = clock;
         tb_addr_r$clock = clock;
+        tb_bank_r$clock = clock;
         err_r$d = err_r$q;
         pol_r$d = pol_r$q;
         sc_cyc_r$d = sc_cyc_r$q;
@@ -6397,6 +6426,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         cap_reset$d = cap_reset$q;
         dur$d = dur$q;
         code0$d = code0$q;
+        ch_r$d = ch_r$q;
         probe_pol$d = probe_pol$q;
         plog2$d = plog2$q;
         level$d = level$q;
@@ -6415,6 +6445,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         eng_start_r$d = eng_start_r$q;
         tb_rd_r$d = tb_rd_r$q;
         tb_addr_r$d = tb_addr_r$q;
+        tb_bank_r$d = tb_bank_r$q;
         regs$clock = clock;
         regs$we = cfg_we;
         regs$addr = cfg_addr;
@@ -6448,6 +6479,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         probe_mode = probe & ~regs$mode[32'h2] & regs$mode[32'h1];
         probe_phase = probe_mode & (pulses$q == zero16);
         hist_phase = probe_mode & (pulses$q != zero16);
+        tab = tables | (htables & hist_phase);
         more = err > (last_err$q >> 32'h1);
         gain_next = gain$q;
         nlv_set_next = nlv_set$q;
@@ -6526,15 +6558,21 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         end
         tb_off = toff | tcode;
         tb_base = regs$table_base;
-        if (probe) begin
+        bank = htables;
+        use_log2 = probe & (~htables | (state$q == SeqState$Feed));
+        if (use_log2) begin
             tb_off = ch_x;
+            if (htables) begin
+                tb_off = ch_r$q;
+            end
             tb_base = regs$log2_base;
+            bank = 1'b0;
         end
         word = code$q - regs$offset0;
         if (widx$q == w_one) begin
             word = tgt - regs$offset1;
         end
-        if (tables | (probe & (widx$q == w_two))) begin
+        if (tab | (probe & (widx$q == w_two))) begin
             word = tb_data;
         end
         if (probe & (widx$q == w_three)) begin
@@ -6668,6 +6706,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
                             cap_set$d = cap_set_next;
                             cap_reset$d = cap_reset_next;
                         end
+                        ch_r$d = ch_x;
                         if (probe_mode) begin
                             code0$d = code$q;
                             probe_pol$d = pol_now;
@@ -6678,7 +6717,8 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
                         end
                         tb_rd_r$d = hist_phase | tables;
                         tb_addr_r$d = tb_base + tb_off;
-                        if (tables) begin
+                        tb_bank_r$d = bank;
+                        if (tab) begin
                             state$d = SeqState$TableWait;
                         end
                         else begin
@@ -6694,10 +6734,16 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
                 begin
                     tb_rd_r$d = 1'b1;
                     tb_addr_r$d = tb_base + tb_off;
+                    tb_bank_r$d = bank;
                     state$d = SeqState$Feed;
                 end
             SeqState$Feed:
                 begin
+                    if (tab & probe & (widx$q == zero6)) begin
+                        tb_rd_r$d = 1'b1;
+                        tb_addr_r$d = tb_base + tb_off;
+                        tb_bank_r$d = bank;
+                    end
                     in_we_r$d = 1'b1;
                     in_addr_r$d = widx$q;
                     in_data_r$d = word;
@@ -6789,6 +6835,7 @@ module ouro_top$core$seq(clock,cfg_we,cfg_addr,cfg_data,job_valid,job_row,job_co
         pu_cycles = pu_cycles_r$q;
         tb_rd = tb_rd_r$q;
         tb_addr = tb_addr_r$q;
+        tb_bank = tb_bank_r$q;
         eng_in_we = in_we_r$q;
         eng_in_addr = in_addr_r$q;
         eng_in_data = in_data_r$q;
@@ -6846,6 +6893,25 @@ module ouro_top$core$seq$cap_set(d,q,clock);
     end
 
 endmodule // ouro_top$core$seq$cap_set
+
+
+module ouro_top$core$seq$ch_r(d,q,clock);
+
+    // Module arguments
+    input wire  [13:0] d;
+    output reg  [13:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 14'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$ch_r
 
 
 module ouro_top$core$seq$code(d,q,clock);
@@ -8687,6 +8753,25 @@ module ouro_top$core$seq$tb_addr_r(d,q,clock);
     end
 
 endmodule // ouro_top$core$seq$tb_addr_r
+
+
+module ouro_top$core$seq$tb_bank_r(d,q,clock);
+
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+
+endmodule // ouro_top$core$seq$tb_bank_r
 
 
 module ouro_top$core$seq$tb_rd_r(d,q,clock);

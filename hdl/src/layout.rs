@@ -92,10 +92,10 @@ impl EngineShape {
                     q.shapes()
                 )));
             }
-            if sets.len() > 1 && !p.networks.set.input_tables.is_empty() {
-                return Err(HdlError::Unsupported(format!(
-                    "weight set {s} has input tables: a two-set engine takes input words, not tables"
-                )));
+            if sets.len() > 1 && s == 0 && !p.networks.set.input_tables.is_empty() {
+                return Err(HdlError::Unsupported(
+                    "weight set 0 has input tables: in a two-set engine it is the blind predictor, whose input words are the codes minus their offsets".into(),
+                ));
             }
             if (p.min_cycles, p.max_cycles) != (q.min_cycles, q.max_cycles) {
                 return Err(HdlError::Unsupported(format!(

@@ -215,8 +215,10 @@ pub fn generate(q: &QPredictor, lanes: usize, out_dir: &Path) -> Result<Vec<Path
 }
 
 /// [`generate`] for an engine holding one weight set per predictor of `sets` ([`verilog_sets`],
-/// [`load_image_text_sets`]). Input tables exist only in a one-set engine (a two-set engine
-/// refuses predictors with them).
+/// [`load_image_text_sets`]). The input tables are those of the one set that has them: the
+/// blind predictor of a one-set engine, or the history-aware set 1 of a two-set engine (set 0,
+/// the blind predictor, has none there; the sequencer reads set 1's from the table memory's
+/// second bank, `sequencer::build::HISTORY_TABLES_BANK`).
 pub fn generate_sets(
     sets: &[&QPredictor],
     lanes: usize,
@@ -234,8 +236,7 @@ pub fn generate_sets(
     let hf = out_dir.join(LOAD_IMAGE_FILE);
     std::fs::write(&hf, image).map_err(io(&hf))?;
     let mut files = vec![vf, hf];
-    if let Some(tables) = sets.first().and_then(|q| input_tables_text(q)) {
-        // One set only: `EngineShape::with_sets` refuses input tables in a two-set engine.
+    if let Some(tables) = sets.iter().find_map(|q| input_tables_text(q)) {
         let tf = out_dir.join(INPUT_TABLES_FILE);
         std::fs::write(&tf, tables).map_err(io(&tf))?;
         files.push(tf);

@@ -31,7 +31,7 @@ fn the_two_set_engine_has_set_and_out_set_and_the_same_latency() {
     assert_eq!(two.sets, 2);
     assert_eq!(two.networks(), 4);
     assert_eq!(two.latency_cycles(), one.latency_cycles());
-    assert_eq!(two.latency_cycles(), 41);
+    assert_eq!(two.latency_cycles(), 73);
     // One set through the new entry point is today's engine.
     assert_eq!(
         ouro_hdl::verilog_sets(&[&history], DEFAULT_LANES).unwrap(),
@@ -90,18 +90,19 @@ fn what_a_two_set_engine_cannot_hold_is_refused() {
     let deep = |seed| {
         let mut q = history.clone();
         let l = q.networks.set.layers[0].clone();
-        let hidden = ouro_core::schema::DenseQ {
+        let hidden = |inputs: usize| ouro_core::schema::DenseQ {
             weight_frac: 10,
-            weights: vec![vec![seed; 16]; 16],
+            weights: vec![vec![seed; inputs]; 16],
             biases: vec![0; 16],
         };
         for net in [&mut q.networks.set, &mut q.networks.reset] {
-            let out = net.layers.pop().unwrap();
+            let mut out = net.layers.pop().unwrap();
+            out.weights[0].truncate(16);
             net.layers = vec![
                 l.clone(),
-                hidden.clone(),
-                hidden.clone(),
-                hidden.clone(),
+                hidden(l.weights.len()),
+                hidden(16),
+                hidden(16),
                 out,
             ];
         }

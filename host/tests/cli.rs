@@ -364,7 +364,7 @@ fn hdl_generate_with_blind_writes_the_two_set_engine() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("engine: 5-16-1 per polarity x 2 weight sets (set 0 blind, set 1 history-aware), 8 lanes, 41 cycles per prediction"),
+        stderr(&o).contains("engine: 5-32-1 per polarity x 2 weight sets (set 0 blind, set 1 history-aware), 8 lanes, 73 cycles per prediction"),
         "{}",
         stderr(&o)
     );
@@ -375,6 +375,11 @@ fn hdl_generate_with_blind_writes_the_two_set_engine() {
     let one = ouro_hdl::load_image_text(&history, 8).unwrap();
     let two = std::fs::read_to_string(out.join(ouro_hdl::LOAD_IMAGE_FILE)).unwrap();
     assert_eq!(two.lines().count() - 1, 2 * (one.lines().count() - 1));
+    // The history-aware set's input tables, for the table memory's second bank.
+    assert_eq!(
+        std::fs::read_to_string(out.join(ouro_hdl::INPUT_TABLES_FILE)).unwrap(),
+        ouro_hdl::input_tables_text(&history).expect("the shipped history predictor's tables")
+    );
     // A blind predictor that does not fit: the history predictor as --blind of the default one.
     assert_one_line_error(
         &ouro(&[

@@ -64,6 +64,11 @@ fn run(log2: &[u16], n: u32) -> Vec<(u16, Vec<Op>)> {
     m.write(0x04, 2).unwrap();
     m.write(0x01, 2).unwrap();
     m.load_table(0, log2).unwrap();
+    // The history predictor's input tables, in the table memory's second bank.
+    if let Some(words) = ouro_hdl::input_table_words(&history) {
+        let bank = ouro_hdl::sequencer::build::HISTORY_TABLES_BANK as u16;
+        m.load_table(bank, &words).unwrap();
+    }
     let mut fe = Logged {
         inner: SimFrontend::new(&board, &device, Interlock::of_board(&board), 32, 32, 7, 0)
             .unwrap(),

@@ -1,11 +1,13 @@
 //! Embedding a predictor into a wider one: the blind predictor (2 inputs) as a second weight set
-//! of the history-aware predictor's shape (5 inputs), for an engine that holds both
-//! (`docs/HDL.md`, "Two weight sets").
+//! of the history-aware predictor's shape (5 inputs, as many or more hidden units), for an
+//! engine that holds both (`docs/HDL.md`, "Two weight sets").
 //!
 //! A network with `m` inputs is exactly a network with `n > m` inputs whose first-layer weights
 //! from inputs `m..n` are zero: each zero product adds nothing to the 40-bit sum, and everything
-//! after the sum (requantization, saturation, ReLU, the later layers) is unchanged. So the
-//! embedded predictor's golden model gives the original's result whatever the extra inputs hold.
+//! after the sum (requantization, saturation, ReLU, the later layers) is unchanged. Likewise a
+//! hidden layer with more units, the new ones with zero weights and bias and zero weights into
+//! the next layer: whatever they output, the next layer multiplies it by zero. So the embedded
+//! predictor's golden model gives the original's result whatever the extra inputs hold.
 
 use ouro_core::schema::{MlpQ, QPredictor};
 
@@ -37,17 +39,18 @@ pub enum EmbedError {
         /// `"feature"` or `"input offset"`.
         what: &'static str,
     },
-    /// The layers after the first differ (sizes), or the layer counts do.
-    #[error("layer sizes differ: embedded {embedded:?}, host {host:?} (outputs per layer must be the same)")]
+    /// The layer counts differ, a hidden layer of the embedded predictor is wider than the
+    /// host's, or the outputs do.
+    #[error("layer sizes differ: embedded {embedded:?}, host {host:?} (as many layers, each at most as wide as the host's)")]
     Shape {
         /// Outputs per layer of the embedded predictor.
         embedded: Vec<usize>,
         /// Outputs per layer of the host.
         host: Vec<usize>,
     },
-    /// The embedded or the host predictor reads its readings through input tables (their
-    /// words are not the code minus an offset, so the two cannot share input words).
-    #[error("a predictor with input tables cannot share input words with another (the two-set engine takes none): use a history-aware predictor trained without --input-knots")]
+    /// The embedded predictor reads its readings through input tables: in a two-set engine it
+    /// takes the codes minus their offsets.
+    #[error("a blind predictor with input tables cannot be the two-set engine's set 0 (its input words are the codes minus their offsets): use one trained without --input-knots")]
     InputTables,
     /// A board parameter differs (ADC resolution or clock).
     #[error("{what} differs: embedded {embedded}, host {host}")]
@@ -62,14 +65,17 @@ pub enum EmbedError {
 }
 
 /// Widen the first layer of both networks of `q` to the `n = host.features.len()` inputs of
-/// `host`, with zero weights from inputs `q.features.len()..n`. The result has the host's
-/// features, input offsets, `levels` and `probe_floor_codes` (so it validates with the host's
-/// input words), `q`'s layers otherwise, and `q`'s clamp limits; it has no quantization report
-/// (its weights were not measured against a float predictor in this shape).
+/// `host`, with zero weights from inputs `q.features.len()..n`, and each hidden layer to the
+/// host's units, with zero weights and biases for the new units and zero weights from them.
+/// The result has the host's features, input offsets, `levels` and `probe_floor_codes` (so it
+/// validates with the host's input words), `q`'s weights otherwise, no input tables (the
+/// host's, if it has any, are its own: the engine's set 0 takes the codes minus the offsets),
+/// and `q`'s clamp limits; it has no quantization report (its weights were not measured
+/// against a float predictor in this shape).
 ///
 /// Refused: a host with fewer inputs; inputs of `q` that are not the host's first ones (feature
-/// and offset); different layer counts or sizes; input tables in `q` or in the host; another
-/// ADC resolution or clock.
+/// and offset); different layer counts, a hidden layer of `q` wider than the host's, or other
+/// outputs; input tables in `q`; another ADC resolution or clock.
 pub fn embed(q: &QPredictor, host: &QPredictor) -> Result<QPredictor, EmbedError> {
     let invalid = |which| {
         move |e: ouro_core::CoreError| EmbedError::Invalid {
@@ -97,11 +103,12 @@ pub fn embed(q: &QPredictor, host: &QPredictor) -> Result<QPredictor, EmbedError
             });
         }
     }
-    if !q.networks.set.input_tables.is_empty() || !host.networks.set.input_tables.is_empty() {
+    if !q.networks.set.input_tables.is_empty() {
         return Err(EmbedError::InputTables);
     }
     let outs = |p: &QPredictor| -> Vec<usize> { p.shapes().iter().map(|s| s.0).collect() };
-    if outs(q) != outs(host) {
+    let (qo, ho) = (outs(q), outs(host));
+    if qo.len() != ho.len() || qo.last() != ho.last() || qo.iter().zip(&ho).any(|(a, b)| a > b) {
         return Err(EmbedError::Shape {
             embedded: outs(q),
             host: outs(host),
@@ -121,8 +128,15 @@ pub fn embed(q: &QPredictor, host: &QPredictor) -> Result<QPredictor, EmbedError
     }
     let widen = |net: &MlpQ| {
         let mut net = net.clone();
-        for row in &mut net.layers[0].weights {
-            row.resize(n, 0);
+        net.input_tables.clear();
+        let mut inputs = n;
+        for (layer, &units) in net.layers.iter_mut().zip(&ho) {
+            for row in &mut layer.weights {
+                row.resize(inputs, 0);
+            }
+            layer.weights.resize(units, vec![0; inputs]);
+            layer.biases.resize(units, 0);
+            inputs = units;
         }
         net
     };

@@ -1,6 +1,6 @@
-//! `ouro_nn::embed`: a blind predictor embedded into the history-aware predictor's shape gives
-//! the original's result, bit for bit, whatever the extra inputs hold; what cannot be embedded
-//! is refused.
+//! `ouro_nn::embed`: a blind predictor embedded into the history-aware predictor's shape (more
+//! inputs, as many or more hidden units) gives the original's result, bit for bit, whatever the
+//! extra inputs hold; what cannot be embedded is refused.
 
 use ouro_core::schema::QPredictor;
 use ouro_core::Polarity;
@@ -37,8 +37,13 @@ fn differences(original: &QPredictor, embedded: &QPredictor, seed: u64) -> usize
         let wide: Vec<i16> = (0..n).map(|_| word(&mut rng)).collect();
         let pa = a.predict_inputs(polarity, &wide[..m], a.limits());
         let pb = b.predict_inputs(polarity, &wide, b.limits());
-        // Every layer, not only the output.
-        let same_trace = a.trace(polarity, &wide[..m]) == b.trace(polarity, &wide);
+        // Every layer, not only the output: the original's units, and nothing but zeros from
+        // the units a wider host added.
+        let (ta, tb) = (a.trace(polarity, &wide[..m]), b.trace(polarity, &wide));
+        let same_trace = ta.layers.len() == tb.layers.len()
+            && ta.layers.iter().zip(&tb.layers).all(|(x, y)| {
+                y.len() >= x.len() && y[..x.len()] == x[..] && y[x.len()..].iter().all(|&v| v == 0)
+            });
         if pa != pb || !same_trace {
             diff += 1;
         }
@@ -79,6 +84,45 @@ fn random_predictors_embedded_predict_the_same() {
 }
 
 #[test]
+fn random_predictors_embedded_into_wider_hidden_layers_predict_the_same() {
+    for (seed, hidden, wide) in [
+        (21u64, vec![16], vec![32]),
+        (22, vec![8, 5], vec![16, 8]),
+        (23, vec![16, 16], vec![16, 17]),
+    ] {
+        let small = random_predictor(seed, 2, &hidden);
+        let host = random_predictor(seed + 100, 5, &wide);
+        let e = embed(&small, &host).unwrap();
+        assert_eq!(e.shapes(), host.shapes(), "seed {seed}");
+        assert_eq!(differences(&small, &e, seed), 0, "seed {seed}");
+        // Negative test: a non-zero weight from a new hidden unit (whose output is not zero:
+        // a bias makes it positive) changes some result.
+        let mut bent = e.clone();
+        let k = hidden.len();
+        let unit = hidden[k - 1];
+        bent.networks.set.layers[k - 1].biases[unit] = 1 << 20;
+        bent.networks.set.layers[k].weights[0][unit] = 3000;
+        assert!(differences(&small, &bent, seed) > 0, "seed {seed}");
+    }
+}
+
+#[test]
+fn a_host_with_input_tables_takes_the_blind_predictor_without_them() {
+    let blind = ouro_nn::defaults::qpredictor();
+    let mut host = ouro_nn::defaults::history_qpredictor();
+    let table: Vec<i16> = (0..1 << host.adc_bits)
+        .map(|c: i32| (c / 2) as i16)
+        .collect();
+    for net in [&mut host.networks.set, &mut host.networks.reset] {
+        net.input_tables = vec![table.clone(), table.clone()];
+    }
+    host.validate().unwrap();
+    let e = embed(&blind, &host).unwrap();
+    assert!(e.networks.set.input_tables.is_empty() && e.networks.reset.input_tables.is_empty());
+    assert_eq!(differences(&blind, &e, 3), 0);
+}
+
+#[test]
 fn a_non_zero_extra_weight_changes_some_result() {
     // Negative test: the check above sees a weight from an extra input.
     let blind = ouro_nn::defaults::qpredictor();
@@ -101,6 +145,11 @@ fn what_cannot_be_embedded_is_refused() {
         embed(&blind, &other),
         Err(EmbedError::Shape { .. })
     ));
+    let deeper = random_predictor(5, 5, &[16, 16]);
+    assert!(matches!(
+        embed(&blind, &deeper),
+        Err(EmbedError::Shape { .. })
+    ));
     let mut swapped = history.clone();
     swapped.features.swap(0, 1);
     assert!(matches!(
@@ -121,6 +170,9 @@ fn what_cannot_be_embedded_is_refused() {
     ));
     let mut adc = history.clone();
     adc.adc_bits = 10;
+    for net in [&mut adc.networks.set, &mut adc.networks.reset] {
+        net.input_tables.clear();
+    }
     adc.input_offsets[0] = 512;
     adc.input_offsets[1] = 512;
     let mut blind10 = blind.clone();

@@ -145,12 +145,12 @@ impl Config {
 /// [`DEFAULT_LANES`] lanes, a two-hidden-layer 2 -> 16 -> 16 -> 1 network with as many lanes
 /// (the shape of the `nominal` and `c2c` predictors, and of the default one before it), a
 /// 4-input (history) network with 3 lanes (so that a layer's outputs do not divide evenly into
-/// lanes), a deeper network with 2 lanes, and a 5-input history-aware 5 -> 16 -> 1 network
+/// lanes), a deeper network with 2 lanes, and a 5-input history-aware 5 -> 32 -> 1 network
 /// quantized by `ouro_nn::quantize` from a random float one
 /// ([`history::quantized_history_predictor`](crate::history::quantized_history_predictor)) with
 /// [`DEFAULT_LANES`] lanes; and the two-set engine of probe-then-predict, with
 /// [`DEFAULT_LANES`] lanes: the shipped default (blind) predictor embedded into the shipped
-/// history-aware predictor's 5 -> 16 -> 1 shape as set 0, the history-aware one as set 1
+/// history-aware predictor's 5 -> 32 -> 1 shape as set 0, the history-aware one as set 1
 /// ([`two_set_config`]).
 pub fn test_configs() -> Vec<Config> {
     let q = ouro_nn::defaults::qpredictor();
@@ -202,6 +202,20 @@ pub fn two_set_config() -> Config {
         set1: Some(history),
         lanes: DEFAULT_LANES,
     }
+}
+
+/// [`two_set_config`] with set 1's input tables removed (`twoset_plain`): its reading and
+/// target words are then the codes minus their offsets, the two-set build without input tables,
+/// which the sequencer runs too. Its predictions are not a trained predictor's; it is there to
+/// co-simulate that build.
+pub fn two_set_plain_config() -> Config {
+    let mut c = two_set_config();
+    if let Some(h) = c.set1.as_mut() {
+        h.networks.set.input_tables.clear();
+        h.networks.reset.input_tables.clear();
+    }
+    c.name = "twoset_plain";
+    c
 }
 
 /// The shipped `nominal` predictor (`predictors/nominal.q.yaml`: 2 -> 16 -> 16 -> 1 per

@@ -123,10 +123,11 @@ pub fn float_predictor_with(seed: u64, features: &[Feature], hidden: &[usize]) -
     }
 }
 
-/// The float predictor [`float_history_predictor`]`(seed, 16)` quantized for the iCEBreaker
-/// board (the default options), with the quantizer's summary.
+/// The float predictor [`float_history_predictor`]`(seed, 32)` (the shipped history-aware
+/// predictor's shape) quantized for the iCEBreaker board (the default options), with the
+/// quantizer's summary.
 pub fn quantized_history_predictor(seed: u64) -> (Predictor, QPredictor, QuantSummary) {
-    let p = float_history_predictor(seed, 16);
+    let p = float_history_predictor(seed, 32);
     let (q, s) = quantize(&p, &BoardConfig::default_board(), "history fixture")
         .expect("the history fixture quantizes");
     (p, q, s)

@@ -181,7 +181,7 @@ fn a_history_aware_predictor_learns_from_sequences_and_beats_the_blind_one() {
 
 /// The shipped history-aware predictor on the gateware, as a user runs it: `ouro hdl generate
 /// --predictor predictors/history.q.yaml` writes its load image, the image goes into a
-/// verilated 5-16-1 engine through the load port, and the engine answers, bit for bit and cycle
+/// verilated 5-32-1 engine through the load port, and the engine answers, bit for bit and cycle
 /// for cycle as the golden model, the words a sequencer assembles for real cells of
 /// `realistic` (averaged reads, the blind predictor's probe and its extension, the probe's
 /// change, every level).
@@ -204,7 +204,7 @@ fn the_shipped_history_predictor_runs_bit_exact_on_probe_situations() {
     let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let q_path = root.join("predictors/history.q.yaml");
     let q = QPredictor::load(&q_path).unwrap();
-    let cfg = ConfigInfo::get("hist5q").expect("the 5-16-1 configuration");
+    let cfg = ConfigInfo::get("hist5q").expect("the 5-32-1 configuration");
     let built = QPredictor::from_yaml_str(cfg.predictor_yaml, "hist5q").unwrap();
     assert_eq!(
         ouro_hdl::EngineShape::new(&q, cfg.lanes).unwrap(),

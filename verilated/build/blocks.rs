@@ -9,7 +9,8 @@ use ouro_hdl::link::{Crc16, FrameRx, FrameTx, RxChain, UartRx, UartTx, CLOCKS_PE
 /// (with two weight sets for the two-set one), the drain of 3 and 8 lanes, exp2, the limits
 /// with the default configuration's synthesized ones, the clamp (of one and of two weight sets)
 /// and the ports; the sequencer with the default engine (`seq_core_default`), with the two-set
-/// engine of probe-then-predict (`seq_core_twoset`) and with the shipped `nominal` predictor's
+/// engine of probe-then-predict (`seq_core_twoset`, the shipped history-aware predictor with
+/// its input tables; `seq_core_twoset_plain`, without them) and with the shipped `nominal` predictor's
 /// engine and input tables (`seq_core_nominal`), and its gain block (`scale`); and the host link's blocks (`link_*`, at 12 clocks per bit, and the UART receiver
 /// at 7 too).
 pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, String)> {
@@ -74,6 +75,18 @@ pub(crate) fn blocks(configs: &[ouro_testkit::configs::Config]) -> Vec<(String, 
             )
             .expect("two-set sequencer core"),
             &top("seq_core_twoset"),
+        )),
+    ));
+    let plain = ouro_testkit::configs::two_set_plain_config();
+    out.push((
+        "seq_core_twoset_plain".into(),
+        v(ouro_hdl::block_verilog(
+            ouro_hdl::sequencer::SequencerCore::two_sets(
+                [&plain.q, plain.set1.as_ref().expect("set 1")],
+                plain.lanes,
+            )
+            .expect("two-set sequencer core without input tables"),
+            &top("seq_core_twoset_plain"),
         )),
     ));
     out.push((

@@ -546,7 +546,7 @@ fn outputs_hold_the_previous_result_until_done() {
     }
 }
 
-/// The 5-input history-aware configuration (`hist5q`: a random float 5 -> 16 -> 1 predictor
+/// The 5-input history-aware configuration (`hist5q`: a random float 5 -> 32 -> 1 predictor
 /// with inputs g_now, g_target, probe_delta, probe_log2 and level, quantized by
 /// `ouro_nn::quantize`), bit for bit and cycle for cycle against the golden model over
 /// situations a board presents: readings and targets in the window's codes, probe changes,
@@ -620,7 +620,7 @@ fn quantized_history_predictor_is_bit_exact_in_situations() {
         clamps[want.clamp as usize] += 1;
     }
     eprintln!(
-        "hist5q: {} vectors ({realistic} from situations) bit-exact, latency {} cycles (5-16-1, {} lanes); clamps {clamps:?}",
+        "hist5q: {} vectors ({realistic} from situations) bit-exact, latency {} cycles (5-32-1, {} lanes); clamps {clamps:?}",
         xs.len(),
         cfg.latency,
         cfg.lanes

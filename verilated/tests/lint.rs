@@ -47,6 +47,7 @@ fn sequencer_and_board_top_verilog_is_lint_clean_with_documented_waivers() {
     for name in [
         "seq_core_default",
         "seq_core_twoset",
+        "seq_core_twoset_plain",
         "seq_core_nominal",
         "scale",
         "top_default",

@@ -1,11 +1,14 @@
 //! The two-set build of the sequencer (`SequencerCore::two_sets`: the shipped default embedded
 //! as set 0, the shipped history-aware predictor as set 1, 8 lanes) in Verilator against its
 //! transaction-level model (`SequencerModel::two_sets`), the testbench playing the front end and
-//! the table memory with the `LOG2` table at a non-zero base (`tests/seq_support`): probe-then-
-//! predict one shot and loop, with probes extended and the level escalating, under run-time
-//! limits and refusals, and the build's other modes; every front-end request, record and
-//! counted cycle equal.
-//! Negative tests: a model with a wrong `LOG2` table, or another amplitude ladder, differs.
+//! the table memory with the `LOG2` table at a non-zero base and the history predictor's input
+//! tables in the second bank (`tests/seq_support`): probe-then-predict one shot and loop, with
+//! probes extended and the level escalating, under run-time limits and refusals, and the build's
+//! other modes; every front-end request, record and counted cycle equal. The same build without
+//! input tables (`seq_core_twoset_plain`: set 1's reading and target words are the codes minus
+//! their offsets) in the probe modes.
+//! Negative tests: a model with a wrong `LOG2` table, wrong input tables, or another amplitude
+//! ladder, differs.
 
 mod seq_support;
 
@@ -14,19 +17,28 @@ use ouro_board::sequencer::Refusal;
 use ouro_board::{Outcome, Record, SequencerModel};
 use ouro_core::board::BoardConfig;
 use ouro_core::Polarity;
+use ouro_hdl::sequencer::build::HISTORY_TABLES_BANK;
 use seq_support::{agrees, amplitudes, core_model, frontend, jobs, summary, Logged, Op};
 
 /// Where the tests put the `LOG2` table.
 const LOG2_BASE: u16 = 0x1234;
 
-/// The two-set model with the `LOG2` table loaded at [`LOG2_BASE`] (the register is written
-/// with the settings).
-fn model() -> SequencerModel {
-    let two = ouro_testkit::configs::two_set_config();
-    let mut m = SequencerModel::two_sets([&two.q, two.set1.as_ref().unwrap()], two.lanes).unwrap();
+/// The model of a two-set build with the `LOG2` table loaded at [`LOG2_BASE`] (the register is
+/// written with the settings) and set 1's input tables, if it has any, in the second bank.
+fn model_of(two: &ouro_testkit::configs::Config) -> SequencerModel {
+    let h = two.set1.as_ref().unwrap();
+    let mut m = SequencerModel::two_sets([&two.q, h], two.lanes).unwrap();
     m.load_table(LOG2_BASE, &ouro_core::probe::log2_table())
         .unwrap();
+    if let Some(words) = ouro_hdl::input_table_words(h) {
+        m.load_table(HISTORY_TABLES_BANK as u16, &words).unwrap();
+    }
     m
+}
+
+/// [`model_of`] the shipped pair (`seq_core_twoset`).
+fn model() -> SequencerModel {
+    model_of(&ouro_testkit::configs::two_set_config())
 }
 
 /// The history predictor's ladder as DAC codes, by polarity.
@@ -50,7 +62,12 @@ fn settings(board: &BoardConfig) -> Vec<(u8, u32)> {
         s.push((0x10 + l as u8, u32::from(a)));
         s.push((0x18 + l as u8, u32::from(b)));
     }
-    s.extend([(0x04, 2), (0x24, u32::from(LOG2_BASE)), (0x03, 20)]);
+    s.extend([
+        (0x04, 2),
+        (0x24, u32::from(LOG2_BASE)),
+        (0x25, 0),
+        (0x03, 20),
+    ]);
     s
 }
 
@@ -124,6 +141,35 @@ fn probe_one_shot_and_probe_loop_equal_the_model() {
     s.extend([(0x03, 3)]);
     let (recs, _) = compare(&mut m, &model, 23, &s, &jobs(64, &board, 3), il);
     assert!(recs.iter().any(|r| r.outcome == Outcome::AttemptLimit));
+}
+
+#[test]
+fn the_build_without_input_tables_equals_its_model() {
+    let Some(mut m) = core_model("seq_core_twoset_plain") else {
+        return;
+    };
+    let board = BoardConfig::default_board();
+    let il = Interlock::of_board(&board);
+    let plain = ouro_testkit::configs::two_set_plain_config();
+    assert!(plain
+        .set1
+        .as_ref()
+        .unwrap()
+        .networks
+        .set
+        .input_tables
+        .is_empty());
+    let model = model_of(&plain);
+    let mut s = settings(&board);
+    for (mode, seed) in [(2u32, 41u64), (3, 42)] {
+        s.push((0x01, mode));
+        let (recs, log) = compare(&mut m, &model, seed, &s, &jobs(64, &board, 20), il);
+        assert!(recs.iter().any(|r| r.pulses >= 2), "mode {mode}");
+        assert!(
+            log.iter().any(|op| matches!(op, Op::Pulse(..))),
+            "mode {mode}"
+        );
+    }
 }
 
 #[test]
@@ -219,6 +265,22 @@ fn a_wrong_table_or_ladder_is_caught() {
     assert!(
         !agrees(&mut m, &shifted, "realistic", &s, &table, &js, il, 31),
         "a shifted LOG2 table must differ"
+    );
+    // Set 1's input tables, each word one entry later.
+    let words = ouro_hdl::input_table_words(
+        ouro_testkit::configs::two_set_config()
+            .set1
+            .as_ref()
+            .unwrap(),
+    )
+    .expect("the shipped history-aware predictor has input tables");
+    let mut tables = configured(&[], &t);
+    tables
+        .load_table(HISTORY_TABLES_BANK as u16, &words[1..])
+        .unwrap();
+    assert!(
+        !agrees(&mut m, &tables, "realistic", &s, &table, &js, il, 31),
+        "shifted input tables must differ"
     );
     let level1 = u32::from(ladder(&board)[0][1]);
     let other = configured(&[(0x11, level1 + 100)], &t);

@@ -18,7 +18,7 @@
 //! | read (the average of `2^reads_log2` conversions) | read latency + 1 |
 //! | decide (tolerance, attempt limit, the next pulse) | [`DECIDE_CYCLES`] |
 //! | a blind prediction: write the engine's two input words, start it | [`PREDICT_SETUP_CYCLES`] ([`TABLE_SETUP_CYCLES`] with input tables: two table reads first) |
-//! | a history prediction: write its five input words (one from the `LOG2` table), start it | [`HISTORY_SETUP_CYCLES`] |
+//! | a history prediction: write its five input words (one from the `LOG2` table), start it | [`HISTORY_SETUP_CYCLES`] ([`HISTORY_TABLE_SETUP_CYCLES`] with input tables: two table reads first) |
 //! | a prediction again at the next amplitude level: write the level word, start it | [`ESCALATE_SETUP_CYCLES`] |
 //! | each prediction | engine latency + 1 |
 //! | pulse | pulse latency + 1 |
@@ -77,6 +77,10 @@ pub const TABLE_SETUP_CYCLES: u32 = 4;
 /// reads the `LOG2` table; words 1 to 4 follow one a cycle (word 2 the table's), then the
 /// engine is started.
 pub const HISTORY_SETUP_CYCLES: u32 = 5;
+/// As [`HISTORY_SETUP_CYCLES`] for a history-aware network with input tables: the decision
+/// reads the reading's word from the table memory's second bank, the next cycle the target's;
+/// the `LOG2` read follows with word 0, and the five words are written one a cycle.
+pub const HISTORY_TABLE_SETUP_CYCLES: u32 = 7;
 /// Cycles between a prediction's `done` cycle (counted in its latency) and the cycle that
 /// starts the engine again at the next amplitude level: the level word is written in the first,
 /// the engine started in the second.

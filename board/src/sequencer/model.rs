@@ -4,7 +4,8 @@
 use super::config::{pi, SeqConfig, TABLE_WORDS, TWO_SET_MODES};
 use super::{
     Job, Mode, Outcome, Record, ACCEPT_CYCLES, DECIDE_CYCLES, ESCALATE_SETUP_CYCLES,
-    HISTORY_SETUP_CYCLES, ISSUE_CYCLES, PREDICT_SETUP_CYCLES, REPORT_CYCLES, TABLE_SETUP_CYCLES,
+    HISTORY_SETUP_CYCLES, HISTORY_TABLE_SETUP_CYCLES, ISSUE_CYCLES, PREDICT_SETUP_CYCLES,
+    REPORT_CYCLES, TABLE_SETUP_CYCLES,
 };
 use crate::frontend::Frontend;
 use crate::BoardError;
@@ -20,6 +21,8 @@ use ouro_sim::device::Cell;
 struct History {
     golden: GoldenPredictor,
     constants: ProbeConstants,
+    /// The reading and target words come from input tables (in the second bank).
+    tables: bool,
 }
 
 /// The sequencer with its engine: the predictor(s) it was built with (or loaded), the engine's
@@ -64,7 +67,10 @@ impl SequencerModel {
 
     /// The sequencer around the two-set engine of probe-then-predict: `sets[0]` the blind
     /// predictor embedded into the history-aware one's inputs (`ouro_nn::embed::embed`),
-    /// `sets[1]` the history-aware predictor; it runs every mode ([`TWO_SET_MODES`]).
+    /// `sets[1]` the history-aware predictor; it runs every mode ([`TWO_SET_MODES`]). With
+    /// input tables in `sets[1]`, the table memory has a second bank of [`TABLE_WORDS`] words
+    /// above the first (`ouro_hdl::sequencer::build::HISTORY_TABLES_BANK`) that holds them, at
+    /// `INPUT_TABLE_BASE` within it.
     ///
     /// # Errors
     /// [`BoardError::Predictor`] when the sets are not such a pair
@@ -72,15 +78,18 @@ impl SequencerModel {
     pub fn two_sets(sets: [&QPredictor; 2], lanes: usize) -> Result<Self, BoardError> {
         let (offsets, constants) = build::check_two_sets(sets).map_err(predictor_error)?;
         let shape = ouro_hdl::EngineShape::with_sets(&sets, lanes).map_err(predictor_error)?;
+        let tables = !sets[1].networks.set.input_tables.is_empty();
+        let banks = if tables { 2 } else { 1 };
         Ok(Self {
             config: SeqConfig::power_up_with(offsets, TWO_SET_MODES),
             engine: GoldenPredictor::new(sets[0]),
             history: Some(History {
                 golden: GoldenPredictor::new(sets[1]),
                 constants,
+                tables,
             }),
             tables: false,
-            table: vec![0; TABLE_WORDS as usize],
+            table: vec![0; banks * TABLE_WORDS as usize],
             engine_latency: shape.latency_cycles() as u32,
             adc_bits: sets[1].adc_bits,
         })
@@ -111,7 +120,7 @@ impl SequencerModel {
             return Err(BoardError::Setting {
                 name: "LOAD_TABLE",
                 value: end as u64,
-                why: format!("the table memory has {TABLE_WORDS} words"),
+                why: format!("the table memory has {} words", self.table.len()),
             });
         }
         self.table[start..end].copy_from_slice(words);
@@ -141,20 +150,27 @@ impl SequencerModel {
     /// (the table memory at `INPUT_TABLE_BASE + (2p + i) * 2^adc_bits + code`).
     pub fn input_words(&self, p: Polarity, code: u16, target: u16) -> [i16; 2] {
         if self.tables {
-            let mask = (1usize << self.adc_bits) - 1;
-            let at = |i: usize, c: u16| {
-                let a = usize::from(self.config.input_table_base)
-                    + ((2 * pi(p) + i) << self.adc_bits)
-                    + (usize::from(c) & mask);
-                self.table[a % self.table.len()] as i16
-            };
-            return [at(0, code), at(1, target)];
+            return self.table_words(0, p, code, target);
         }
         let o = self.config.input_offsets;
         [
             (i32::from(code) - i32::from(o[0])) as i16,
             (i32::from(target) - i32::from(o[1])) as i16,
         ]
+    }
+
+    /// The reading's and the target's words from the input tables of polarity `p` in the bank
+    /// at word `bank` (`INPUT_TABLE_BASE + (2p + i) * 2^adc_bits + code` within it).
+    fn table_words(&self, bank: usize, p: Polarity, code: u16, target: u16) -> [i16; 2] {
+        let mask = (1usize << self.adc_bits) - 1;
+        let at = |i: usize, c: u16| {
+            let a = (usize::from(self.config.input_table_base)
+                + ((2 * pi(p) + i) << self.adc_bits)
+                + (usize::from(c) & mask))
+                % TABLE_WORDS as usize;
+            self.table[(bank + a) % self.table.len()] as i16
+        };
+        [at(0, code), at(1, target)]
     }
 
     /// Cycles of one blind prediction: writing its input words, starting the engine, the
@@ -188,17 +204,24 @@ impl SequencerModel {
         let log2_change =
             self.table[(usize::from(self.config.log2_base) + x as usize) % self.table.len()];
         let o = self.config.input_offsets;
-        let mut words = [
-            (i32::from(code) - i32::from(o[0])) as i16,
-            (i32::from(target) - i32::from(o[1])) as i16,
-            log2_change as i16,
-            last_log2,
-            0,
-        ];
+        let [w0, w1] = if h.tables {
+            self.table_words(build::HISTORY_TABLES_BANK, p, code, target)
+        } else {
+            [
+                (i32::from(code) - i32::from(o[0])) as i16,
+                (i32::from(target) - i32::from(o[1])) as i16,
+            ]
+        };
+        let mut words = [w0, w1, log2_change as i16, last_log2, 0];
         let above = u64::from(ouro_core::probe::escalate_above(
             h.golden.qpredictor().max_cycles,
         ));
-        let mut spent = HISTORY_SETUP_CYCLES + self.engine_latency + 1;
+        let setup = if h.tables {
+            HISTORY_TABLE_SETUP_CYCLES
+        } else {
+            HISTORY_SETUP_CYCLES
+        };
+        let mut spent = setup + self.engine_latency + 1;
         let mut level = 0usize;
         loop {
             let pred = h.golden.predict_inputs(p, &words, limits);

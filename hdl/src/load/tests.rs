@@ -206,9 +206,23 @@ fn each_set_of_a_two_set_image_gives_its_predictor_back() {
     let image = MemImage::with_sets(&[&blind, &history], &shape).unwrap();
     assert_eq!(image.predictor(&shape, 0, &blind).unwrap(), blind);
     assert_eq!(image.predictor(&shape, 1, &history).unwrap(), history);
-    // The template gives only what the image does not hold.
+    // The template gives only what the image does not hold (the input tables among it).
     let set0 = image.predictor(&shape, 0, &history).unwrap();
-    assert_eq!(set0.networks, blind.networks);
+    for (got, want, template) in [
+        (
+            &set0.networks.set,
+            &blind.networks.set,
+            &history.networks.set,
+        ),
+        (
+            &set0.networks.reset,
+            &blind.networks.reset,
+            &history.networks.reset,
+        ),
+    ] {
+        assert_eq!(got.layers, want.layers);
+        assert_eq!(got.input_tables, template.input_tables);
+    }
     assert_eq!(set0.features, history.features);
     assert!(image.predictor(&shape, 2, &blind).is_err());
 }

@@ -10,6 +10,11 @@ use ouro_core::schema::{Feature, QPredictor};
 /// Words of the table memory the sequencer reads through its table port (one 16K x 16 SPRAM).
 pub const TABLE_WORDS: usize = 1 << 14;
 
+/// Where the input tables of a two-set build's history-aware predictor are: in a second table
+/// memory of [`TABLE_WORDS`] words, above the first (the table port's `tb_bank`), since its four
+/// tables of a 12-bit ADC fill one memory and the `LOG2` table is in the first.
+pub const HISTORY_TABLES_BANK: usize = TABLE_WORDS;
+
 /// Largest ADC resolution the sequencer runs: the probe's change indexes the 4096-word `LOG2`
 /// table, and the input tables of two inputs and two polarities fill the table memory.
 pub const MAX_ADC_BITS: u32 = 12;
@@ -55,6 +60,9 @@ pub struct SeqBuild {
     pub adc_bits: u32,
     /// The one weight set has input tables: the blind input words come from the table memory.
     pub tables: bool,
+    /// The two-set build's history-aware predictor has input tables on its reading and target:
+    /// its words 0 and 1 come from the table memory's second bank ([`HISTORY_TABLES_BANK`]).
+    pub history_tables: bool,
     /// The two-set build of probe-then-predict and its constants.
     pub probe: Option<ProbeConstants>,
 }
@@ -72,6 +80,7 @@ impl SeqBuild {
             offsets,
             adc_bits: q.adc_bits,
             tables: !q.networks.set.input_tables.is_empty(),
+            history_tables: false,
             probe: None,
         })
     }
@@ -88,6 +97,7 @@ impl SeqBuild {
             offsets,
             adc_bits: sets[1].adc_bits,
             tables: false,
+            history_tables: !sets[1].networks.set.input_tables.is_empty(),
             probe: Some(probe),
         })
     }
@@ -145,9 +155,10 @@ pub struct ProbeConstants {
 /// first-layer weights, so that the stale words the sequencer leaves there do not matter), set 1
 /// the history-aware predictor with inputs [`HISTORY_FEATURES`], offsets 0 on inputs 2..5 (the
 /// sequencer writes those words as they are), a ladder of 1..=8 levels of the same length per
-/// polarity and a probe floor; both without input tables, for an ADC of at most
-/// [`MAX_ADC_BITS`]. (The engine checks the shapes and the clamp limits.) Returns the
-/// power-up input offsets and the constants.
+/// polarity and a probe floor; set 0 without input tables (set 1 may have them, on its reading
+/// and target: [`HISTORY_TABLES_BANK`]), for an ADC of at most [`MAX_ADC_BITS`]. (The engine
+/// checks the shapes and the clamp limits.) Returns the power-up input offsets and the
+/// constants.
 ///
 /// # Errors
 /// [`HdlError::Unsupported`] with the reason.
@@ -179,10 +190,10 @@ pub fn check_two_sets(sets: [&QPredictor; 2]) -> Result<([u16; 2], ProbeConstant
             );
         }
     }
+    if !blind.networks.set.input_tables.is_empty() {
+        return bad("set 0 must be the blind predictor without input tables (its input words are the codes minus their offsets)".into());
+    }
     for q in sets {
-        if !q.networks.set.input_tables.is_empty() {
-            return bad("the two-set build takes no input tables".into());
-        }
         if q.adc_bits > MAX_ADC_BITS {
             return bad(format!(
                 "a {}-bit ADC's probe change does not index the 4096-word LOG2 table",
@@ -261,6 +272,7 @@ mod tests {
         let blind = {
             let mut b = q.clone();
             for net in [&mut b.networks.set, &mut b.networks.reset] {
+                net.input_tables.clear();
                 for row in &mut net.layers[0].weights {
                     row[2..].iter_mut().for_each(|w| *w = 0);
                 }

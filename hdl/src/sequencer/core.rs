@@ -76,6 +76,8 @@ pub struct SequencerCore {
     pub tb_rd: Signal<Out, bool>,
     /// Table memory word address.
     pub tb_addr: Signal<Out, Bits<14>>,
+    /// Table memory bank (the second only in a two-set build with history input tables).
+    pub tb_bank: Signal<Out, bool>,
     /// The word at the address of the last read, from the cycle after it until the next read.
     pub tb_data: Signal<In, Bits<16>>,
     /// Record valid.
@@ -185,6 +187,7 @@ impl SequencerCore {
             pu_reason: Default::default(),
             tb_rd: Default::default(),
             tb_addr: Default::default(),
+            tb_bank: Default::default(),
             tb_data: Default::default(),
             res_valid: Default::default(),
             res_row: Default::default(),
@@ -245,6 +248,7 @@ impl Logic for SequencerCore {
         self.seq.pu_reason.next = self.pu_reason.val();
         self.tb_rd.next = self.seq.tb_rd.val();
         self.tb_addr.next = self.seq.tb_addr.val();
+        self.tb_bank.next = self.seq.tb_bank.val();
         self.seq.tb_data.next = self.tb_data.val();
         self.engine.in_we.next = self.seq.eng_in_we.val();
         self.engine.in_addr.next = self.seq.eng_in_addr.val();

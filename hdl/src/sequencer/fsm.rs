@@ -67,6 +67,9 @@ pub struct Sequencer {
     pub tb_rd: Signal<Out, bool>,
     /// Table memory word address.
     pub tb_addr: Signal<Out, Bits<14>>,
+    /// Table memory bank, with `tb_addr`: the second bank, which only a two-set build with
+    /// history input tables reads (its input tables).
+    pub tb_bank: Signal<Out, bool>,
     /// Table memory word.
     pub tb_data: Signal<In, Bits<16>>,
     /// Engine input write.
@@ -132,6 +135,7 @@ pub struct Sequencer {
     // Build constants.
     probe: Constant<bool>,
     tables: Constant<bool>,
+    htables: Constant<bool>,
     code_mask: Constant<Bits<16>>,
     dur_mask: Constant<Bits<24>>,
     esc_word: Constant<Bits<16>>,
@@ -209,6 +213,9 @@ pub struct Sequencer {
     level: DFF<Bits<3>>,
     // The probe was extended (one more pulse allowed in the probe one shot).
     extended: DFF<bool>,
+    // The LOG2 table's index (the last pulse's change), held from the decision for the read
+    // after the input tables' (the decision replaces `code0` and `probe_pol`).
+    ch_r: DFF<Bits<14>>,
     // The engine's input words: the next index and the last.
     widx: DFF<Bits<6>>,
     wlast: DFF<Bits<6>>,
@@ -225,6 +232,7 @@ pub struct Sequencer {
     eng_start_r: DFF<bool>,
     tb_rd_r: DFF<bool>,
     tb_addr_r: DFF<Bits<14>>,
+    tb_bank_r: DFF<bool>,
     // Combinational.
     tgt: Signal<Local, Bits<16>>,
     err: Signal<Local, Bits<16>>,
@@ -236,6 +244,8 @@ pub struct Sequencer {
     probe_phase: Signal<Local, bool>,
     ext_go: Signal<Local, bool>,
     hist_phase: Signal<Local, bool>,
+    tab: Signal<Local, bool>,
+    use_log2: Signal<Local, bool>,
     more: Signal<Local, bool>,
     gain_next: Signal<Local, Bits<4>>,
     nlv_p: Signal<Local, Bits<3>>,
@@ -261,6 +271,7 @@ pub struct Sequencer {
     dac: Signal<Local, Bits<16>>,
     tb_off: Signal<Local, Bits<14>>,
     tb_base: Signal<Local, Bits<14>>,
+    bank: Signal<Local, bool>,
 }
 
 impl Sequencer {
@@ -301,6 +312,7 @@ impl Sequencer {
             pu_reason: Default::default(),
             tb_rd: Default::default(),
             tb_addr: Default::default(),
+            tb_bank: Default::default(),
             tb_data: Default::default(),
             eng_in_we: Default::default(),
             eng_in_addr: Default::default(),
@@ -340,6 +352,7 @@ impl Sequencer {
             scale: Scale::bounded(dur_bits),
             probe: Constant::new(b.probe.is_some()),
             tables: Constant::new(b.tables),
+            htables: Constant::new(b.history_tables),
             code_mask: c((1u64 << b.adc_bits) - 1),
             dur_mask: c((1u64 << dur_bits) - 1),
             // Signed words compare as unsigned ones with the sign bit flipped.
@@ -349,8 +362,16 @@ impl Sequencer {
             level_top: c(u64::from(probe.levels - 1)),
             toff_in0: c(0),
             // The input tables' offsets (a build with them has an ADC of at most 12 bits).
-            toff_in1: c(if b.tables { 1 << b.adc_bits } else { 0 }),
-            toff_reset: c(if b.tables { 2 << b.adc_bits } else { 0 }),
+            toff_in1: c(if b.tables | b.history_tables {
+                1 << b.adc_bits
+            } else {
+                0
+            }),
+            toff_reset: c(if b.tables | b.history_tables {
+                2 << b.adc_bits
+            } else {
+                0
+            }),
             m_one: c(super::mode::NEURAL_ONE_SHOT),
             m_probe_one: c(super::mode::PROBE_ONE_SHOT),
             one16: c(1),
@@ -407,6 +428,7 @@ impl Sequencer {
             cap_set: Default::default(),
             cap_reset: Default::default(),
             code0: Default::default(),
+            ch_r: Default::default(),
             probe_pol: Default::default(),
             plog2: Default::default(),
             level: Default::default(),
@@ -425,6 +447,7 @@ impl Sequencer {
             eng_start_r: Default::default(),
             tb_rd_r: Default::default(),
             tb_addr_r: Default::default(),
+            tb_bank_r: Default::default(),
             tgt: Default::default(),
             err: Default::default(),
             within_tol: Default::default(),
@@ -435,6 +458,8 @@ impl Sequencer {
             probe_phase: Default::default(),
             ext_go: Default::default(),
             hist_phase: Default::default(),
+            tab: Default::default(),
+            use_log2: Default::default(),
             more: Default::default(),
             gain_next: Default::default(),
             nlv_p: Default::default(),
@@ -460,6 +485,7 @@ impl Sequencer {
             dac: Default::default(),
             tb_off: Default::default(),
             tb_base: Default::default(),
+            bank: Default::default(),
         }
     }
 }
@@ -515,6 +541,7 @@ impl Logic for Sequencer {
             cap_reset,
             dur,
             code0,
+            ch_r,
             probe_pol,
             plog2,
             level,
@@ -532,7 +559,8 @@ impl Logic for Sequencer {
             in_data_r,
             eng_start_r,
             tb_rd_r,
-            tb_addr_r
+            tb_addr_r,
+            tb_bank_r
         );
         clock!(self, clock, regs);
         self.regs.we.next = self.cfg_we.val();
@@ -574,6 +602,9 @@ impl Logic for Sequencer {
             self.probe.val() & !self.regs.mode.val().get_bit(2) & self.regs.mode.val().get_bit(1);
         self.probe_phase.next = self.probe_mode.val() & (self.pulses.q.val() == self.zero16.val());
         self.hist_phase.next = self.probe_mode.val() & (self.pulses.q.val() != self.zero16.val());
+        // This prediction's reading and target words come from input tables: always with one
+        // set that has them; in the history phase of a two-set build whose set 1 has them.
+        self.tab.next = self.tables.val() | (self.htables.val() & self.hist_phase.val());
         // 2 err > last_err, i.e. err > floor(last_err / 2).
         self.more.next = self.err.val() > (self.last_err.q.val() >> 1);
         // The neural loop after a pulse (`ouro_board::sequencer::LoopGain::after`): an
@@ -669,9 +700,18 @@ impl Logic for Sequencer {
         }
         self.tb_off.next = self.toff.val() | self.tcode.val();
         self.tb_base.next = self.regs.table_base.val();
-        if self.probe.val() {
+        self.bank.next = self.htables.val();
+        // The LOG2 read of a two-set build: in the decision, or, after the two input-table
+        // reads of a history prediction with them, in its first `Feed` cycle.
+        self.use_log2.next =
+            self.probe.val() & (!self.htables.val() | (self.state.q.val() == SeqState::Feed));
+        if self.use_log2.val() {
             self.tb_off.next = self.ch_x.val();
+            if self.htables.val() {
+                self.tb_off.next = self.ch_r.q.val();
+            }
             self.tb_base.next = self.regs.log2_base.val();
+            self.bank.next = false;
         }
         // The engine's input word `widx`: the reading and the target (minus their offsets, or
         // from their tables), the LOG2 word, the probe's exponent, the level, Q6.10.
@@ -679,7 +719,7 @@ impl Logic for Sequencer {
         if self.widx.q.val() == self.w_one.val() {
             self.word.next = self.tgt.val() - self.regs.offset1.val();
         }
-        if self.tables.val() | (self.probe.val() & (self.widx.q.val() == self.w_two.val())) {
+        if self.tab.val() | (self.probe.val() & (self.widx.q.val() == self.w_two.val())) {
             self.word.next = self.tb_data.val();
         }
         if self.probe.val() & (self.widx.q.val() == self.w_three.val()) {
@@ -826,6 +866,7 @@ impl Logic for Sequencer {
                         self.cap_set.d.next = self.cap_set_next.val();
                         self.cap_reset.d.next = self.cap_reset_next.val();
                     }
+                    self.ch_r.d.next = self.ch_x.val();
                     if self.probe_mode.val() {
                         self.code0.d.next = self.code.q.val();
                         self.probe_pol.d.next = self.pol_now.val();
@@ -836,7 +877,8 @@ impl Logic for Sequencer {
                     }
                     self.tb_rd_r.d.next = self.hist_phase.val() | self.tables.val();
                     self.tb_addr_r.d.next = self.tb_base.val() + self.tb_off.val();
-                    if self.tables.val() {
+                    self.tb_bank_r.d.next = self.bank.val();
+                    if self.tab.val() {
                         self.state.d.next = SeqState::TableWait;
                     } else {
                         self.in_we_r.d.next = true;
@@ -850,9 +892,16 @@ impl Logic for Sequencer {
             SeqState::TableWait => {
                 self.tb_rd_r.d.next = true;
                 self.tb_addr_r.d.next = self.tb_base.val() + self.tb_off.val();
+                self.tb_bank_r.d.next = self.bank.val();
                 self.state.d.next = SeqState::Feed;
             }
             SeqState::Feed => {
+                // A history prediction from input tables: the LOG2 read, for word 2.
+                if self.tab.val() & self.probe.val() & (self.widx.q.val() == self.zero6.val()) {
+                    self.tb_rd_r.d.next = true;
+                    self.tb_addr_r.d.next = self.tb_base.val() + self.tb_off.val();
+                    self.tb_bank_r.d.next = self.bank.val();
+                }
                 self.in_we_r.d.next = true;
                 self.in_addr_r.d.next = self.widx.q.val();
                 self.in_data_r.d.next = self.word.val();
@@ -945,6 +994,7 @@ impl Logic for Sequencer {
         self.pu_cycles.next = self.pu_cycles_r.q.val();
         self.tb_rd.next = self.tb_rd_r.q.val();
         self.tb_addr.next = self.tb_addr_r.q.val();
+        self.tb_bank.next = self.tb_bank_r.q.val();
         self.eng_in_we.next = self.in_we_r.q.val();
         self.eng_in_addr.next = self.in_addr_r.q.val();
         self.eng_in_data.next = self.in_data_r.q.val();

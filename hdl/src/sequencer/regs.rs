@@ -214,7 +214,7 @@ impl SeqRegs {
             ntop_r: Default::default(),
             ntop_v: Default::default(),
             has_log2: Constant::new(b.probe.is_some()),
-            has_tables: Constant::new(b.tables),
+            has_tables: Constant::new(b.tables | b.history_tables),
             modes: c(u64::from(b.modes())),
             syn_min: c(u64::from(b.syn_min)),
             syn_max: c(u64::from(b.syn_max)),

@@ -66,6 +66,11 @@ pub(super) fn model_sequencer(
             let mut m = SequencerModel::two_sets([&blind, h], lanes).map_err(err)?;
             m.load_table(0, &ouro_core::probe::log2_table())
                 .map_err(err)?;
+            if let Some(words) = ouro_hdl::input_table_words(h) {
+                // The history predictor's input tables: the table memory's second bank.
+                let bank = ouro_hdl::sequencer::build::HISTORY_TABLES_BANK as u16;
+                m.load_table(bank, &words).map_err(err)?;
+            }
             let mode = if method == Method::ProbeNeural {
                 Mode::ProbeOneShot
             } else {

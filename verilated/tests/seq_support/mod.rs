@@ -125,7 +125,9 @@ pub fn run_gateware(
         }
         if m.get_bool("tb_rd") {
             assert!(m.get_bool("busy"), "cycle {cycle}: a table read while idle");
-            tb_word = table[m.get("tb_addr") as usize];
+            // The second bank (a two-set build's history input tables) above the first.
+            let bank = usize::from(m.get_bool("tb_bank")) * ouro_hdl::sequencer::build::TABLE_WORDS;
+            tb_word = table[bank + m.get("tb_addr") as usize];
         }
         let starts = [
             m.get_bool("sel_start"),
