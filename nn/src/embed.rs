@@ -1,15 +1,18 @@
 //! Embedding a predictor into a wider one: the blind predictor (2 inputs) as a second weight set
-//! of the history-aware predictor's shape (5 inputs, as many or more hidden units), for an
-//! engine that holds both (`docs/HDL.md`, "Two weight sets").
+//! of the history-aware predictor's shape (5 inputs, as many or more hidden units and layers),
+//! for an engine that holds both (`docs/HDL.md`, "Two weight sets").
 //!
 //! A network with `m` inputs is exactly a network with `n > m` inputs whose first-layer weights
 //! from inputs `m..n` are zero: each zero product adds nothing to the 40-bit sum, and everything
 //! after the sum (requantization, saturation, ReLU, the later layers) is unchanged. Likewise a
 //! hidden layer with more units, the new ones with zero weights and bias and zero weights into
-//! the next layer: whatever they output, the next layer multiplies it by zero. So the embedded
-//! predictor's golden model gives the original's result whatever the extra inputs hold.
+//! the next layer: whatever they output, the next layer multiplies it by zero. And a deeper
+//! host: identity layers (weight 1 on the diagonal, no fraction bits, zero biases) repeat the
+//! last hidden layer's outputs, which its ReLU left non-negative, so the next ReLU and the
+//! saturation leave them alone. So the embedded predictor's golden model gives the original's
+//! result whatever the extra inputs hold.
 
-use ouro_core::schema::{MlpQ, QPredictor};
+use ouro_core::schema::{DenseQ, MlpQ, QPredictor};
 
 /// Why a predictor cannot be embedded into another's shape.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,9 +42,10 @@ pub enum EmbedError {
         /// `"feature"` or `"input offset"`.
         what: &'static str,
     },
-    /// The layer counts differ, a hidden layer of the embedded predictor is wider than the
-    /// host's, or the outputs do.
-    #[error("layer sizes differ: embedded {embedded:?}, host {host:?} (as many layers, each at most as wide as the host's)")]
+    /// The host has fewer layers (or more, and the embedded predictor has no hidden layer to
+    /// repeat), a hidden layer of the embedded predictor is wider than the host's (its last
+    /// one counts for each layer the host has more), or the outputs differ.
+    #[error("layer sizes differ: embedded {embedded:?}, host {host:?} (the host needs at least as many layers, each at least as wide; its extra hidden layers repeat the embedded predictor's last one)")]
     Shape {
         /// Outputs per layer of the embedded predictor.
         embedded: Vec<usize>,
@@ -66,7 +70,9 @@ pub enum EmbedError {
 
 /// Widen the first layer of both networks of `q` to the `n = host.features.len()` inputs of
 /// `host`, with zero weights from inputs `q.features.len()..n`, and each hidden layer to the
-/// host's units, with zero weights and biases for the new units and zero weights from them.
+/// host's units, with zero weights and biases for the new units and zero weights from them;
+/// when the host has more layers, identity layers in front of the output layer repeat `q`'s
+/// last hidden layer (the module docs).
 /// The result has the host's features, input offsets, `levels` and `probe_floor_codes` (so it
 /// validates with the host's input words), `q`'s weights otherwise, no input tables (the
 /// host's, if it has any, are its own: the engine's set 0 takes the codes minus the offsets),
@@ -74,8 +80,8 @@ pub enum EmbedError {
 /// against a float predictor in this shape).
 ///
 /// Refused: a host with fewer inputs; inputs of `q` that are not the host's first ones (feature
-/// and offset); different layer counts, a hidden layer of `q` wider than the host's, or other
-/// outputs; input tables in `q`; another ADC resolution or clock.
+/// and offset); a host with fewer layers (or more, when `q` has no hidden layer), a hidden
+/// layer of `q` (its last one repeated) wider than the host's, or other outputs; input tables in `q`; another ADC resolution or clock.
 pub fn embed(q: &QPredictor, host: &QPredictor) -> Result<QPredictor, EmbedError> {
     let invalid = |which| {
         move |e: ouro_core::CoreError| EmbedError::Invalid {
@@ -108,10 +114,23 @@ pub fn embed(q: &QPredictor, host: &QPredictor) -> Result<QPredictor, EmbedError
     }
     let outs = |p: &QPredictor| -> Vec<usize> { p.shapes().iter().map(|s| s.0).collect() };
     let (qo, ho) = (outs(q), outs(host));
-    if qo.len() != ho.len() || qo.last() != ho.last() || qo.iter().zip(&ho).any(|(a, b)| a > b) {
+    // The embedded layers' widths once identity layers repeat its last hidden layer.
+    let deepened: Vec<usize> = match qo.split_last() {
+        Some((&out, hidden)) if ho.len() > qo.len() && !hidden.is_empty() => {
+            let mut d = hidden.to_vec();
+            d.resize(ho.len() - 1, hidden[hidden.len() - 1]);
+            d.push(out);
+            d
+        }
+        _ => qo.clone(),
+    };
+    if deepened.len() != ho.len()
+        || deepened.last() != ho.last()
+        || deepened.iter().zip(&ho).any(|(a, b)| a > b)
+    {
         return Err(EmbedError::Shape {
-            embedded: outs(q),
-            host: outs(host),
+            embedded: qo,
+            host: ho,
         });
     }
     for (what, a, b) in [
@@ -129,6 +148,11 @@ pub fn embed(q: &QPredictor, host: &QPredictor) -> Result<QPredictor, EmbedError
     let widen = |net: &MlpQ| {
         let mut net = net.clone();
         net.input_tables.clear();
+        let last = net.layers.len() - 1;
+        let width = net.layers[last].weights[0].len();
+        for _ in net.layers.len()..ho.len() {
+            net.layers.insert(last, identity(width));
+        }
         let mut inputs = n;
         for (layer, &units) in net.layers.iter_mut().zip(&ho) {
             for row in &mut layer.weights {
@@ -150,4 +174,17 @@ pub fn embed(q: &QPredictor, host: &QPredictor) -> Result<QPredictor, EmbedError
     out.quantization = None;
     out.validate().map_err(invalid("embedded"))?;
     Ok(out)
+}
+
+/// A layer that passes `units` activations through unchanged: weight 1 on the diagonal with no
+/// fraction bits, zero biases. Exact on a hidden layer's outputs: `x * 1 >> 0` is `x`, a Q6.10
+/// word saturates to itself, and ReLU leaves the non-negative outputs of a ReLU alone.
+fn identity(units: usize) -> DenseQ {
+    DenseQ {
+        weight_frac: 0,
+        weights: (0..units)
+            .map(|o| (0..units).map(|i| i16::from(i == o)).collect())
+            .collect(),
+        biases: vec![0; units],
+    }
 }

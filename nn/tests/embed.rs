@@ -1,5 +1,5 @@
 //! `ouro_nn::embed`: a blind predictor embedded into the history-aware predictor's shape (more
-//! inputs, as many or more hidden units) gives the original's result, bit for bit, whatever the
+//! inputs, as many or more hidden units and layers) gives the original's result, bit for bit, whatever the
 //! extra inputs hold; what cannot be embedded is refused.
 
 use ouro_core::schema::QPredictor;
@@ -38,10 +38,13 @@ fn differences(original: &QPredictor, embedded: &QPredictor, seed: u64) -> usize
         let pa = a.predict_inputs(polarity, &wide[..m], a.limits());
         let pb = b.predict_inputs(polarity, &wide, b.limits());
         // Every layer, not only the output: the original's units, and nothing but zeros from
-        // the units a wider host added.
+        // the units a wider host added; a deeper host's extra layers repeat the original's last
+        // hidden layer.
         let (ta, tb) = (a.trace(polarity, &wide[..m]), b.trace(polarity, &wide));
-        let same_trace = ta.layers.len() == tb.layers.len()
-            && ta.layers.iter().zip(&tb.layers).all(|(x, y)| {
+        let (la, lb) = (ta.layers.len(), tb.layers.len());
+        let same_trace = la <= lb
+            && tb.layers.iter().enumerate().all(|(j, y)| {
+                let x = &ta.layers[if j + 1 == lb { la - 1 } else { j.min(la - 2) }];
                 y.len() >= x.len() && y[..x.len()] == x[..] && y[x.len()..].iter().all(|&v| v == 0)
             });
         if pa != pb || !same_trace {
@@ -107,6 +110,32 @@ fn random_predictors_embedded_into_wider_hidden_layers_predict_the_same() {
 }
 
 #[test]
+fn predictors_embedded_into_deeper_hosts_predict_the_same() {
+    // The shipped default (2-16-1) into a 5-32-16-1 host, the shape of a history-aware
+    // predictor with two hidden layers, and random ones two and three layers deeper.
+    let blind = ouro_nn::defaults::qpredictor();
+    let host = random_predictor(30, 5, &[32, 16]);
+    let e = embed(&blind, &host).unwrap();
+    assert_eq!(e.shapes(), host.shapes());
+    assert_eq!(differences(&blind, &e, 30), 0);
+    for (seed, hidden, deep) in [
+        (31u64, vec![8, 5], vec![8, 6, 5, 7]),
+        (32, vec![16], vec![16, 16, 16]),
+    ] {
+        let small = random_predictor(seed, 2, &hidden);
+        let host = random_predictor(seed + 100, 5, &deep);
+        let e = embed(&small, &host).unwrap();
+        assert_eq!(e.shapes(), host.shapes(), "seed {seed}");
+        assert_eq!(differences(&small, &e, seed), 0, "seed {seed}");
+        // Negative test: an identity layer that doubles one unit changes some result.
+        let mut bent = e.clone();
+        let k = hidden.len();
+        bent.networks.reset.layers[k].weights[0][0] = 2;
+        assert!(differences(&small, &bent, seed) > 0, "seed {seed}");
+    }
+}
+
+#[test]
 fn a_host_with_input_tables_takes_the_blind_predictor_without_them() {
     let blind = ouro_nn::defaults::qpredictor();
     let mut host = ouro_nn::defaults::history_qpredictor();
@@ -145,9 +174,16 @@ fn what_cannot_be_embedded_is_refused() {
         embed(&blind, &other),
         Err(EmbedError::Shape { .. })
     ));
-    let deeper = random_predictor(5, 5, &[16, 16]);
+    // A host with fewer layers; a deeper one whose extra layer is narrower than the last
+    // hidden layer it would repeat.
+    let deep = random_predictor(5, 2, &[16, 16]);
     assert!(matches!(
-        embed(&blind, &deeper),
+        embed(&deep, &history),
+        Err(EmbedError::Shape { .. })
+    ));
+    let narrow = random_predictor(5, 5, &[32, 8]);
+    assert!(matches!(
+        embed(&blind, &narrow),
         Err(EmbedError::Shape { .. })
     ));
     let mut swapped = history.clone();

@@ -151,7 +151,9 @@ impl Config {
 /// [`DEFAULT_LANES`] lanes; and the two-set engine of probe-then-predict, with
 /// [`DEFAULT_LANES`] lanes: the shipped default (blind) predictor embedded into the shipped
 /// history-aware predictor's 5 -> 32 -> 1 shape as set 0, the history-aware one as set 1
-/// ([`two_set_config`]).
+/// ([`two_set_config`]); and a two-set engine whose history-aware set has two hidden layers,
+/// 5 -> 32 -> 16 -> 1, the blind default embedded with an identity layer
+/// ([`two_set_deep_config`]).
 pub fn test_configs() -> Vec<Config> {
     let q = ouro_nn::defaults::qpredictor();
     vec![
@@ -186,6 +188,7 @@ pub fn test_configs() -> Vec<Config> {
             lanes: DEFAULT_LANES,
         },
         two_set_config(),
+        two_set_deep_config(),
     ]
 }
 
@@ -198,6 +201,26 @@ pub fn two_set_config() -> Config {
         .expect("the shipped default embeds into the history predictor's shape");
     Config {
         name: "twoset",
+        q: blind,
+        set1: Some(history),
+        lanes: DEFAULT_LANES,
+    }
+}
+
+/// The two-set configuration `twoset_deep`: set 1 a random history-aware 5 -> 32 -> 16 -> 1
+/// predictor (the shape of one trained with `--hidden 32,16`) with the shipped default's clamp
+/// limits, set 0 the shipped default (2 -> 16 -> 1) embedded into it
+/// (`ouro_nn::embed::embed`: its hidden layer padded to 32 units, then repeated by an identity
+/// layer of 16), [`DEFAULT_LANES`] lanes.
+pub fn two_set_deep_config() -> Config {
+    let default = ouro_nn::defaults::qpredictor();
+    let mut history = random_predictor(0xDEE9_0532, 5, &[32, 16]);
+    history.min_cycles = default.min_cycles;
+    history.max_cycles = default.max_cycles;
+    let blind = ouro_nn::embed::embed(&default, &history)
+        .expect("the shipped default embeds into a deeper history-aware shape");
+    Config {
+        name: "twoset_deep",
         q: blind,
         set1: Some(history),
         lanes: DEFAULT_LANES,

@@ -204,3 +204,54 @@ fn reloading_one_set_leaves_the_other_unchanged() {
         check(&want, t.cfg.latency, &got).unwrap();
     }
 }
+
+#[test]
+fn a_deeper_history_set_and_the_blind_default_embedded_into_it_match_their_originals() {
+    // `twoset_deep`: set 1 a 5-32-16-1 history-aware network, set 0 the 2-16-1 default embedded
+    // with an identity layer; each set against its original's golden model.
+    if !require_verilator("twoset_deep") {
+        return;
+    }
+    let cfg = ConfigInfo::get("twoset_deep").expect("the deep two-set configuration");
+    let set0 = QPredictor::from_yaml_str(cfg.predictor_yaml, cfg.name).unwrap();
+    let set1 = QPredictor::from_yaml_str(cfg.set1_yaml.expect("set 1"), cfg.name).unwrap();
+    let blind = ouro_nn::defaults::qpredictor();
+    assert_eq!(set0, ouro_nn::embed::embed(&blind, &set1).unwrap());
+    assert_eq!(set0.shapes().len(), 3, "an identity layer was added");
+    let (gb, gh) = (GoldenPredictor::new(&blind), GoldenPredictor::new(&set1));
+    let mut m = cfg.model().unwrap();
+    let mut rng = seeded(0x2_DEE9);
+    let (mut differ, n) = (0, 20_000);
+    for j in 0..n {
+        let set = usize::from(rng.random::<bool>());
+        let pol = polarity(&mut rng);
+        let mut x = random_inputs(&mut rng, &gb, 2);
+        x.extend((0..3).map(|_| rng.random::<i16>()));
+        let got = m.predict_in_set(set, pol, &x);
+        let want = if set == 0 {
+            gb.predict_inputs(pol, &x[..2], gb.limits())
+        } else {
+            gh.predict_inputs(pol, &x, gh.limits())
+        };
+        check(&want, cfg.latency, &got)
+            .unwrap_or_else(|e| panic!("vector {j}, set {set}, {pol}, {x:?}: {e}"));
+        // Negative test: the other set's expectation fails wherever the two differ.
+        let other = if set == 0 {
+            gh.predict_inputs(pol, &x, gh.limits())
+        } else {
+            gb.predict_inputs(pol, &x[..2], gb.limits())
+        };
+        if other.log2_cycles != want.log2_cycles {
+            differ += 1;
+            assert!(check(&other, cfg.latency, &got).is_err());
+        }
+    }
+    eprintln!(
+        "twoset_deep: {n} vectors bit-exact at {} cycles; the sets differ on {differ}",
+        cfg.latency
+    );
+    assert!(
+        differ > n / 2,
+        "the two sets differ on most vectors: {differ}"
+    );
+}
