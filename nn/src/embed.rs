@@ -81,7 +81,8 @@ pub enum EmbedError {
 ///
 /// Refused: a host with fewer inputs; inputs of `q` that are not the host's first ones (feature
 /// and offset); a host with fewer layers (or more, when `q` has no hidden layer), a hidden
-/// layer of `q` (its last one repeated) wider than the host's, or other outputs; input tables in `q`; another ADC resolution or clock.
+/// layer of `q` (its last one repeated) wider than the host's, or other outputs; input tables
+/// in `q`; another ADC resolution or clock.
 pub fn embed(q: &QPredictor, host: &QPredictor) -> Result<QPredictor, EmbedError> {
     let invalid = |which| {
         move |e: ouro_core::CoreError| EmbedError::Invalid {

@@ -1,6 +1,6 @@
 //! `ouro_nn::embed`: a blind predictor embedded into the history-aware predictor's shape (more
-//! inputs, as many or more hidden units and layers) gives the original's result, bit for bit, whatever the
-//! extra inputs hold; what cannot be embedded is refused.
+//! inputs, as many or more hidden units and layers) gives the original's result, bit for bit,
+//! whatever the extra inputs hold; what cannot be embedded is refused.
 
 use ouro_core::schema::QPredictor;
 use ouro_core::Polarity;
