@@ -86,6 +86,18 @@ fn random_predictors_embedded_predict_the_same() {
     }
 }
 
+/// A random 2-input predictor with `hidden` units (seed `seed`) embedded into a random 5-input
+/// host with `host_hidden` units, checked to take the host's shape and to give the original's
+/// results: the original and the embedded predictor.
+fn embedded_random(seed: u64, hidden: &[usize], host_hidden: &[usize]) -> (QPredictor, QPredictor) {
+    let small = random_predictor(seed, 2, hidden);
+    let host = random_predictor(seed + 100, 5, host_hidden);
+    let e = embed(&small, &host).unwrap();
+    assert_eq!(e.shapes(), host.shapes(), "seed {seed}");
+    assert_eq!(differences(&small, &e, seed), 0, "seed {seed}");
+    (small, e)
+}
+
 #[test]
 fn random_predictors_embedded_into_wider_hidden_layers_predict_the_same() {
     for (seed, hidden, wide) in [
@@ -93,11 +105,7 @@ fn random_predictors_embedded_into_wider_hidden_layers_predict_the_same() {
         (22, vec![8, 5], vec![16, 8]),
         (23, vec![16, 16], vec![16, 17]),
     ] {
-        let small = random_predictor(seed, 2, &hidden);
-        let host = random_predictor(seed + 100, 5, &wide);
-        let e = embed(&small, &host).unwrap();
-        assert_eq!(e.shapes(), host.shapes(), "seed {seed}");
-        assert_eq!(differences(&small, &e, seed), 0, "seed {seed}");
+        let (small, e) = embedded_random(seed, &hidden, &wide);
         // Negative test: a non-zero weight from a new hidden unit (whose output is not zero:
         // a bias makes it positive) changes some result.
         let mut bent = e.clone();
@@ -112,7 +120,7 @@ fn random_predictors_embedded_into_wider_hidden_layers_predict_the_same() {
 #[test]
 fn predictors_embedded_into_deeper_hosts_predict_the_same() {
     // The shipped default (2-16-1) into a 5-32-16-1 host, the shape of a history-aware
-    // predictor with two hidden layers, and random ones two and three layers deeper.
+    // predictor with two hidden layers, and random ones into hosts two layers deeper.
     let blind = ouro_nn::defaults::qpredictor();
     let host = random_predictor(30, 5, &[32, 16]);
     let e = embed(&blind, &host).unwrap();
@@ -122,11 +130,7 @@ fn predictors_embedded_into_deeper_hosts_predict_the_same() {
         (31u64, vec![8, 5], vec![8, 6, 5, 7]),
         (32, vec![16], vec![16, 16, 16]),
     ] {
-        let small = random_predictor(seed, 2, &hidden);
-        let host = random_predictor(seed + 100, 5, &deep);
-        let e = embed(&small, &host).unwrap();
-        assert_eq!(e.shapes(), host.shapes(), "seed {seed}");
-        assert_eq!(differences(&small, &e, seed), 0, "seed {seed}");
+        let (small, e) = embedded_random(seed, &hidden, &deep);
         // Negative test: an identity layer that doubles one unit changes some result.
         let mut bent = e.clone();
         let k = hidden.len();
